@@ -1,0 +1,61 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config.ts';
+import { openDatabase } from '../db/client.ts';
+import { runIngest } from './ingest.ts';
+
+const usage = `Usage: bibgraph <command> [options]
+
+Commands:
+  ingest <file|folder|->   Ingest RIS from a file, every file of a folder, or stdin (-)
+      --source NAME        Label stored with the ingestion (default: the file name)
+      --dry-run            Parse, map and match; report what would happen; write nothing
+
+The database is DATABASE_URL when set, else the embedded PGlite in BIBGRAPH_DATA_DIR (./data).
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(usage);
+    return command ? 0 : 1;
+  }
+  const config = loadConfig();
+  if (command === 'ingest') {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { source: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
+    });
+    const target = positionals[0];
+    if (!target || positionals.length > 1) {
+      process.stderr.write(`bibgraph ingest: expected one file, folder or -\n\n${usage}`);
+      return 2;
+    }
+    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    try {
+      const results = await runIngest(database.db, target, {
+        source: values.source,
+        dryRun: values['dry-run'] ?? false,
+        maxBytes: config.maxIngestBytes,
+        progress: Boolean(process.stderr.isTTY),
+        out: process.stdout,
+        err: process.stderr,
+      });
+      const bad = results.some((r) => r.error !== null || (r.report?.failed ?? 0) > 0);
+      return bad ? 1 : 0;
+    } finally {
+      await database.close();
+    }
+  }
+  process.stderr.write(`bibgraph: unknown command "${command}"\n\n${usage}`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    const message = error instanceof ConfigError ? `configuration error: ${error.message}` : (error as Error).message;
+    process.stderr.write(`bibgraph: ${message}\n`);
+    process.exit(error instanceof ConfigError ? 2 : 1);
+  },
+);

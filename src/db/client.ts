@@ -1,0 +1,112 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
+import type { Logger } from 'drizzle-orm';
+import type { PgAsyncDatabase, PgAsyncTransaction, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import { relations } from './relations.ts';
+
+export type Relations = typeof relations;
+/** Either driver, or a transaction on either: what resolvers and services receive. */
+export type Database =
+  | PgAsyncDatabase<PgQueryResultHKT, Relations>
+  | PgAsyncTransaction<PgQueryResultHKT, Relations>;
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+export interface DatabaseHandle {
+  kind: DatabaseKind;
+  db: PgAsyncDatabase<PgQueryResultHKT, Relations>;
+  /** Runs raw SQL and returns rows the same way on both drivers. */
+  close(): Promise<void>;
+  /** True when the database answers a trivial query. */
+  ping(): Promise<boolean>;
+}
+
+export interface OpenDatabaseOptions {
+  databaseUrl: string | null;
+  dataDir: string;
+  logger?: Logger;
+  /** Apply the committed migrations (default true). */
+  migrate?: boolean;
+  /** postgres.js pool size. */
+  maxConnections?: number;
+}
+
+export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations');
+
+// Extensions are created outside the generated migrations because PGlite needs them loaded into
+// the WASM build first and drizzle-kit does not model extensions.
+const extensionsSql = 'create extension if not exists pg_trgm; create extension if not exists unaccent;';
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
+  const shouldMigrate = options.migrate ?? true;
+  if (options.databaseUrl) {
+    const client = postgres(options.databaseUrl, {
+      max: options.maxConnections ?? 10,
+      onnotice: () => {},
+      connection: { application_name: 'bibgraph' },
+    });
+    const db = drizzlePostgres({ client, relations, logger: options.logger });
+    if (shouldMigrate) {
+      await client.unsafe(extensionsSql);
+      await migratePostgres(db, { migrationsFolder });
+    }
+    return {
+      kind: 'postgres',
+      db: db as unknown as PgAsyncDatabase<PgQueryResultHKT, Relations>,
+      close: () => client.end({ timeout: 5 }),
+      ping: async () => {
+        try {
+          await client`select 1`;
+          return true;
+        } catch {
+          return false;
+        }
+      },
+    };
+  }
+  const memory = options.dataDir === 'memory://' || options.dataDir === '';
+  if (!memory) mkdirSync(options.dataDir, { recursive: true });
+  const client = await PGlite.create({
+    dataDir: memory ? undefined : options.dataDir,
+    extensions: { pg_trgm, unaccent },
+  });
+  const db = drizzlePglite({ client, relations, logger: options.logger });
+  if (shouldMigrate) {
+    await client.exec(extensionsSql);
+    await migratePglite(db, { migrationsFolder });
+  }
+  let closed = false;
+  return {
+    kind: 'pglite',
+    db: db as unknown as PgAsyncDatabase<PgQueryResultHKT, Relations>,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await client.close();
+    },
+    ping: async () => {
+      if (closed) return false;
+      try {
+        await client.query('select 1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+/** Rows of a raw `db.execute()` on either driver (PGlite wraps them, postgres.js does not). */
+export function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result)) return result as T[];
+  return ((result as { rows?: T[] }).rows ?? []) as T[];
+}

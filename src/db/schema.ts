@@ -1,0 +1,216 @@
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const timestamps = {
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true })
+    .notNull()
+    .defaultNow()
+    .$onUpdate(() => new Date()),
+};
+
+/** One row per ingest call (GraphQL mutation or CLI run), kept as provenance. */
+export const ingestions = pgTable('ingestions', {
+  id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+  source: text('source'),
+  dryRun: boolean('dry_run').notNull().default(false),
+  startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+  finishedAt: timestamp('finished_at', { withTimezone: true }),
+  found: integer('found').notNull().default(0),
+  created: integer('created').notNull().default(0),
+  updated: integer('updated').notNull().default(0),
+  unchanged: integer('unchanged').notNull().default(0),
+  failed: integer('failed').notNull().default(0),
+  bytes: integer('bytes').notNull().default(0),
+  problems: jsonb('problems')
+    .$type<Array<{ record: number; line: number | null; severity: string; message: string }>>()
+    .notNull()
+    .default([]),
+});
+
+export const citations = pgTable(
+  'citations',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    risType: text('ris_type').notNull(),
+    title: text('title'),
+    containerTitle: text('container_title'),
+    shortTitle: text('short_title'),
+    journalAbbreviation: text('journal_abbreviation'),
+    abstract: text('abstract'),
+    year: integer('year'),
+    /** ISO 8601 at its real precision: 2017, 2017-05 or 2017-05-01. */
+    date: text('date'),
+    datePrecision: text('date_precision').$type<'year' | 'month' | 'day'>(),
+    volume: text('volume'),
+    issue: text('issue'),
+    startPage: text('start_page'),
+    endPage: text('end_page'),
+    /** Lowercase bare DOI; unique when present. */
+    doi: text('doi'),
+    issns: text('issns').array().notNull().default(sql`'{}'::text[]`),
+    isbns: text('isbns').array().notNull().default(sql`'{}'::text[]`),
+    urls: text('urls').array().notNull().default(sql`'{}'::text[]`),
+    publisher: text('publisher'),
+    place: text('place'),
+    language: text('language'),
+    notes: text('notes').array().notNull().default(sql`'{}'::text[]`),
+    rawRecord: text('raw_record').notNull(),
+    rawTags: jsonb('raw_tags').$type<Array<{ tag: string; value: string }>>().notNull(),
+    /** Folded title + year + first author family; the dedup key when there is no DOI. */
+    fingerprint: text('fingerprint'),
+    /** The ingestion that created or last changed this citation; kept when the ingestion row goes. */
+    ingestionId: integer('ingestion_id').references(() => ingestions.id, { onDelete: 'set null' }),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('citations_doi_key').on(t.doi),
+    // Without a DOI the fingerprint is the identity, so it must be unique among DOI-less rows;
+    // with a DOI two papers may share title, year and first author (errata, replies).
+    uniqueIndex('citations_fingerprint_no_doi_key')
+      .on(t.fingerprint)
+      .where(sql`${t.doi} is null`),
+    index('citations_fingerprint_idx').on(t.fingerprint),
+    index('citations_year_idx').on(t.year),
+    index('citations_ris_type_idx').on(t.risType),
+    index('citations_ingestion_id_idx').on(t.ingestionId),
+    index('citations_created_at_idx').on(t.createdAt, t.id),
+  ],
+);
+
+export const authors = pgTable(
+  'authors',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    family: text('family'),
+    given: text('given'),
+    suffix: text('suffix'),
+    /** Corporate or unsplittable names ("World Health Organization"). */
+    literal: text('literal'),
+    /** Display form ("Xiaohua Wang"). */
+    name: text('name').notNull(),
+    /** Case- and diacritic-insensitive family + given: the dedup key. */
+    nameKey: text('name_key').notNull(),
+    orcid: text('orcid'),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('authors_name_key_key').on(t.nameKey), uniqueIndex('authors_orcid_key').on(t.orcid)],
+);
+
+export const contributions = pgTable(
+  'contributions',
+  {
+    // Deleting a citation removes its contributions; an author cannot be deleted while credited.
+    citationId: integer('citation_id')
+      .notNull()
+      .references(() => citations.id, { onDelete: 'cascade' }),
+    authorId: integer('author_id')
+      .notNull()
+      .references(() => authors.id, { onDelete: 'restrict' }),
+    role: text('role').notNull(),
+    /** 1-based order within the role, as in the source. */
+    position: integer('position').notNull(),
+    /** The name exactly as written in the source record. */
+    nameAsWritten: text('name_as_written').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.citationId, t.role, t.position] }),
+    index('contributions_author_id_idx').on(t.authorId),
+  ],
+);
+
+export const affiliations = pgTable(
+  'affiliations',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    name: text('name').notNull(),
+    nameKey: text('name_key').notNull(),
+    country: text('country'),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('affiliations_name_key_key').on(t.nameKey), index('affiliations_country_idx').on(t.country)],
+);
+
+export const citationAffiliations = pgTable(
+  'citation_affiliations',
+  {
+    citationId: integer('citation_id')
+      .notNull()
+      .references(() => citations.id, { onDelete: 'cascade' }),
+    affiliationId: integer('affiliation_id')
+      .notNull()
+      .references(() => affiliations.id, { onDelete: 'restrict' }),
+    position: integer('position').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.citationId, t.affiliationId] }),
+    index('citation_affiliations_affiliation_id_idx').on(t.affiliationId),
+  ],
+);
+
+/** An author seen at an affiliation, with the citation that shows it. */
+export const authorAffiliations = pgTable(
+  'author_affiliations',
+  {
+    authorId: integer('author_id')
+      .notNull()
+      .references(() => authors.id, { onDelete: 'cascade' }),
+    affiliationId: integer('affiliation_id')
+      .notNull()
+      .references(() => affiliations.id, { onDelete: 'cascade' }),
+    citationId: integer('citation_id')
+      .notNull()
+      .references(() => citations.id, { onDelete: 'cascade' }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.authorId, t.affiliationId, t.citationId] }),
+    index('author_affiliations_affiliation_id_idx').on(t.affiliationId),
+    index('author_affiliations_citation_id_idx').on(t.citationId),
+  ],
+);
+
+export const keywords = pgTable(
+  'keywords',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    term: text('term').notNull(),
+    /** Case-insensitive (folded) term: the dedup key. */
+    termKey: text('term_key').notNull(),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('keywords_term_key_key').on(t.termKey)],
+);
+
+export const citationKeywords = pgTable(
+  'citation_keywords',
+  {
+    citationId: integer('citation_id')
+      .notNull()
+      .references(() => citations.id, { onDelete: 'cascade' }),
+    keywordId: integer('keyword_id')
+      .notNull()
+      .references(() => keywords.id, { onDelete: 'restrict' }),
+    position: integer('position').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.citationId, t.keywordId] }),
+    index('citation_keywords_keyword_id_idx').on(t.keywordId),
+  ],
+);
+
+export type Citation = typeof citations.$inferSelect;
+export type NewCitation = typeof citations.$inferInsert;
+export type Author = typeof authors.$inferSelect;
+export type Affiliation = typeof affiliations.$inferSelect;
+export type Keyword = typeof keywords.$inferSelect;
+export type Ingestion = typeof ingestions.$inferSelect;

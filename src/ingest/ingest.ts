@@ -1,0 +1,624 @@
+import { and, eq, inArray, or, sql } from 'drizzle-orm';
+import type { Database } from '../db/client.ts';
+import {
+  affiliations,
+  authorAffiliations,
+  authors,
+  citationAffiliations,
+  citationKeywords,
+  citations,
+  contributions,
+  ingestions,
+  keywords,
+  type NewCitation,
+} from '../db/schema.ts';
+import { mapRecord } from '../ris/map.ts';
+import {
+  affiliationKey,
+  authorKey,
+  citationFingerprint,
+  displayName,
+  keywordKey,
+} from '../ris/normalize.ts';
+import { parseRisStream } from '../ris/parse.ts';
+import type { MappedCitation, RisProblem, RisRecord } from '../ris/types.ts';
+import { IngestError } from './errors.ts';
+import { type Comparable, MERGEABLE_LISTS, MERGEABLE_SCALARS, mergeCitation } from './merge.ts';
+
+export type IngestInput = string | Uint8Array | AsyncIterable<Uint8Array | string>;
+export type IngestAction = 'created' | 'updated' | 'unchanged' | 'failed';
+export type MatchedBy = 'doi' | 'fingerprint';
+
+export interface RecordOutcome {
+  record: number;
+  line: number;
+  action: IngestAction;
+  /** The stored citation; null for failed records and for records a dry run would create. */
+  citationId: number | null;
+  /** How an existing citation was recognised; null for new ones. */
+  matchedBy: MatchedBy | null;
+  title: string | null;
+}
+
+export interface IngestProgress {
+  bytes: number;
+  records: number;
+}
+
+export interface IngestOptions {
+  source?: string | null;
+  dryRun?: boolean;
+  /** Largest input accepted, in bytes; larger input fails with IngestError('TOO_LARGE'). */
+  maxBytes?: number;
+  /** Records written per round trip. */
+  batchSize?: number;
+  onProgress?: (progress: IngestProgress) => void;
+}
+
+export interface IngestReport {
+  ingestionId: number | null;
+  dryRun: boolean;
+  found: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+  bytes: number;
+  problems: RisProblem[];
+  outcomes: RecordOutcome[];
+}
+
+interface Item {
+  record: RisRecord;
+  mapped: MappedCitation;
+  doi: string | null;
+  fingerprint: string | null;
+  outcome: RecordOutcome;
+}
+
+class DryRunRollback extends Error {}
+
+async function* asChunks(input: IngestInput): AsyncIterable<Uint8Array | string> {
+  if (typeof input === 'string' || input instanceof Uint8Array) {
+    yield input;
+    return;
+  }
+  yield* input;
+}
+
+async function* limitBytes(
+  source: AsyncIterable<Uint8Array | string>,
+  maxBytes: number,
+  counter: { bytes: number },
+): AsyncIterable<Uint8Array | string> {
+  for await (const chunk of source) {
+    counter.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+    if (counter.bytes > maxBytes) {
+      throw new IngestError(
+        `Input exceeds the ingest size limit of ${formatBytes(maxBytes)} (BIBGRAPH_MAX_INGEST_SIZE); nothing was stored`,
+        'TOO_LARGE',
+      );
+    }
+    yield chunk;
+  }
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(n % 1024 ** 3 ? 1 : 0)} GB`;
+  if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(n % 1024 ** 2 ? 1 : 0)} MB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(n % 1024 ? 1 : 0)} KB`;
+  return `${n} bytes`;
+}
+
+/**
+ * Parses, maps and stores RIS in one transaction. Records that cannot be mapped are reported and
+ * skipped; a database failure rolls everything back. A dry run does all the same work and then
+ * rolls back, so its counts are exactly what a real run would produce.
+ */
+export async function ingestRis(db: Database, input: IngestInput, options: IngestOptions = {}): Promise<IngestReport> {
+  const dryRun = options.dryRun ?? false;
+  const batchSize = options.batchSize ?? 500;
+  const report: IngestReport = {
+    ingestionId: null,
+    dryRun,
+    found: 0,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    failed: 0,
+    bytes: 0,
+    problems: [],
+    outcomes: [],
+  };
+  const counter = { bytes: 0 };
+  const source = limitBytes(asChunks(input), options.maxBytes ?? Number.POSITIVE_INFINITY, counter);
+
+  try {
+    await db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(ingestions)
+        .values({ source: options.source ?? null, dryRun })
+        .returning({ id: ingestions.id });
+      const ingestionId = row?.id ?? null;
+      let batch: Item[] = [];
+      let notRis: RisProblem | null = null;
+
+      for await (const event of parseRisStream(source)) {
+        if (event.type === 'problem') {
+          if (event.problem.record === 0 && event.problem.severity === 'error' && report.found === 0) {
+            notRis = event.problem;
+          }
+          report.problems.push(event.problem);
+        } else if (event.type === 'progress') {
+          options.onProgress?.({ bytes: event.bytes, records: event.records });
+        } else {
+          report.found++;
+          const item = toItem(event.record, report);
+          if (item) batch.push(item);
+          if (batch.length >= batchSize) {
+            await storeBatch(tx, batch, ingestionId, report);
+            batch = [];
+          }
+        }
+      }
+      if (notRis && report.found === 0) throw new IngestError(notRis.message, 'NOT_RIS');
+      await storeBatch(tx, batch, ingestionId, report);
+      report.bytes = counter.bytes;
+      options.onProgress?.({ bytes: counter.bytes, records: report.found });
+      report.outcomes.sort((a, b) => a.record - b.record);
+
+      if (ingestionId !== null) {
+        await tx
+          .update(ingestions)
+          .set({
+            finishedAt: new Date(),
+            found: report.found,
+            created: report.created,
+            updated: report.updated,
+            unchanged: report.unchanged,
+            failed: report.failed,
+            bytes: report.bytes,
+            problems: report.problems,
+          })
+          .where(eq(ingestions.id, ingestionId));
+      }
+      report.ingestionId = ingestionId;
+      if (dryRun) throw new DryRunRollback();
+    });
+  } catch (error) {
+    if (error instanceof DryRunRollback) {
+      report.ingestionId = null;
+      // Citations a dry run would create do not exist; only matches with stored rows keep their id.
+      for (const o of report.outcomes) if (o.action === 'created') o.citationId = null;
+      return report;
+    }
+    if (error instanceof IngestError) throw error;
+    throw new IngestError(
+      `Database error while storing records; the whole ingest was rolled back: ${(error as Error).message}`,
+      'DATABASE',
+    );
+  }
+  return report;
+}
+
+function toItem(record: RisRecord, report: IngestReport): Item | null {
+  const { citation, problems } = mapRecord(record);
+  report.problems.push(...problems);
+  const outcome: RecordOutcome = {
+    record: record.index,
+    line: record.line,
+    action: 'failed',
+    citationId: null,
+    matchedBy: null,
+    title: citation?.title ?? null,
+  };
+  report.outcomes.push(outcome);
+  if (!citation) {
+    report.failed++;
+    return null;
+  }
+  return {
+    record,
+    mapped: citation,
+    doi: citation.doi,
+    fingerprint: citationFingerprint(citation),
+    outcome,
+  };
+}
+
+function citationRow(m: MappedCitation, fingerprint: string | null, ingestionId: number | null): NewCitation {
+  return {
+    risType: m.risType,
+    title: m.title,
+    containerTitle: m.containerTitle,
+    shortTitle: m.shortTitle,
+    journalAbbreviation: m.journalAbbreviation,
+    abstract: m.abstract,
+    year: m.year,
+    date: m.date,
+    datePrecision: m.datePrecision,
+    volume: m.volume,
+    issue: m.issue,
+    startPage: m.startPage,
+    endPage: m.endPage,
+    doi: m.doi,
+    issns: m.issns,
+    isbns: m.isbns,
+    urls: m.urls,
+    publisher: m.publisher,
+    place: m.place,
+    language: m.language,
+    notes: m.notes,
+    rawRecord: m.raw,
+    rawTags: m.rawTags,
+    fingerprint,
+    ingestionId,
+  };
+}
+
+type ExistingRow = Comparable & { id: number; fingerprint: string | null };
+
+const comparableColumns = Object.fromEntries(
+  [...MERGEABLE_SCALARS, ...MERGEABLE_LISTS, 'rawTags', 'id', 'fingerprint'].map((k) => [
+    k,
+    citations[k as keyof typeof citations.$inferSelect],
+  ]),
+) as Record<string, (typeof citations)['id']>;
+
+function fileKeys(item: Item): string[] {
+  const keys: string[] = [];
+  if (item.doi) keys.push(`doi:${item.doi}`);
+  if (item.fingerprint) keys.push(`fp:${item.fingerprint}`);
+  return keys;
+}
+
+/** Writes one batch; repeats of a record earlier in the same batch go in a follow-up pass. */
+async function storeBatch(tx: Database, batch: Item[], ingestionId: number | null, report: IngestReport): Promise<void> {
+  let pending = batch;
+  while (pending.length > 0) {
+    const seen = new Set<string>();
+    const first: Item[] = [];
+    const repeats: Item[] = [];
+    for (const item of pending) {
+      const keys = fileKeys(item);
+      if (keys.some((k) => seen.has(k))) repeats.push(item);
+      else {
+        for (const k of keys) seen.add(k);
+        first.push(item);
+      }
+    }
+    const retry = await storeDistinct(tx, first, ingestionId, report);
+    pending = [...retry, ...repeats];
+  }
+}
+
+/** Stores items whose DOIs and fingerprints are distinct; returns items lost to a concurrent insert. */
+async function storeDistinct(
+  tx: Database,
+  items: Item[],
+  ingestionId: number | null,
+  report: IngestReport,
+): Promise<Item[]> {
+  if (items.length === 0) return [];
+  const dois = [...new Set(items.flatMap((i) => (i.doi ? [i.doi] : [])))];
+  const fps = [...new Set(items.flatMap((i) => (i.fingerprint ? [i.fingerprint] : [])))];
+  const conditions = [];
+  if (dois.length) conditions.push(inArray(citations.doi, dois));
+  if (fps.length) conditions.push(inArray(citations.fingerprint, fps));
+  const existing: ExistingRow[] = conditions.length
+    ? ((await tx
+        .select(comparableColumns)
+        .from(citations)
+        .where(or(...conditions))) as unknown as ExistingRow[])
+    : [];
+  const byDoi = new Map<string, ExistingRow>();
+  const byFp = new Map<string, ExistingRow[]>();
+  for (const row of existing) {
+    if (row.doi) byDoi.set(row.doi, row);
+    if (row.fingerprint) {
+      const list = byFp.get(row.fingerprint) ?? [];
+      list.push(row);
+      byFp.set(row.fingerprint, list);
+    }
+  }
+
+  const fresh: Item[] = [];
+  const matched: Array<{ item: Item; row: ExistingRow }> = [];
+  for (const item of items) {
+    let row = item.doi ? byDoi.get(item.doi) : undefined;
+    let how: MatchedBy = 'doi';
+    if (!row && item.fingerprint) {
+      // Same title, year and first author is the same work unless both sides carry different DOIs.
+      row = byFp.get(item.fingerprint)?.find((r) => !r.doi || !item.doi || r.doi === item.doi);
+      how = 'fingerprint';
+    }
+    if (row) {
+      item.outcome.matchedBy = how;
+      item.outcome.citationId = row.id;
+      matched.push({ item, row });
+    } else fresh.push(item);
+  }
+
+  // New citations. ON CONFLICT DO NOTHING: a concurrent ingest may have stored the same DOI or
+  // fingerprint since our select; those items come back to be matched on the next pass.
+  const lost: Item[] = [];
+  const linkJobs: LinkJob[] = [];
+  if (fresh.length > 0) {
+    const inserted = await tx
+      .insert(citations)
+      .values(fresh.map((i) => citationRow(i.mapped, i.fingerprint, ingestionId)))
+      .onConflictDoNothing()
+      .returning({ id: citations.id, doi: citations.doi, fingerprint: citations.fingerprint });
+    const idByDoi = new Map<string, number>();
+    const idByFp = new Map<string, number>();
+    for (const r of inserted) {
+      if (r.doi) idByDoi.set(r.doi, r.id);
+      else if (r.fingerprint) idByFp.set(r.fingerprint, r.id);
+    }
+    const insertedIds = new Set(inserted.map((r) => r.id));
+    let unkeyed = inserted.filter((r) => !r.doi && !r.fingerprint).map((r) => r.id);
+    for (const item of fresh) {
+      let id: number | undefined;
+      if (item.doi) id = idByDoi.get(item.doi);
+      else if (item.fingerprint) id = idByFp.get(item.fingerprint);
+      else {
+        // Rows without DOI or fingerprint cannot conflict, so they come back in insert order.
+        id = unkeyed[0];
+        unkeyed = unkeyed.slice(1);
+      }
+      if (id === undefined || !insertedIds.has(id)) {
+        lost.push(item);
+        continue;
+      }
+      item.outcome.action = 'created';
+      item.outcome.citationId = id;
+      report.created++;
+      linkJobs.push({ item, citationId: id, roles: null, keywordKeys: null, affiliationKeys: null });
+    }
+  }
+
+  // Known citations: fill what they lack, add links they do not have.
+  if (matched.length > 0) {
+    const ids = matched.map((m) => m.row.id);
+    const [roleCounts, keywordKeys, affiliationKeys] = await Promise.all([
+      tx
+        .select({ citationId: contributions.citationId, role: contributions.role, n: sql<number>`count(*)::int` })
+        .from(contributions)
+        .where(inArray(contributions.citationId, ids))
+        .groupBy(contributions.citationId, contributions.role),
+      tx
+        .select({ citationId: citationKeywords.citationId, key: keywords.termKey })
+        .from(citationKeywords)
+        .innerJoin(keywords, eq(keywords.id, citationKeywords.keywordId))
+        .where(inArray(citationKeywords.citationId, ids)),
+      tx
+        .select({ citationId: citationAffiliations.citationId, key: affiliations.nameKey })
+        .from(citationAffiliations)
+        .innerJoin(affiliations, eq(affiliations.id, citationAffiliations.affiliationId))
+        .where(inArray(citationAffiliations.citationId, ids)),
+    ]);
+    const rolesOf = groupBy(roleCounts, (r) => r.citationId);
+    const kwOf = groupBy(keywordKeys, (r) => r.citationId);
+    const affOf = groupBy(affiliationKeys, (r) => r.citationId);
+
+    for (const { item, row } of matched) {
+      const incoming = citationRow(item.mapped, item.fingerprint, ingestionId) as unknown as Comparable;
+      const patch = mergeCitation(row, incoming);
+      const storedRoles = new Map((rolesOf.get(row.id) ?? []).map((r) => [r.role, r.n]));
+      const incomingRoles = countRoles(item.mapped);
+      // A role is rewritten only when the incoming record credits more people in it.
+      const replaceRoles = [...incomingRoles].filter(([role, n]) => n > (storedRoles.get(role) ?? 0)).map(([r]) => r);
+      const haveKw = new Set((kwOf.get(row.id) ?? []).map((r) => r.key));
+      const newKw = item.mapped.keywords.filter((k) => !haveKw.has(keywordKey(k)));
+      const haveAff = new Set((affOf.get(row.id) ?? []).map((r) => r.key));
+      const newAff = item.mapped.affiliations.filter((a) => !haveAff.has(affiliationKey(a.name)));
+      const changed = Object.keys(patch).length > 0 || replaceRoles.length > 0 || newKw.length > 0 || newAff.length > 0;
+      if (!changed) {
+        item.outcome.action = 'unchanged';
+        report.unchanged++;
+        continue;
+      }
+      item.outcome.action = 'updated';
+      report.updated++;
+      if (Object.keys(patch).length > 0 || replaceRoles.length > 0) {
+        await tx
+          .update(citations)
+          .set({ ...(patch as Partial<NewCitation>), ingestionId, rawRecord: item.mapped.raw, updatedAt: new Date() })
+          .where(eq(citations.id, row.id));
+      }
+      linkJobs.push({
+        item,
+        citationId: row.id,
+        roles: new Set(replaceRoles),
+        keywordKeys: new Set(newKw.map(keywordKey)),
+        affiliationKeys: new Set(newAff.map((a) => affiliationKey(a.name))),
+        keywordOffset: haveKw.size,
+        affiliationOffset: haveAff.size,
+      });
+    }
+  }
+
+  await writeLinks(tx, linkJobs);
+  return lost;
+}
+
+interface LinkJob {
+  item: Item;
+  citationId: number;
+  /** null = write everything (new citation); otherwise only these roles / keys are new. */
+  roles: Set<string> | null;
+  keywordKeys: Set<string> | null;
+  affiliationKeys: Set<string> | null;
+  keywordOffset?: number;
+  affiliationOffset?: number;
+}
+
+function countRoles(m: MappedCitation): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const c of m.contributors) counts.set(c.role, (counts.get(c.role) ?? 0) + 1);
+  return counts;
+}
+
+function groupBy<T, K>(rows: T[], key: (row: T) => K): Map<K, T[]> {
+  const out = new Map<K, T[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const list = out.get(k);
+    if (list) list.push(row);
+    else out.set(k, [row]);
+  }
+  return out;
+}
+
+/** Upserts authors, affiliations and keywords of the batch and writes the link rows. */
+async function writeLinks(tx: Database, jobs: LinkJob[]): Promise<void> {
+  if (jobs.length === 0) return;
+  const authorRows = new Map<string, typeof authors.$inferInsert>();
+  const affiliationRows = new Map<string, typeof affiliations.$inferInsert>();
+  const keywordRows = new Map<string, typeof keywords.$inferInsert>();
+
+  for (const job of jobs) {
+    const m = job.item.mapped;
+    for (const c of m.contributors) {
+      if (job.roles && !job.roles.has(c.role)) continue;
+      const key = authorKey(c.name);
+      if (!authorRows.has(key)) {
+        authorRows.set(key, {
+          family: c.name.family,
+          given: c.name.given,
+          suffix: c.name.suffix,
+          literal: c.name.literal,
+          name: displayName(c.name),
+          nameKey: key,
+        });
+      }
+    }
+    for (const a of m.affiliations) {
+      const key = affiliationKey(a.name);
+      if (job.affiliationKeys && !job.affiliationKeys.has(key) && !(job.roles && job.roles.size > 0)) continue;
+      if (!affiliationRows.has(key)) affiliationRows.set(key, { name: a.name, nameKey: key, country: a.country });
+    }
+    for (const k of m.keywords) {
+      const key = keywordKey(k);
+      if (job.keywordKeys && !job.keywordKeys.has(key)) continue;
+      if (!keywordRows.has(key)) keywordRows.set(key, { term: k, termKey: key });
+    }
+  }
+
+  const [authorIds, affiliationIds, keywordIds] = await Promise.all([
+    upsertKeyed(tx, authors, authors.nameKey, authors.id, [...authorRows.values()], (r) => r.nameKey),
+    upsertKeyed(tx, affiliations, affiliations.nameKey, affiliations.id, [...affiliationRows.values()], (r) => r.nameKey),
+    upsertKeyed(tx, keywords, keywords.termKey, keywords.id, [...keywordRows.values()], (r) => r.termKey),
+  ]);
+
+  const contributionRows: Array<typeof contributions.$inferInsert> = [];
+  const citationAffRows: Array<typeof citationAffiliations.$inferInsert> = [];
+  const citationKwRows: Array<typeof citationKeywords.$inferInsert> = [];
+  const authorAffRows: Array<typeof authorAffiliations.$inferInsert> = [];
+  const replaced: Array<{ citationId: number; roles: string[] }> = [];
+
+  for (const job of jobs) {
+    const m = job.item.mapped;
+    const citationId = job.citationId;
+    if (job.roles && job.roles.size > 0) replaced.push({ citationId, roles: [...job.roles] });
+    const positions = new Map<string, number>();
+    const affIdsByIndex = m.affiliations.map((a) => affiliationIds.get(affiliationKey(a.name)));
+    for (const c of m.contributors) {
+      if (job.roles && !job.roles.has(c.role)) continue;
+      const position = (positions.get(c.role) ?? 0) + 1;
+      positions.set(c.role, position);
+      const authorId = authorIds.get(authorKey(c.name));
+      if (authorId === undefined) continue;
+      contributionRows.push({ citationId, authorId, role: c.role, position, nameAsWritten: c.asWritten });
+      for (const index of c.affiliations) {
+        const affiliationId = affIdsByIndex[index];
+        if (affiliationId !== undefined) authorAffRows.push({ authorId, affiliationId, citationId });
+      }
+    }
+    const seenAff = new Set<number>();
+    let affPosition = job.affiliationOffset ?? 0;
+    for (const a of m.affiliations) {
+      const key = affiliationKey(a.name);
+      if (job.affiliationKeys && !job.affiliationKeys.has(key)) continue;
+      const id = affiliationIds.get(key);
+      if (id === undefined || seenAff.has(id)) continue;
+      seenAff.add(id);
+      citationAffRows.push({ citationId, affiliationId: id, position: ++affPosition });
+    }
+    const seenKw = new Set<number>();
+    let kwPosition = job.keywordOffset ?? 0;
+    for (const k of m.keywords) {
+      const key = keywordKey(k);
+      if (job.keywordKeys && !job.keywordKeys.has(key)) continue;
+      const id = keywordIds.get(key);
+      if (id === undefined || seenKw.has(id)) continue;
+      seenKw.add(id);
+      citationKwRows.push({ citationId, keywordId: id, position: ++kwPosition });
+    }
+  }
+
+  if (replaced.length > 0) {
+    const removed = await tx
+      .delete(contributions)
+      .where(
+        or(
+          ...replaced.map((r) => and(eq(contributions.citationId, r.citationId), inArray(contributions.role, r.roles))),
+        ),
+      )
+      .returning({ authorId: contributions.authorId });
+    const candidates = [...new Set(removed.map((r) => r.authorId))];
+    await insertChunked(tx, contributions, contributionRows);
+    if (candidates.length > 0) {
+      // Authors only credited through the rewritten roles would be left orphaned.
+      await tx.execute(
+        sql`delete from ${authors} where ${inArray(authors.id, candidates)} and not exists (select 1 from ${contributions} where ${contributions.authorId} = ${authors.id})`,
+      );
+    }
+  } else {
+    await insertChunked(tx, contributions, contributionRows);
+  }
+  await Promise.all([
+    insertChunked(tx, citationAffiliations, citationAffRows),
+    insertChunked(tx, citationKeywords, citationKwRows),
+  ]);
+  await insertChunked(tx, authorAffiliations, authorAffRows);
+}
+
+// PostgreSQL caps a statement at 65,535 parameters; the widest link table has 5 columns.
+const ROWS_PER_STATEMENT = 5000;
+
+async function insertChunked(tx: Database, table: any, rows: object[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+    await tx
+      .insert(table)
+      .values(rows.slice(i, i + ROWS_PER_STATEMENT))
+      .onConflictDoNothing();
+  }
+}
+
+/**
+ * Inserts rows keyed by a unique text column, keeping existing rows as they are, and returns the
+ * id of every key. Keys are sorted so concurrent ingests lock index entries in the same order.
+ */
+async function upsertKeyed<R extends object>(
+  tx: Database,
+  table: any,
+  keyColumn: any,
+  idColumn: any,
+  rows: R[],
+  keyOf: (row: R) => string,
+): Promise<Map<string, number>> {
+  const ids = new Map<string, number>();
+  if (rows.length === 0) return ids;
+  rows.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+    const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
+    await tx.insert(table).values(chunk).onConflictDoNothing({ target: keyColumn });
+    const found = (await tx
+      .select({ id: idColumn, key: keyColumn })
+      .from(table)
+      .where(inArray(keyColumn, chunk.map(keyOf)))) as Array<{ id: number; key: string }>;
+    for (const r of found) ids.set(r.key, r.id);
+  }
+  return ids;
+}

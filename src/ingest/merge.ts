@@ -1,0 +1,81 @@
+import type { NewCitation } from '../db/schema.ts';
+
+/** Columns compared and filled when a known citation arrives again. */
+export const MERGEABLE_SCALARS = [
+  'risType',
+  'title',
+  'containerTitle',
+  'shortTitle',
+  'journalAbbreviation',
+  'abstract',
+  'year',
+  'date',
+  'datePrecision',
+  'volume',
+  'issue',
+  'startPage',
+  'endPage',
+  'doi',
+  'publisher',
+  'place',
+  'language',
+] as const;
+
+export const MERGEABLE_LISTS = ['issns', 'isbns', 'urls', 'notes'] as const;
+
+type Scalar = (typeof MERGEABLE_SCALARS)[number];
+type List = (typeof MERGEABLE_LISTS)[number];
+export type Comparable = Pick<NewCitation, Scalar> & Record<List, string[]> & {
+  rawTags: Array<{ tag: string; value: string }>;
+};
+
+const PRECISION_RANK: Record<string, number> = { year: 1, month: 2, day: 3 };
+
+/**
+ * Fills what the stored citation lacks from the incoming version. A value already stored is never
+ * overwritten by a different one (corrections are a curation act, not a side effect of re-importing
+ * another exporter's copy), except that a date gains precision and a generic type gains a real one.
+ * Returns only the changed columns; an empty object means "unchanged".
+ */
+export function mergeCitation(existing: Comparable, incoming: Comparable): Partial<Comparable> {
+  const patch: Partial<Record<string, unknown>> = {};
+  for (const key of MERGEABLE_SCALARS) {
+    const have = existing[key];
+    const next = incoming[key];
+    if ((have === null || have === undefined || have === '') && next !== null && next !== undefined && next !== '') {
+      patch[key] = next;
+    }
+  }
+  if (
+    incoming.date &&
+    existing.date &&
+    incoming.date !== existing.date &&
+    incoming.date.startsWith(existing.date) &&
+    (PRECISION_RANK[incoming.datePrecision ?? ''] ?? 0) > (PRECISION_RANK[existing.datePrecision ?? ''] ?? 0)
+  ) {
+    patch.date = incoming.date;
+    patch.datePrecision = incoming.datePrecision;
+  }
+  if (existing.risType === 'GEN' && incoming.risType && incoming.risType !== 'GEN') patch.risType = incoming.risType;
+  for (const key of MERGEABLE_LISTS) {
+    const merged = unionStrings(existing[key], incoming[key]);
+    if (merged.length !== existing[key].length) patch[key] = merged;
+  }
+  const seen = new Set(existing.rawTags.map((t) => `${t.tag}\u0000${t.value}`));
+  const extraTags = incoming.rawTags.filter((t) => !seen.has(`${t.tag}\u0000${t.value}`));
+  if (extraTags.length > 0) patch.rawTags = [...existing.rawTags, ...extraTags];
+  return patch as Partial<Comparable>;
+}
+
+function unionStrings(a: string[], b: string[]): string[] {
+  const keys = new Set(a.map((s) => s.toLowerCase()));
+  const out = [...a];
+  for (const s of b) {
+    const k = s.toLowerCase();
+    if (!keys.has(k)) {
+      keys.add(k);
+      out.push(s);
+    }
+  }
+  return out;
+}

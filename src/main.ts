@@ -1,0 +1,54 @@
+import { createServer as createHttpServer } from 'node:http';
+import { ConfigError, loadConfig } from './config.ts';
+import { openDatabase } from './db/client.ts';
+import { createServer } from './server/server.ts';
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`bibgraph: configuration error: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const yoga = createServer({
+    database,
+    maxIngestBytes: config.maxIngestBytes,
+    logging: config.logLevel !== 'silent',
+  });
+  const http = createHttpServer(yoga);
+  http.listen(config.port, config.host, () => {
+    const where = database.kind === 'pglite' ? `embedded PGlite (${config.dataDir})` : 'PostgreSQL';
+    const address = http.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    console.log(`bibgraph listening on http://localhost:${port}/graphql — database: ${where}`);
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`bibgraph: ${signal} received, shutting down`);
+    // Stop accepting connections, let in-flight requests finish, then close the database so
+    // PGlite flushes its files.
+    http.close(async () => {
+      await database.close();
+      process.exit(0);
+    });
+    http.closeIdleConnections();
+    setTimeout(() => {
+      http.closeAllConnections();
+    }, 10_000).unref();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error) => {
+  console.error('bibgraph: failed to start:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,75 @@
+import SchemaBuilder from '@pothos/core';
+import DrizzlePlugin from '@pothos/plugin-drizzle';
+import ErrorsPlugin from '@pothos/plugin-errors';
+import RelayPlugin from '@pothos/plugin-relay';
+import { getTableConfig } from 'drizzle-orm/pg-core';
+import type { Relations } from '../db/client.ts';
+import { relations } from '../db/relations.ts';
+import type { Context } from './context.ts';
+import { existingGlobalIds } from './node-ids.ts';
+
+export interface PothosTypes {
+  Context: Context;
+  DrizzleRelations: Relations;
+  Scalars: {
+    File: { Input: File; Output: never };
+    JSON: { Input: unknown; Output: unknown };
+    DateTime: { Input: Date; Output: Date | string };
+  };
+}
+
+/** The builder only wires plugins; every type registers itself in its own module. */
+export const builder = new SchemaBuilder<PothosTypes>({
+  plugins: [ErrorsPlugin, RelayPlugin, DrizzlePlugin],
+  drizzle: {
+    client: (ctx) => ctx.db,
+    getTableConfig,
+    relations,
+    defaultConnectionSize: 20,
+    maxConnectionSize: 100,
+  },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    nodeQueryOptions: {
+      description: 'Fetches any object by its global ID; null when it does not exist.',
+      args: { id: { description: 'A global ID as returned by any `id` field.' } },
+      resolve: async (_root, { id }, ctx, _info, resolveNode) => {
+        const [existing] = await existingGlobalIds(ctx.db, [id]);
+        return existing ? resolveNode(existing) : null;
+      },
+    },
+    nodesQueryOptions: {
+      description: 'Fetches several objects by their global IDs, in order; an unknown ID gives null in its place.',
+      args: { ids: { description: 'Global IDs as returned by any `id` field.' } },
+      resolve: async (_root, args, ctx, _info, resolveNodes) => {
+        // The relay plugin's resolveNodes reads args.ids, so the checked list goes back there.
+        const checked = await existingGlobalIds(ctx.db, args.ids);
+        (args as { ids: unknown[] }).ids = checked;
+        return resolveNodes(checked.filter((id) => id !== null));
+      },
+    },
+    nodeTypeOptions: { description: 'An object with a global ID that `node` can fetch again.' },
+    idFieldOptions: { description: 'Global ID of the object.' },
+    pageInfoTypeOptions: { description: 'Where a page sits in a connection.' },
+    hasNextPageFieldOptions: { description: 'True when more items follow this page.' },
+    hasPreviousPageFieldOptions: { description: 'True when items precede this page.' },
+    startCursorFieldOptions: { description: 'Cursor of the first item of the page; null for an empty page.' },
+    endCursorFieldOptions: { description: 'Cursor of the last item of the page; null for an empty page.' },
+    firstArgOptions: { description: 'Page forward: the number of items after `after` (default 20, at most 100).' },
+    afterArgOptions: { description: 'Cursor after which the page starts (an `endCursor`).' },
+    lastArgOptions: { description: 'Page backward: the number of items before `before` (at most 100).' },
+    beforeArgOptions: { description: 'Cursor before which the page ends (a `startCursor`).' },
+    cursorFieldOptions: { description: 'Opaque cursor of this item, stable while data is added.' },
+    nodeFieldOptions: { description: 'The item.' },
+    edgesFieldOptions: { description: 'The items of this page with their cursors.' },
+    nodesOnConnection: { description: 'The items of this page.' },
+    pageInfoFieldOptions: { description: 'Paging information.' },
+  },
+  errors: {
+    defaultTypes: [],
+  },
+});
+
+builder.queryType({ description: 'Reading the bibliography.' });
+builder.mutationType({ description: 'Changing the bibliography.' });

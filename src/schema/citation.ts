@@ -1,0 +1,145 @@
+import { AffiliationRef } from './affiliation.ts';
+import { AuthorRef } from './author.ts';
+import { builder } from './builder.ts';
+import type { ContributorRole } from '../ris/types.ts';
+import { KeywordRef } from './keyword.ts';
+
+export const ContributorRoleEnum = builder.enumType('ContributorRole', {
+  description: 'What a person or organisation did for a citation.',
+  values: {
+    AUTHOR: { value: 'author', description: 'Author (RIS AU/A1; also reporter, inventor, composer … by type).' },
+    EDITOR: { value: 'editor', description: 'Editor (A2/ED on chapters and proceedings, A3 on books, AU on EDBOOK).' },
+    SERIES_EDITOR: { value: 'series_editor', description: 'Series editor (A2 on books and reports, A3 elsewhere).' },
+    TRANSLATOR: { value: 'translator', description: 'Translator (A4 on books, chapters, dictionaries …).' },
+    CONTRIBUTOR: { value: 'contributor', description: 'Any other subsidiary role (A4 where it is not a translator).' },
+    TRANSLATED_AUTHOR: { value: 'translated_author', description: 'Translated author (TA).' },
+  } as const,
+});
+
+export const RawTagRef = builder.objectRef<{ tag: string; value: string }>('RawTag').implement({
+  description: 'One tag/value pair exactly as found in the source RIS record.',
+  fields: (t) => ({
+    tag: t.exposeString('tag', { description: 'The two-character RIS tag, e.g. "AU".' }),
+    value: t.exposeString('value', { description: 'The value; continuation lines joined with a newline.' }),
+  }),
+});
+
+export const ContributionRef = builder.drizzleObject('contributions', {
+  name: 'Contribution',
+  description: 'A credited person or organisation on one citation, with role and position.',
+  fields: (t) => ({
+    position: t.exposeInt('position', { description: '1-based order within the role, as in the source.' }),
+    role: t.field({
+      type: ContributorRoleEnum,
+      description: 'What the contributor did.',
+      select: { columns: { role: true } },
+      resolve: (c) => c.role as ContributorRole,
+    }),
+    name: t.exposeString('nameAsWritten', { description: 'The name exactly as written in the source.' }),
+    author: t.relation('author', { description: 'The deduplicated author record.' }),
+  }),
+});
+
+export const CitationRef = builder.drizzleNode('citations', {
+  name: 'Citation',
+  description: 'One bibliographic record: a journal article, book, chapter, conference paper, report …',
+  id: { column: (c) => c.id, description: 'Global ID of the citation.' },
+  fields: (t) => ({
+    risType: t.exposeString('risType', {
+      description: 'RIS reference type code as given (JOUR, BOOK, CHAP, CONF …); GEN when the record had none.',
+    }),
+    title: t.exposeString('title', { nullable: true, description: 'Primary title.' }),
+    containerTitle: t.exposeString('containerTitle', {
+      nullable: true,
+      description: 'Journal, book or proceedings the work appeared in.',
+    }),
+    journalAbbreviation: t.exposeString('journalAbbreviation', {
+      nullable: true,
+      description: 'Abbreviated journal title ("Exp Ther Med").',
+    }),
+    shortTitle: t.exposeString('shortTitle', { nullable: true, description: 'Short title (RIS ST).' }),
+    abstract: t.exposeString('abstract', { nullable: true, description: 'Abstract, in full.' }),
+    year: t.exposeInt('year', { nullable: true, description: 'Publication year.' }),
+    date: t.exposeString('date', {
+      nullable: true,
+      description: 'Publication date in ISO 8601 at the precision the source gave: "2017", "2017-05" or "2017-05-01".',
+    }),
+    volume: t.exposeString('volume', { nullable: true, description: 'Volume.' }),
+    issue: t.exposeString('issue', { nullable: true, description: 'Issue or number.' }),
+    startPage: t.exposeString('startPage', {
+      nullable: true,
+      description: 'First page, or an article number such as "e93512".',
+    }),
+    endPage: t.exposeString('endPage', { nullable: true, description: 'Last page.' }),
+    pages: t.string({
+      nullable: true,
+      description: 'Page range for display: "2255-2258", or the single page or article number.',
+      select: { columns: { startPage: true, endPage: true } },
+      resolve: (c) => {
+        if (c.startPage && c.endPage && c.startPage !== c.endPage) return `${c.startPage}-${c.endPage}`;
+        return c.startPage ?? c.endPage ?? null;
+      },
+    }),
+    doi: t.exposeString('doi', { nullable: true, description: 'DOI, lowercase, without resolver prefix.' }),
+    issns: t.exposeStringList('issns', { description: 'Valid ISSNs, hyphenated (1792-0981).' }),
+    isbns: t.exposeStringList('isbns', { description: 'Valid ISBNs, without hyphens.' }),
+    urls: t.exposeStringList('urls', { description: 'Links to the work, in source order.' }),
+    publisher: t.exposeString('publisher', { nullable: true, description: 'Publisher (or university, institution).' }),
+    place: t.exposeString('place', { nullable: true, description: 'Place of publication.' }),
+    language: t.exposeString('language', { nullable: true, description: 'Language as given in the source.' }),
+    notes: t.exposeStringList('notes', { description: 'Free-text notes (RIS N1, RN).' }),
+    rawTags: t.field({
+      type: [RawTagRef],
+      description: 'Every tag and value of the source record, in order, including tags bibgraph does not model.',
+      select: { columns: { rawTags: true } },
+      resolve: (c) => c.rawTags,
+    }),
+    rawRecord: t.exposeString('rawRecord', { description: 'The source RIS record text.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When bibgraph first stored the citation.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the citation last changed.' }),
+    authors: t.field({
+      type: [AuthorRef],
+      description: 'Authors (role AUTHOR) in source order.',
+      select: (_args, _ctx, nestedSelection) => ({
+        with: {
+          contributions: {
+            where: { role: 'author' },
+            orderBy: { position: 'asc' },
+            with: { author: nestedSelection(true) },
+          },
+        },
+      }),
+      resolve: (c) => c.contributions.map((x) => x.author),
+    }),
+    contributors: t.relation('contributions', {
+      description: 'Everyone credited, every role, ordered by role then position.',
+      query: { orderBy: { role: 'asc', position: 'asc' } },
+    }),
+    affiliations: t.field({
+      type: [AffiliationRef],
+      description: 'Affiliations named by the record, in source order.',
+      select: (_args, _ctx, nestedSelection) => ({
+        with: {
+          affiliationLinks: {
+            orderBy: { position: 'asc' },
+            with: { affiliation: nestedSelection(true) },
+          },
+        },
+      }),
+      resolve: (c) => c.affiliationLinks.map((x) => x.affiliation),
+    }),
+    keywords: t.field({
+      type: [KeywordRef],
+      description: 'Keywords in source order.',
+      select: (_args, _ctx, nestedSelection) => ({
+        with: {
+          keywordLinks: {
+            orderBy: { position: 'asc' },
+            with: { keyword: nestedSelection(true) },
+          },
+        },
+      }),
+      resolve: (c) => c.keywordLinks.map((x) => x.keyword),
+    }),
+  }),
+});

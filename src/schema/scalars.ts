@@ -1,0 +1,45 @@
+import { GraphQLError, Kind, type ValueNode } from 'graphql';
+import { builder } from './builder.ts';
+
+builder.scalarType('File', {
+  description: 'A file sent as a multipart request part (GraphQL multipart request spec).',
+  serialize: () => {
+    throw new GraphQLError('File is an input-only scalar');
+  },
+});
+
+function literalToJson(ast: ValueNode): unknown {
+  switch (ast.kind) {
+    case Kind.STRING:
+    case Kind.BOOLEAN:
+      return ast.value;
+    case Kind.INT:
+    case Kind.FLOAT:
+      return Number(ast.value);
+    case Kind.NULL:
+      return null;
+    case Kind.LIST:
+      return ast.values.map(literalToJson);
+    case Kind.OBJECT:
+      return Object.fromEntries(ast.fields.map((f) => [f.name.value, literalToJson(f.value)]));
+    default:
+      throw new GraphQLError('JSON literals cannot contain variables');
+  }
+}
+
+builder.scalarType('JSON', {
+  description: 'Any JSON value.',
+  serialize: (value) => value,
+  parseValue: (value) => value,
+  parseLiteral: literalToJson,
+});
+
+builder.scalarType('DateTime', {
+  description: 'A point in time, ISO 8601 with time zone (e.g. 2026-11-25T14:44:00.000Z).',
+  serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString()),
+  parseValue: (value) => {
+    const d = new Date(String(value));
+    if (Number.isNaN(d.getTime())) throw new GraphQLError(`Invalid DateTime: ${String(value)}`);
+    return d;
+  },
+});
