@@ -11,6 +11,7 @@ import { existingGlobalIds } from './node-ids.ts';
 export interface PothosTypes {
   Context: Context;
   DrizzleRelations: Relations;
+  DefaultFieldNullability: false;
   Scalars: {
     File: { Input: File; Output: never };
     JSON: { Input: unknown; Output: unknown };
@@ -21,6 +22,8 @@ export interface PothosTypes {
 /** The builder only wires plugins; every type registers itself in its own module. */
 export const builder = new SchemaBuilder<PothosTypes>({
   plugins: [ErrorsPlugin, RelayPlugin, DrizzlePlugin],
+  // Fields are non-null unless they say otherwise, so the schema states what a client can rely on.
+  defaultFieldNullability: false,
   drizzle: {
     client: (ctx) => ctx.db,
     getTableConfig,

@@ -1,0 +1,965 @@
+/**
+ * RIS record → `MappedCitation`. Tag meanings depend on the type (`types-map.ts`); where the 2011
+ * tag and a legacy tag both exist the modern one wins and the legacy one is a fallback, and within
+ * a tag the first non-empty value wins (Zotero's pass order; citation-js' "mixed" spec). Every
+ * tag stays in `rawTags`, so whatever is not mapped here is not lost.
+ *
+ * Runs in the ingestion hot path: all regexes and tables are module-level, and the per-record
+ * work is linear in the record's size.
+ */
+
+import { COUNTRY_THEN_NEXT, canonicalCountry, usStateZipCountry } from './countries.js';
+import { parseName, splitNameList } from './names.js';
+import {
+  affiliationKey,
+  foldText,
+  keywordKey,
+  normalizeDoi,
+  normalizeIsbn,
+  normalizeIssn,
+} from './normalize.js';
+import type {
+  ContributorRole,
+  DatePrecision,
+  MappedAffiliation,
+  MappedCitation,
+  MappedContributor,
+  MapResult,
+  RisProblem,
+  RisRecord,
+  RisSeverity,
+  RisTag,
+} from './types.js';
+import { isKnownRisType, type RisTypeInfo, risTypeInfo } from './types-map.js';
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+const WS_RUN = /\s+/g;
+
+function oneLine(v: string): string {
+  return v.replace(WS_RUN, ' ').trim();
+}
+
+type TagIndex = Map<string, RisTag[]>;
+
+function indexTags(tags: readonly RisTag[]): TagIndex {
+  const m: TagIndex = new Map();
+  for (const t of tags) {
+    const list = m.get(t.tag);
+    if (list) list.push(t);
+    else m.set(t.tag, [t]);
+  }
+  return m;
+}
+
+/** First non-empty value among `names`, in priority order (not file order). */
+function firstOf(idx: TagIndex, ...names: string[]): { value: string; tag: RisTag } | null {
+  for (const n of names) {
+    const list = idx.get(n);
+    if (!list) continue;
+    for (const t of list) {
+      const v = oneLine(t.value);
+      if (v) return { value: v, tag: t };
+    }
+  }
+  return null;
+}
+
+function has(idx: TagIndex, name: string): boolean {
+  const list = idx.get(name);
+  return !!list && list.some((t) => t.value.trim() !== '');
+}
+
+class Problems {
+  readonly list: RisProblem[] = [];
+  constructor(private readonly record: number) {}
+  add(severity: RisSeverity, line: number | null, message: string): void {
+    const where = line == null ? `record ${this.record}` : `record ${this.record} (line ${line})`;
+    this.list.push({ record: this.record, line, severity, message: `${where}: ${message}` });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dates
+
+export interface DateParts {
+  year: number | null;
+  month: number | null;
+  day: number | null;
+}
+
+interface ParsedDate extends DateParts {
+  /** Why precision was reduced (month 13, 30 February …). */
+  invalid: string | null;
+}
+
+const MONTHS: Readonly<Record<string, number>> = {
+  jan: 1,
+  feb: 2,
+  mar: 3,
+  apr: 4,
+  may: 5,
+  jun: 6,
+  jul: 7,
+  aug: 8,
+  sep: 9,
+  sept: 9,
+  oct: 10,
+  nov: 11,
+  dec: 12,
+};
+const MONTH_WORD = /^(jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*$/;
+const ISO_DATE = /^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?(?:$|[T\s/])/;
+const US_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/;
+const DATE_TOKENS = /[\s.,\-–/]+/;
+// Seasons and month ranges (`SPR`, `Winter`, `Jan-Feb`): a real date with no month to keep, so no
+// warning when they yield only a year or nothing.
+const SEASON_OR_RANGE =
+  /^(?:\d{4}\s*)?(?:spr|sum|fal|win|spring|summer|fall|autumn|winter|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*[-–/]\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?)(?:\s*\d{4})?$/i;
+
+function monthNumber(token: string): number | null {
+  const m = MONTH_WORD.exec(token.toLowerCase());
+  return m ? (MONTHS[m[1] as string] ?? null) : null;
+}
+
+function daysIn(year: number | null, month: number): number {
+  if (month === 2) {
+    if (year == null) return 29;
+    return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  }
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+function num(s: string | undefined): number | null {
+  if (s == null) return null;
+  const t = s.trim();
+  return /^\d{1,4}$/.test(t) ? Number(t) : null;
+}
+
+/**
+ * One RIS date value at the precision it really has. Forms: `2017`, `2016/12//`, `2018/4/25`,
+ * `1999/12/31/Winter` (old spec `YYYY/MM/DD/other`), `2015/october`, `2021-04-05`, `2024-05//`
+ * (Ovid), `SEP 22` / `Feb 28` (Web of Science DA, year only in PY), `Mar. 2017`, `2019 Sep` (IEEE
+ * Y1), `06/15/2019` (US order, old RP). Returns null when nothing usable is there (`///nan`, `0000`).
+ * A month out of range drops month and day; an impossible day drops the day (never guessed).
+ */
+export function parseRisDate(value: string): ParsedDate | null {
+  const v = value.trim();
+  if (!v) return null;
+  let year: number | null = null;
+  let month: number | null = null;
+  let day: number | null = null;
+  const iso = ISO_DATE.exec(v);
+  const us = iso ? null : US_DATE.exec(v);
+  if (iso) {
+    year = num(iso[1]);
+    month = num(iso[2]);
+    day = num(iso[3]);
+  } else if (us) {
+    month = num(us[1]);
+    day = num(us[2]);
+    year = num(us[3]);
+  } else if (v.includes('/')) {
+    const parts = v.split('/');
+    const y = (parts[0] ?? '').trim();
+    year = /^\d{4}$/.test(y) ? Number(y) : null;
+    const mo = (parts[1] ?? '').trim();
+    month = num(mo) ?? (mo ? monthNumber(mo) : null);
+    // `2020/11//Nov/Dec2020` (EBSCO): the numeric parts already say it; the rest is *other*.
+    day = month != null ? num(parts[2]) : null;
+  } else {
+    const tokens = v.split(DATE_TOKENS).filter((t) => t.length > 0);
+    const months = new Set<number>();
+    const days: number[] = [];
+    for (const t of tokens) {
+      if (/^\d{4}$/.test(t)) {
+        if (year == null) year = Number(t);
+      } else if (/^\d{8}$/.test(t) && /^(?:1[5-9]|20)/.test(t)) {
+        year ??= Number(t.slice(0, 4));
+        months.add(Number(t.slice(4, 6)));
+        days.push(Number(t.slice(6, 8)));
+      } else if (/^\d{1,2}$/.test(t)) {
+        days.push(Number(t));
+      } else {
+        const mn = monthNumber(t);
+        if (mn != null) months.add(mn);
+      }
+    }
+    // A month range (`Jan-Feb`) or a day range (`4-8 Aug. 2020`) has no single month/day.
+    if (months.size === 1) {
+      month = [...months][0] as number;
+      if (days.length === 1) day = days[0] as number;
+    }
+  }
+  if (year === 0) year = null;
+  let invalid: string | null = null;
+  if (month != null && (month < 1 || month > 12)) {
+    invalid = `month ${month} does not exist`;
+    month = null;
+    day = null;
+  }
+  if (month == null) day = null;
+  if (day === 0) day = null;
+  if (month != null && day != null && day > daysIn(year, month)) {
+    invalid = `day ${day} does not exist in month ${month}`;
+    day = null;
+  }
+  if (year == null && month == null) return invalid ? { year, month, day, invalid } : null;
+  return { year, month, day, invalid };
+}
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+function precisionOf(d: DateParts): number {
+  return d.day != null ? 3 : d.month != null ? 2 : d.year != null ? 1 : 0;
+}
+
+interface DateResult {
+  date: string | null;
+  precision: DatePrecision | null;
+  year: number | null;
+}
+
+function mapDates(idx: TagIndex, info: RisTypeInfo, problems: Problems): DateResult {
+  const parsed: Array<{ tag: RisTag; d: ParsedDate }> = [];
+  for (const name of ['DA', 'Y1', 'PY']) {
+    for (const t of idx.get(name) ?? []) {
+      const v = t.value.trim();
+      if (!v) continue;
+      const d = parseRisDate(v);
+      if (!d || (d.year == null && d.month == null)) {
+        if (!SEASON_OR_RANGE.test(v)) problems.add('warning', t.line, `${name} '${v}' is not a usable date`);
+        continue;
+      }
+      if (d.invalid) problems.add('warning', t.line, `${name} '${v}': ${d.invalid}; precision reduced`);
+      parsed.push({ tag: t, d });
+    }
+  }
+  const pyYear = parsed.find((p) => p.tag.tag === 'PY' && p.d.year != null)?.d.year ?? null;
+  const y1Year = parsed.find((p) => p.tag.tag === 'Y1' && p.d.year != null)?.d.year ?? null;
+  const refYear = pyYear ?? y1Year;
+  const candidates: DateParts[] = [];
+  for (const { tag, d } of parsed) {
+    let c: DateParts = d;
+    // WoS `DA  - SEP 22` carries month/day only; the year is in PY.
+    if (c.year == null) {
+      if (refYear == null) continue;
+      c = { year: refYear, month: c.month, day: c.day };
+      if (c.month != null && c.day != null && c.day > daysIn(c.year, c.month)) c = { ...c, day: null };
+    }
+    // 2011 spec: DA is the *access* date for AGGR, DBASE, EBOOK, EJOUR, MULTI; trust it as the
+    // publication date only when it agrees with the publication year.
+    if (tag.tag === 'DA' && info.daIsAccessed && c.year !== refYear) continue;
+    candidates.push(c);
+  }
+  let chosen = candidates[0] ?? null;
+  if (chosen) {
+    // First usable tag wins (DA › Y1 › PY), but a later tag may add precision it agrees with:
+    // `DA  - 2017` with `Y1  - 2017/05/01`.
+    for (const c of candidates) {
+      if (precisionOf(c) <= precisionOf(chosen)) continue;
+      if (c.year !== chosen.year || (chosen.month != null && c.month !== chosen.month)) continue;
+      chosen = c;
+    }
+  }
+  const year = pyYear ?? chosen?.year ?? null;
+  if (!chosen || chosen.year == null) return { date: null, precision: null, year };
+  const y = String(chosen.year).padStart(4, '0');
+  if (chosen.month == null) return { date: y, precision: 'year', year };
+  if (chosen.day == null) return { date: `${y}-${pad2(chosen.month)}`, precision: 'month', year };
+  return { date: `${y}-${pad2(chosen.month)}-${pad2(chosen.day)}`, precision: 'day', year };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pages
+
+const PAGE_PREFIX = /^(?:pp?\.?|pages?|page)\s*/i;
+const PAGE_RANGE = /^(\S+?)\s*(?:[-–—‐‑]+|\bto\b)\s*(\S+)$/;
+const NO_PAGES = /^(?:n\.?\s?pag\.?|n\/?a|none|unpaginated|-)$/i;
+
+function cleanPage(v: string): string {
+  return v.replace(/[.,;]+$/, '');
+}
+
+/** `1112–25` → `1125`: the end page written with only its changed trailing digits. */
+function expandEnd(start: string, end: string): string {
+  if (/^\d+$/.test(start) && /^\d+$/.test(end) && end.length < start.length) {
+    const full = start.slice(0, start.length - end.length) + end;
+    if (Number(full) >= Number(start)) return full;
+  }
+  return end;
+}
+
+function mapPages(idx: TagIndex, info: RisTypeInfo): { start: string | null; end: string | null } {
+  const sp = firstOf(idx, 'SP');
+  const ep = firstOf(idx, 'EP');
+  let start: string | null = null;
+  let end: string | null = null;
+  if (sp) {
+    const v = sp.value.replace(PAGE_PREFIX, '');
+    const r = PAGE_RANGE.exec(v);
+    if (r) {
+      start = cleanPage(r[1] as string);
+      end = expandEnd(start, cleanPage(r[2] as string));
+    } else if (!NO_PAGES.test(v)) {
+      // A lone number on BOOK/THES/… is the number of pages (2011 spec), not a first page.
+      if (!info.spIsExtent || ep) start = cleanPage(v) || null;
+    }
+  } else if (info.c7IsArticleNumber) {
+    // Article numbers (WoS, Scopus, EndNote JOUR C7) stand in for pages in e-only journals.
+    const c7 = firstOf(idx, 'C7');
+    if (c7 && /^[\p{L}\p{N}.\-_]{1,32}$/u.test(c7.value) && /\d/.test(c7.value)) start = c7.value;
+  }
+  if (ep) {
+    const e = cleanPage(ep.value.replace(PAGE_PREFIX, ''));
+    if (e && !NO_PAGES.test(e)) end = start ? expandEnd(start, e) : e;
+  }
+  if (start && end === start) end = null;
+  return { start, end };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Identifiers
+
+const DOI_IN_TEXT = /(?:https?:\/\/(?:dx\.|www\.)?doi\.org\/|\bdoi\s*[:=]?\s*)(10\.\d{4,9}\/[^\s"<>]+)/i;
+const BARE_DOI = /^10\.\d{4,9}\/\S+$/;
+const MULTI_DOI_SPLIT = /[\s;,]+(?=(?:https?:\/\/|doi\b|10\.\d))/i;
+
+// R/pandas exports write missing values as text.
+const PLACEHOLDER = /^(?:n\/?a|nan|null|none|undefined|-+|\?+)$/i;
+
+function mapDoi(idx: TagIndex, problems: Problems): string | null {
+  for (const t of idx.get('DO') ?? []) {
+    const v = t.value.trim();
+    if (!v || PLACEHOLDER.test(v)) continue;
+    // Several DOIs in one DO (`10.1/a 10.1/b`) must not be glued together by the whitespace strip.
+    const doi = normalizeDoi(v.split(MULTI_DOI_SPLIT)[0] ?? '') ?? normalizeDoi(v);
+    if (doi) return doi;
+    const inText = DOI_IN_TEXT.exec(v);
+    if (inText && normalizeDoi(inText[1] as string)) return normalizeDoi(inText[1] as string);
+    problems.add('warning', t.line, `DO '${oneLine(v)}' is not a valid DOI`);
+  }
+  // EndNote puts the DOI in M3 or N1, EBSCO in L3, Ovid and others link it from UR (doi.org).
+  // Zotero reads M3; we also take the resolver link, but never a publisher URL that happens to
+  // contain `10.xxxx/` in its path.
+  for (const name of ['M3', 'N1', 'UR', 'L3', 'LK', 'L2']) {
+    const bareOk = name === 'M3' || name === 'N1';
+    for (const t of idx.get(name) ?? []) {
+      const v = t.value.trim();
+      if (!v) continue;
+      if (bareOk && BARE_DOI.test(v)) {
+        const d = normalizeDoi(v);
+        if (d) return d;
+      }
+      const m = DOI_IN_TEXT.exec(v);
+      if (m) {
+        const d = normalizeDoi(m[1] as string);
+        if (d) return d;
+      }
+    }
+  }
+  return null;
+}
+
+const SN_ANNOTATION = /\([^)]*\)/g;
+// CAB Abstracts joins ISBNs with a backslash; asysd exports a literal `\r` between them.
+const SN_SPLIT = /[\s;,\\]+/;
+const SN_LABEL = /^[A-Za-z]+:?(?=\d)/;
+
+/**
+ * ISSNs and ISBNs from SN (and WoS BN/EI). The value's shape decides which it is: 8 characters is
+ * an ISSN, 10 or 13 an ISBN, with no overlap, so a proceedings volume with an ISSN or a journal
+ * supplement with an ISBN lands in the right list whatever the type says. For types where SN is
+ * a report/patent/standard number nothing is read (the value stays in rawTags).
+ */
+function mapStandardNumbers(
+  idx: TagIndex,
+  info: RisTypeInfo,
+  problems: Problems,
+): { issns: string[]; isbns: string[] } {
+  const issns: string[] = [];
+  const isbns: string[] = [];
+  const sources = info.sn === 'number' ? ['BN', 'EI'] : ['SN', 'BN', 'EI'];
+  for (const name of sources) {
+    for (const t of idx.get(name) ?? []) {
+      const cleaned = t.value.replace(SN_ANNOTATION, ' ').trim();
+      if (!cleaned) continue;
+      const compact = cleaned.replace(/[\s\-‐‑–]/g, '');
+      // `978 3 16 148410 0`: an ISBN written with spaces is one value, not five.
+      const tokens = /^\d{9}[\dXx]$|^\d{13}$/.test(compact) ? [cleaned] : cleaned.split(SN_SPLIT);
+      for (const raw of tokens) {
+        const token = raw.replace(SN_LABEL, '').replace(/[.:]+$/, '');
+        if (!/\d/.test(token)) continue; // `and`, `ISSN`, `Print`
+        const core = token.replace(/[\s\-‐‑–]/g, '').toUpperCase();
+        if (core.length === 8) {
+          const issn = normalizeIssn(core);
+          if (issn) {
+            if (!issns.includes(issn)) issns.push(issn);
+          } else
+            problems.add('warning', t.line, `${name} value '${token}' is not a valid ISSN (check digit)`);
+        } else if (core.length === 10 || core.length === 13) {
+          const isbn = normalizeIsbn(core);
+          if (isbn) {
+            if (!isbns.includes(isbn)) isbns.push(isbn);
+          } else
+            problems.add('warning', t.line, `${name} value '${token}' is not a valid ISBN (check digit)`);
+        } else {
+          problems.add('warning', t.line, `${name} value '${token}' is neither an ISSN nor an ISBN`);
+        }
+      }
+    }
+  }
+  return { issns, isbns };
+}
+
+const URL_SPLIT = /[\s;]+/;
+const URL_OK = /^(?:https?|ftp):\/\//i;
+
+function mapUrls(idx: TagIndex): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  // LK is the legacy UR: a fallback only. L2 (full-text link) always adds.
+  const main = has(idx, 'UR') ? 'UR' : 'LK';
+  for (const name of [main, 'L2']) {
+    for (const t of idx.get(name) ?? []) {
+      for (const u of t.value.split(URL_SPLIT)) {
+        if (!URL_OK.test(u) || seen.has(u)) continue;
+        seen.add(u);
+        out.push(u);
+      }
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keywords
+
+const KW_SPLIT = /\s*[\n;]\s*/;
+const KW_REFMAN = /^%K\s+/;
+const KW_TRIM_END = /[\s.*]+$/;
+const KW_TRIM_START = /^[\s*]+/;
+
+function cleanKeyword(k: string): string {
+  return oneLine(k.replace(KW_REFMAN, '').replace(KW_TRIM_END, '').replace(KW_TRIM_START, ''));
+}
+
+/** A lone comma-joined value is a list when it has ≥ 3 short parts; `Neoplasms, Experimental` (a MeSH heading) is not. */
+function looksLikeCommaList(v: string): string[] | null {
+  const parts = v.split(',').map((p) => p.trim());
+  if (parts.length < 3) return null;
+  for (const p of parts) if (!p || p.length > 60 || p.split(' ').length > 6) return null;
+  return parts;
+}
+
+function mapKeywords(idx: TagIndex): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const push = (k: string): void => {
+    const c = cleanKeyword(k);
+    if (!c) return;
+    const key = keywordKey(c);
+    if (!key || seen.has(key)) return;
+    seen.add(key);
+    out.push(c);
+  };
+  for (const t of idx.get('KW') ?? []) {
+    const pieces = t.value
+      .split(KW_SPLIT)
+      .map((p) => p.replace(KW_REFMAN, ''))
+      .filter((p) => p.trim() !== '');
+    const list = pieces.length === 1 ? looksLikeCommaList(pieces[0] as string) : null;
+    for (const p of list ?? pieces) push(p);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Affiliations
+
+const INSTITUTION_WORD =
+  /\b(?:univ\w*|dep(?:t|artment)\w*|hosp\w*|school|sch|coll\w*|inst\w*|cent(?:er|re|r)\w*|ctr|facult\w*|lab\w*|div\w*|unit|clinic\w*|program\w*|company|co|ltd|inc|corp\w*|foundation|academ\w*|ministry|agency|service\w*|research|group|society)\b/i;
+const EMAIL = /\s*(?:Electronic address:\s*)?[\w.+-]+@[\w-]+(?:\.[\w-]+)+/gi;
+const AFF_TRIM = /^[\s.,;:]+|[\s.,;:]+$/g;
+const NEW_LINE_CONT = /^[\p{Ll}\d(&,]/u;
+const LINE_OPEN_END = /(?:[,&-]|\band|\bof|\bfor|\bthe)$/i;
+
+export interface SplitAffiliation {
+  name: string;
+  country: string | null;
+  /** Names from a WoS `[Author; Author] Address` bracket, or null. */
+  authors: string[] | null;
+}
+
+function cleanAffiliation(s: string): string {
+  return oneLine(s.replace(EMAIL, '')).replace(AFF_TRIM, '');
+}
+
+// EndNote's C1 is often a conflict-of-interest or funding statement (seen in PubMed-derived files).
+const STATEMENT =
+  /\b(?:interests?|declare[ds]?|conflicts?|funding|funded|disclos\w*|grants?|received|nothing)\b/i;
+
+function looksLikeInstitution(v: string): boolean {
+  return !STATEMENT.test(v) && (INSTITUTION_WORD.test(v) || countryOf(v) != null);
+}
+
+function isCityLike(seg: string): boolean {
+  const t = seg.trim();
+  return t.length > 0 && t.split(' ').length <= 4 && !INSTITUTION_WORD.test(t);
+}
+
+/**
+ * Cut a run of addresses that lost its separators (flattened records) after each country:
+ * `…, Jilin 136000, P.R. China Jilin Tuhua Bioengineering…`. A cut needs a country opening a
+ * comma part, followed by a capitalised word, with at least two parts before it and a city-like
+ * part (no institution words) just before — so `Dept of X, China Medical University` stays whole.
+ */
+function splitConcatenated(address: string): string[] {
+  if (!address.includes(',')) return [address];
+  const out: string[] = [];
+  let current: string[] = [];
+  for (const raw of address.split(',')) {
+    const seg = raw.trim();
+    const m =
+      current.length >= 2 && isCityLike(current[current.length - 1] as string)
+        ? COUNTRY_THEN_NEXT.exec(seg)
+        : null;
+    if (m) {
+      current.push(m[1] as string);
+      out.push(current.join(', '));
+      current = [m[2] as string];
+    } else {
+      current.push(seg);
+    }
+  }
+  out.push(current.join(', '));
+  return out;
+}
+
+/** Country from the end of an address: last comma part, or the one before a trailing postcode. */
+export function countryOf(address: string): string | null {
+  const parts = address.split(',');
+  for (let i = parts.length - 1, tried = 0; i >= 0 && tried < 2; i--) {
+    const seg = (parts[i] as string).trim().replace(/\.+$/, '');
+    const words = seg.split(' ').filter((w) => w && !/\d/.test(w));
+    if (words.length === 0) continue; // a bare postcode: look one part further back
+    tried++;
+    // Whole part first (`Papua New Guinea`), then its last words: WoS ends US and Chinese
+    // addresses `Newark, OH 43055 USA`, `Shenyang 110001, Peoples R China` without a comma.
+    for (let n = Math.min(words.length, 4); n >= 1; n--) {
+      // `Las Cruces, New Mexico` is not Mexico.
+      if (n < words.length && words[words.length - n - 1] === 'New') continue;
+      const c = canonicalCountry(words.slice(words.length - n).join(' '));
+      if (c) return c;
+    }
+    if (tried === 1) {
+      const us = usStateZipCountry(seg);
+      if (us) return us;
+    }
+  }
+  return null;
+}
+
+/** Split on `;` outside square brackets (WoS `[A, B.; C, D.] Address; [E, F.] Address`). */
+function splitSemicolons(line: string): string[] {
+  if (!line.includes(';')) return [line];
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 91) depth++;
+    else if (c === 93 && depth > 0) depth--;
+    else if (c === 59 && depth === 0) {
+      out.push(line.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(line.slice(start));
+  return out;
+}
+
+const BRACKET = /^\[([^\]]*)\]\s*(.*)$/s;
+
+/**
+ * One AD/C1 value → affiliations. Lines are separate addresses unless the next line looks like a
+ * wrapped continuation (starts lower-case or with a digit, or the line ends with `,`/`of`/`and`);
+ * then `;`-separated parts, then concatenated runs cut after country names.
+ */
+export function splitAffiliations(value: string): SplitAffiliation[] {
+  const lines: string[] = [];
+  for (const raw of value.split('\n')) {
+    const l = raw.trim();
+    if (!l) continue;
+    const prev = lines[lines.length - 1];
+    if (prev !== undefined && (NEW_LINE_CONT.test(l) || LINE_OPEN_END.test(prev)))
+      lines[lines.length - 1] = `${prev} ${l}`;
+    else lines.push(l);
+  }
+  const out: SplitAffiliation[] = [];
+  for (const line of lines) {
+    for (const part of splitSemicolons(line)) {
+      let text = part.trim();
+      let authors: string[] | null = null;
+      const b = BRACKET.exec(text);
+      if (b) {
+        authors = splitNameList(b[1] as string);
+        text = (b[2] as string).trim();
+      }
+      for (const piece of splitConcatenated(text)) {
+        const name = cleanAffiliation(piece);
+        if (name) out.push({ name, country: countryOf(name), authors });
+      }
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contributors
+
+const AUTHOR_TAGS = new Set(['AU', 'A1']);
+
+function roleFor(tag: string, info: RisTypeInfo): ContributorRole | null {
+  switch (tag) {
+    case 'AU':
+    case 'A1':
+      return info.roles.au;
+    case 'A2':
+      return info.roles.a2;
+    // Old-spec ED is "editor" outright; the 2011 A2 by-type meaning (series editor for BOOK …)
+    // does not apply to files old enough to write ED.
+    case 'ED':
+      return 'editor';
+    case 'A3':
+      return info.roles.a3;
+    case 'A4':
+      return info.roles.a4;
+    case 'TA':
+      return 'translated_author';
+    default:
+      return null;
+  }
+}
+
+interface ContributorOut {
+  list: MappedContributor[];
+  /** tag position in record.tags → contributor index, for author tags that hold exactly one name. */
+  singleByTag: Map<number, number>;
+}
+
+function mapContributors(tags: readonly RisTag[], idx: TagIndex, info: RisTypeInfo): ContributorOut {
+  const list: MappedContributor[] = [];
+  const singleByTag = new Map<number, number>();
+  // Zotero merges AU and A1 in file order; some exporters write the same list under both tags.
+  // When every A1 name is also an AU name, A1 is a duplicate and is skipped.
+  let skipA1 = false;
+  if (has(idx, 'AU') && has(idx, 'A1')) {
+    const au = new Set<string>();
+    for (const t of idx.get('AU') ?? []) for (const n of splitNameList(t.value)) au.add(foldText(n));
+    skipA1 = (idx.get('A1') ?? []).every((t) => splitNameList(t.value).every((n) => au.has(foldText(n))));
+  }
+  tags.forEach((t, i) => {
+    const role = roleFor(t.tag, info);
+    if (!role || (skipA1 && t.tag === 'A1')) return;
+    const before = list.length;
+    for (const asWritten of splitNameList(t.value)) {
+      const name = parseName(asWritten);
+      if (!name.family && !name.given && !name.literal) continue;
+      list.push({ role, asWritten, name, affiliations: [] });
+    }
+    if (list.length === before + 1 && AUTHOR_TAGS.has(t.tag)) singleByTag.set(i, before);
+  });
+  return { list, singleByTag };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Affiliation mapping and author links
+
+function nameMatchKey(family: string | null, given: string | null): string {
+  return `${foldText(family ?? '')}|${foldText(given ?? '').charAt(0)}`;
+}
+
+function isAddressC1(tags: readonly RisTag[], info: RisTypeInfo): (i: number) => boolean {
+  const c1 = tags.map((t, i) => (t.tag === 'C1' && t.value.trim() ? i : -1)).filter((i) => i >= 0);
+  if (c1.length === 0) return () => false;
+  // OpenAlex writes each author's institutions as C1 lines right after that AU. EndNote's C1
+  // (custom 1) can also land after the last AU by chance — with conflict-of-interest prose or
+  // numbers in it — so each value must also read like an institution.
+  const openAlex = c1.every((i) => {
+    let j = i - 1;
+    while (j >= 0 && tags[j]?.tag === 'C1') j--;
+    const v = tags[i]?.value ?? '';
+    return j >= 0 && AUTHOR_TAGS.has(tags[j]?.tag ?? '') && v.length < 400 && looksLikeInstitution(v);
+  });
+  // BLOG: C1 = author affiliation (2011). WoS: `[Authors] Address`.
+  return (i) => openAlex || info.code === 'BLOG' || /^\s*\[/.test(tags[i]?.value ?? '');
+}
+
+function mapAffiliations(
+  tags: readonly RisTag[],
+  info: RisTypeInfo,
+  contributors: ContributorOut,
+): MappedAffiliation[] {
+  const affs: MappedAffiliation[] = [];
+  const byKey = new Map<string, number>();
+  const c1IsAddress = isAddressC1(tags, info);
+  const perTag: Array<{ tagPos: number; tag: string; idxs: number[] }> = [];
+  const bracketLinks: Array<{ aff: number; authors: string[] }> = [];
+  tags.forEach((t, i) => {
+    if (t.tag !== 'AD' && !(t.tag === 'C1' && c1IsAddress(i))) return;
+    const idxs: number[] = [];
+    for (const a of splitAffiliations(t.value)) {
+      const key = affiliationKey(a.name);
+      if (!key) continue;
+      let k = byKey.get(key);
+      if (k === undefined) {
+        k = affs.length;
+        byKey.set(key, k);
+        affs.push({ name: a.name, country: a.country });
+      }
+      idxs.push(k);
+      if (a.authors && a.authors.length > 0) bracketLinks.push({ aff: k, authors: a.authors });
+    }
+    if (idxs.length > 0) perTag.push({ tagPos: i, tag: t.tag, idxs });
+  });
+  if (affs.length === 0) return affs;
+
+  const people = contributors.list;
+  const link = (ci: number, ai: number): void => {
+    const c = people[ci];
+    if (c && !c.affiliations.includes(ai)) c.affiliations.push(ai);
+  };
+
+  // 1. WoS brackets name the authors of each address: match by family + first initial, and only
+  //    when exactly one author fits.
+  if (bracketLinks.length > 0) {
+    const byName = new Map<string, number[]>();
+    people.forEach((p, i) => {
+      if (p.role !== 'author' || !p.name.family) return;
+      const k = nameMatchKey(p.name.family, p.name.given);
+      const l = byName.get(k);
+      if (l) l.push(i);
+      else byName.set(k, [i]);
+    });
+    for (const { aff, authors } of bracketLinks) {
+      for (const a of authors) {
+        const n = parseName(a);
+        const hits = byName.get(nameMatchKey(n.family, n.given));
+        if (hits && hits.length === 1) link(hits[0] as number, aff);
+      }
+    }
+    return affs;
+  }
+
+  // 2. Addresses given per author: each address tag directly after its author's AU line.
+  const followingAuthor = (pos: number): number | null => {
+    let j = pos - 1;
+    while (j >= 0 && (tags[j]?.tag === 'C1' || tags[j]?.tag === 'AD') && tags[j]?.tag === tags[pos]?.tag) j--;
+    return contributors.singleByTag.get(j) ?? null;
+  };
+  const c1Tags = perTag.filter((p) => p.tag === 'C1');
+  const adTags = perTag.filter((p) => p.tag === 'AD');
+  const authorTagCount = tags.filter((t) => AUTHOR_TAGS.has(t.tag) && t.value.trim()).length;
+  const c1Linked = c1Tags.length > 0 && c1Tags.every((p) => followingAuthor(p.tagPos) != null);
+  const adLinked =
+    adTags.length > 0 &&
+    adTags.length === authorTagCount &&
+    adTags.every(
+      (p) =>
+        tags[p.tagPos - 1] &&
+        AUTHOR_TAGS.has(tags[p.tagPos - 1]?.tag ?? '') &&
+        followingAuthor(p.tagPos) != null,
+    );
+  if (c1Linked || adLinked) {
+    for (const p of perTag) {
+      if ((p.tag === 'C1' && !c1Linked) || (p.tag === 'AD' && !adLinked)) continue;
+      const ci = followingAuthor(p.tagPos);
+      if (ci != null) for (const ai of p.idxs) link(ci, ai);
+    }
+    return affs;
+  }
+
+  // 3. A single author owns every address.
+  const authors = people.map((p, i) => (p.role === 'author' ? i : -1)).filter((i) => i >= 0);
+  if (authors.length === 1) for (let ai = 0; ai < affs.length; ai++) link(authors[0] as number, ai);
+  return affs;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Titles and containers
+
+function mapTitle(idx: TagIndex, info: RisTypeInfo): string | null {
+  // BT is the primary title only for book-like types (old spec); elsewhere it is the book title.
+  return (info.book ? firstOf(idx, 'TI', 'T1', 'CT', 'BT') : firstOf(idx, 'TI', 'T1', 'CT'))?.value ?? null;
+}
+
+const WOS_TAGS = ['J9', 'JI', 'WE', 'PU', 'PI', 'PA', 'FU', 'FX'];
+
+function isWebOfScience(idx: TagIndex): boolean {
+  if (WOS_TAGS.some((t) => idx.has(t))) return true;
+  return (idx.get('AN') ?? []).some((t) => t.value.trim().startsWith('WOS:'));
+}
+
+function mapContainer(
+  idx: TagIndex,
+  info: RisTypeInfo,
+): { container: string | null; abbreviation: string | null } {
+  let container: string | null = null;
+  switch (info.container) {
+    case 'journal':
+      // SO = Web of Science source title.
+      container = firstOf(idx, 'T2', 'JF', 'JO', 'SO')?.value ?? null;
+      break;
+    case 'book':
+      container = firstOf(idx, 'T2', 'BT')?.value ?? null;
+      break;
+    case 'conference': {
+      // C3 = proceedings title (2011 CONF), the real container; T2 = conference name. Web of
+      // Science fills C3 with organisation names (one per line), so C3 is trusted only when it is
+      // a single line in a non-WoS record.
+      const c3 = idx.get('C3') ?? [];
+      const useC3 = c3.length === 1 && !isWebOfScience(idx);
+      container = (useC3 ? firstOf(idx, 'C3', 'T2', 'BT') : firstOf(idx, 'T2', 'BT'))?.value ?? null;
+      break;
+    }
+    case 'generic':
+      container = firstOf(idx, 'T2', 'BT', 'JF', 'JO')?.value ?? null;
+      break;
+    case 'none':
+      break;
+  }
+  // JO is a full name in the old spec but the abbreviation in EndNote/Zotero exports: it is the
+  // abbreviation when T2/JF already give the full name, the container only when alone.
+  const full = has(idx, 'T2') || has(idx, 'JF');
+  const abbreviation = (
+    full ? firstOf(idx, 'J2', 'JA', 'J1', 'JO', 'JI', 'J9') : firstOf(idx, 'J2', 'JA', 'J1', 'JI', 'J9')
+  )?.value;
+  // EBSCO writes the full name in JO as well as T2: an "abbreviation" equal to the container says nothing.
+  const same = abbreviation != null && container != null && foldText(abbreviation) === foldText(container);
+  return { container, abbreviation: same ? null : (abbreviation ?? null) };
+}
+
+const M1_ISSUE = /^[\p{L}\p{N}.\-–/ ()]{1,20}$/u;
+
+function mapIssue(idx: TagIndex, info: RisTypeInfo): string | null {
+  if (!info.isNotIssue) {
+    const is = firstOf(idx, 'IS', 'CP');
+    if (is) return is.value;
+  }
+  for (const name of info.issueFallback) {
+    const v = firstOf(idx, name);
+    // M1 also carries "Query date: …" (Publish or Perish) and reference lists: only short numbers.
+    if (v && M1_ISSUE.test(v.value) && /\d/.test(v.value)) return v.value;
+  }
+  return null;
+}
+
+function mapAbstract(idx: TagIndex): string | null {
+  for (const name of ['AB', 'N2']) {
+    const parts: string[] = [];
+    for (const t of idx.get(name) ?? []) {
+      // WoS indents continuation lines; keep the line breaks, drop the indentation.
+      const v = t.value
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l)
+        .join('\n');
+      if (v) parts.push(v);
+    }
+    if (parts.length > 0) return parts.join('\n\n');
+  }
+  return null;
+}
+
+function mapNotes(idx: TagIndex, title: string | null): string[] {
+  const titleKey = title ? foldText(title) : null;
+  const out: string[] = [];
+  for (const t of [...(idx.get('N1') ?? []), ...(idx.get('RN') ?? [])]) {
+    const v = t.value.trim();
+    if (!v) continue;
+    // EndNote repeats the title in N1.
+    if (t.tag === 'N1' && titleKey && foldText(v) === titleKey) continue;
+    out.push(v);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Map one lexed record. Never throws on odd input; problems say what was dropped and why. */
+export function mapRecord(record: RisRecord): MapResult {
+  const problems = new Problems(record.index);
+  const tags = record.tags;
+  const idx = indexTags(tags);
+  const tyLine = idx.get('TY')?.[0]?.line ?? record.line;
+
+  let risType = record.type.trim().toUpperCase();
+  if (!risType) {
+    problems.add('warning', tyLine, 'no reference type (TY); using GEN');
+    risType = 'GEN';
+  } else if (risType === 'JOURN') {
+    risType = 'JOUR';
+  } else if (!isKnownRisType(risType)) {
+    problems.add(
+      'info',
+      tyLine,
+      `unknown reference type '${risType}'; kept as given, mapped with generic rules`,
+    );
+  }
+  const info = risTypeInfo(risType);
+
+  const rawTags = tags.map((t) => ({ tag: t.tag, value: t.value }));
+  const meaningful = tags.some((t) => t.tag !== 'TY' && t.tag !== 'ER' && t.value.trim() !== '');
+  const nothing = (): MapResult => {
+    problems.add('error', record.line, 'no title, DOI, authors or container title; nothing to store');
+    return { citation: null, problems: problems.list };
+  };
+  if (!meaningful) return nothing();
+
+  const title = mapTitle(idx, info);
+  const { container, abbreviation } = mapContainer(idx, info);
+  const doi = mapDoi(idx, problems);
+  const contributors = mapContributors(tags, idx, info);
+  if (!title && !doi && contributors.list.length === 0 && !container) return nothing();
+
+  const dates = mapDates(idx, info, problems);
+  const pages = mapPages(idx, info);
+  const { issns, isbns } = mapStandardNumbers(idx, info, problems);
+  const affiliations = mapAffiliations(tags, info, contributors);
+
+  const citation: MappedCitation = {
+    risType,
+    title,
+    containerTitle: container,
+    shortTitle: firstOf(idx, 'ST')?.value ?? null,
+    journalAbbreviation: abbreviation,
+    abstract: mapAbstract(idx),
+    year: dates.year,
+    date: dates.date,
+    datePrecision: dates.precision,
+    // IEEE writes the volume twice (VO and VL).
+    volume: info.vlIsVolume ? (firstOf(idx, 'VL', 'VO')?.value ?? null) : null,
+    issue: mapIssue(idx, info),
+    startPage: pages.start,
+    endPage: pages.end,
+    doi,
+    issns,
+    isbns,
+    urls: mapUrls(idx),
+    // PU/PI/PA: Web of Science publisher, publisher city, publisher address.
+    publisher: firstOf(idx, 'PB', 'PU')?.value ?? null,
+    place: firstOf(idx, 'CY', 'PI', 'PA')?.value ?? null,
+    language: firstOf(idx, 'LA')?.value ?? null,
+    notes: mapNotes(idx, title),
+    contributors: contributors.list,
+    affiliations,
+    keywords: mapKeywords(idx),
+    rawTags,
+    raw: record.raw,
+  };
+  return { citation, problems: problems.list };
+}
