@@ -44,6 +44,8 @@ export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)),
 
 // Extensions are created outside the generated migrations because PGlite needs them loaded into
 // the WASM build first and drizzle-kit does not model extensions.
+const MIGRATION_LOCK = 4_242_017;
+
 const extensionsSql = 'create extension if not exists pg_trgm; create extension if not exists unaccent;';
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
@@ -56,8 +58,16 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     });
     const db = drizzlePostgres({ client, relations, logger: options.logger });
     if (shouldMigrate) {
-      await client.unsafe(extensionsSql);
-      await migratePostgres(db, { migrationsFolder });
+      // Several instances (or test workers) may start at once: one migrates while the others wait.
+      const lock = await client.reserve();
+      try {
+        await lock`select pg_advisory_lock(${MIGRATION_LOCK})`;
+        await client.unsafe(extensionsSql);
+        await migratePostgres(db, { migrationsFolder });
+      } finally {
+        await lock`select pg_advisory_unlock(${MIGRATION_LOCK})`.catch(() => {});
+        lock.release();
+      }
     }
     return {
       kind: 'postgres',

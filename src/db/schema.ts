@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   boolean,
+  customType,
   index,
   integer,
   jsonb,
@@ -10,6 +11,9 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+
+/** PostgreSQL's full-text document type; read back as its text form, which nothing needs. */
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 
 const timestamps = {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -71,6 +75,11 @@ export const citations = pgTable(
     fingerprint: text('fingerprint'),
     /** The ingestion that created or last changed this citation; kept when the ingestion row goes. */
     ingestionId: integer('ingestion_id').references(() => ingestions.id, { onDelete: 'set null' }),
+    /**
+     * Weighted full-text document (title A, keywords B, container title C, abstract D), written by
+     * `refreshSearchDocuments` after ingestion because keywords live in another table.
+     */
+    searchVector: tsvector('search_vector'),
     ...timestamps,
   },
   (t) => [
@@ -85,6 +94,7 @@ export const citations = pgTable(
     index('citations_ris_type_idx').on(t.risType),
     index('citations_ingestion_id_idx').on(t.ingestionId),
     index('citations_created_at_idx').on(t.createdAt, t.id),
+    index('citations_search_vector_idx').using('gin', t.searchVector),
   ],
 );
 
@@ -104,7 +114,12 @@ export const authors = pgTable(
     orcid: text('orcid'),
     ...timestamps,
   },
-  (t) => [uniqueIndex('authors_name_key_key').on(t.nameKey), uniqueIndex('authors_orcid_key').on(t.orcid)],
+  (t) => [
+    uniqueIndex('authors_name_key_key').on(t.nameKey),
+    uniqueIndex('authors_orcid_key').on(t.orcid),
+    // Fuzzy name search compares folded query text with the folded key by trigrams.
+    index('authors_name_key_trgm_idx').using('gin', t.nameKey.op('gin_trgm_ops')),
+  ],
 );
 
 export const contributions = pgTable(
@@ -138,7 +153,11 @@ export const affiliations = pgTable(
     country: text('country'),
     ...timestamps,
   },
-  (t) => [uniqueIndex('affiliations_name_key_key').on(t.nameKey), index('affiliations_country_idx').on(t.country)],
+  (t) => [
+    uniqueIndex('affiliations_name_key_key').on(t.nameKey),
+    index('affiliations_country_idx').on(t.country),
+    index('affiliations_name_key_trgm_idx').using('gin', t.nameKey.op('gin_trgm_ops')),
+  ],
 );
 
 export const citationAffiliations = pgTable(
@@ -188,7 +207,10 @@ export const keywords = pgTable(
     termKey: text('term_key').notNull(),
     ...timestamps,
   },
-  (t) => [uniqueIndex('keywords_term_key_key').on(t.termKey)],
+  (t) => [
+    uniqueIndex('keywords_term_key_key').on(t.termKey),
+    index('keywords_term_key_trgm_idx').using('gin', t.termKey.op('gin_trgm_ops')),
+  ],
 );
 
 export const citationKeywords = pgTable(

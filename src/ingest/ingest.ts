@@ -78,6 +78,8 @@ interface Item {
 
 class DryRunRollback extends Error {}
 
+const INGEST_LOCK = 4_242_018;
+
 async function* asChunks(input: IngestInput): AsyncIterable<Uint8Array | string> {
   if (typeof input === 'string' || input instanceof Uint8Array) {
     yield input;
@@ -135,6 +137,10 @@ export async function ingestRis(db: Database, input: IngestInput, options: Inges
 
   try {
     await db.transaction(async (tx) => {
+      // One writer at a time. Unique keys and ON CONFLICT already keep duplicates out, but two
+      // long transactions inserting overlapping keys in different orders wait on each other's
+      // uncommitted rows and deadlock; queueing whole ingests avoids that, and readers never wait.
+      await tx.execute(sql`select pg_advisory_xact_lock(${INGEST_LOCK})`);
       const [row] = await tx
         .insert(ingestions)
         .values({ source: options.source ?? null, dryRun })

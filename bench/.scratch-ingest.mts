@@ -1,0 +1,18 @@
+import { openDatabase } from '/work/main/src/db/client.ts';
+import { ingestRis } from '/work/main/src/ingest/ingest.ts';
+import { generateRis } from '/work/main/bench/lib/generate-ris.ts';
+import postgres from 'postgres';
+const url = 'postgres://postgres@127.0.0.1:5432/q4ingest';
+const admin = postgres('postgres://postgres@127.0.0.1:5432/postgres');
+await admin.unsafe('drop database if exists q4ingest');
+await admin.unsafe('create database q4ingest');
+const h = await openDatabase({ databaseUrl: url, dataDir: '' });
+const n = Number(process.argv[2] ?? 20000);
+const ris = generateRis(n, 7);
+const t0 = performance.now();
+const r = await ingestRis(h.db, ris);
+const ms = performance.now() - t0;
+console.log({ created: r.created, ms: Math.round(ms), perSec: Math.round(n / (ms / 1000)) });
+await h.close();
+await admin.unsafe('drop database q4ingest');
+await admin.end();
