@@ -21,7 +21,9 @@ if (!folder) {
 
 async function walk(dir: string): Promise<string[]> {
   const out: string[] = [];
-  for (const e of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const e of (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
+    a.name.localeCompare(b.name),
+  )) {
     const full = join(dir, e.name);
     if (e.isDirectory()) out.push(...(await walk(full)));
     else if (e.isFile() && !/\.(md|json)$/i.test(e.name)) out.push(full);
@@ -41,7 +43,19 @@ function expectedRecords(text: string): number {
 
 const database = await openDatabase({ databaseUrl: values.postgres ?? null, dataDir: 'memory://' });
 const rows: Array<Array<string | number>> = [];
-const totals = { files: 0, found: 0, expected: 0, created: 0, updated: 0, unchanged: 0, failed: 0, errors: 0, warnings: 0, notRis: 0, crashed: 0 };
+const totals = {
+  files: 0,
+  found: 0,
+  expected: 0,
+  created: 0,
+  updated: 0,
+  unchanged: 0,
+  failed: 0,
+  errors: 0,
+  warnings: 0,
+  notRis: 0,
+  crashed: 0,
+};
 const started = performance.now();
 for (const file of await walk(folder)) {
   totals.files++;
@@ -60,18 +74,45 @@ for (const file of await walk(folder)) {
     totals.failed += r.failed;
     totals.errors += errors;
     totals.warnings += warnings;
-    rows.push([name, expected, r.found, r.created, r.updated + r.unchanged, r.failed, errors, warnings, r.found === expected ? '' : 'count differs']);
-    if (values.verbose) for (const p of r.problems.filter((x) => x.severity !== 'info')) console.log(`  ${name}: record ${p.record} line ${p.line}: ${p.severity}: ${p.message}`);
+    rows.push([
+      name,
+      expected,
+      r.found,
+      r.created,
+      r.updated + r.unchanged,
+      r.failed,
+      errors,
+      warnings,
+      r.found === expected ? '' : 'count differs',
+    ]);
+    if (values.verbose)
+      for (const p of r.problems.filter((x) => x.severity !== 'info'))
+        console.log(`  ${name}: record ${p.record} line ${p.line}: ${p.severity}: ${p.message}`);
   } catch (error) {
     const notRis = error instanceof IngestError && error.code === 'NOT_RIS';
     if (notRis) totals.notRis++;
     else totals.crashed++;
     totals.expected += expected;
-    rows.push([name, expected, 0, 0, 0, 0, 0, 0, notRis ? `not RIS: ${error.message}` : `FAILED: ${(error as Error).message}`]);
+    rows.push([
+      name,
+      expected,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      notRis ? `not RIS: ${error.message}` : `FAILED: ${(error as Error).message}`,
+    ]);
   }
 }
 await database.close();
-console.log(formatTable(['file', 'TY lines', 'found', 'created', 'matched', 'failed', 'errors', 'warnings', 'verdict'], rows));
+console.log(
+  formatTable(
+    ['file', 'TY lines', 'found', 'created', 'matched', 'failed', 'errors', 'warnings', 'verdict'],
+    rows,
+  ),
+);
 console.log(
   `\n${totals.files} files in ${((performance.now() - started) / 1000).toFixed(1)} s: ${totals.found} records found (${totals.expected} TY lines), ` +
     `${totals.created} created, ${totals.updated + totals.unchanged} matched existing, ${totals.failed} failed; ` +

@@ -38,7 +38,11 @@ async function listFiles(path: string): Promise<string[]> {
   return out;
 }
 
-export async function runIngest(db: Database, target: string, options: IngestCommandOptions): Promise<FileResult[]> {
+export async function runIngest(
+  db: Database,
+  target: string,
+  options: IngestCommandOptions,
+): Promise<FileResult[]> {
   const files = target === '-' ? ['-'] : await listFiles(target);
   const results: FileResult[] = [];
   for (const file of files) {
@@ -72,7 +76,8 @@ export async function runIngest(db: Database, target: string, options: IngestCom
       bar?.update(size);
       results.push({ file, report, error: null });
     } catch (error) {
-      const message = error instanceof IngestError ? error.message : `unexpected error: ${(error as Error).message}`;
+      const message =
+        error instanceof IngestError ? error.message : `unexpected error: ${(error as Error).message}`;
       results.push({ file, report: null, error: message });
     } finally {
       bar?.stop();
@@ -99,11 +104,15 @@ function printSummary(results: FileResult[], options: IngestCommandOptions): voi
     rows.push(['total', sum(1), sum(2), sum(3), sum(4), sum(5), sum(6), '']);
   }
   const headers = ['file', 'found', 'created', 'updated', 'unchanged', 'failed', 'problems', 'error'];
-  options.out.write(`${options.dryRun ? 'Dry run: nothing was written.\n' : ''}${formatTable(headers, rows)}\n`);
+  options.out.write(
+    `${options.dryRun ? 'Dry run: nothing was written.\n' : ''}${formatTable(headers, rows)}\n`,
+  );
   for (const r of results) {
     const serious = r.report?.problems.filter((p) => p.severity === 'error') ?? [];
     for (const p of serious.slice(0, 20)) {
-      options.err.write(`${r.file}: record ${p.record}${p.line ? `, line ${p.line}` : ''}: ${p.message}\n`);
+      // Mapper messages already start with "record N (line L)"; parser messages do not.
+      const where = /^record \d+/.test(p.message) ? '' : `record ${p.record}${p.line ? `, line ${p.line}` : ''}: `;
+      options.err.write(`${r.file}: ${where}${p.message}\n`);
     }
     if (serious.length > 20) options.err.write(`${r.file}: … and ${serious.length - 20} more errors\n`);
   }

@@ -54,7 +54,8 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error) => {
-    const message = error instanceof ConfigError ? `configuration error: ${error.message}` : (error as Error).message;
+    const message =
+      error instanceof ConfigError ? `configuration error: ${error.message}` : (error as Error).message;
     process.stderr.write(`bibgraph: ${message}\n`);
     process.exit(error instanceof ConfigError ? 2 : 1);
   },

@@ -44,7 +44,10 @@ export const relations = defineRelations(schema, (r) => ({
       from: r.affiliations.id.through(r.citationAffiliations.affiliationId),
       to: r.citations.id.through(r.citationAffiliations.citationId),
     }),
-    authorLinks: r.many.authorAffiliations({ from: r.affiliations.id, to: r.authorAffiliations.affiliationId }),
+    authorLinks: r.many.authorAffiliations({
+      from: r.affiliations.id,
+      to: r.authorAffiliations.affiliationId,
+    }),
   },
   citationAffiliations: {
     citation: r.one.citations({

@@ -1,4 +1,5 @@
 import { and, eq, inArray, or, sql } from 'drizzle-orm';
+import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Database } from '../db/client.ts';
 import {
   affiliations,
@@ -13,13 +14,7 @@ import {
   type NewCitation,
 } from '../db/schema.ts';
 import { mapRecord } from '../ris/map.ts';
-import {
-  affiliationKey,
-  authorKey,
-  citationFingerprint,
-  displayName,
-  keywordKey,
-} from '../ris/normalize.ts';
+import { affiliationKey, authorKey, citationFingerprint, displayName, keywordKey } from '../ris/normalize.ts';
 import { parseRisStream } from '../ris/parse.ts';
 import type { MappedCitation, RisProblem, RisRecord } from '../ris/types.ts';
 import { IngestError } from './errors.ts';
@@ -117,7 +112,11 @@ export function formatBytes(n: number): string {
  * skipped; a database failure rolls everything back. A dry run does all the same work and then
  * rolls back, so its counts are exactly what a real run would produce.
  */
-export async function ingestRis(db: Database, input: IngestInput, options: IngestOptions = {}): Promise<IngestReport> {
+export async function ingestRis(
+  db: Database,
+  input: IngestInput,
+  options: IngestOptions = {},
+): Promise<IngestReport> {
   const dryRun = options.dryRun ?? false;
   const batchSize = options.batchSize ?? 500;
   const report: IngestReport = {
@@ -279,7 +278,12 @@ function fileKeys(item: Item): string[] {
 }
 
 /** Writes one batch; repeats of a record earlier in the same batch go in a follow-up pass. */
-async function storeBatch(tx: Database, batch: Item[], ingestionId: number | null, report: IngestReport): Promise<void> {
+async function storeBatch(
+  tx: Database,
+  batch: Item[],
+  ingestionId: number | null,
+  report: IngestReport,
+): Promise<void> {
   let pending = batch;
   while (pending.length > 0) {
     const seen = new Set<string>();
@@ -388,7 +392,11 @@ async function storeDistinct(
     const ids = matched.map((m) => m.row.id);
     const [roleCounts, keywordKeys, affiliationKeys] = await Promise.all([
       tx
-        .select({ citationId: contributions.citationId, role: contributions.role, n: sql<number>`count(*)::int` })
+        .select({
+          citationId: contributions.citationId,
+          role: contributions.role,
+          n: sql<number>`count(*)::int`,
+        })
         .from(contributions)
         .where(inArray(contributions.citationId, ids))
         .groupBy(contributions.citationId, contributions.role),
@@ -413,12 +421,15 @@ async function storeDistinct(
       const storedRoles = new Map((rolesOf.get(row.id) ?? []).map((r) => [r.role, r.n]));
       const incomingRoles = countRoles(item.mapped);
       // A role is rewritten only when the incoming record credits more people in it.
-      const replaceRoles = [...incomingRoles].filter(([role, n]) => n > (storedRoles.get(role) ?? 0)).map(([r]) => r);
+      const replaceRoles = [...incomingRoles]
+        .filter(([role, n]) => n > (storedRoles.get(role) ?? 0))
+        .map(([r]) => r);
       const haveKw = new Set((kwOf.get(row.id) ?? []).map((r) => r.key));
       const newKw = item.mapped.keywords.filter((k) => !haveKw.has(keywordKey(k)));
       const haveAff = new Set((affOf.get(row.id) ?? []).map((r) => r.key));
       const newAff = item.mapped.affiliations.filter((a) => !haveAff.has(affiliationKey(a.name)));
-      const changed = Object.keys(patch).length > 0 || replaceRoles.length > 0 || newKw.length > 0 || newAff.length > 0;
+      const changed =
+        Object.keys(patch).length > 0 || replaceRoles.length > 0 || newKw.length > 0 || newAff.length > 0;
       if (!changed) {
         item.outcome.action = 'unchanged';
         report.unchanged++;
@@ -429,7 +440,12 @@ async function storeDistinct(
       if (Object.keys(patch).length > 0 || replaceRoles.length > 0) {
         await tx
           .update(citations)
-          .set({ ...(patch as Partial<NewCitation>), ingestionId, rawRecord: item.mapped.raw, updatedAt: new Date() })
+          .set({
+            ...(patch as Partial<NewCitation>),
+            ingestionId,
+            rawRecord: item.mapped.raw,
+            updatedAt: new Date(),
+          })
           .where(eq(citations.id, row.id));
       }
       linkJobs.push({
@@ -501,8 +517,10 @@ async function writeLinks(tx: Database, jobs: LinkJob[]): Promise<void> {
     }
     for (const a of m.affiliations) {
       const key = affiliationKey(a.name);
-      if (job.affiliationKeys && !job.affiliationKeys.has(key) && !(job.roles && job.roles.size > 0)) continue;
-      if (!affiliationRows.has(key)) affiliationRows.set(key, { name: a.name, nameKey: key, country: a.country });
+      if (job.affiliationKeys && !job.affiliationKeys.has(key) && !(job.roles && job.roles.size > 0))
+        continue;
+      if (!affiliationRows.has(key))
+        affiliationRows.set(key, { name: a.name, nameKey: key, country: a.country });
     }
     for (const k of m.keywords) {
       const key = keywordKey(k);
@@ -513,7 +531,14 @@ async function writeLinks(tx: Database, jobs: LinkJob[]): Promise<void> {
 
   const [authorIds, affiliationIds, keywordIds] = await Promise.all([
     upsertKeyed(tx, authors, authors.nameKey, authors.id, [...authorRows.values()], (r) => r.nameKey),
-    upsertKeyed(tx, affiliations, affiliations.nameKey, affiliations.id, [...affiliationRows.values()], (r) => r.nameKey),
+    upsertKeyed(
+      tx,
+      affiliations,
+      affiliations.nameKey,
+      affiliations.id,
+      [...affiliationRows.values()],
+      (r) => r.nameKey,
+    ),
     upsertKeyed(tx, keywords, keywords.termKey, keywords.id, [...keywordRows.values()], (r) => r.termKey),
   ]);
 
@@ -568,7 +593,9 @@ async function writeLinks(tx: Database, jobs: LinkJob[]): Promise<void> {
       .delete(contributions)
       .where(
         or(
-          ...replaced.map((r) => and(eq(contributions.citationId, r.citationId), inArray(contributions.role, r.roles))),
+          ...replaced.map((r) =>
+            and(eq(contributions.citationId, r.citationId), inArray(contributions.role, r.roles)),
+          ),
         ),
       )
       .returning({ authorId: contributions.authorId });
@@ -593,11 +620,11 @@ async function writeLinks(tx: Database, jobs: LinkJob[]): Promise<void> {
 // PostgreSQL caps a statement at 65,535 parameters; the widest link table has 5 columns.
 const ROWS_PER_STATEMENT = 5000;
 
-async function insertChunked(tx: Database, table: any, rows: object[]): Promise<void> {
+async function insertChunked(tx: Database, table: PgTable, rows: object[]): Promise<void> {
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     await tx
       .insert(table)
-      .values(rows.slice(i, i + ROWS_PER_STATEMENT))
+      .values(rows.slice(i, i + ROWS_PER_STATEMENT) as never)
       .onConflictDoNothing();
   }
 }
@@ -608,9 +635,9 @@ async function insertChunked(tx: Database, table: any, rows: object[]): Promise<
  */
 async function upsertKeyed<R extends object>(
   tx: Database,
-  table: any,
-  keyColumn: any,
-  idColumn: any,
+  table: PgTable,
+  keyColumn: AnyPgColumn,
+  idColumn: AnyPgColumn,
   rows: R[],
   keyOf: (row: R) => string,
 ): Promise<Map<string, number>> {
@@ -619,7 +646,10 @@ async function upsertKeyed<R extends object>(
   rows.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
-    await tx.insert(table).values(chunk).onConflictDoNothing({ target: keyColumn });
+    await tx
+      .insert(table)
+      .values(chunk as never)
+      .onConflictDoNothing({ target: keyColumn });
     const found = (await tx
       .select({ id: idColumn, key: keyColumn })
       .from(table)

@@ -25,9 +25,10 @@ export const MERGEABLE_LISTS = ['issns', 'isbns', 'urls', 'notes'] as const;
 
 type Scalar = (typeof MERGEABLE_SCALARS)[number];
 type List = (typeof MERGEABLE_LISTS)[number];
-export type Comparable = Pick<NewCitation, Scalar> & Record<List, string[]> & {
-  rawTags: Array<{ tag: string; value: string }>;
-};
+export type Comparable = Pick<NewCitation, Scalar> &
+  Record<List, string[]> & {
+    rawTags: Array<{ tag: string; value: string }>;
+  };
 
 const PRECISION_RANK: Record<string, number> = { year: 1, month: 2, day: 3 };
 
@@ -42,7 +43,12 @@ export function mergeCitation(existing: Comparable, incoming: Comparable): Parti
   for (const key of MERGEABLE_SCALARS) {
     const have = existing[key];
     const next = incoming[key];
-    if ((have === null || have === undefined || have === '') && next !== null && next !== undefined && next !== '') {
+    if (
+      (have === null || have === undefined || have === '') &&
+      next !== null &&
+      next !== undefined &&
+      next !== ''
+    ) {
       patch[key] = next;
     }
   }
@@ -56,7 +62,8 @@ export function mergeCitation(existing: Comparable, incoming: Comparable): Parti
     patch.date = incoming.date;
     patch.datePrecision = incoming.datePrecision;
   }
-  if (existing.risType === 'GEN' && incoming.risType && incoming.risType !== 'GEN') patch.risType = incoming.risType;
+  if (existing.risType === 'GEN' && incoming.risType && incoming.risType !== 'GEN')
+    patch.risType = incoming.risType;
   for (const key of MERGEABLE_LISTS) {
     const merged = unionStrings(existing[key], incoming[key]);
     if (merged.length !== existing[key].length) patch[key] = merged;

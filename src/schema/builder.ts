@@ -43,7 +43,8 @@ export const builder = new SchemaBuilder<PothosTypes>({
       },
     },
     nodesQueryOptions: {
-      description: 'Fetches several objects by their global IDs, in order; an unknown ID gives null in its place.',
+      description:
+        'Fetches several objects by their global IDs, in order; an unknown ID gives null in its place.',
       args: { ids: { description: 'Global IDs as returned by any `id` field.' } },
       resolve: async (_root, args, ctx, _info, resolveNodes) => {
         // The relay plugin's resolveNodes reads args.ids, so the checked list goes back there.
@@ -59,7 +60,9 @@ export const builder = new SchemaBuilder<PothosTypes>({
     hasPreviousPageFieldOptions: { description: 'True when items precede this page.' },
     startCursorFieldOptions: { description: 'Cursor of the first item of the page; null for an empty page.' },
     endCursorFieldOptions: { description: 'Cursor of the last item of the page; null for an empty page.' },
-    firstArgOptions: { description: 'Page forward: the number of items after `after` (default 20, at most 100).' },
+    firstArgOptions: {
+      description: 'Page forward: the number of items after `after` (default 20, at most 100).',
+    },
     afterArgOptions: { description: 'Cursor after which the page starts (an `endCursor`).' },
     lastArgOptions: { description: 'Page backward: the number of items before `before` (at most 100).' },
     beforeArgOptions: { description: 'Cursor before which the page ends (a `startCursor`).' },

@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
+import { ingestions } from '../db/schema.ts';
 import { IngestError } from '../ingest/errors.ts';
 import { type IngestReport, ingestRis, type RecordOutcome } from '../ingest/ingest.ts';
-import { ingestions } from '../db/schema.ts';
 import type { RisProblem } from '../ris/types.ts';
 import { builder } from './builder.ts';
 import { CitationRef } from './citation.ts';
@@ -11,7 +11,10 @@ export const IngestSeverityEnum = builder.enumType('IngestSeverity', {
   values: {
     ERROR: { value: 'error', description: 'The record (or the whole input) could not be stored.' },
     WARNING: { value: 'warning', description: 'Stored, but a value was dropped, guessed or repaired.' },
-    INFO: { value: 'info', description: 'Stored as given; noted for the curious (unknown type, skipped junk line).' },
+    INFO: {
+      value: 'info',
+      description: 'Stored as given; noted for the curious (unknown type, skipped junk line).',
+    },
   } as const,
 });
 
@@ -19,7 +22,10 @@ export const IngestActionEnum = builder.enumType('IngestAction', {
   description: 'What an ingest did (or, in a dry run, would do) with one record.',
   values: {
     CREATED: { value: 'created', description: 'A new citation was stored.' },
-    UPDATED: { value: 'updated', description: 'A known citation gained fields, people, keywords or affiliations.' },
+    UPDATED: {
+      value: 'updated',
+      description: 'A known citation gained fields, people, keywords or affiliations.',
+    },
     UNCHANGED: { value: 'unchanged', description: 'A known citation already held everything in the record.' },
     FAILED: { value: 'failed', description: 'The record could not be mapped; see problems.' },
   } as const,
@@ -29,16 +35,25 @@ export const MatchKindEnum = builder.enumType('MatchKind', {
   description: 'How a record was recognised as a citation already stored.',
   values: {
     DOI: { value: 'doi', description: 'Same normalised DOI.' },
-    FINGERPRINT: { value: 'fingerprint', description: 'Same normalised title, year and first author family name.' },
+    FINGERPRINT: {
+      value: 'fingerprint',
+      description: 'Same normalised title, year and first author family name.',
+    },
   } as const,
 });
 
 export const IngestProblemRef = builder.objectRef<RisProblem>('IngestProblem').implement({
   description: 'Something in the input worth knowing, with where it happened.',
   fields: (t) => ({
-    record: t.exposeInt('record', { description: '1-based record number in the input; 0 when outside any record.' }),
+    record: t.exposeInt('record', {
+      description: '1-based record number in the input; 0 when outside any record.',
+    }),
     line: t.exposeInt('line', { nullable: true, description: '1-based line in the input, when known.' }),
-    severity: t.field({ type: IngestSeverityEnum, resolve: (p) => p.severity, description: 'How serious it is.' }),
+    severity: t.field({
+      type: IngestSeverityEnum,
+      resolve: (p) => p.severity,
+      description: 'How serious it is.',
+    }),
     message: t.exposeString('message', { description: 'What is wrong, in words.' }),
   }),
 });
@@ -74,9 +89,16 @@ export const IngestionRef = builder.drizzleNode('ingestions', {
   description: 'One ingest call (a mutation or a CLI run) and what it did.',
   id: { column: (i) => i.id, description: 'Global ID of the ingestion.' },
   fields: (t) => ({
-    source: t.exposeString('source', { nullable: true, description: 'Label given by the caller (file name, feed).' }),
+    source: t.exposeString('source', {
+      nullable: true,
+      description: 'Label given by the caller (file name, feed).',
+    }),
     startedAt: t.expose('startedAt', { type: 'DateTime', description: 'When the ingest began.' }),
-    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true, description: 'When it committed.' }),
+    finishedAt: t.expose('finishedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it committed.',
+    }),
     found: t.exposeInt('found', { description: 'Records found in the input.' }),
     created: t.exposeInt('created', { description: 'Citations created.' }),
     updated: t.exposeInt('updated', { description: 'Known citations that gained data.' }),
@@ -109,7 +131,8 @@ export const IngestRisPayloadRef = builder.objectRef<IngestReport>('IngestRisPay
     }),
     records: t.field({
       type: [IngestRecordResultRef],
-      description: 'One entry per record found, in input order, with the action taken and any existing match.',
+      description:
+        'One entry per record found, in input order, with the action taken and any existing match.',
       resolve: (r) => r.outcomes,
     }),
     citations: t.drizzleField({
@@ -119,7 +142,9 @@ export const IngestRisPayloadRef = builder.objectRef<IngestReport>('IngestRisPay
       resolve: async (query, r, _args, ctx) => {
         const ids = [...new Set(r.outcomes.flatMap((o) => (o.citationId === null ? [] : [o.citationId])))];
         if (ids.length === 0) return [];
-        const rows = await ctx.db.query.citations.findMany(query({ columns: { id: true }, where: { id: { in: ids } } }));
+        const rows = await ctx.db.query.citations.findMany(
+          query({ columns: { id: true }, where: { id: { in: ids } } }),
+        );
         const byId = new Map(rows.map((c) => [(c as unknown as { id: number }).id, c]));
         return ids.flatMap((id) => {
           const c = byId.get(id);
@@ -163,7 +188,9 @@ builder.mutationFields((t) => ({
     type: IngestRisPayloadRef,
     description:
       'Ingests RIS text in one transaction: unmappable records are reported and skipped, a database failure stores nothing.',
-    args: { input: t.arg({ type: IngestRisInput, required: true, description: 'The RIS text and options.' }) },
+    args: {
+      input: t.arg({ type: IngestRisInput, required: true, description: 'The RIS text and options.' }),
+    },
     resolve: async (_root, { input }, ctx) => {
       const bytes = Buffer.byteLength(input.ris);
       if (bytes > ctx.maxIngestBytes) {
@@ -183,9 +210,16 @@ builder.mutationFields((t) => ({
     type: IngestRisPayloadRef,
     description: 'Ingests an uploaded RIS file (GraphQL multipart request). Same semantics as ingestRis.',
     args: {
-      file: t.arg({ type: 'File', required: true, description: 'The RIS file (any encoding bibgraph reads).' }),
+      file: t.arg({
+        type: 'File',
+        required: true,
+        description: 'The RIS file (any encoding bibgraph reads).',
+      }),
       source: t.arg.string({ description: 'A label stored with the ingestion; defaults to the file name.' }),
-      dryRun: t.arg.boolean({ defaultValue: false, description: 'Report what would happen and write nothing.' }),
+      dryRun: t.arg.boolean({
+        defaultValue: false,
+        description: 'Report what would happen and write nothing.',
+      }),
     },
     resolve: async (_root, args, ctx) => {
       const file = args.file;
@@ -210,6 +244,7 @@ builder.queryFields((t) => ({
     type: 'ingestions',
     description: 'Past ingestions, newest first.',
     totalCount: (_parent, _args, ctx) => ctx.db.$count(ingestions),
-    resolve: (query, _root, _args, ctx) => ctx.db.query.ingestions.findMany(query({ orderBy: { id: 'desc' } })),
+    resolve: (query, _root, _args, ctx) =>
+      ctx.db.query.ingestions.findMany(query({ orderBy: { id: 'desc' } })),
   }),
 }));

@@ -4,13 +4,22 @@ import { affiliations, authors, citations, ingestions, keywords } from '../db/sc
 
 type GlobalId = { typename: string; id: string };
 
-const tablesByType = { Citation: citations, Author: authors, Affiliation: affiliations, Keyword: keywords, Ingestion: ingestions };
+const tablesByType = {
+  Citation: citations,
+  Author: authors,
+  Affiliation: affiliations,
+  Keyword: keywords,
+  Ingestion: ingestions,
+};
 
 /**
  * Replaces IDs of rows that do not exist with null, one query per type. The drizzle node loader
  * rejects a missing row, which would turn one stale ID into an error for a whole `nodes` list.
  */
-export async function existingGlobalIds(db: Database, ids: Array<GlobalId | null>): Promise<Array<GlobalId | null>> {
+export async function existingGlobalIds(
+  db: Database,
+  ids: Array<GlobalId | null>,
+): Promise<Array<GlobalId | null>> {
   const byType = new Map<string, number[]>();
   for (const gid of ids) {
     if (!gid) continue;

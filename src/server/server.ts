@@ -47,7 +47,11 @@ export function createServer(options: ServerOptions): BibgraphServer {
             const ok = await database.ping();
             endResponse(
               new fetchAPI.Response(
-                JSON.stringify(ok ? { status: 'ok', database: database.kind } : { status: 'unavailable', database: database.kind }),
+                JSON.stringify(
+                  ok
+                    ? { status: 'ok', database: database.kind }
+                    : { status: 'unavailable', database: database.kind },
+                ),
                 { status: ok ? 200 : 503, headers: { 'content-type': 'application/json' } },
               ),
             );

@@ -4,7 +4,12 @@ import { ConfigError, loadConfig, parseByteSize } from '../../src/config.ts';
 describe('configuration', () => {
   it('defaults to embedded PGlite in ./data on port 4000', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ databaseUrl: null, dataDir: './data', port: 4000, maxIngestBytes: 50 * 1024 * 1024 });
+    expect(c).toMatchObject({
+      databaseUrl: null,
+      dataDir: './data',
+      port: 4000,
+      maxIngestBytes: 50 * 1024 * 1024,
+    });
   });
 
   it('selects PostgreSQL when DATABASE_URL is set', () => {

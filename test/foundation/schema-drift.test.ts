@@ -23,7 +23,8 @@ it('every type, field, argument and enum value has a description', () => {
       }
     }
     if ('getValues' in type) {
-      for (const value of type.getValues()) if (!value.description) missing.push(`${type.name}.${value.name}`);
+      for (const value of type.getValues())
+        if (!value.description) missing.push(`${type.name}.${value.name}`);
     }
   }
   expect(missing).toEqual([]);

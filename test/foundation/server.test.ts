@@ -34,7 +34,12 @@ describe.each(databaseTargets)('server on $name', ({ name, url }) => {
     await inRolledBackTransaction(handle, async (tx) => {
       const [row] = await tx
         .insert(citations)
-        .values({ risType: 'JOUR', title: 'A node', rawRecord: 'TY  - JOUR', rawTags: [{ tag: 'TY', value: 'JOUR' }] })
+        .values({
+          risType: 'JOUR',
+          title: 'A node',
+          rawRecord: 'TY  - JOUR',
+          rawTags: [{ tag: 'TY', value: 'JOUR' }],
+        })
         .returning({ id: citations.id });
       const id = Buffer.from(`Citation:${row?.id}`).toString('base64');
       const result = await gql(

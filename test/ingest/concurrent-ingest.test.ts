@@ -42,7 +42,9 @@ describe.skipIf(!url)('concurrent ingests on PostgreSQL', () => {
 
   it('never creates duplicates when overlapping files arrive at once', async () => {
     const files = [file(0, 300), file(150, 450), file(100, 400)];
-    const reports = await Promise.all(files.map((f, i) => ingestRis(handles[i]?.db as never, f, { batchSize: 50 })));
+    const reports = await Promise.all(
+      files.map((f, i) => ingestRis(handles[i]?.db as never, f, { batchSize: 50 })),
+    );
     for (const r of reports) expect(r.failed).toBe(0);
     const db = handles[0]?.db;
     if (!db) throw new Error('no database');
@@ -52,6 +54,10 @@ describe.skipIf(!url)('concurrent ingests on PostgreSQL', () => {
     expect(await one('select count(*)::int as n from authors')).toBe(8);
     expect(await one('select count(*)::int as n from keywords')).toBe(6);
     expect(await one('select count(*)::int as n from affiliations')).toBe(1);
-    expect(await one('select count(*)::int as n from (select citation_id from contributions group by citation_id having count(*) <> 2) x')).toBe(0);
+    expect(
+      await one(
+        'select count(*)::int as n from (select citation_id from contributions group by citation_id having count(*) <> 2) x',
+      ),
+    ).toBe(0);
   });
 });

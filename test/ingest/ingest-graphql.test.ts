@@ -77,13 +77,23 @@ describe.each(databaseTargets)('ingestion through GraphQL on $name', ({ url }) =
   it('updates a known citation from a richer record and leaves the same record unchanged', async () => {
     await inRolledBackTransaction(handle, async (tx) => {
       await gql(yoga, tx, ingest, { ris: paperA });
-      const richer = paperA.replace('PY  - 2019', 'PY  - 2019\nDA  - 2019/03/04\nVL  - 7\nKW  - Platelets\nAU  - Third, Author');
+      const richer = paperA.replace(
+        'PY  - 2019',
+        'PY  - 2019\nDA  - 2019/03/04\nVL  - 7\nKW  - Platelets\nAU  - Third, Author',
+      );
       const r = await gql(yoga, tx, ingest, { ris: richer + paperA });
       const p = r.data?.ingestRis;
       expect(p).toMatchObject({ found: 2, created: 0, updated: 1, unchanged: 1, failed: 0 });
-      expect(p.records.map((x: { matchedBy: string }) => x.matchedBy)).toEqual(['FINGERPRINT', 'FINGERPRINT']);
+      expect(p.records.map((x: { matchedBy: string }) => x.matchedBy)).toEqual([
+        'FINGERPRINT',
+        'FINGERPRINT',
+      ]);
       const c = p.citations[0];
-      expect(c.authors.map((x: { name: string }) => x.name)).toEqual(['Xiaohua Wang', 'Käthe Müller', 'Author Third']);
+      expect(c.authors.map((x: { name: string }) => x.name)).toEqual([
+        'Xiaohua Wang',
+        'Käthe Müller',
+        'Author Third',
+      ]);
       expect(c.keywords.map((x: { term: string }) => x.term)).toEqual(['Stem Cells', 'ITP', 'Platelets']);
       expect(await count(tx, 'citations')).toBe(1);
     });
@@ -92,7 +102,9 @@ describe.each(databaseTargets)('ingestion through GraphQL on $name', ({ url }) =
   it('matches a DOI in any form and case', async () => {
     await inRolledBackTransaction(handle, async (tx) => {
       await gql(yoga, tx, ingest, { ris: paperB });
-      const again = paperB.replace('https://doi.org/10.1000/XYZ.123', 'doi:10.1000/xyz.123').replace('A second', 'The second');
+      const again = paperB
+        .replace('https://doi.org/10.1000/XYZ.123', 'doi:10.1000/xyz.123')
+        .replace('A second', 'The second');
       const r = await gql(yoga, tx, ingest, { ris: again });
       expect(r.data?.ingestRis.records[0]).toMatchObject({ matchedBy: 'DOI' });
       expect(await count(tx, 'citations')).toBe(1);
@@ -102,14 +114,18 @@ describe.each(databaseTargets)('ingestion through GraphQL on $name', ({ url }) =
   it('dry run reports what would happen, with existing matches, and writes nothing', async () => {
     await inRolledBackTransaction(handle, async (tx) => {
       await gql(yoga, tx, ingest, { ris: paperA });
-      const before = await Promise.all(['citations', 'authors', 'keywords', 'ingestions'].map((t) => count(tx, t)));
+      const before = await Promise.all(
+        ['citations', 'authors', 'keywords', 'ingestions'].map((t) => count(tx, t)),
+      );
       const r = await gql(yoga, tx, ingest, { ris: paperA + paperB, dryRun: true });
       const p = r.data?.ingestRis;
       expect(p).toMatchObject({ dryRun: true, found: 2, created: 1, unchanged: 1, ingestion: null });
       expect(p.records[0]).toMatchObject({ action: 'UNCHANGED', matchedBy: 'FINGERPRINT' });
       expect(p.records[0].citation.title).toBe('Mesenchymal stem cells in thrombocytopenia');
       expect(p.records[1]).toMatchObject({ action: 'CREATED', citation: null });
-      const after = await Promise.all(['citations', 'authors', 'keywords', 'ingestions'].map((t) => count(tx, t)));
+      const after = await Promise.all(
+        ['citations', 'authors', 'keywords', 'ingestions'].map((t) => count(tx, t)),
+      );
       expect(after).toEqual(before);
     });
   });
@@ -154,7 +170,11 @@ describe.each(databaseTargets)('ingestion through GraphQL on $name', ({ url }) =
   it.each([
     ['BibTeX', '@article{key,\n  title = {A title},\n  year = 2020\n}\n', /BibTeX/],
     ['MEDLINE', 'PMID- 12345678\nOWN - NLM\nTI  - A title\n', /MEDLINE|PubMed/i],
-    ['Web of Science', 'FN Clarivate Analytics Web of Science\nVR 1.0\nPT J\nAU Smith, J\nER\n', /Web of Science/],
+    [
+      'Web of Science',
+      'FN Clarivate Analytics Web of Science\nVR 1.0\nPT J\nAU Smith, J\nER\n',
+      /Web of Science/,
+    ],
     ['empty', '   \n\n', /empty/i],
   ])('rejects %s input with a message that says what it looks like', async (_name, input, message) => {
     await inRolledBackTransaction(handle, async (tx) => {
@@ -179,7 +199,8 @@ describe.each(databaseTargets)('ingestion through GraphQL on $name', ({ url }) =
       form.append(
         'operations',
         JSON.stringify({
-          query: 'mutation($file: File!) { ingestRisFile(file: $file) { created ingestion { source } citations { title } } }',
+          query:
+            'mutation($file: File!) { ingestRisFile(file: $file) { created ingestion { source } citations { title } } }',
           variables: { file: null },
         }),
       );
@@ -188,7 +209,15 @@ describe.each(databaseTargets)('ingestion through GraphQL on $name', ({ url }) =
       const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(paperA, 'utf16le')]);
       form.append('0', new File([utf16], 'export.ris', { type: 'application/x-research-info-systems' }));
       const res = await yoga.fetch('http://localhost/graphql', { method: 'POST', body: form }, { db: tx });
-      const body = (await res.json()) as { data: { ingestRisFile: { created: number; ingestion: { source: string }; citations: Array<{ title: string }> } } };
+      const body = (await res.json()) as {
+        data: {
+          ingestRisFile: {
+            created: number;
+            ingestion: { source: string };
+            citations: Array<{ title: string }>;
+          };
+        };
+      };
       expect(body.data.ingestRisFile).toEqual({
         created: 1,
         ingestion: { source: 'export.ris' },

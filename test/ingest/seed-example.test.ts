@@ -61,21 +61,37 @@ describe.each(databaseTargets)('the seed example on $name', ({ url }) => {
         ['Gu', 'Yongquan'],
         ['Liu', 'Ying'],
       ]);
-      expect(c.contributors[0]).toEqual({ position: 1, role: 'AUTHOR', name: 'Wang,Xiaohua', author: { name: 'Xiaohua Wang' } });
+      expect(c.contributors[0]).toEqual({
+        position: 1,
+        role: 'AUTHOR',
+        name: 'Wang,Xiaohua',
+        author: { name: 'Xiaohua Wang' },
+      });
       expect(c.year).toBe(2017);
       expect(c.date).toBe('2017-05-01');
-      expect([c.volume, c.issue, c.startPage, c.endPage, c.pages]).toEqual(['13', '5', '2255', '2258', '2255-2258']);
+      expect([c.volume, c.issue, c.startPage, c.endPage, c.pages]).toEqual([
+        '13',
+        '5',
+        '2255',
+        '2258',
+        '2255-2258',
+      ]);
       expect(c.doi).toBe('10.3892/etm.2017.4229');
       expect(c.issns).toEqual(['1792-0981', '1792-1015']);
       expect(c.urls).toEqual(['https://doi.org/10.3892/etm.2017.4229']);
-      expect(c.abstract).toMatch(/^Four patients with chronic refractory .* transplantation therapy on ITP\.$/);
+      expect(c.abstract).toMatch(
+        /^Four patients with chronic refractory .* transplantation therapy on ITP\.$/,
+      );
       expect(c.abstract).toContain('(median, 17 months; range, 13-24)');
       expect(c.affiliations).toEqual([
         {
           name: 'Department of Hematology, Siping Hospital of China Medical University, Siping, Jilin 136000, P.R. China',
           country: 'China',
         },
-        { name: 'Jilin Tuhua Bioengineering Company Ltd., Siping, Jilin 136000, P.R. China', country: 'China' },
+        {
+          name: 'Jilin Tuhua Bioengineering Company Ltd., Siping, Jilin 136000, P.R. China',
+          country: 'China',
+        },
         {
           name: 'Department of Tissue Engineering, China Medical University, Shenyang, Liaoning 110122, P.R. China',
           country: 'China',
@@ -86,8 +102,31 @@ describe.each(databaseTargets)('the seed example on $name', ({ url }) => {
         },
       ]);
       expect(c.rawTags.map((t: { tag: string }) => t.tag)).toEqual([
-        'TY', 'AB', 'AD', 'AU', 'AU', 'AU', 'AU', 'AU', 'AU', 'AU', 'AU', 'DA', 'DO', 'EP', 'IS', 'JO', 'KW', 'PY', 'SN',
-        'SP', 'ST', 'T2', 'TI', 'UR', 'VL',
+        'TY',
+        'AB',
+        'AD',
+        'AU',
+        'AU',
+        'AU',
+        'AU',
+        'AU',
+        'AU',
+        'AU',
+        'AU',
+        'DA',
+        'DO',
+        'EP',
+        'IS',
+        'JO',
+        'KW',
+        'PY',
+        'SN',
+        'SP',
+        'ST',
+        'T2',
+        'TI',
+        'UR',
+        'VL',
       ]);
     });
   });

@@ -1,0 +1,67 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/process.ts';
+
+const good = (n: number) =>
+  `TY  - JOUR\nTI  - Command line paper ${n}\nAU  - Person, Pat\nPY  - 2021\nDO  - 10.4242/cli.${n}\nER  - \n\n`;
+
+describe('bibgraph ingest (CLI)', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'bibgraph-cli-'));
+    mkdirSync(join(dir, 'folder'));
+    writeFileSync(join(dir, 'folder', 'a.ris'), good(1) + good(2));
+    writeFileSync(join(dir, 'folder', 'b.ris'), good(2) + good(3));
+    writeFileSync(join(dir, 'bad.ris'), `${good(4)}TY  - JOUR\nER  - \n`);
+    writeFileSync(join(dir, 'bib.bib'), '@article{x, title={Not RIS}}\n');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('ingests a folder, prints a summary table and a total, and dedupes across files', async () => {
+    const env = { BIBGRAPH_DATA_DIR: join(dir, 'db1') };
+    const run = await runCli(['ingest', join(dir, 'folder')], env);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^file\s+found\s+created\s+updated\s+unchanged\s+failed\s+problems/);
+    expect(lines.find((l) => l.includes('a.ris'))).toMatch(/\s2\s+2\s+0\s+0\s+0\s+0/);
+    expect(lines.find((l) => l.includes('b.ris'))).toMatch(/\s2\s+1\s+0\s+1\s+0\s+0/);
+    expect(lines.at(-1)).toMatch(/^total\s+4\s+3\s+0\s+1\s+0/);
+  });
+
+  it('reads stdin, supports --dry-run and --source', async () => {
+    const env = { BIBGRAPH_DATA_DIR: join(dir, 'db2') };
+    const dry = await runCli(['ingest', '-', '--dry-run', '--source', 'pipe'], env, good(7));
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/Dry run: nothing was written/);
+    expect(dry.stdout).toMatch(/-\s+1\s+1\s+0\s+0\s+0/);
+    const real = await runCli(['ingest', '-'], env, good(7));
+    expect(real.stdout).toMatch(/-\s+1\s+1\s+0\s+0\s+0/);
+    const again = await runCli(['ingest', '-'], env, good(7));
+    expect(again.stdout).toMatch(/-\s+1\s+0\s+0\s+1\s+0/);
+  });
+
+  it('exits non-zero and names record and line when records fail', async () => {
+    const run = await runCli(['ingest', join(dir, 'bad.ris')], { BIBGRAPH_DATA_DIR: join(dir, 'db3') });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/bad\.ris\s+2\s+1\s+0\s+0\s+1/);
+    expect(run.stderr).toMatch(/bad\.ris: record 2 \(line 8\): .*nothing to store/);
+  });
+
+  it('rejects a file that is not RIS with what it looks like', async () => {
+    const run = await runCli(['ingest', join(dir, 'bib.bib')], { BIBGRAPH_DATA_DIR: join(dir, 'db4') });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/BibTeX/);
+  });
+
+  it('explains usage errors and bad configuration', async () => {
+    const none = await runCli(['ingest'], {});
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/expected one file, folder or -/);
+    const badEnv = await runCli(['ingest', join(dir, 'bad.ris')], { PORT: 'x' });
+    expect(badEnv.code).toBe(2);
+    expect(badEnv.stderr).toMatch(/configuration error: PORT must be a whole number/);
+  });
+});
