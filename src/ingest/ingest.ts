@@ -1,5 +1,5 @@
 import { and, eq, inArray, or, sql } from 'drizzle-orm';
-import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { bulkInsert, upsertKeyed } from '../db/bulk.ts';
 import type { Database } from '../db/client.ts';
 import {
   affiliations,
@@ -13,6 +13,7 @@ import {
   keywords,
   type NewCitation,
 } from '../db/schema.ts';
+import { refreshSearchDocuments } from '../query/search.ts';
 import { mapRecord } from '../ris/map.ts';
 import { affiliationKey, authorKey, citationFingerprint, displayName, keywordKey } from '../ris/normalize.ts';
 import { parseRisStream } from '../ris/parse.ts';
@@ -198,8 +199,11 @@ export async function ingestRis(
       return report;
     }
     if (error instanceof IngestError) throw error;
+    // Drizzle's message carries the whole statement and its parameters; the driver's cause is the
+    // part worth showing.
+    const cause = (error as { cause?: Error }).cause ?? (error as Error);
     throw new IngestError(
-      `Database error while storing records; the whole ingest was rolled back: ${(error as Error).message}`,
+      `Database error while storing records; the whole ingest was rolled back: ${cause.message}`,
       'DATABASE',
     );
   }
@@ -354,11 +358,12 @@ async function storeDistinct(
   const lost: Item[] = [];
   const linkJobs: LinkJob[] = [];
   if (fresh.length > 0) {
-    const inserted = await tx
-      .insert(citations)
-      .values(fresh.map((i) => citationRow(i.mapped, i.fingerprint, ingestionId)))
-      .onConflictDoNothing()
-      .returning({ id: citations.id, doi: citations.doi, fingerprint: citations.fingerprint });
+    const inserted = await bulkInsert<{ id: number; doi: string | null; fingerprint: string | null }>(
+      tx,
+      citations,
+      fresh.map((i) => citationRow(i.mapped, i.fingerprint, ingestionId) as Record<string, unknown>),
+      ['id', 'doi', 'fingerprint'],
+    );
     const idByDoi = new Map<string, number>();
     const idByFp = new Map<string, number>();
     for (const r of inserted) {
@@ -461,6 +466,10 @@ async function storeDistinct(
   }
 
   await writeLinks(tx, linkJobs);
+  await refreshSearchDocuments(
+    tx,
+    linkJobs.map((job) => job.citationId),
+  );
   return lost;
 }
 
@@ -530,16 +539,9 @@ async function writeLinks(tx: Database, jobs: LinkJob[]): Promise<void> {
   }
 
   const [authorIds, affiliationIds, keywordIds] = await Promise.all([
-    upsertKeyed(tx, authors, authors.nameKey, authors.id, [...authorRows.values()], (r) => r.nameKey),
-    upsertKeyed(
-      tx,
-      affiliations,
-      affiliations.nameKey,
-      affiliations.id,
-      [...affiliationRows.values()],
-      (r) => r.nameKey,
-    ),
-    upsertKeyed(tx, keywords, keywords.termKey, keywords.id, [...keywordRows.values()], (r) => r.termKey),
+    upsertKeyed(tx, authors, authors.nameKey, authors.id, [...authorRows.values()]),
+    upsertKeyed(tx, affiliations, affiliations.nameKey, affiliations.id, [...affiliationRows.values()]),
+    upsertKeyed(tx, keywords, keywords.termKey, keywords.id, [...keywordRows.values()]),
   ]);
 
   const contributionRows: Array<typeof contributions.$inferInsert> = [];
@@ -600,7 +602,7 @@ async function writeLinks(tx: Database, jobs: LinkJob[]): Promise<void> {
       )
       .returning({ authorId: contributions.authorId });
     const candidates = [...new Set(removed.map((r) => r.authorId))];
-    await insertChunked(tx, contributions, contributionRows);
+    await bulkInsert(tx, contributions, contributionRows);
     if (candidates.length > 0) {
       // Authors only credited through the rewritten roles would be left orphaned.
       await tx.execute(
@@ -608,53 +610,11 @@ async function writeLinks(tx: Database, jobs: LinkJob[]): Promise<void> {
       );
     }
   } else {
-    await insertChunked(tx, contributions, contributionRows);
+    await bulkInsert(tx, contributions, contributionRows);
   }
   await Promise.all([
-    insertChunked(tx, citationAffiliations, citationAffRows),
-    insertChunked(tx, citationKeywords, citationKwRows),
+    bulkInsert(tx, citationAffiliations, citationAffRows),
+    bulkInsert(tx, citationKeywords, citationKwRows),
   ]);
-  await insertChunked(tx, authorAffiliations, authorAffRows);
-}
-
-// PostgreSQL caps a statement at 65,535 parameters; the widest link table has 5 columns.
-const ROWS_PER_STATEMENT = 5000;
-
-async function insertChunked(tx: Database, table: PgTable, rows: object[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-    await tx
-      .insert(table)
-      .values(rows.slice(i, i + ROWS_PER_STATEMENT) as never)
-      .onConflictDoNothing();
-  }
-}
-
-/**
- * Inserts rows keyed by a unique text column, keeping existing rows as they are, and returns the
- * id of every key. Keys are sorted so concurrent ingests lock index entries in the same order.
- */
-async function upsertKeyed<R extends object>(
-  tx: Database,
-  table: PgTable,
-  keyColumn: AnyPgColumn,
-  idColumn: AnyPgColumn,
-  rows: R[],
-  keyOf: (row: R) => string,
-): Promise<Map<string, number>> {
-  const ids = new Map<string, number>();
-  if (rows.length === 0) return ids;
-  rows.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
-  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-    const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
-    await tx
-      .insert(table)
-      .values(chunk as never)
-      .onConflictDoNothing({ target: keyColumn });
-    const found = (await tx
-      .select({ id: idColumn, key: keyColumn })
-      .from(table)
-      .where(inArray(keyColumn, chunk.map(keyOf)))) as Array<{ id: number; key: string }>;
-    for (const r of found) ids.set(r.key, r.id);
-  }
-  return ids;
+  await bulkInsert(tx, authorAffiliations, authorAffRows);
 }

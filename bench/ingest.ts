@@ -1,0 +1,203 @@
+/**
+ * Ingestion benchmark (npm run bench:ingest [-- records]). Prints three tables, each measured side
+ * by side in this run:
+ *  1. parse speed: bibgraph's lexer vs @citation-js/plugin-ris on the same generated file, plus the
+ *     adversarial 1 MB inputs (bench/parse.ts, run as a child so its heap is its own);
+ *  2. ingest into PostgreSQL vs the floor: COPYing the same normalised rows into the same tables;
+ *  3. peak memory of the CLI ingesting generated files of growing size (200 MB the largest).
+ * PostgreSQL: BENCH_DATABASE_URL (an admin connection; default postgres://postgres@127.0.0.1:5432/postgres).
+ * Scratch databases bibgraph_bench_ingest and bibgraph_bench_copy are created and dropped.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import postgres from 'postgres';
+import { formatTable } from '../src/cli/table.ts';
+import { openDatabase } from '../src/db/client.ts';
+import { ingestRis } from '../src/ingest/ingest.ts';
+import { generateRis, generateRisStream } from './lib/generate-ris.ts';
+
+const root = resolve(import.meta.dirname, '..');
+const N = Number(process.argv[2] ?? 50_000);
+const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const skipMemory = process.argv.includes('--no-memory');
+
+function dbUrl(name: string): string {
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function freshDatabase(admin: postgres.Sql, name: string): Promise<string> {
+  await admin.unsafe(`drop database if exists ${name} with (force)`);
+  await admin.unsafe(`create database ${name}`);
+  return dbUrl(name);
+}
+
+// Parent tables first so COPY never meets a missing foreign key.
+const TABLES = [
+  'ingestions',
+  'citations',
+  'authors',
+  'affiliations',
+  'keywords',
+  'contributions',
+  'citation_affiliations',
+  'author_affiliations',
+  'citation_keywords',
+];
+
+async function section1(): Promise<void> {
+  console.log(`\n## 1. Parse speed (${N.toLocaleString('en-US')} generated records)\n`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench/parse.ts'), String(N)], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (r.status !== 0) throw new Error('bench/parse.ts failed');
+}
+
+async function section2(admin: postgres.Sql): Promise<void> {
+  console.log(
+    `\n## 2. Ingest into PostgreSQL vs COPY of the same rows (${N.toLocaleString('en-US')} records)\n`,
+  );
+  const text = generateRis(N);
+  const url = await freshDatabase(admin, 'bibgraph_bench_ingest');
+  const handle = await openDatabase({ databaseUrl: url, dataDir: '' });
+  const t0 = performance.now();
+  const report = await ingestRis(handle.db, text, { source: 'bench', batchSize: 1000 });
+  const ingestMs = performance.now() - t0;
+  await handle.close();
+  if (report.failed > 0 || report.created !== N) throw new Error(`ingest stored ${report.created} of ${N}`);
+
+  // The floor: the normalised rows the ingest produced, COPYed into an empty migrated database.
+  const source = postgres(url, { max: 1, onnotice: () => {} });
+  const dumps = new Map<string, Buffer>();
+  let rowCount = 0;
+  for (const table of TABLES) {
+    const chunks: Buffer[] = [];
+    const readable = await source.unsafe(`copy ${table} to stdout`).readable();
+    for await (const chunk of readable) chunks.push(chunk as Buffer);
+    dumps.set(table, Buffer.concat(chunks));
+    const [c] = await source.unsafe(`select count(*)::int as n from ${table}`);
+    rowCount += (c?.n as number) ?? 0;
+  }
+  await source.end();
+  const copyUrl = await freshDatabase(admin, 'bibgraph_bench_copy');
+  const migrated = await openDatabase({ databaseUrl: copyUrl, dataDir: '' });
+  await migrated.close();
+  const target = postgres(copyUrl, { max: 1, onnotice: () => {} });
+  const t1 = performance.now();
+  await target.begin(async (tx) => {
+    for (const table of TABLES) {
+      const writable = await tx.unsafe(`copy ${table} from stdin`).writable();
+      const data = dumps.get(table) as Buffer;
+      await pipeline(
+        (async function* () {
+          for (let i = 0; i < data.length; i += 1 << 20) yield data.subarray(i, i + (1 << 20));
+        })(),
+        writable as Writable,
+      );
+    }
+  });
+  const copyMs = performance.now() - t1;
+  await target.end();
+  await admin.unsafe('drop database if exists bibgraph_bench_ingest with (force)');
+  await admin.unsafe('drop database if exists bibgraph_bench_copy with (force)');
+
+  const ingestRate = (N / ingestMs) * 1000;
+  const copyRate = (N / copyMs) * 1000;
+  console.log(
+    formatTable(
+      ['method', 'records', 'rows written', 'seconds', 'records/s', '× of COPY'],
+      [
+        [
+          'bibgraph ingest (parse + map + dedup + upsert)',
+          N,
+          rowCount,
+          (ingestMs / 1000).toFixed(2),
+          Math.round(ingestRate),
+          (ingestRate / copyRate).toFixed(2),
+        ],
+        [
+          'COPY of the same normalised rows (floor)',
+          N,
+          rowCount,
+          (copyMs / 1000).toFixed(2),
+          Math.round(copyRate),
+          '1.00',
+        ],
+      ],
+    ),
+  );
+  console.log(`\ntargets: ≥ 5,000 records/s and ≥ 0.30× COPY`);
+}
+
+/** Runs the CLI under /usr/bin/time -v and returns wall seconds and max RSS in MB. */
+function runCli(file: string, url: string): Promise<{ seconds: number; rssMb: number; out: string }> {
+  return new Promise((done, fail) => {
+    const t0 = performance.now();
+    const child = spawn(
+      '/usr/bin/time',
+      ['-v', process.execPath, join(root, 'bin/bibgraph.mjs'), 'ingest', file],
+      {
+        cwd: root,
+        env: { ...process.env, DATABASE_URL: url, BIBGRAPH_MAX_INGEST_SIZE: '1GB' },
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      out += d;
+    });
+    child.on('error', fail);
+    child.on('close', (code) => {
+      const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(out);
+      if (code !== 0 || !m) return fail(new Error(`CLI failed (${code}):\n${out}`));
+      done({ seconds: (performance.now() - t0) / 1000, rssMb: Number(m[1]) / 1024, out });
+    });
+  });
+}
+
+async function section3(admin: postgres.Sql): Promise<void> {
+  console.log('\n## 3. Peak memory of `bibgraph ingest` (streaming) on PostgreSQL\n');
+  const dir = mkdtempSync(join(tmpdir(), 'bibgraph-bench-'));
+  const rows: Array<Array<string | number>> = [];
+  try {
+    for (const mb of [10, 50, 200]) {
+      const file = join(dir, `gen-${mb}mb.ris`);
+      // ~1.3 KB per generated record.
+      const records = Math.round((mb * 1e6) / 1300);
+      await pipeline(generateRisStream(records, 7), createWriteStream(file));
+      const url = await freshDatabase(admin, 'bibgraph_bench_memory');
+      const r = await runCli(file, url);
+      const size = statSync(file).size / 1e6;
+      rows.push([
+        `${size.toFixed(0)} MB file`,
+        records,
+        r.seconds.toFixed(1),
+        Math.round(records / r.seconds),
+        Math.round(r.rssMb),
+      ]);
+      rmSync(file);
+      await admin.unsafe('drop database if exists bibgraph_bench_memory with (force)');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log(formatTable(['input', 'records', 'seconds', 'records/s', 'peak RSS MB'], rows));
+  console.log('\ntarget: peak RSS < 512 MB for the 200 MB file, and flat as the file grows');
+}
+
+const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+try {
+  await section1();
+  await section2(admin);
+  if (!skipMemory) await section3(admin);
+} finally {
+  await admin.end();
+}
