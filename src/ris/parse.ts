@@ -1,5 +1,5 @@
 import { cleanDecodedText, createRisDecoder, lineAtOffset } from './decode.js';
-import { sniffInput } from './sniff.js';
+import { SNIFF_HEAD_CHARS, sniffInput } from './sniff.js';
 import { isKnownTagCodes } from './tags.js';
 import type { InputKind, RisProblem, RisRecord, RisTag } from './types.js';
 
@@ -165,14 +165,37 @@ interface Boundary {
 }
 
 /**
+ * Finds the next `-` with `indexOf` (native, fast on 64 MB chunks) and remembers the answer:
+ * `indexOf` runs past the end of the line being checked, so without the memo a stretch of
+ * hyphen-free lines would rescan the same text once per line. With it every character is scanned
+ * at most once per forward pass over a string.
+ */
+class DashFinder {
+  private src: string | null = null;
+  private from = 0;
+  private at = -1;
+
+  next(s: string, from: number): number {
+    if (s === this.src && from >= this.from && (this.at === -1 || from <= this.at)) return this.at;
+    const at = s.indexOf('-', from);
+    this.src = s;
+    this.from = from;
+    this.at = at;
+    return at;
+  }
+
+  /** Drop the reference to the last searched string (it may be a whole 64 MB input). */
+  reset(): void {
+    this.src = null;
+  }
+}
+
+/**
  * Next ` XX - ` / ` XX  - ` (known tag, hyphen followed by a space or the end) in `s[from, to)`.
  * This is how tags are found again in records whose newlines became single spaces.
  */
-function nextBoundary(s: string, from: number, to: number): Boundary | null {
-  // A bounded loop, not indexOf: indexOf would run past `to` into the rest of a 100 MB chunk
-  // on every hyphen-free line.
-  for (let h = from; h < to; h++) {
-    if (s.charCodeAt(h) !== HYPHEN) continue;
+function nextBoundary(s: string, from: number, to: number, dash: DashFinder): Boundary | null {
+  for (let h = dash.next(s, from); h !== -1 && h < to; h = dash.next(s, h + 1)) {
     if ((h + 1 >= to || s.charCodeAt(h + 1) === SPACE) && h >= 4 && s.charCodeAt(h - 1) === SPACE) {
       const a = s.charCodeAt(h - 3);
       const b = s.charCodeAt(h - 2);
@@ -195,11 +218,11 @@ function nextBoundary(s: string, from: number, to: number): Boundary | null {
  * or more known tags in ` XX - ` position, or an ` ER -` at the very end. One tag-like run alone
  * (`TI  - History of the CDC PY - 1999`) stays part of the value.
  */
-function looksFlattened(s: string, from: number, to: number): boolean {
+function looksFlattened(s: string, from: number, to: number, dash: DashFinder): boolean {
   // Fast exit: most values have no " - " at all.
-  const first = nextBoundary(s, from, to);
+  const first = nextBoundary(s, from, to, dash);
   if (!first) return false;
-  const second = nextBoundary(s, first.valueStart, to);
+  const second = nextBoundary(s, first.valueStart, to, dash);
   if (second) return true;
   return first.tag === 'ER' && isBlankAt(s, first.valueStart, to);
 }
@@ -226,6 +249,7 @@ export class RisParser {
   private junkReports = 0;
   private inJunkBlock = false;
   private ended = false;
+  private readonly dash = new DashFinder();
 
   /** Number of complete lines read so far. */
   get linesRead(): number {
@@ -237,6 +261,19 @@ export class RisParser {
   }
 
   push(text: string): RisRecord[] {
+    return this.pushText(text, false);
+  }
+
+  /**
+   * `push` for text that already went through `cleanDecodedText` (decoder output): skips the
+   * three whole-chunk scans for BOM / U+2028 / U+2029 that could not find anything.
+   * @internal
+   */
+  pushDecoded(text: string): RisRecord[] {
+    return this.pushText(text, true);
+  }
+
+  private pushText(text: string, cleaned: boolean): RisRecord[] {
     if (this.ended || text.length === 0) return this.take();
     let t = text;
     if (this.carryCR) {
@@ -249,7 +286,7 @@ export class RisParser {
       t = t.slice(0, -1);
     }
     if (t.indexOf('\r') !== -1) t = t.replace(/\r\n?/g, '\n');
-    t = cleanDecodedText(t);
+    if (!cleaned) t = cleanDecodedText(t);
     let start = 0;
     let nl = t.indexOf('\n');
     if (nl === -1) {
@@ -287,6 +324,7 @@ export class RisParser {
       this.line(last, 0, last.length);
     }
     this.finishFlat();
+    this.dash.reset();
     const cur = this.cur;
     if (cur && !this.settleOrphan(cur)) {
       this.problem(
@@ -333,7 +371,7 @@ export class RisParser {
     }
     const vs = tagValueStartAt(s, a, b);
     if (vs !== -1) {
-      if (looksFlattened(s, vs, b)) {
+      if (looksFlattened(s, vs, b, this.dash)) {
         this.flatParts = [s.slice(a, b)];
         this.flatLine = lineNo;
         return;
@@ -354,7 +392,7 @@ export class RisParser {
     const cur = this.cur;
     const last = cur?.lastTag;
     if (cur && last && !cur.orphanGap) {
-      if (cur.lastTagId !== -1 && looksFlattened(s, a, b)) {
+      if (cur.lastTagId !== -1 && looksFlattened(s, a, b, this.dash)) {
         this.refold(cur, last, s.slice(a, b));
         return;
       }
@@ -441,7 +479,7 @@ export class RisParser {
     let count = 0;
     let firstRecord = 0;
     for (;;) {
-      const b = nextBoundary(text, valueStart, n);
+      const b = nextBoundary(text, valueStart, n, this.dash);
       const segEnd = b ? b.start - 1 : n;
       const value = sliceTrim(text, valueStart, Math.max(valueStart, segEnd));
       count++;
@@ -673,6 +711,8 @@ export function parseRis(input: string | Uint8Array): ParseRisResult {
   if (typeof input === 'string') {
     text = input;
   } else {
+    const fast = parseUtf8InPieces(input);
+    if (fast) return fast;
     const decoder = createRisDecoder();
     text = decoder.write(input) + decoder.end();
     const at = decoder.switchedAt;
@@ -688,6 +728,63 @@ export function parseRis(input: string | Uint8Array): ParseRisResult {
   for (const r of parser.end()) records.push(r);
   for (const p of parser.problems) problems.push(p);
   return { kind: 'ris', records, problems };
+}
+
+/**
+ * Pieces of about this many bytes: a decoded piece (two bytes a char at worst) stays below V8's
+ * 128 KB large-object threshold; large-object strings are slow to allocate and to collect.
+ */
+const PIECE_BYTES = 32 * 1024;
+const ER_LINE_BYTES = new Uint8Array([10, 69, 82, 32, 32, 45]); // "\nER  -"
+
+/**
+ * End (exclusive) of the first line `ER  -` (only spaces / CR after the hyphen) that starts at or
+ * after `from`, or -1. After such a line no record is open, so cutting there changes nothing.
+ */
+function pieceEnd(buf: Buffer, from: number): number {
+  const n = buf.length;
+  let at = buf.indexOf(ER_LINE_BYTES, from);
+  while (at !== -1) {
+    let i = at + ER_LINE_BYTES.length;
+    while (i < n && (buf[i] === SPACE || buf[i] === 13)) i++;
+    if (i < n && buf[i] === 10) return i + 1;
+    at = buf.indexOf(ER_LINE_BYTES, i);
+  }
+  return -1;
+}
+
+/**
+ * `parseRis` on UTF-8 bytes, decoded and lexed in ~64 KB pieces cut right after `ER  - ` lines:
+ * decoding 64 MB into one string costs more than lexing it. Gives exactly what the one-shot
+ * path gives, or null when that path must run (small input, UTF-16, bytes that are not UTF-8,
+ * a blank head that the sniffer judges by the whole text).
+ */
+function parseUtf8InPieces(input: Uint8Array): ParseRisResult | null {
+  const n = input.length;
+  if (n <= 2 * PIECE_BYTES) return null;
+  if ((input[0] === 0xff && input[1] === 0xfe) || (input[0] === 0xfe && input[1] === 0xff)) return null;
+  const buf = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  const decoder = createRisDecoder();
+  const pieces: string[] = [];
+  for (let pos = 0; pos < n; ) {
+    let end = n - pos > 2 * PIECE_BYTES ? pieceEnd(buf, pos + PIECE_BYTES) : -1;
+    if (end === -1) end = n;
+    pieces.push(decoder.write(input.subarray(pos, end)));
+    if (decoder.switchedAt) return null;
+    pos = end;
+  }
+  pieces.push(decoder.end());
+  if (decoder.switchedAt || decoder.encoding !== 'utf-8' || decoder.problems.length > 0) return null;
+  const first = pieces[0] as string;
+  if (first.length <= SNIFF_HEAD_CHARS || first.slice(0, SNIFF_HEAD_CHARS).trim() === '') return null;
+  const sniff = sniffInput(first);
+  if (sniff.kind !== 'ris')
+    return { kind: sniff.kind, records: [], problems: [notRisProblem(sniff.message)] };
+  const parser = new RisParser();
+  const records: RisRecord[] = [];
+  for (const piece of pieces) for (const r of parser.pushDecoded(piece)) records.push(r);
+  for (const r of parser.end()) records.push(r);
+  return { kind: 'ris', records, problems: parser.problems };
 }
 
 const SNIFF_BYTES = 8192;
@@ -714,7 +811,7 @@ export async function* parseRisStream(
     const before = parser.linesRead;
     const fedBefore = fedChars;
     fedChars += text.length;
-    const got = parser.push(text);
+    const got = parser.pushDecoded(text);
     for (; decoderReported < decoder.problems.length; decoderReported++) {
       const p = decoder.problems[decoderReported] as RisProblem;
       const at = decoder.switchedAt;

@@ -13,7 +13,9 @@ export interface SniffResult {
   message: string | null;
 }
 
-const HEAD_CHARS = 8192;
+/** How much of the input the sniffer looks at (it reads the rest only when all of it is blank). */
+export const SNIFF_HEAD_CHARS = 8192;
+const HEAD_CHARS = SNIFF_HEAD_CHARS;
 const MAX_LINES = 400;
 
 // `TY  - JOUR`, `TY - JOUR`, `TY  -JOUR`, `TY  -` (empty type).
