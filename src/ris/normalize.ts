@@ -72,11 +72,31 @@ const FOLD_SPECIAL_RE = /[ßẞøØæÆœŒłŁđĐðÐþÞıħĦ]/g;
 const COMBINING = /\p{M}+/gu;
 const NON_WORD = /[^\p{L}\p{N}]+/gu;
 
+const NON_ASCII = /[^\x00-\x7f]/;
+const ASCII_NON_WORD = /[^a-z0-9]+/g;
+
+// Names, journals, keywords and addresses repeat across a file; folding each once pays off.
+const foldCache = new Map<string, string>();
+
 /**
  * Text folded for comparison: compatibility-decomposed, accents and case removed, ß→ss, ø→o,
  * æ→ae, ł→l, every run of punctuation/whitespace → one space, trimmed.
  */
 export function foldText(s: string): string {
+  if (s.length > 200) return foldUncached(s);
+  let folded = foldCache.get(s);
+  if (folded === undefined) {
+    if (foldCache.size >= 100_000) foldCache.clear();
+    folded = foldUncached(s);
+    foldCache.set(s, folded);
+  }
+  return folded;
+}
+
+function foldUncached(s: string): string {
+  // Most keys are plain ASCII; NFKD and the Unicode classes are the slow part of ingestion, and
+  // for ASCII they change nothing that the cheap path does not do too.
+  if (!NON_ASCII.test(s)) return s.toLowerCase().replace(ASCII_NON_WORD, ' ').trim();
   return s
     .normalize('NFKD')
     .replace(COMBINING, '')
