@@ -14,7 +14,57 @@ export interface Config {
   maxIngestBytes: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   nodeEnv: 'development' | 'production' | 'test';
+  /** Tokens from BIBGRAPH_API_TOKENS, for deployments that do not want `bibgraph token create`. */
+  apiTokens: string[];
+  /** When true, queries need a token too; otherwise only mutations do. */
+  readRequiresToken: boolean;
+  /** Take the client address from the last X-Forwarded-For hop (only behind a proxy you run). */
+  trustProxy: boolean;
+  limits: Limits;
 }
+
+/** Abuse limits; every one is checked before a request's operation executes. */
+export interface Limits {
+  /** Deepest field nesting of an operation (BIBGRAPH_MAX_DEPTH). */
+  maxDepth: number;
+  /** Largest estimated cost, lists weighted by their page size (BIBGRAPH_MAX_COST). */
+  maxCost: number;
+  /** Most aliases in one document (BIBGRAPH_MAX_ALIASES). */
+  maxAliases: number;
+  /** Most lexical tokens in one document (BIBGRAPH_MAX_TOKENS). */
+  maxTokens: number;
+  /** Most directives in one document (BIBGRAPH_MAX_DIRECTIVES). */
+  maxDirectives: number;
+  /** Largest `first` / `last` accepted (BIBGRAPH_MAX_PAGE_SIZE); the schema itself caps at 100. */
+  maxPageSize: number;
+  /** Largest request body other than a file upload, in bytes (BIBGRAPH_MAX_BODY_SIZE). */
+  maxBodyBytes: number;
+  /** Longest a query may run before its response is an error, in ms (BIBGRAPH_REQUEST_TIMEOUT). */
+  requestTimeoutMs: number;
+  /** Requests per window from one IP address without a valid token (BIBGRAPH_RATE_LIMIT_IP). */
+  rateLimitPerIp: number;
+  /** Requests per window with one token (BIBGRAPH_RATE_LIMIT_TOKEN). */
+  rateLimitPerToken: number;
+  /** Rate-limit window in seconds (BIBGRAPH_RATE_LIMIT_WINDOW). */
+  rateLimitWindowSeconds: number;
+  /** Leave "Did you mean …?" out of validation errors (BIBGRAPH_HIDE_SUGGESTIONS; on in production). */
+  hideFieldSuggestions: boolean;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxDepth: 12,
+  maxCost: 30_000,
+  maxAliases: 30,
+  maxTokens: 2_000,
+  maxDirectives: 20,
+  maxPageSize: 100,
+  maxBodyBytes: 2 * 1024 * 1024,
+  requestTimeoutMs: 30_000,
+  rateLimitPerIp: 300,
+  rateLimitPerToken: 3_000,
+  rateLimitWindowSeconds: 60,
+  hideFieldSuggestions: false,
+};
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -41,6 +91,27 @@ function readEnum<T extends string>(env: Env, key: string, allowed: readonly T[]
   return raw as T;
 }
 
+function readBoolean(env: Env, key: string, fallback: boolean): boolean {
+  const raw = env[key]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${key} must be true or false, got "${env[key]}"`);
+}
+
+function readTokenList(env: Env, key: string): string[] {
+  const raw = env[key]?.trim();
+  if (!raw) return [];
+  const tokens = raw.split(',').map((t) => t.trim());
+  if (tokens.some((t) => t === ''))
+    throw new ConfigError(`${key} has an empty entry; separate tokens with single commas`);
+  // A guessable token protects nothing; refuse it rather than accept a false sense of safety.
+  const short = tokens.findIndex((t) => t.length < 16);
+  if (short >= 0) throw new ConfigError(`${key} entry ${short + 1} is shorter than 16 characters`);
+  if (tokens.some((t) => /\s/.test(t))) throw new ConfigError(`${key} entries must not contain whitespace`);
+  return [...new Set(tokens)];
+}
+
 /** Parses a size such as `50MB`, `512k` or `1048576`. */
 export function parseByteSize(key: string, raw: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]?)i?b?\s*$/i.exec(raw);
@@ -63,6 +134,9 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
   const maxIngest = env.BIBGRAPH_MAX_INGEST_SIZE?.trim();
+  const maxBody = env.BIBGRAPH_MAX_BODY_SIZE?.trim();
+  const nodeEnv = readEnum(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
+  const d = DEFAULT_LIMITS;
   return {
     databaseUrl,
     dataDir: env.BIBGRAPH_DATA_DIR?.trim() || './data',
@@ -70,6 +144,24 @@ export function loadConfig(env: Env = process.env): Config {
     host: env.HOST?.trim() || '0.0.0.0',
     maxIngestBytes: maxIngest ? parseByteSize('BIBGRAPH_MAX_INGEST_SIZE', maxIngest) : 50 * 1024 * 1024,
     logLevel: readEnum(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
-    nodeEnv: readEnum(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development'),
+    nodeEnv,
+    apiTokens: readTokenList(env, 'BIBGRAPH_API_TOKENS'),
+    readRequiresToken: readBoolean(env, 'BIBGRAPH_READ_REQUIRES_TOKEN', false),
+    trustProxy: readBoolean(env, 'BIBGRAPH_TRUST_PROXY', false),
+    limits: {
+      maxDepth: readInt(env, 'BIBGRAPH_MAX_DEPTH', d.maxDepth, 1, 100),
+      maxCost: readInt(env, 'BIBGRAPH_MAX_COST', d.maxCost, 1, 10_000_000),
+      maxAliases: readInt(env, 'BIBGRAPH_MAX_ALIASES', d.maxAliases, 0, 10_000),
+      maxTokens: readInt(env, 'BIBGRAPH_MAX_TOKENS', d.maxTokens, 10, 1_000_000),
+      maxDirectives: readInt(env, 'BIBGRAPH_MAX_DIRECTIVES', d.maxDirectives, 0, 10_000),
+      // The connection fields never return more than 100 items, so a larger limit would promise nothing.
+      maxPageSize: readInt(env, 'BIBGRAPH_MAX_PAGE_SIZE', d.maxPageSize, 1, 100),
+      maxBodyBytes: maxBody ? parseByteSize('BIBGRAPH_MAX_BODY_SIZE', maxBody) : d.maxBodyBytes,
+      requestTimeoutMs: readInt(env, 'BIBGRAPH_REQUEST_TIMEOUT', d.requestTimeoutMs, 100, 3_600_000),
+      rateLimitPerIp: readInt(env, 'BIBGRAPH_RATE_LIMIT_IP', d.rateLimitPerIp, 1, 10_000_000),
+      rateLimitPerToken: readInt(env, 'BIBGRAPH_RATE_LIMIT_TOKEN', d.rateLimitPerToken, 1, 10_000_000),
+      rateLimitWindowSeconds: readInt(env, 'BIBGRAPH_RATE_LIMIT_WINDOW', d.rateLimitWindowSeconds, 1, 86_400),
+      hideFieldSuggestions: readBoolean(env, 'BIBGRAPH_HIDE_SUGGESTIONS', nodeEnv === 'production'),
+    },
   };
 }

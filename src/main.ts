@@ -1,4 +1,6 @@
 import { createServer as createHttpServer } from 'node:http';
+import { envTokenHashes } from './auth/caller.ts';
+import { anyActiveToken } from './auth/tokens.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/client.ts';
 import { createServer } from './server/server.ts';
@@ -19,7 +21,26 @@ async function main(): Promise<void> {
     database,
     maxIngestBytes: config.maxIngestBytes,
     logging: config.logLevel !== 'silent',
+    auth: {
+      apiTokens: config.apiTokens,
+      readRequiresToken: config.readRequiresToken,
+      trustProxy: config.trustProxy,
+    },
+    limits: config.limits,
   });
+  const auth = { apiTokens: config.apiTokens };
+  if (!(await anyActiveToken(database.db, envTokenHashes(auth)))) {
+    // Said once at start-up; the server re-checks on every mutation, so a token created later
+    // with the CLI takes effect without a restart.
+    console.log(
+      'bibgraph: no API token exists, so mutations are accepted only from loopback clients (127.0.0.1, ::1). Create one with "bibgraph token create --name NAME" or set BIBGRAPH_API_TOKENS.',
+    );
+  }
+  if (config.trustProxy) {
+    console.log(
+      'bibgraph: BIBGRAPH_TRUST_PROXY is on: client addresses come from X-Forwarded-For (last hop).',
+    );
+  }
   const http = createHttpServer(yoga);
   http.listen(config.port, config.host, () => {
     const where = database.kind === 'pglite' ? `embedded PGlite (${config.dataDir})` : 'PostgreSQL';

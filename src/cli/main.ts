@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.ts';
 import { openDatabase } from '../db/client.ts';
+import { ExportUsageError, exportUsage, parseExportArgs, runExport } from './export.ts';
 import { runIngest } from './ingest.ts';
+import { runTokenCommand, tokenUsage } from './token.ts';
 
 const usage = `Usage: bibgraph <command> [options]
 
@@ -9,7 +11,7 @@ Commands:
   ingest <file|folder|->   Ingest RIS from a file, every file of a folder, or stdin (-)
       --source NAME        Label stored with the ingestion (default: the file name)
       --dry-run            Parse, map and match; report what would happen; write nothing
-
+${exportUsage}${tokenUsage}
 The database is DATABASE_URL when set, else the embedded PGlite in BIBGRAPH_DATA_DIR (./data).
 `;
 
@@ -43,6 +45,32 @@ async function main(argv: string[]): Promise<number> {
       });
       const bad = results.some((r) => r.error !== null || (r.report?.failed ?? 0) > 0);
       return bad ? 1 : 0;
+    } finally {
+      await database.close();
+    }
+  }
+  if (command === 'token') return runTokenCommand(rest, config, process.stdout, process.stderr);
+  if (command === 'export') {
+    let parsed: ReturnType<typeof parseExportArgs>;
+    try {
+      parsed = parseExportArgs(rest);
+    } catch (error) {
+      if (
+        !(
+          error instanceof ExportUsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+        )
+      )
+        throw error;
+      process.stderr.write(`bibgraph export: ${(error as Error).message}\n\n${usage}`);
+      return 2;
+    }
+    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    try {
+      const count = await runExport(database.db, parsed, process.stdout);
+      process.stderr.write(
+        `bibgraph export: ${count} citation${count === 1 ? '' : 's'}${parsed.out ? ` written to ${parsed.out}` : ''}\n`,
+      );
+      return 0;
     } finally {
       await database.close();
     }

@@ -13,6 +13,8 @@ interface ColumnInfo {
   key: string;
   name: string;
   type: string;
+  /** A recordset field that feeds a computed column rather than a column itself. */
+  extra?: boolean;
 }
 
 const columnCache = new WeakMap<PgTable, Map<string, ColumnInfo>>();
@@ -37,11 +39,14 @@ function columnsOf(table: PgTable): Map<string, ColumnInfo> {
 function recordset(
   table: PgTable,
   rows: ReadonlyArray<Record<string, unknown>>,
+  extra: Record<string, string> = {},
 ): { cols: ColumnInfo[]; from: SQL } {
   const all = columnsOf(table);
   const keys = new Set<string>();
   for (const row of rows) for (const k of Object.keys(row)) if (row[k] !== undefined) keys.add(k);
-  const cols = [...keys].map((k) => {
+  const cols = [...keys].map((k): ColumnInfo => {
+    const type = extra[k];
+    if (type) return { key: k, name: k, type, extra: true };
     const c = all.get(k);
     if (!c) throw new Error(`bulk insert: ${getTableName(table)} has no column for "${k}"`);
     return c;
@@ -58,20 +63,39 @@ function columnList(cols: ColumnInfo[], prefix = ''): SQL {
   return sql.raw(cols.map((c) => `${prefix}"${c.name}"`).join(', '));
 }
 
+export interface BulkInsertOptions {
+  /** Columns of the inserted rows to return (JS keys). */
+  returning?: string[];
+  /** Recordset fields that are not columns (name → SQL type), for use in `computed`. */
+  extra?: Record<string, string>;
+  /** Columns computed in SQL from the recordset `r` (column name → expression). */
+  computed?: Record<string, SQL>;
+}
+
 /** INSERT … ON CONFLICT DO NOTHING for many rows; returns the requested columns of inserted rows. */
 export async function bulkInsert<T = Record<string, unknown>>(
   tx: Database,
   table: PgTable,
   rows: ReadonlyArray<Record<string, unknown>>,
-  returning: string[] = [],
+  options: BulkInsertOptions = {},
 ): Promise<T[]> {
   if (rows.length === 0) return [];
-  const { cols, from } = recordset(table, rows);
+  const { cols, from } = recordset(table, rows, options.extra);
+  const stored = cols.filter((c) => !c.extra);
+  const computed = Object.entries(options.computed ?? {});
+  const target = sql.raw(
+    [...stored.map((c) => `"${c.name}"`), ...computed.map(([name]) => `"${name}"`)].join(', '),
+  );
+  const select = sql.join(
+    [...stored.map((c) => sql.raw(`r."${c.name}"`)), ...computed.map(([, expression]) => expression)],
+    sql`, `,
+  );
+  const returning = options.returning ?? [];
   const ret = returning.length
     ? sql` returning ${sql.raw(returning.map((k) => `"${columnsOf(table).get(k)?.name ?? k}" as "${k}"`).join(', '))}`
     : sql``;
   const result = await tx.execute(
-    sql`insert into ${table} (${columnList(cols)}) select ${columnList(cols)} from ${from} on conflict do nothing${ret}`,
+    sql`insert into ${table} (${target}) select ${select} from ${from} on conflict do nothing${ret}`,
   );
   return rowsOf<T>(result);
 }

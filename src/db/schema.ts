@@ -86,15 +86,17 @@ export const citations = pgTable(
     uniqueIndex('citations_doi_key').on(t.doi),
     // Without a DOI the fingerprint is the identity, so it must be unique among DOI-less rows;
     // with a DOI two papers may share title, year and first author (errata, replies).
-    uniqueIndex('citations_fingerprint_no_doi_key')
-      .on(t.fingerprint)
-      .where(sql`${t.doi} is null`),
+    uniqueIndex('citations_fingerprint_no_doi_key').on(t.fingerprint).where(sql`${t.doi} is null`),
     index('citations_fingerprint_idx').on(t.fingerprint),
     index('citations_year_idx').on(t.year),
     index('citations_ris_type_idx').on(t.risType),
     index('citations_ingestion_id_idx').on(t.ingestionId),
     index('citations_created_at_idx').on(t.createdAt, t.id),
     index('citations_search_vector_idx').using('gin', t.searchVector),
+    // The year orders of the citations connection sort by these expressions (never null, so keyset
+    // cursors can pass undated rows); an index lets a page stop after its rows instead of sorting all.
+    index('citations_year_desc_order_idx').on(sql`coalesce(${t.year}, 0)`, t.id),
+    index('citations_year_asc_order_idx').on(sql`coalesce(${t.year}, 32767)`, t.id),
   ],
 );
 
@@ -236,3 +238,85 @@ export type Author = typeof authors.$inferSelect;
 export type Affiliation = typeof affiliations.$inferSelect;
 export type Keyword = typeof keywords.$inferSelect;
 export type Ingestion = typeof ingestions.$inferSelect;
+
+/**
+ * API tokens. Only the SHA-256 of a token is stored, so a leaked database holds no usable secret.
+ * Revoked tokens stay (revokedAt set) so the audit log's token names keep meaning something.
+ */
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    name: text('name').notNull(),
+    /** Lowercase hex SHA-256 of the token. */
+    tokenHash: text('token_hash').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('api_tokens_token_hash_key').on(t.tokenHash),
+    // A name may be reused once its previous token is revoked.
+    uniqueIndex('api_tokens_active_name_key').on(t.name).where(sql`${t.revokedAt} is null`),
+  ],
+);
+
+/** One row per change: who (token name), when, which objects, and the values before and after. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    /** Token name; `loopback` for an unauthenticated local client; `cli` for the command line. */
+    actor: text('actor').notNull(),
+    /** The mutation or command, e.g. `mergeAuthors`. */
+    action: text('action').notNull(),
+    /** Typed ids (`Author:12`) of every object the change touched, the main one first. */
+    subjects: text('subjects').array().notNull(),
+    before: jsonb('before'),
+    after: jsonb('after'),
+  },
+  (t) => [index('audit_log_at_idx').on(t.at, t.id), index('audit_log_subjects_idx').using('gin', t.subjects)],
+);
+
+/**
+ * Authors, affiliations and keywords merged into another. The old id keeps resolving to the
+ * survivor, and the merged-away dedup key keeps a re-ingest from bringing the duplicate back.
+ */
+export const mergedIds = pgTable(
+  'merged_ids',
+  {
+    kind: text('kind').$type<'Author' | 'Affiliation' | 'Keyword'>().notNull(),
+    fromId: integer('from_id').notNull(),
+    intoId: integer('into_id').notNull(),
+    /** nameKey / termKey of the merged-away row. */
+    fromKey: text('from_key').notNull(),
+    mergedAt: timestamp('merged_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.kind, t.fromId] }),
+    uniqueIndex('merged_ids_kind_from_key_key').on(t.kind, t.fromKey),
+    index('merged_ids_kind_into_id_idx').on(t.kind, t.intoId),
+  ],
+);
+
+/**
+ * Pairs a curator declared distinct although they look alike. Stored once per pair, lower id
+ * first; merges refuse them and ingestion's fingerprint match respects them.
+ */
+export const notDuplicates = pgTable(
+  'not_duplicates',
+  {
+    kind: text('kind').$type<'Citation' | 'Author' | 'Affiliation' | 'Keyword'>().notNull(),
+    lowId: integer('low_id').notNull(),
+    highId: integer('high_id').notNull(),
+    markedBy: text('marked_by').notNull(),
+    markedAt: timestamp('marked_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.kind, t.lowId, t.highId] }),
+    index('not_duplicates_kind_high_id_idx').on(t.kind, t.highId),
+  ],
+);
+
+export type ApiToken = typeof apiTokens.$inferSelect;
+export type AuditEntry = typeof auditLog.$inferSelect;

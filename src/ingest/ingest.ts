@@ -1,4 +1,5 @@
 import { and, eq, inArray, or, sql } from 'drizzle-orm';
+import { recordChange, subjectId } from '../audit/log.ts';
 import { bulkInsert, upsertKeyed } from '../db/bulk.ts';
 import type { Database } from '../db/client.ts';
 import {
@@ -13,11 +14,12 @@ import {
   keywords,
   type NewCitation,
 } from '../db/schema.ts';
-import { refreshSearchDocuments } from '../query/search.ts';
+import { refreshSearchDocuments, searchDocumentSql } from '../query/search.ts';
 import { mapRecord } from '../ris/map.ts';
 import { affiliationKey, authorKey, citationFingerprint, displayName, keywordKey } from '../ris/normalize.ts';
 import { parseRisStream } from '../ris/parse.ts';
 import type { MappedCitation, RisProblem, RisRecord } from '../ris/types.ts';
+import { citationsMarkedDistinct, type Survivor, survivorsByKey } from './decisions.ts';
 import { IngestError } from './errors.ts';
 import { type Comparable, MERGEABLE_LISTS, MERGEABLE_SCALARS, mergeCitation } from './merge.ts';
 
@@ -49,6 +51,10 @@ export interface IngestOptions {
   /** Records written per round trip. */
   batchSize?: number;
   onProgress?: (progress: IngestProgress) => void;
+  /** Who to name in the audit log for a real (not dry) run; omitted, nothing is logged. */
+  actor?: string;
+  /** The audit log's action name (default `ingestRis`). */
+  action?: string;
 }
 
 export interface IngestReport {
@@ -74,7 +80,8 @@ interface Item {
 
 class DryRunRollback extends Error {}
 
-const INGEST_LOCK = 4_242_018;
+/** Advisory lock held by every writer of the graph (ingests and curation), one at a time. */
+export const INGEST_LOCK = 4_242_018;
 
 async function* asChunks(input: IngestInput): AsyncIterable<Uint8Array | string> {
   if (typeof input === 'string' || input instanceof Uint8Array) {
@@ -190,6 +197,27 @@ export async function ingestRis(
       }
       report.ingestionId = ingestionId;
       if (dryRun) throw new DryRunRollback();
+      if (options.actor && ingestionId !== null) {
+        const touched = report.outcomes.filter((o) => o.action === 'created' || o.action === 'updated');
+        await recordChange(tx, {
+          actor: options.actor,
+          action: options.action ?? 'ingestRis',
+          subjects: [
+            subjectId('Ingestion', ingestionId),
+            ...touched.flatMap((o) => (o.citationId === null ? [] : [subjectId('Citation', o.citationId)])),
+          ],
+          before: null,
+          after: {
+            source: options.source ?? null,
+            found: report.found,
+            created: report.created,
+            updated: report.updated,
+            unchanged: report.unchanged,
+            failed: report.failed,
+            bytes: report.bytes,
+          },
+        });
+      }
     });
   } catch (error) {
     if (error instanceof DryRunRollback) {
@@ -336,6 +364,14 @@ async function storeDistinct(
     }
   }
 
+  const [marked, aliases] = await Promise.all([
+    citationsMarkedDistinct(
+      tx,
+      existing.filter((r) => r.fingerprint !== null).map((r) => r.id),
+    ),
+    mergedAliases(tx, items),
+  ]);
+
   const fresh: Item[] = [];
   const matched: Array<{ item: Item; row: ExistingRow }> = [];
   for (const item of items) {
@@ -343,7 +379,15 @@ async function storeDistinct(
     let how: MatchedBy = 'doi';
     if (!row && item.fingerprint) {
       // Same title, year and first author is the same work unless both sides carry different DOIs.
-      row = byFp.get(item.fingerprint)?.find((r) => !r.doi || !item.doi || r.doi === item.doi);
+      // A citation a curator told apart from a look-alike (markNotDuplicate) matches only when the
+      // DOIs agree exactly, both absent included, so a re-ingest cannot fold them together again.
+      row = byFp
+        .get(item.fingerprint)
+        ?.find((r) =>
+          marked.has(r.id)
+            ? (r.doi ?? null) === (item.doi ?? null)
+            : !r.doi || !item.doi || r.doi === item.doi,
+        );
       how = 'fingerprint';
     }
     if (row) {
@@ -358,11 +402,27 @@ async function storeDistinct(
   const lost: Item[] = [];
   const linkJobs: LinkJob[] = [];
   if (fresh.length > 0) {
+    // The search document is computed in the same statement: a follow-up UPDATE would write every
+    // new row and all its index entries a second time.
     const inserted = await bulkInsert<{ id: number; doi: string | null; fingerprint: string | null }>(
       tx,
       citations,
-      fresh.map((i) => citationRow(i.mapped, i.fingerprint, ingestionId) as Record<string, unknown>),
-      ['id', 'doi', 'fingerprint'],
+      fresh.map((i) => ({
+        ...citationRow(i.mapped, i.fingerprint, ingestionId),
+        keywords_text: i.mapped.keywords.join(' '),
+      })),
+      {
+        returning: ['id', 'doi', 'fingerprint'],
+        extra: { keywords_text: 'text' },
+        computed: {
+          search_vector: searchDocumentSql(
+            sql`r.title`,
+            sql`r.keywords_text`,
+            sql`r.container_title`,
+            sql`r.abstract`,
+          ),
+        },
+      },
     );
     const idByDoi = new Map<string, number>();
     const idByFp = new Map<string, number>();
@@ -430,9 +490,13 @@ async function storeDistinct(
         .filter(([role, n]) => n > (storedRoles.get(role) ?? 0))
         .map(([r]) => r);
       const haveKw = new Set((kwOf.get(row.id) ?? []).map((r) => r.key));
-      const newKw = item.mapped.keywords.filter((k) => !haveKw.has(keywordKey(k)));
+      const newKw = item.mapped.keywords.filter(
+        (k) => !haveKw.has(canonicalKey(aliases.keywords, keywordKey(k))),
+      );
       const haveAff = new Set((affOf.get(row.id) ?? []).map((r) => r.key));
-      const newAff = item.mapped.affiliations.filter((a) => !haveAff.has(affiliationKey(a.name)));
+      const newAff = item.mapped.affiliations.filter(
+        (a) => !haveAff.has(canonicalKey(aliases.affiliations, affiliationKey(a.name))),
+      );
       const changed =
         Object.keys(patch).length > 0 || replaceRoles.length > 0 || newKw.length > 0 || newAff.length > 0;
       if (!changed) {
@@ -465,12 +529,36 @@ async function storeDistinct(
     }
   }
 
-  await writeLinks(tx, linkJobs);
+  await writeLinks(tx, linkJobs, aliases);
+  // New citations got their search document on insert; updated ones may have new keywords or text.
   await refreshSearchDocuments(
     tx,
-    linkJobs.map((job) => job.citationId),
+    linkJobs.filter((job) => job.roles !== null).map((job) => job.citationId),
   );
   return lost;
+}
+
+interface Aliases {
+  authors: Map<string, Survivor>;
+  affiliations: Map<string, Survivor>;
+  keywords: Map<string, Survivor>;
+}
+
+/** Dedup keys in the batch that belong to rows merged into another (mergeAuthors and friends). */
+async function mergedAliases(tx: Database, items: Item[]): Promise<Aliases> {
+  const authorKeys = items.flatMap((i) => i.mapped.contributors.map((c) => authorKey(c.name)));
+  const affiliationKeys = items.flatMap((i) => i.mapped.affiliations.map((a) => affiliationKey(a.name)));
+  const keywordKeys = items.flatMap((i) => i.mapped.keywords.map(keywordKey));
+  const [a, f, k] = await Promise.all([
+    survivorsByKey(tx, 'Author', authorKeys),
+    survivorsByKey(tx, 'Affiliation', affiliationKeys),
+    survivorsByKey(tx, 'Keyword', keywordKeys),
+  ]);
+  return { authors: a, affiliations: f, keywords: k };
+}
+
+function canonicalKey(aliases: Map<string, Survivor>, key: string): string {
+  return aliases.get(key)?.key ?? key;
 }
 
 interface LinkJob {
@@ -502,7 +590,7 @@ function groupBy<T, K>(rows: T[], key: (row: T) => K): Map<K, T[]> {
 }
 
 /** Upserts authors, affiliations and keywords of the batch and writes the link rows. */
-async function writeLinks(tx: Database, jobs: LinkJob[]): Promise<void> {
+async function writeLinks(tx: Database, jobs: LinkJob[], aliases: Aliases): Promise<void> {
   if (jobs.length === 0) return;
   const authorRows = new Map<string, typeof authors.$inferInsert>();
   const affiliationRows = new Map<string, typeof affiliations.$inferInsert>();
@@ -513,7 +601,7 @@ async function writeLinks(tx: Database, jobs: LinkJob[]): Promise<void> {
     for (const c of m.contributors) {
       if (job.roles && !job.roles.has(c.role)) continue;
       const key = authorKey(c.name);
-      if (!authorRows.has(key)) {
+      if (!authorRows.has(key) && !aliases.authors.has(key)) {
         authorRows.set(key, {
           family: c.name.family,
           given: c.name.given,
@@ -528,13 +616,14 @@ async function writeLinks(tx: Database, jobs: LinkJob[]): Promise<void> {
       const key = affiliationKey(a.name);
       if (job.affiliationKeys && !job.affiliationKeys.has(key) && !(job.roles && job.roles.size > 0))
         continue;
-      if (!affiliationRows.has(key))
+      if (!affiliationRows.has(key) && !aliases.affiliations.has(key))
         affiliationRows.set(key, { name: a.name, nameKey: key, country: a.country });
     }
     for (const k of m.keywords) {
       const key = keywordKey(k);
       if (job.keywordKeys && !job.keywordKeys.has(key)) continue;
-      if (!keywordRows.has(key)) keywordRows.set(key, { term: k, termKey: key });
+      if (!keywordRows.has(key) && !aliases.keywords.has(key))
+        keywordRows.set(key, { term: k, termKey: key });
     }
   }
 
@@ -543,6 +632,10 @@ async function writeLinks(tx: Database, jobs: LinkJob[]): Promise<void> {
     upsertKeyed(tx, affiliations, affiliations.nameKey, affiliations.id, [...affiliationRows.values()]),
     upsertKeyed(tx, keywords, keywords.termKey, keywords.id, [...keywordRows.values()]),
   ]);
+  // Names merged away by a curator lead to the survivor instead of coming back as new rows.
+  for (const [key, s] of aliases.authors) authorIds.set(key, s.id);
+  for (const [key, s] of aliases.affiliations) affiliationIds.set(key, s.id);
+  for (const [key, s] of aliases.keywords) keywordIds.set(key, s.id);
 
   const contributionRows: Array<typeof contributions.$inferInsert> = [];
   const citationAffRows: Array<typeof citationAffiliations.$inferInsert> = [];

@@ -1,4 +1,12 @@
+import { type SQL, sql } from 'drizzle-orm';
+import { GraphQLError } from 'graphql';
+import { affiliations, authors } from '../db/schema.ts';
+import { foldQuery } from '../query/names.ts';
+import { affiliationCitationCountSql, atAffiliationSql } from '../query/navigation.ts';
+import { type EntityOrder, entityRowsQuery } from '../query/ordering.ts';
+import { AuthorFilterInput, AuthorOrderEnum, authorsQuery } from './author-filter.ts';
 import { builder } from './builder.ts';
+import { citationConnectionField } from './citation-connection.ts';
 
 export const AffiliationRef = builder.drizzleNode('affiliations', {
   name: 'Affiliation',
@@ -12,3 +20,123 @@ export const AffiliationRef = builder.drizzleNode('affiliations', {
     }),
   }),
 });
+
+builder.drizzleObjectFields(AffiliationRef, (t) => ({
+  citationCount: t.relatedCount('citations', { description: 'Number of citations naming this affiliation.' }),
+  // The cast spares the compiler a structural comparison of two field builders that it gives
+  // up on (TS2589); the row type is stated instead.
+  citations: citationConnectionField<typeof affiliations.$inferSelect>(t as never, {
+    typeName: 'AffiliationCitations',
+    description: 'Citations naming this affiliation, filterable and sortable like `Query.citations`.',
+    scope: (affiliation) => ({ affiliationIds: [affiliation.id] }),
+  }),
+  authors: t.drizzleConnection(
+    {
+      type: 'authors',
+      description: 'Authors seen at this affiliation, in pages (default 20, at most 100).',
+      args: {
+        search: t.arg.string({ description: 'Fuzzy name search among them; blank means none.' }),
+        filter: t.arg({ type: AuthorFilterInput, description: 'Further conditions on the authors.' }),
+        orderBy: t.arg({
+          type: AuthorOrderEnum,
+          description: 'Sort order; default RELEVANCE with a search, NAME without.',
+        }),
+      },
+      totalCount: (affiliation, args, ctx) =>
+        ctx.db.$count(
+          authors,
+          authorsQuery(args, [(a) => atAffiliationSql(a.id, affiliation.id)]).where?.RAW(authors),
+        ),
+      resolve: (query, affiliation, args, ctx) =>
+        ctx.db.query.authors.findMany(
+          query(authorsQuery(args, [(a) => atAffiliationSql(a.id, affiliation.id)]) as never),
+        ),
+    },
+    {
+      name: 'AffiliationAuthorsConnection',
+      description: 'A page of authors with cursors and the size of the whole set.',
+    },
+    { name: 'AffiliationAuthorsEdge', description: 'An author in a connection page, with its cursor.' },
+  ),
+}));
+
+export const AffiliationOrderEnum = builder.enumType('AffiliationOrder', {
+  description: 'How a list of affiliations is sorted; ties are broken by name, then ID.',
+  values: {
+    RELEVANCE: {
+      value: 'relevance',
+      description: 'Closest name match first (with `search`; otherwise NAME).',
+    },
+    NAME: { value: 'name', description: 'By name, ignoring case and accents.' },
+    CITATION_COUNT: { value: 'citation_count', description: 'Most citations first.' },
+  } as const,
+});
+
+export const AffiliationFilterInput = builder.inputType('AffiliationFilter', {
+  description: 'Selects affiliations. Fields combine with AND; list values with OR.',
+  fields: (t) => ({
+    countries: t.stringList({
+      description: 'Country names as in `Affiliation.country` ("Germany"), case-insensitive.',
+    }),
+  }),
+});
+
+function affiliationsQuery(args: {
+  search?: string | null;
+  filter?: typeof AffiliationFilterInput.$inferInput | null;
+  orderBy?: EntityOrder | null;
+}) {
+  const conditions: Array<(t: typeof affiliations) => SQL> = [];
+  const countries = (args.filter?.countries ?? []).map((c) => c.toLowerCase());
+  if (countries.length > 0) conditions.push((t) => sql`lower(${t.country}) in ${countries}`);
+  const folded = args.search ? foldQuery(args.search) : '';
+  return entityRowsQuery<typeof affiliations>({
+    key: (t) => t.nameKey,
+    citationCount: (t) => affiliationCitationCountSql(t.id),
+    search: folded === '' ? null : folded,
+    conditions,
+    order: args.orderBy,
+  });
+}
+
+builder.queryFields((t) => ({
+  affiliation: t.drizzleField({
+    type: AffiliationRef,
+    nullable: true,
+    description: 'One affiliation by global ID; null when it does not exist.',
+    args: { id: t.arg.globalID({ required: true, description: 'Global ID of the affiliation.' }) },
+    resolve: async (query, _root, args, ctx) => {
+      const id = Number(args.id.id);
+      if (args.id.typename !== 'Affiliation' || !Number.isSafeInteger(id)) {
+        throw new GraphQLError('affiliation takes an Affiliation ID', {
+          extensions: { code: 'BAD_USER_INPUT' },
+        });
+      }
+      return (await ctx.db.query.affiliations.findFirst(query({ where: { id } }))) ?? null;
+    },
+  }),
+  affiliations: t.drizzleConnection(
+    {
+      type: AffiliationRef,
+      description:
+        'Affiliations, optionally fuzzy-searched by name (accents, case, word order and small typos do not matter), in pages (default 20, at most 100).',
+      args: {
+        search: t.arg.string({ description: 'Name or part of it; blank means no search.' }),
+        filter: t.arg({ type: AffiliationFilterInput, description: 'Which affiliations; absent means all.' }),
+        orderBy: t.arg({
+          type: AffiliationOrderEnum,
+          description: 'Sort order; default RELEVANCE with a search, NAME without.',
+        }),
+      },
+      totalCount: (_root, args, ctx) =>
+        ctx.db.$count(affiliations, affiliationsQuery(args).where?.RAW(affiliations)),
+      resolve: (query, _root, args, ctx) =>
+        ctx.db.query.affiliations.findMany(query(affiliationsQuery(args) as never)),
+    },
+    {
+      name: 'AffiliationConnection',
+      description: 'A page of affiliations with cursors and the size of the whole set.',
+    },
+    { name: 'AffiliationEdge', description: 'An affiliation in a connection page, with its cursor.' },
+  ),
+}));

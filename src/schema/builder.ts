@@ -1,10 +1,14 @@
 import SchemaBuilder from '@pothos/core';
+import ComplexityPlugin from '@pothos/plugin-complexity';
 import DrizzlePlugin from '@pothos/plugin-drizzle';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { getTableConfig } from 'drizzle-orm/pg-core';
 import type { Relations } from '../db/client.ts';
 import { relations } from '../db/relations.ts';
+import { ForbiddenError } from '../errors.ts';
+import { fieldCost } from './complexity.ts';
 import type { Context } from './context.ts';
 import { existingGlobalIds } from './node-ids.ts';
 
@@ -17,11 +21,29 @@ export interface PothosTypes {
     JSON: { Input: unknown; Output: unknown };
     DateTime: { Input: Date; Output: Date | string };
   };
+  AuthScopes: {
+    /** The request may change data: a valid token, or a loopback client while no token exists. */
+    writer: boolean;
+  };
 }
 
 /** The builder only wires plugins; every type registers itself in its own module. */
 export const builder = new SchemaBuilder<PothosTypes>({
-  plugins: [ErrorsPlugin, RelayPlugin, DrizzlePlugin],
+  // Errors wraps scope-auth so a refused mutation with ForbiddenError in its union gets it as a
+  // result instead of a top-level error.
+  plugins: [ErrorsPlugin, ScopeAuthPlugin, RelayPlugin, DrizzlePlugin, ComplexityPlugin],
+  scopeAuth: {
+    authScopes: (ctx) => ({
+      writer: async () => (await ctx.auth.writeDenial()) === null,
+    }),
+    unauthorizedError: (_parent, ctx) =>
+      new ForbiddenError(ctx.auth.deniedBecause ?? 'This operation is not allowed for this caller'),
+  },
+  complexity: {
+    // Limits are enforced per request by the server (src/server/limits.ts); the builder only
+    // says what each field costs.
+    fieldComplexity: fieldCost,
+  },
   // Fields are non-null unless they say otherwise, so the schema states what a client can rely on.
   defaultFieldNullability: false,
   drizzle: {
@@ -37,9 +59,12 @@ export const builder = new SchemaBuilder<PothosTypes>({
     nodeQueryOptions: {
       description: 'Fetches any object by its global ID; null when it does not exist.',
       args: { id: { description: 'A global ID as returned by any `id` field.' } },
-      resolve: async (_root, { id }, ctx, _info, resolveNode) => {
-        const [existing] = await existingGlobalIds(ctx.db, [id]);
-        return existing ? resolveNode(existing) : null;
+      resolve: async (_root, args, ctx, _info, resolveNode) => {
+        const [existing] = await existingGlobalIds(ctx.db, [args.id]);
+        if (!existing) return null;
+        // Like resolveNodes below, the loader reads args.id, so a merged ID's survivor goes there.
+        (args as { id: unknown }).id = existing;
+        return resolveNode(existing);
       },
     },
     nodesQueryOptions: {
@@ -78,4 +103,8 @@ export const builder = new SchemaBuilder<PothosTypes>({
 });
 
 builder.queryType({ description: 'Reading the bibliography.' });
-builder.mutationType({ description: 'Changing the bibliography.' });
+builder.mutationType({
+  description:
+    'Changing the bibliography. Every mutation needs an API token (`Authorization: Bearer <token>`), or a loopback client while no token exists.',
+  authScopes: { writer: true },
+});

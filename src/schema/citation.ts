@@ -1,17 +1,32 @@
+import { GraphQLError } from 'graphql';
+import { normalizeDoi } from '../ris/normalize.ts';
+import type { ContributorRole } from '../ris/types.ts';
 import { AffiliationRef } from './affiliation.ts';
 import { AuthorRef } from './author.ts';
 import { builder } from './builder.ts';
-import type { ContributorRole } from '../ris/types.ts';
+import { citationConnectionField } from './citation-connection.ts';
 import { KeywordRef } from './keyword.ts';
 
 export const ContributorRoleEnum = builder.enumType('ContributorRole', {
   description: 'What a person or organisation did for a citation.',
   values: {
-    AUTHOR: { value: 'author', description: 'Author (RIS AU/A1; also reporter, inventor, composer … by type).' },
-    EDITOR: { value: 'editor', description: 'Editor (A2/ED on chapters and proceedings, A3 on books, AU on EDBOOK).' },
-    SERIES_EDITOR: { value: 'series_editor', description: 'Series editor (A2 on books and reports, A3 elsewhere).' },
+    AUTHOR: {
+      value: 'author',
+      description: 'Author (RIS AU/A1; also reporter, inventor, composer … by type).',
+    },
+    EDITOR: {
+      value: 'editor',
+      description: 'Editor (A2/ED on chapters and proceedings, A3 on books, AU on EDBOOK).',
+    },
+    SERIES_EDITOR: {
+      value: 'series_editor',
+      description: 'Series editor (A2 on books and reports, A3 elsewhere).',
+    },
     TRANSLATOR: { value: 'translator', description: 'Translator (A4 on books, chapters, dictionaries …).' },
-    CONTRIBUTOR: { value: 'contributor', description: 'Any other subsidiary role (A4 where it is not a translator).' },
+    CONTRIBUTOR: {
+      value: 'contributor',
+      description: 'Any other subsidiary role (A4 where it is not a translator).',
+    },
     TRANSLATED_AUTHOR: { value: 'translated_author', description: 'Translated author (TA).' },
   } as const,
 });
@@ -43,10 +58,14 @@ export const ContributionRef = builder.drizzleObject('contributions', {
 export const CitationRef = builder.drizzleNode('citations', {
   name: 'Citation',
   description: 'One bibliographic record: a journal article, book, chapter, conference paper, report …',
+  // Each field selects its own columns: the raw record, raw tags and search document are large and
+  // a list page rarely wants them.
+  select: {},
   id: { column: (c) => c.id, description: 'Global ID of the citation.' },
   fields: (t) => ({
     risType: t.exposeString('risType', {
-      description: 'RIS reference type code as given (JOUR, BOOK, CHAP, CONF …); GEN when the record had none.',
+      description:
+        'RIS reference type code as given (JOUR, BOOK, CHAP, CONF …); GEN when the record had none.',
     }),
     title: t.exposeString('title', { nullable: true, description: 'Primary title.' }),
     containerTitle: t.exposeString('containerTitle', {
@@ -62,7 +81,8 @@ export const CitationRef = builder.drizzleNode('citations', {
     year: t.exposeInt('year', { nullable: true, description: 'Publication year.' }),
     date: t.exposeString('date', {
       nullable: true,
-      description: 'Publication date in ISO 8601 at the precision the source gave: "2017", "2017-05" or "2017-05-01".',
+      description:
+        'Publication date in ISO 8601 at the precision the source gave: "2017", "2017-05" or "2017-05-01".',
     }),
     volume: t.exposeString('volume', { nullable: true, description: 'Volume.' }),
     issue: t.exposeString('issue', { nullable: true, description: 'Issue or number.' }),
@@ -84,18 +104,25 @@ export const CitationRef = builder.drizzleNode('citations', {
     issns: t.exposeStringList('issns', { description: 'Valid ISSNs, hyphenated (1792-0981).' }),
     isbns: t.exposeStringList('isbns', { description: 'Valid ISBNs, without hyphens.' }),
     urls: t.exposeStringList('urls', { description: 'Links to the work, in source order.' }),
-    publisher: t.exposeString('publisher', { nullable: true, description: 'Publisher (or university, institution).' }),
+    publisher: t.exposeString('publisher', {
+      nullable: true,
+      description: 'Publisher (or university, institution).',
+    }),
     place: t.exposeString('place', { nullable: true, description: 'Place of publication.' }),
     language: t.exposeString('language', { nullable: true, description: 'Language as given in the source.' }),
     notes: t.exposeStringList('notes', { description: 'Free-text notes (RIS N1, RN).' }),
     rawTags: t.field({
       type: [RawTagRef],
-      description: 'Every tag and value of the source record, in order, including tags bibgraph does not model.',
+      description:
+        'Every tag and value of the source record, in order, including tags bibgraph does not model.',
       select: { columns: { rawTags: true } },
       resolve: (c) => c.rawTags,
     }),
     rawRecord: t.exposeString('rawRecord', { description: 'The source RIS record text.' }),
-    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When bibgraph first stored the citation.' }),
+    createdAt: t.expose('createdAt', {
+      type: 'DateTime',
+      description: 'When bibgraph first stored the citation.',
+    }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the citation last changed.' }),
     authors: t.field({
       type: [AuthorRef],
@@ -143,3 +170,36 @@ export const CitationRef = builder.drizzleNode('citations', {
     }),
   }),
 });
+
+builder.queryFields((t) => ({
+  citation: t.drizzleField({
+    type: CitationRef,
+    nullable: true,
+    description: 'One citation by global ID or by DOI (any form, case-insensitive); null when none matches.',
+    args: {
+      id: t.arg.globalID({ description: 'Global ID of the citation.' }),
+      doi: t.arg.string({ description: 'DOI, bare or as a doi: or https://doi.org/ link.' }),
+    },
+    resolve: async (query, _root, args, ctx) => {
+      if ((args.id == null) === (args.doi == null)) {
+        throw new GraphQLError('citation takes exactly one of id and doi', {
+          extensions: { code: 'BAD_USER_INPUT' },
+        });
+      }
+      if (args.id) {
+        const id = Number(args.id.id);
+        if (args.id.typename !== 'Citation' || !Number.isSafeInteger(id)) return null;
+        return (await ctx.db.query.citations.findFirst(query({ where: { id } }))) ?? null;
+      }
+      const doi = normalizeDoi(args.doi ?? '');
+      if (!doi) return null;
+      return (await ctx.db.query.citations.findFirst(query({ where: { doi } }))) ?? null;
+    },
+  }),
+  // The cast spares the compiler a structural comparison it gives up on (TS2589).
+  citations: citationConnectionField<object>(t as never, {
+    typeName: 'Citation',
+    description: `Citations matching a filter, sorted, in pages (default 20, at most 100 per page). Cursors are keyset positions, so pages stay consistent while new citations are ingested.`,
+    scope: () => null,
+  }),
+}));

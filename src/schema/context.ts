@@ -1,4 +1,16 @@
+import type { Caller } from '../auth/caller.ts';
 import type { Database, DatabaseKind } from '../db/client.ts';
+
+/** What the request is allowed to do, decided once per request. */
+export interface RequestAuth {
+  caller: Caller;
+  /** Resolves to null when the caller may change data, else to the reason in words. Memoised. */
+  writeDenial(): Promise<string | null>;
+  /** The last reason `writeDenial` gave, for error messages built synchronously. */
+  deniedBecause: string | null;
+  /** Who the audit log names for this request's changes. */
+  actor: string;
+}
 
 /** What every resolver receives. The database arrives here and nowhere else. */
 export interface Context {
@@ -6,4 +18,5 @@ export interface Context {
   dbKind: DatabaseKind;
   /** Largest RIS input one ingest call accepts, in bytes. */
   maxIngestBytes: number;
+  auth: RequestAuth;
 }

@@ -6,6 +6,11 @@ import './affiliation.ts';
 import './keyword.ts';
 import './citation.ts';
 import './ingestion.ts';
+import './errors.ts';
+import './curation.ts';
+import './audit.ts';
+import './export.ts';
+import './suggest.ts';
 
 /**
  * Connection and edge types are generated per field by the relay and drizzle plugins; give the

@@ -203,6 +203,8 @@ builder.mutationFields((t) => ({
         source: input.source ?? null,
         dryRun: input.dryRun ?? false,
         maxBytes: ctx.maxIngestBytes,
+        actor: ctx.auth.actor,
+        action: 'ingestRis',
       }).catch(toGraphQLError);
     },
   }),
@@ -234,6 +236,8 @@ builder.mutationFields((t) => ({
         source: args.source ?? file.name ?? null,
         dryRun: args.dryRun ?? false,
         maxBytes: ctx.maxIngestBytes,
+        actor: ctx.auth.actor,
+        action: 'ingestRisFile',
       }).catch(toGraphQLError);
     },
   }),

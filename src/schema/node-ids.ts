@@ -1,6 +1,6 @@
-import { inArray } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { affiliations, authors, citations, ingestions, keywords } from '../db/schema.ts';
+import { affiliations, authors, citations, ingestions, keywords, mergedIds } from '../db/schema.ts';
 
 type GlobalId = { typename: string; id: string };
 
@@ -12,8 +12,12 @@ const tablesByType = {
   Ingestion: ingestions,
 };
 
+const mergeable = new Set(['Author', 'Affiliation', 'Keyword']);
+
 /**
- * Replaces IDs of rows that do not exist with null, one query per type. The drizzle node loader
+ * Replaces IDs of rows that do not exist with null, one query per type. IDs of authors,
+ * affiliations and keywords merged into another become the survivor's ID, so links to a merged
+ * record keep working. The drizzle node loader
  * rejects a missing row, which would turn one stale ID into an error for a whole `nodes` list.
  */
 export async function existingGlobalIds(
@@ -30,13 +34,27 @@ export async function existingGlobalIds(
     byType.set(gid.typename, list);
   }
   const found = new Set<string>();
+  const redirected = new Map<string, GlobalId>();
   await Promise.all(
     [...byType].map(async ([typename, list]) => {
       const table = tablesByType[typename as keyof typeof tablesByType];
       if (!table) return;
       const rows = await db.select({ id: table.id }).from(table).where(inArray(table.id, list));
       for (const r of rows) found.add(`${typename}:${r.id}`);
+      const missing = list.filter((id) => !found.has(`${typename}:${id}`));
+      if (missing.length === 0 || !mergeable.has(typename)) return;
+      // Only survivors that still exist: a redirect never leads to a deleted row.
+      const moved = await db
+        .select({ fromId: mergedIds.fromId, intoId: table.id })
+        .from(mergedIds)
+        .innerJoin(table, eq(table.id, mergedIds.intoId))
+        .where(and(eq(mergedIds.kind, typename as 'Author'), inArray(mergedIds.fromId, missing)));
+      for (const m of moved) redirected.set(`${typename}:${m.fromId}`, { typename, id: String(m.intoId) });
     }),
   );
-  return ids.map((gid) => (gid && found.has(`${gid.typename}:${Number(gid.id)}`) ? gid : null));
+  return ids.map((gid) => {
+    if (!gid) return null;
+    const key = `${gid.typename}:${Number(gid.id)}`;
+    return found.has(key) ? gid : (redirected.get(key) ?? null);
+  });
 }

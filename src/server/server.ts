@@ -1,7 +1,12 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
-import type { Database, DatabaseHandle } from '../db/client.ts';
+import { type AuthOptions, type Caller, clientAddress, identifyCaller } from '../auth/caller.ts';
+import { DEFAULT_LIMITS, type Limits } from '../config.ts';
+import type { DatabaseHandle } from '../db/client.ts';
 import type { Context } from '../schema/context.ts';
 import { schema } from '../schema/index.ts';
+import { accessPlugin, requestAuth, type ServerContext } from './access.ts';
+import { exportResponse } from './export-route.ts';
+import { limitPlugins } from './limits.ts';
 import { defaultDocument } from './playground.ts';
 
 export interface ServerOptions {
@@ -10,18 +15,22 @@ export interface ServerOptions {
   /** Hide internal error messages from clients (always true outside tests). */
   maskErrors?: boolean;
   logging?: boolean;
+  /** Tokens and read rules; without it no environment token exists and reads are public. */
+  auth?: AuthOptions;
+  /** Abuse limits; anything left out takes its default. */
+  limits?: Partial<Limits>;
 }
 
-/** What a caller of `yoga.fetch` may pass as server context; tests hand in a transaction as `db`. */
-export interface ServerContext {
-  db?: Database;
-}
+export type { ServerContext } from './access.ts';
 
 export type BibgraphServer = YogaServerInstance<ServerContext, Context>;
 
 /** Builds the HTTP handler. It never listens: `main.ts` and the tests decide where requests come from. */
 export function createServer(options: ServerOptions): BibgraphServer {
   const { database } = options;
+  const auth = options.auth ?? {};
+  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const callers = new WeakMap<Request, Caller>();
   return createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -35,14 +44,28 @@ export function createServer(options: ServerOptions): BibgraphServer {
       defaultQuery: defaultDocument,
     },
     multipart: true,
-    context: ({ db }) => ({
-      db: db ?? database.db,
-      dbKind: database.kind,
-      maxIngestBytes: options.maxIngestBytes,
-    }),
+    context: async (initial) => {
+      const db = initial.db ?? database.db;
+      const caller =
+        callers.get(initial.request) ??
+        (await identifyCaller(
+          db,
+          initial.request.headers,
+          clientAddress(initial, initial.request.headers, auth.trustProxy ?? false),
+          auth,
+        ));
+      return {
+        db,
+        dbKind: database.kind,
+        maxIngestBytes: options.maxIngestBytes,
+        auth: requestAuth(db, caller, auth),
+      };
+    },
     plugins: [
+      accessPlugin({ database: database.db, auth, limits, maxUploadBytes: options.maxIngestBytes, callers }),
+      ...limitPlugins(limits, options.maxIngestBytes),
       {
-        async onRequest({ url, endResponse, fetchAPI }) {
+        async onRequest({ url, request, serverContext, endResponse, fetchAPI }) {
           if (url.pathname === '/health') {
             const ok = await database.ping();
             endResponse(
@@ -55,6 +78,8 @@ export function createServer(options: ServerOptions): BibgraphServer {
                 { status: ok ? 200 : 503, headers: { 'content-type': 'application/json' } },
               ),
             );
+          } else if (url.pathname === '/export' && request.method === 'GET') {
+            endResponse(exportResponse((serverContext as ServerContext).db ?? database.db, url));
           } else if (url.pathname === '/') {
             endResponse(new fetchAPI.Response(null, { status: 302, headers: { location: '/graphql' } }));
           }

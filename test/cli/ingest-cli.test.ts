@@ -7,7 +7,8 @@ import { runCli } from '../support/process.ts';
 const good = (n: number) =>
   `TY  - JOUR\nTI  - Command line paper ${n}\nAU  - Person, Pat\nPY  - 2021\nDO  - 10.4242/cli.${n}\nER  - \n\n`;
 
-describe('bibgraph ingest (CLI)', () => {
+// Each run starts a Node process, tsx and a database; on a busy two-core machine that takes seconds.
+describe('bibgraph ingest (CLI)', { timeout: 180_000 }, () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'bibgraph-cli-'));

@@ -24,9 +24,40 @@ describe('configuration', () => {
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must start with postgres/],
     [{ BIBGRAPH_MAX_INGEST_SIZE: 'lots' }, /BIBGRAPH_MAX_INGEST_SIZE must be a size/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+    [{ BIBGRAPH_READ_REQUIRES_TOKEN: 'sometimes' }, /BIBGRAPH_READ_REQUIRES_TOKEN must be true or false/],
+    [{ BIBGRAPH_API_TOKENS: 'short' }, /BIBGRAPH_API_TOKENS entry 1 is shorter than 16 characters/],
+    [{ BIBGRAPH_API_TOKENS: 'a-long-enough-token-1,,x' }, /BIBGRAPH_API_TOKENS has an empty entry/],
+    [{ BIBGRAPH_MAX_DEPTH: '0' }, /BIBGRAPH_MAX_DEPTH must be between 1 and 100/],
+    [{ BIBGRAPH_MAX_PAGE_SIZE: '500' }, /BIBGRAPH_MAX_PAGE_SIZE must be between 1 and 100/],
+    [{ BIBGRAPH_MAX_COST: 'lots' }, /BIBGRAPH_MAX_COST must be a whole number/],
+    [{ BIBGRAPH_MAX_BODY_SIZE: 'huge' }, /BIBGRAPH_MAX_BODY_SIZE must be a size/],
+    [{ BIBGRAPH_RATE_LIMIT_IP: '0' }, /BIBGRAPH_RATE_LIMIT_IP must be between 1/],
   ])('rejects %o with a clear message', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('reads tokens and limits, with sane defaults and suggestions hidden in production', () => {
+    const c = loadConfig({
+      BIBGRAPH_API_TOKENS: ' first-token-0123456789 , second-token-0123456789 ',
+      BIBGRAPH_READ_REQUIRES_TOKEN: 'true',
+      BIBGRAPH_MAX_DEPTH: '6',
+      BIBGRAPH_MAX_BODY_SIZE: '512k',
+      BIBGRAPH_RATE_LIMIT_TOKEN: '50',
+    });
+    expect(c.apiTokens).toEqual(['first-token-0123456789', 'second-token-0123456789']);
+    expect(c.readRequiresToken).toBe(true);
+    expect(c.limits).toMatchObject({
+      maxDepth: 6,
+      maxBodyBytes: 512 * 1024,
+      rateLimitPerToken: 50,
+      maxPageSize: 100,
+    });
+    expect(loadConfig({}).limits.hideFieldSuggestions).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production' }).limits.hideFieldSuggestions).toBe(true);
+    expect(
+      loadConfig({ NODE_ENV: 'production', BIBGRAPH_HIDE_SUGGESTIONS: 'false' }).limits.hideFieldSuggestions,
+    ).toBe(false);
   });
 
   it('reads sizes with units', () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, rowsOf } from '../../src/db/client.ts';
 import { type BibgraphServer, createServer } from '../../src/server/server.ts';
 import { databaseTargets, inRolledBackTransaction, openTestDatabase } from '../support/db.ts';
-import { gql } from '../support/graphql.ts';
+import { gql, LOOPBACK } from '../support/graphql.ts';
 
 const ingest = `mutation($ris: String!, $dryRun: Boolean) {
   ingestRis(input: { ris: $ris, dryRun: $dryRun, source: "test" }) {
@@ -208,7 +208,13 @@ describe.each(databaseTargets)('ingestion through GraphQL on $name', ({ url }) =
       // UTF-16 with BOM, as some Windows exporters write it.
       const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(paperA, 'utf16le')]);
       form.append('0', new File([utf16], 'export.ris', { type: 'application/x-research-info-systems' }));
-      const res = await yoga.fetch('http://localhost/graphql', { method: 'POST', body: form }, { db: tx });
+      // A multipart request is one a browser form could send cross-site, so it needs a CSRF header;
+      // the loopback address stands in for a local client while no token exists.
+      const res = await yoga.fetch(
+        'http://localhost/graphql',
+        { method: 'POST', body: form, headers: { 'x-graphql-yoga-csrf': '1' } },
+        { db: tx, clientAddress: LOOPBACK },
+      );
       const body = (await res.json()) as {
         data: {
           ingestRisFile: {

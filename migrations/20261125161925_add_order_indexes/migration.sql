@@ -1,0 +1,2 @@
+CREATE INDEX "citations_year_desc_order_idx" ON "citations" (coalesce("year", 0),"id");--> statement-breakpoint
+CREATE INDEX "citations_year_asc_order_idx" ON "citations" (coalesce("year", 32767),"id");

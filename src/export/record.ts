@@ -1,0 +1,113 @@
+/**
+ * The shape every exporter reads: one citation row with its contributors, keywords and
+ * affiliations already joined. The export service builds it from the database; tests and the
+ * corpus round-trip script build it straight from a mapped RIS record, so the formatters never
+ * need a database.
+ */
+
+import type { Citation } from '../db/schema.ts';
+import type { ContributorRole, MappedCitation } from '../ris/types.ts';
+
+export type ExportCitation = Pick<
+  Citation,
+  | 'id'
+  | 'risType'
+  | 'title'
+  | 'containerTitle'
+  | 'shortTitle'
+  | 'journalAbbreviation'
+  | 'abstract'
+  | 'year'
+  | 'date'
+  | 'datePrecision'
+  | 'volume'
+  | 'issue'
+  | 'startPage'
+  | 'endPage'
+  | 'doi'
+  | 'issns'
+  | 'isbns'
+  | 'urls'
+  | 'publisher'
+  | 'place'
+  | 'language'
+  | 'notes'
+  | 'rawTags'
+>;
+
+export interface ExportContributor {
+  role: ContributorRole;
+  /** 1-based order within the role. */
+  position: number;
+  nameAsWritten: string;
+  family: string | null;
+  given: string | null;
+  suffix: string | null;
+  literal: string | null;
+  /** Indexes into `ExportRecord.affiliations`, in affiliation order. */
+  affiliations: number[];
+}
+
+export interface ExportAffiliation {
+  name: string;
+  country: string | null;
+}
+
+export interface ExportRecord {
+  citation: ExportCitation;
+  /** Each role's contributors in position order. */
+  contributors: ExportContributor[];
+  /** Keyword terms in source order. */
+  keywords: string[];
+  /** Affiliations in source order. */
+  affiliations: ExportAffiliation[];
+}
+
+/** The record ingestion would store for a mapped citation (before any merge with existing rows). */
+export function exportRecordFromMapped(m: MappedCitation, id = 0): ExportRecord {
+  const positions = new Map<string, number>();
+  const contributors: ExportContributor[] = m.contributors.map((c) => {
+    const position = (positions.get(c.role) ?? 0) + 1;
+    positions.set(c.role, position);
+    return {
+      role: c.role,
+      position,
+      nameAsWritten: c.asWritten,
+      family: c.name.family,
+      given: c.name.given,
+      suffix: c.name.suffix,
+      literal: c.name.literal,
+      affiliations: [...c.affiliations].sort((a, b) => a - b),
+    };
+  });
+  return {
+    citation: {
+      id,
+      risType: m.risType,
+      title: m.title,
+      containerTitle: m.containerTitle,
+      shortTitle: m.shortTitle,
+      journalAbbreviation: m.journalAbbreviation,
+      abstract: m.abstract,
+      year: m.year,
+      date: m.date,
+      datePrecision: m.datePrecision,
+      volume: m.volume,
+      issue: m.issue,
+      startPage: m.startPage,
+      endPage: m.endPage,
+      doi: m.doi,
+      issns: m.issns,
+      isbns: m.isbns,
+      urls: m.urls,
+      publisher: m.publisher,
+      place: m.place,
+      language: m.language,
+      notes: m.notes,
+      rawTags: m.rawTags,
+    },
+    contributors,
+    keywords: m.keywords,
+    affiliations: m.affiliations.map((a) => ({ name: a.name, country: a.country })),
+  };
+}

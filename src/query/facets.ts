@@ -1,0 +1,125 @@
+import { and, type SQL, sql } from 'drizzle-orm';
+import { type Database, rowsOf } from '../db/client.ts';
+import {
+  affiliations,
+  authors,
+  citationAffiliations,
+  citationKeywords,
+  citations,
+  contributions,
+  keywords,
+} from '../db/schema.ts';
+import { type CitationFilter, citationFilterSql } from './citation-filter.ts';
+
+export type FacetKind = 'years' | 'types' | 'containerTitles' | 'keywords' | 'authors' | 'affiliations';
+
+export interface FacetRequest {
+  /** Caller's name for the result (a GraphQL response key); several requests may share a kind. */
+  key: string;
+  kind: FacetKind;
+  size: number;
+}
+
+export interface FacetBucket {
+  /** The value a filter takes: the year, the type code, the title, or the row id as text. */
+  value: string;
+  label: string;
+  count: number;
+  /** Row id for author, affiliation and keyword buckets; null otherwise. */
+  id: number | null;
+}
+
+export const DEFAULT_FACET_SIZE = 10;
+export const MAX_FACET_SIZE = 100;
+
+export function clampFacetSize(size: number | null | undefined): number {
+  if (size == null) return DEFAULT_FACET_SIZE;
+  return Math.max(0, Math.min(MAX_FACET_SIZE, Math.trunc(size)));
+}
+
+/** All filters apply (AND); undefined when none constrains anything. */
+export function citationFiltersSql(
+  filters: readonly CitationFilter[],
+  table: typeof citations,
+): SQL | undefined {
+  const parts = filters.map((f) => citationFilterSql(f, table)).filter((p): p is SQL => p !== undefined);
+  if (parts.length === 0) return undefined;
+  return parts.length === 1 ? parts[0] : and(...parts);
+}
+
+/** Number of citations matching every filter. */
+export async function countCitations(db: Database, filters: readonly CitationFilter[]): Promise<number> {
+  const where = citationFiltersSql(filters, citations);
+  return db.$count(citations, where);
+}
+
+// Every branch names its columns: when only one facet is asked for, its names are the result's.
+function branch(request: FacetRequest, source: { filtered: SQL; join: (id: SQL) => SQL }): SQL {
+  const key = request.key;
+  const limit = request.size;
+  const { filtered, join } = source;
+  switch (request.kind) {
+    case 'years':
+      return sql`(select ${key}::text as key, year::text as value, year::text as label, count(*)::int as count, null::int as id
+        from ${filtered} where year is not null group by year order by 4 desc, year desc limit ${limit})`;
+    case 'types':
+      return sql`(select ${key}::text as key, ris_type as value, ris_type as label, count(*)::int as count, null::int as id
+        from ${filtered} group by ris_type order by 4 desc, ris_type limit ${limit})`;
+    case 'containerTitles':
+      return sql`(select ${key}::text as key, container_title as value, container_title as label, count(*)::int as count, null::int as id
+        from ${filtered} where container_title is not null group by container_title order by 4 desc, container_title limit ${limit})`;
+    case 'keywords':
+      return sql`(select ${key}::text as key, k.id::text as value, k.term as label, x.n as count, k.id as id
+        from (select l.keyword_id, count(*)::int as n from ${citationKeywords} l ${join(sql`l.citation_id`)}
+              group by l.keyword_id order by n desc, l.keyword_id limit ${limit}) x
+        join ${keywords} k on k.id = x.keyword_id)`;
+    case 'affiliations':
+      return sql`(select ${key}::text as key, a.id::text as value, a.name as label, x.n as count, a.id as id
+        from (select l.affiliation_id, count(*)::int as n from ${citationAffiliations} l ${join(sql`l.citation_id`)}
+              group by l.affiliation_id order by n desc, l.affiliation_id limit ${limit}) x
+        join ${affiliations} a on a.id = x.affiliation_id)`;
+    case 'authors':
+      // One person can hold two roles on a citation; the bucket counts citations, not credits.
+      return sql`(select ${key}::text as key, a.id::text as value, a.name as label, x.n as count, a.id as id
+        from (select l.author_id, count(distinct l.citation_id)::int as n from ${contributions} l ${join(sql`l.citation_id`)}
+              group by l.author_id order by n desc, l.author_id limit ${limit}) x
+        join ${authors} a on a.id = x.author_id)`;
+  }
+}
+
+/**
+ * Counts every requested facet over the whole filtered set in one statement: the filtered ids are
+ * computed once (a CTE) and each facet is a grouped branch of a UNION ALL. Buckets come back by
+ * count, highest first, then by label.
+ */
+export async function citationFacets(
+  db: Database,
+  filters: readonly CitationFilter[],
+  requests: readonly FacetRequest[],
+): Promise<Map<string, FacetBucket[]>> {
+  const result = new Map<string, FacetBucket[]>(requests.map((r) => [r.key, []]));
+  const wanted = requests.filter((r) => r.size > 0);
+  if (wanted.length === 0) return result;
+  const where = citationFiltersSql(filters, citations);
+  // Without a filter every link row counts, so the link tables are grouped without the join.
+  const source = where
+    ? { filtered: sql`filtered`, join: (id: SQL) => sql`join filtered f on f.id = ${id}` }
+    : { filtered: sql`${citations}`, join: () => sql`` };
+  const union = sql.join(
+    wanted.map((r) => branch(r, source)),
+    sql` union all `,
+  );
+  const statement = where
+    ? sql`with filtered as (select id, year, ris_type, container_title from ${citations} where ${where}) ${union}`
+    : union;
+  const rows = rowsOf<{ key: string; value: string; label: string; count: number; id: number | null }>(
+    await db.execute(statement),
+  );
+  for (const row of rows) {
+    result.get(row.key)?.push({ value: row.value, label: row.label, count: Number(row.count), id: row.id });
+  }
+  for (const buckets of result.values()) {
+    buckets.sort((a, b) => b.count - a.count || a.label.localeCompare(b.label));
+  }
+  return result;
+}

@@ -1,0 +1,94 @@
+import { decodeGlobalID } from '@pothos/plugin-relay';
+import { sql } from 'drizzle-orm';
+import { ValidationError } from '../errors.ts';
+import { builder } from './builder.ts';
+import { toGlobalId } from './errors.ts';
+
+export const AuditEntryRef = builder.drizzleObject('auditLog', {
+  name: 'AuditEntry',
+  description: 'One change to the bibliography: who made it, when, to what, and the values before and after.',
+  fields: (t) => ({
+    sequence: t.exposeInt('id', { description: 'Position in the log; later changes have higher numbers.' }),
+    at: t.expose('at', {
+      type: 'DateTime',
+      description: 'When the change committed (its transaction began).',
+    }),
+    actor: t.exposeString('actor', {
+      description:
+        'Who: the API token name, `env:<hash prefix>` for a BIBGRAPH_API_TOKENS token, `loopback` for a local client while no token existed, `cli` for the command line.',
+    }),
+    action: t.exposeString('action', {
+      description: 'The mutation or command, e.g. `mergeAuthors`, `ingestRis`.',
+    }),
+    subjectIds: t.idList({
+      description:
+        'Global IDs of every object the change touched, the main one first. Some may no longer exist.',
+      select: { columns: { subjects: true } },
+      resolve: (e) => e.subjects.map((s) => toGlobalId(s) as string),
+    }),
+    before: t.expose('before', {
+      type: 'JSON',
+      nullable: true,
+      description: 'The changed values before (only what changed); null when something was created.',
+    }),
+    after: t.expose('after', {
+      type: 'JSON',
+      nullable: true,
+      description: 'The changed values after; null when something was deleted.',
+    }),
+  }),
+});
+
+function typedSubject(raw: string): string {
+  try {
+    const { typename, id } = decodeGlobalID(raw);
+    return `${typename}:${id}`;
+  } catch {
+    throw new ValidationError('subjectId is not a global ID', 'subjectId');
+  }
+}
+
+builder.queryFields((t) => ({
+  history: t.drizzleConnection({
+    type: 'auditLog',
+    description:
+      'Changes that touched one object, newest first: its updates, merges into or out of it, link changes and the ingests that created or changed it. Readable by callers who may write (the log names tokens).',
+    authScopes: { writer: true },
+    args: {
+      subjectId: t.arg.id({
+        required: true,
+        description: 'Global ID of a citation, author, affiliation, keyword or ingestion.',
+      }),
+    },
+    resolve: (query, _root, args, ctx) => {
+      const subject = typedSubject(String(args.subjectId));
+      return ctx.db.query.auditLog.findMany(
+        query({
+          where: { RAW: (log) => sql`${log.subjects} @> array[${subject}]::text[]` },
+          orderBy: { id: 'desc' },
+        }),
+      );
+    },
+  }),
+  changes: t.drizzleConnection({
+    type: 'auditLog',
+    description:
+      'Every change since a moment, oldest first, for following the log (pass the `at` of the last entry seen, or page on). Readable by callers who may write.',
+    authScopes: { writer: true },
+    args: {
+      since: t.arg({
+        type: 'DateTime',
+        required: true,
+        description: 'Only changes at or after this instant.',
+      }),
+      actor: t.arg.string({ description: 'Only changes by this actor (token name, `loopback`, `cli`).' }),
+    },
+    resolve: (query, _root, args, ctx) =>
+      ctx.db.query.auditLog.findMany(
+        query({
+          where: { at: { gte: args.since }, ...(args.actor ? { actor: args.actor } : {}) },
+          orderBy: { id: 'asc' },
+        }),
+      ),
+  }),
+}));

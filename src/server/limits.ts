@@ -1,0 +1,187 @@
+import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
+import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { createComplexityRule } from '@pothos/plugin-complexity';
+import {
+  type ASTVisitor,
+  type ExecutionResult,
+  GraphQLError,
+  getOperationAST,
+  Kind,
+  type ValidationContext,
+} from 'graphql';
+import { createGraphQLError, type Plugin, type YogaInitialContext } from 'graphql-yoga';
+import type { Limits } from '../config.ts';
+import { formatBytes } from '../ingest/ingest.ts';
+
+/** Headers a browser cannot send cross-site without a CORS preflight; any one of them will do. */
+export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'graphql-require-preflight', 'authorization'];
+
+/** Extra room for the `operations` and `map` parts next to an uploaded file. */
+const MULTIPART_OVERHEAD = 64 * 1024;
+
+export function bodyLimitFor(contentType: string | null, limits: Limits, maxUploadBytes: number) {
+  const multipart = contentType?.toLowerCase().startsWith('multipart/form-data') ?? false;
+  return multipart
+    ? {
+        bytes: maxUploadBytes + MULTIPART_OVERHEAD,
+        name: `upload size limit of ${formatBytes(maxUploadBytes)} (BIBGRAPH_MAX_INGEST_SIZE)`,
+      }
+    : {
+        bytes: limits.maxBodyBytes,
+        name: `request body limit of ${formatBytes(limits.maxBodyBytes)} (BIBGRAPH_MAX_BODY_SIZE)`,
+      };
+}
+
+function tooLarge(what: string): GraphQLError {
+  return createGraphQLError(`Request body exceeds the ${what}`, {
+    extensions: { code: 'PAYLOAD_TOO_LARGE', http: { status: 413 } },
+  });
+}
+
+/**
+ * Counts the bytes of a body that arrived without Content-Length (chunked) and stops reading at
+ * the limit; bodies that declared a length were checked before anything was read.
+ */
+function bodyLimitPlugin(limits: Limits, maxUploadBytes: number): Plugin {
+  return {
+    onRequestParse({ request, requestParser, setRequestParser }) {
+      if (request.headers.has('content-length') || !request.body || !requestParser) return;
+      const limit = bodyLimitFor(request.headers.get('content-type'), limits, maxUploadBytes);
+      setRequestParser(async (req) => {
+        const reader = (req.body as ReadableStream<Uint8Array>).getReader();
+        const chunks: Uint8Array[] = [];
+        let total = 0;
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          total += value.byteLength;
+          if (total > limit.bytes) {
+            await reader.cancel().catch(() => {});
+            throw tooLarge(limit.name);
+          }
+          chunks.push(value);
+        }
+        const buffered = new Request(req.url, {
+          method: req.method,
+          headers: req.headers,
+          body: Buffer.concat(chunks),
+        });
+        return requestParser(buffered);
+      });
+    },
+  };
+}
+
+/** Rejects `first` / `last` above the page-size limit, literal or through a variable. */
+function pageSizeRule(maxPageSize: number, variables: Record<string, unknown>) {
+  return (context: ValidationContext): ASTVisitor => ({
+    Field(node) {
+      for (const arg of node.arguments ?? []) {
+        if (arg.name.value !== 'first' && arg.name.value !== 'last') continue;
+        let value: unknown;
+        if (arg.value.kind === Kind.INT) value = Number(arg.value.value);
+        else if (arg.value.kind === Kind.VARIABLE) value = variables[arg.value.name.value];
+        if (typeof value === 'number' && value > maxPageSize) {
+          context.reportError(
+            new GraphQLError(
+              `${arg.name.value}: ${value} on field "${node.name.value}" exceeds the maximum page size of ${maxPageSize} (BIBGRAPH_MAX_PAGE_SIZE)`,
+              { nodes: [arg], extensions: { code: 'PAGE_SIZE_LIMIT' } },
+            ),
+          );
+        }
+      }
+    },
+  });
+}
+
+/** Cost (lists weighted by page size) and page size, checked while validating, before execution. */
+function costPlugin(limits: Limits): Plugin {
+  return {
+    onValidate({ addValidationRule, context }) {
+      const params = (context as unknown as YogaInitialContext).params ?? {};
+      const variables = (params.variables ?? {}) as Record<string, unknown>;
+      addValidationRule(pageSizeRule(limits.maxPageSize, variables));
+      addValidationRule(
+        createComplexityRule({
+          context,
+          variableValues: variables,
+          operationName: params.operationName ?? undefined,
+          validate: (state, report) => {
+            if (state.complexity > limits.maxCost) {
+              report(
+                new GraphQLError(
+                  `Query cost of ${state.complexity} exceeds the cost limit of ${limits.maxCost} (BIBGRAPH_MAX_COST); ask for smaller pages or fewer nested lists`,
+                  { extensions: { code: 'COST_LIMIT', cost: state.complexity, maxCost: limits.maxCost } },
+                ),
+              );
+            }
+          },
+        }),
+      );
+      // The cost rule also trips over an unknown field; graphql-js already reports that one better
+      // (with suggestions, unless hidden), so only the cost rule's duplicate goes.
+      return ({ result, setResult }) => {
+        if (result.length > 1) {
+          setResult(
+            result.filter((e: { message?: string }) => !e.message?.startsWith('Unknown field selected')),
+          );
+        }
+      };
+    },
+  };
+}
+
+/**
+ * Bounds how long a query may take. Mutations are not cut off: each is one transaction whose
+ * outcome the client must learn truthfully, and ingest size is bounded separately.
+ */
+function timeoutPlugin(ms: number): Plugin {
+  return {
+    onExecute({ args, executeFn, setExecuteFn }) {
+      const operation = getOperationAST(args.document, args.operationName ?? undefined);
+      if (operation?.operation !== 'query') return;
+      const timedOut = (): ExecutionResult => ({
+        errors: [
+          createGraphQLError(`Query exceeded the request time limit of ${ms} ms (BIBGRAPH_REQUEST_TIMEOUT)`, {
+            extensions: { code: 'TIMEOUT' },
+          }),
+        ],
+      });
+      setExecuteFn(async (execArgs) => {
+        const started = performance.now();
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<ExecutionResult>((resolve) => {
+          timer = setTimeout(() => resolve(timedOut()), ms);
+        });
+        try {
+          const result = await Promise.race([executeFn(execArgs) as Promise<ExecutionResult>, timeout]);
+          // Embedded PGlite runs queries inside the event loop's current turn, so the timer may
+          // only get its chance afterwards; the clock decides either way.
+          return performance.now() - started > ms ? timedOut() : result;
+        } finally {
+          clearTimeout(timer);
+        }
+      });
+    },
+  };
+}
+
+/** Every document-shape limit plus CSRF prevention, in the order they can reject. */
+export function limitPlugins(limits: Limits, maxUploadBytes: number): Plugin[] {
+  const plugins: Plugin[] = [
+    useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
+    bodyLimitPlugin(limits, maxUploadBytes),
+    maxTokensPlugin({ n: limits.maxTokens }) as Plugin,
+    maxDepthPlugin({ n: limits.maxDepth, flattenFragments: true }) as Plugin,
+    maxAliasesPlugin({ n: limits.maxAliases }) as Plugin,
+    maxDirectivesPlugin({ n: limits.maxDirectives }) as Plugin,
+    costPlugin(limits),
+    timeoutPlugin(limits.requestTimeoutMs),
+  ];
+  if (limits.hideFieldSuggestions) plugins.push(blockFieldSuggestionsPlugin() as Plugin);
+  return plugins;
+}

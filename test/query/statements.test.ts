@@ -1,0 +1,109 @@
+import type { Logger } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateRis } from '../../bench/lib/generate-ris.ts';
+import { type DatabaseHandle, openDatabase } from '../../src/db/client.ts';
+import { ingestRis } from '../../src/ingest/ingest.ts';
+import { type BibgraphServer, createServer } from '../../src/server/server.ts';
+import { databaseTargets, inRolledBackTransaction } from '../support/db.ts';
+import { gql } from '../support/graphql.ts';
+import { seed } from './fixture.ts';
+
+/** The frontend's search page: citations with people, institutions and terms, plus the sidebar. */
+const PAGE = `query Page($first: Int!, $f: CitationFilter) {
+  citations(first: $first, filter: $f) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      id title year containerTitle doi
+      authors { id name citationCount affiliations { affiliation { name } count } }
+      affiliations { id name country }
+      keywords { id term }
+    }
+    facets {
+      years { value count } types { value label count } containerTitles { value count }
+      keywords { value label count } authors { value label count } affiliations { value label count }
+    }
+  }
+}`;
+
+const AUTHOR_PAGE = `query AuthorPage($id: ID!) {
+  author(id: $id) {
+    name citationCount
+    affiliations { affiliation { name country } firstYear lastYear count }
+    coauthors(first: 5) { author { name } count }
+    keywords(first: 5) { keyword { term } count }
+    citations(first: 10, orderBy: YEAR_DESC) { totalCount nodes { title year keywords { term } } facets { years { value count } } }
+  }
+}`;
+
+describe.each(databaseTargets)('statements per request on $name', ({ name, url }) => {
+  const statements: string[] = [];
+  const logger: Logger = { logQuery: (query) => statements.push(query) };
+  let handle: DatabaseHandle;
+  let yoga: BibgraphServer;
+  beforeAll(async () => {
+    handle = await openDatabase({ databaseUrl: url, dataDir: 'memory://', maxConnections: 4, logger });
+    // Statement counts are measured here, not the cost limit (a page of 100 with facets is over it).
+    yoga = createServer({
+      database: handle,
+      maxIngestBytes: 10 * 1024 * 1024,
+      maskErrors: false,
+      limits: { maxCost: 1_000_000 },
+    });
+  });
+  afterAll(async () => {
+    await handle.close();
+  });
+
+  /**
+   * Statements as reviewers should read them: id lists vary with the data, their shape does not;
+   * independent statements run concurrently, so they are sorted rather than kept in arrival order.
+   */
+  const shape = (list: string[]) =>
+    `${[...list]
+      .sort()
+      .map((q) => q.replace(/in \(\$\d+(, \$\d+)*\)/g, 'in (…)'))
+      .join(';\n\n')};\n`;
+
+  async function measure(tx: Parameters<typeof gql>[1], query: string, variables: Record<string, unknown>) {
+    statements.length = 0;
+    const result = await gql(yoga, tx, query, variables);
+    expect(result.errors).toBeUndefined();
+    return { result, statements: [...statements] };
+  }
+
+  it('loads a page of 100 citations with nested data and facets in a constant number of statements', async () => {
+    await inRolledBackTransaction(handle, async (tx) => {
+      // A DOI prefix of its own (seed) keeps these rows apart from other files on a shared PostgreSQL.
+      const report = await ingestRis(tx, generateRis(150, 4101));
+      expect(report.created).toBe(150);
+      // Records whose addresses follow each author, so Author.affiliations has rows to show.
+      await seed(tx, `qstatements${name}`);
+      const small = await measure(tx, PAGE, { first: 5 });
+      const big = await measure(tx, PAGE, { first: 100 });
+      expect(big.result.data?.citations.nodes).toHaveLength(100);
+      expect(big.result.data?.citations.nodes[0].authors.length).toBeGreaterThan(0);
+      expect(big.result.data?.citations.facets.authors.length).toBeGreaterThan(0);
+      // The page's ids, the page with all nested lists, the total count, every facet, and one
+      // batched load of the affiliation rows named by Author.affiliations: five statements,
+      // whatever the page size.
+      expect(big.statements).toHaveLength(5);
+      expect(small.statements).toHaveLength(big.statements.length);
+      const filtered = await measure(tx, PAGE, { first: 100, f: { search: 'patients', yearFrom: 2000 } });
+      expect(filtered.statements.length).toBeLessThanOrEqual(5);
+
+      await expect(shape(big.statements)).toMatchFileSnapshot('./__snapshots__/citations-page.sql');
+      await expect(shape(filtered.statements)).toMatchFileSnapshot(
+        './__snapshots__/citations-page-filtered.sql',
+      );
+
+      const authorId = big.result.data?.citations.nodes[0].authors[0].id;
+      const author = await measure(tx, AUTHOR_PAGE, { id: authorId });
+      // The author with every aggregate; one batched load each for the affiliation, co-author and
+      // keyword rows the aggregates name (they arrive as JSON, outside the planned query); then the
+      // citation page (ids, then rows), its count and its facets.
+      expect(author.statements).toHaveLength(8);
+      await expect(shape(author.statements)).toMatchFileSnapshot('./__snapshots__/author-page.sql');
+    });
+  });
+});
