@@ -1,7 +1,7 @@
 // Ingests every file of a folder into a throwaway in-memory database and prints, per file, the
 // records found, what was stored, the problems and any not-RIS verdict.
 // Usage: npm run corpus -- <folder> [--postgres URL]
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatTable } from '../src/cli/table.ts';

@@ -111,7 +111,9 @@ function printSummary(results: FileResult[], options: IngestCommandOptions): voi
     const serious = r.report?.problems.filter((p) => p.severity === 'error') ?? [];
     for (const p of serious.slice(0, 20)) {
       // Mapper messages already start with "record N (line L)"; parser messages do not.
-      const where = /^record \d+/.test(p.message) ? '' : `record ${p.record}${p.line ? `, line ${p.line}` : ''}: `;
+      const where = /^record \d+/.test(p.message)
+        ? ''
+        : `record ${p.record}${p.line ? `, line ${p.line}` : ''}: `;
       options.err.write(`${r.file}: ${where}${p.message}\n`);
     }
     if (serious.length > 20) options.err.write(`${r.file}: … and ${serious.length - 20} more errors\n`);

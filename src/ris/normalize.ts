@@ -72,7 +72,7 @@ const FOLD_SPECIAL_RE = /[ßẞøØæÆœŒłŁđĐðÐþÞıħĦ]/g;
 const COMBINING = /\p{M}+/gu;
 const NON_WORD = /[^\p{L}\p{N}]+/gu;
 
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[\u0080-\uffff]/;
 const ASCII_NON_WORD = /[^a-z0-9]+/g;
 
 // Names, journals, keywords and addresses repeat across a file; folding each once pays off.

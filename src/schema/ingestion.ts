@@ -4,7 +4,6 @@ import { IngestError } from '../ingest/errors.ts';
 import { type IngestReport, ingestRis, type RecordOutcome } from '../ingest/ingest.ts';
 import type { RisProblem } from '../ris/types.ts';
 import { builder } from './builder.ts';
-import { CitationRef } from './citation.ts';
 
 export const IngestSeverityEnum = builder.enumType('IngestSeverity', {
   description: 'How serious an ingest problem is.',

@@ -1,3 +1,4 @@
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { type AuthOptions, type Caller, clientAddress, identifyCaller } from '../auth/caller.ts';
 import { DEFAULT_LIMITS, type Limits } from '../config.ts';
@@ -39,6 +40,9 @@ export function createServer(options: ServerOptions): BibgraphServer {
     landingPage: false,
     logging: options.logging ?? false,
     maskedErrors: options.maskErrors ?? true,
+    // The default GraphiQL page loads its scripts from a CDN; this one is bundled, so the
+    // playground works on machines without internet access.
+    renderGraphiQL,
     graphiql: {
       title: 'bibgraph — GraphQL bibliography',
       defaultQuery: defaultDocument,

@@ -117,4 +117,18 @@ describe.skipIf(!hasChromium)(`playground in a browser (${CHROMIUM} missing: ski
     const author = await run('AuthorPage');
     expect(author.data.authors.nodes[0]).toMatchObject({ name: 'Käthe Müller', citationCount: 2 });
   }, 60_000);
+
+  it('renders the bundled GraphiQL without any network access', async () => {
+    const page = await context.newPage();
+    const external: string[] = [];
+    page.on('request', (r) => {
+      if (!r.url().startsWith(base) && !r.url().startsWith('data:') && !r.url().startsWith('blob:'))
+        external.push(r.url());
+    });
+    await page.goto(`${base}/graphql`, { waitUntil: 'load' });
+    await page.waitForSelector('.graphiql-container', { timeout: 30_000 });
+    await page.waitForSelector('.graphiql-execute-button', { timeout: 30_000 });
+    await page.getByText('IngestExample', { exact: true }).first().waitFor({ timeout: 30_000 });
+    expect(external).toEqual([]);
+  }, 90_000);
 });

@@ -32,7 +32,9 @@ export function runCli(args: string[], env: Record<string, string>, input?: stri
 }
 
 /** Starts `src/main.ts` on a free port and resolves once it listens. */
-export function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+export function startServer(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'src/main.ts')], {
       cwd: root,
