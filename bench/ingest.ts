@@ -73,37 +73,27 @@ async function section2(admin: postgres.Sql): Promise<void> {
   if (report.failed > 0 || report.created !== N) throw new Error(`ingest stored ${report.created} of ${N}`);
 
   // The floor: the normalised rows the ingest produced, COPYed into an empty migrated database.
-  const source = postgres(url, { max: 1, onnotice: () => {} });
-  const dumps = new Map<string, Buffer>();
-  let rowCount = 0;
-  for (const table of TABLES) {
-    const chunks: Buffer[] = [];
-    const readable = await source.unsafe(`copy ${table} to stdout`).readable();
-    for await (const chunk of readable) chunks.push(chunk as Buffer);
-    dumps.set(table, Buffer.concat(chunks));
-    const [c] = await source.unsafe(`select count(*)::int as n from ${table}`);
-    rowCount += (c?.n as number) ?? 0;
-  }
-  await source.end();
+  // psql's \copy streams files through one session; the load runs as one transaction, like the ingest.
+  const dir = mkdtempSync(join(tmpdir(), 'bibgraph-copy-'));
+  const dump = TABLES.map((t) => `\\copy ${t} to '${join(dir, `${t}.tsv`)}'`).join('\n');
+  psql(url, dump);
+  const counts = psql(url, TABLES.map((t) => `select count(*) from ${t};`).join('\n'), ['-At']);
+  const rowCount = counts
+    .trim()
+    .split('\n')
+    .reduce((sum, n) => sum + Number(n), 0);
   const copyUrl = await freshDatabase(admin, 'bibgraph_bench_copy');
   const migrated = await openDatabase({ databaseUrl: copyUrl, dataDir: '' });
   await migrated.close();
-  const target = postgres(copyUrl, { max: 1, onnotice: () => {} });
+  const load = [
+    'begin;',
+    ...TABLES.map((t) => `\\copy ${t} from '${join(dir, `${t}.tsv`)}'`),
+    'commit;',
+  ].join('\n');
   const t1 = performance.now();
-  await target.begin(async (tx) => {
-    for (const table of TABLES) {
-      const writable = await tx.unsafe(`copy ${table} from stdin`).writable();
-      const data = dumps.get(table) as Buffer;
-      await pipeline(
-        (async function* () {
-          for (let i = 0; i < data.length; i += 1 << 20) yield data.subarray(i, i + (1 << 20));
-        })(),
-        writable as Writable,
-      );
-    }
-  });
+  psql(copyUrl, load);
   const copyMs = performance.now() - t1;
-  await target.end();
+  rmSync(dir, { recursive: true, force: true });
   await admin.unsafe('drop database if exists bibgraph_bench_ingest with (force)');
   await admin.unsafe('drop database if exists bibgraph_bench_copy with (force)');
 
@@ -133,6 +123,15 @@ async function section2(admin: postgres.Sql): Promise<void> {
     ),
   );
   console.log(`\ntargets: ≥ 5,000 records/s and ≥ 0.30× COPY`);
+}
+
+function psql(url: string, script: string, extra: string[] = []): string {
+  const r = spawnSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-q', ...extra], {
+    input: script,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
+  return r.stdout;
 }
 
 /** Runs the CLI under /usr/bin/time -v and returns wall seconds and max RSS in MB. */
