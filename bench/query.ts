@@ -27,6 +27,7 @@ import {
 import { refreshSearchDocuments } from '../src/query/search.ts';
 import { foldText } from '../src/ris/normalize.ts';
 import { createServer } from '../src/server/server.ts';
+import { FAMILY, GIVEN } from './lib/generate-ris.ts';
 
 // autocannon ships no types; this is the part of its API the benchmark uses.
 interface LoadResult {
@@ -80,50 +81,6 @@ function rng(seed: number): () => number {
 }
 const r = rng(42);
 const pick = <T>(list: readonly T[]): T => list[Math.floor(r() * list.length)] as T;
-const FAMILY = [
-  'Wang',
-  'Smith',
-  'Müller',
-  'García',
-  'Kowalski',
-  'Nguyen',
-  'van der Berg',
-  'Rossi',
-  'Kim',
-  'Silva',
-  'Johansson',
-  'Dubois',
-  'Novák',
-  'Yilmaz',
-  'Okafor',
-  'Tanaka',
-  'Ivanova',
-  "O'Brien",
-  'Cohen',
-  'Haddad',
-];
-const GIVEN = [
-  'Xiaohua',
-  'John',
-  'Anna',
-  'Carlos',
-  'Maria',
-  'Thi Mai',
-  'Pieter',
-  'Giulia',
-  'Min-jun',
-  'João',
-  'Erik',
-  'Claire',
-  'Jan',
-  'Ayşe',
-  'Chinedu',
-  'Haruto',
-  'Olga',
-  'Siobhan',
-  'David',
-  'Layla',
-];
 const DEPTS = [
   'Department of Hematology',
   'Institute of Neuroscience',

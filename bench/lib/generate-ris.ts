@@ -4,7 +4,7 @@
  * abstract), so parse and ingest numbers reflect real files rather than toy records.
  */
 
-const FAMILY = [
+export const FAMILY = [
   'Wang',
   'Smith',
   'Müller',
@@ -26,7 +26,7 @@ const FAMILY = [
   'Cohen',
   'Haddad',
 ];
-const GIVEN = [
+export const GIVEN = [
   'Xiaohua',
   'John',
   'Anna',
