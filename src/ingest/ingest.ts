@@ -161,7 +161,7 @@ export async function ingestRis(
           if (event.problem.record === 0 && event.problem.severity === 'error' && report.found === 0) {
             notRis = event.problem;
           }
-          report.problems.push(event.problem);
+          report.problems.push({ ...event.problem, message: detach(event.problem.message) });
         } else if (event.type === 'progress') {
           options.onProgress?.({ bytes: event.bytes, records: event.records });
         } else {
@@ -238,16 +238,23 @@ export async function ingestRis(
   return report;
 }
 
+/** A string with its own storage (V8 slices and concatenations keep their source alive). */
+function detach(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
+}
+
 function toItem(record: RisRecord, report: IngestReport): Item | null {
   const { citation, problems } = mapRecord(record);
-  report.problems.push(...problems);
+  for (const p of problems) report.problems.push({ ...p, message: detach(p.message) });
   const outcome: RecordOutcome = {
     record: record.index,
     line: record.line,
     action: 'failed',
     citationId: null,
     matchedBy: null,
-    title: citation?.title ?? null,
+    // A copy: the mapped title may be a slice of a whole decoded chunk, and outcomes live until the
+    // end of the ingest, which would keep every chunk of a large file in memory.
+    title: citation?.title ? detach(citation.title) : null,
   };
   report.outcomes.push(outcome);
   if (!citation) {
