@@ -64,6 +64,7 @@ export async function runIngest(
         source: options.source ?? (file === '-' ? 'stdin' : basename(file)),
         dryRun: options.dryRun,
         maxBytes: options.maxBytes,
+        keepOutcomes: false,
         onProgress: ({ bytes, records }) => {
           const seconds = (performance.now() - started) / 1000;
           bar?.update(Math.min(bytes, size), {

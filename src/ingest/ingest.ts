@@ -51,6 +51,11 @@ export interface IngestOptions {
   /** Records written per round trip. */
   batchSize?: number;
   onProgress?: (progress: IngestProgress) => void;
+  /**
+   * Keep one outcome per record in the report (default true). The CLI turns it off: a 200 MB
+   * file has ~150,000 records and it only prints counts.
+   */
+  keepOutcomes?: boolean;
   /** Who to name in the audit log for a real (not dry) run; omitted, nothing is logged. */
   actor?: string;
   /** The audit log's action name (default `ingestRis`). */
@@ -166,7 +171,7 @@ export async function ingestRis(
           options.onProgress?.({ bytes: event.bytes, records: event.records });
         } else {
           report.found++;
-          const item = toItem(event.record, report);
+          const item = toItem(event.record, report, options.keepOutcomes ?? true);
           if (item) batch.push(item);
           if (batch.length >= batchSize) {
             await storeBatch(tx, batch, ingestionId, report);
@@ -243,7 +248,7 @@ function detach(s: string): string {
   return Buffer.from(s, 'utf8').toString('utf8');
 }
 
-function toItem(record: RisRecord, report: IngestReport): Item | null {
+function toItem(record: RisRecord, report: IngestReport, keepOutcome: boolean): Item | null {
   const { citation, problems } = mapRecord(record);
   for (const p of problems) report.problems.push({ ...p, message: detach(p.message) });
   const outcome: RecordOutcome = {
@@ -256,7 +261,7 @@ function toItem(record: RisRecord, report: IngestReport): Item | null {
     // end of the ingest, which would keep every chunk of a large file in memory.
     title: citation?.title ? detach(citation.title) : null,
   };
-  report.outcomes.push(outcome);
+  if (keepOutcome) report.outcomes.push(outcome);
   if (!citation) {
     report.failed++;
     return null;
