@@ -65,6 +65,14 @@ export interface ExportRecord {
 
 /** The record ingestion would store for a mapped citation (before any merge with existing rows). */
 export function exportRecordFromMapped(m: MappedCitation, id = 0): ExportRecord {
+  // Everything but the linked lists and the raw text is a column of the citation row.
+  const {
+    contributors: _contributors,
+    affiliations: _affiliations,
+    keywords: _keywords,
+    raw: _raw,
+    ...citationFields
+  } = m;
   const positions = new Map<string, number>();
   const contributors: ExportContributor[] = m.contributors.map((c) => {
     const position = (positions.get(c.role) ?? 0) + 1;
@@ -81,31 +89,7 @@ export function exportRecordFromMapped(m: MappedCitation, id = 0): ExportRecord 
     };
   });
   return {
-    citation: {
-      id,
-      risType: m.risType,
-      title: m.title,
-      containerTitle: m.containerTitle,
-      shortTitle: m.shortTitle,
-      journalAbbreviation: m.journalAbbreviation,
-      abstract: m.abstract,
-      year: m.year,
-      date: m.date,
-      datePrecision: m.datePrecision,
-      volume: m.volume,
-      issue: m.issue,
-      startPage: m.startPage,
-      endPage: m.endPage,
-      doi: m.doi,
-      issns: m.issns,
-      isbns: m.isbns,
-      urls: m.urls,
-      publisher: m.publisher,
-      place: m.place,
-      language: m.language,
-      notes: m.notes,
-      rawTags: m.rawTags,
-    },
+    citation: { id, ...citationFields },
     contributors,
     keywords: m.keywords,
     affiliations: m.affiliations.map((a) => ({ name: a.name, country: a.country })),

@@ -1,3 +1,4 @@
+import { CITATION_SCALAR_FIELDS } from '../ris/types.ts';
 /**
  * Export record → RIS that bibgraph reads back as the same citation.
  *
@@ -275,25 +276,7 @@ function isRedundant(raw: RisTagValue, record: ExportRecord, canonicalValues: Se
 /** Field name → comparable value; equal maps mean "the same citation with the same values". */
 export type CitationFields = Record<string, string>;
 
-const SCALARS = [
-  'risType',
-  'title',
-  'containerTitle',
-  'shortTitle',
-  'journalAbbreviation',
-  'abstract',
-  'year',
-  'date',
-  'datePrecision',
-  'volume',
-  'issue',
-  'startPage',
-  'endPage',
-  'doi',
-  'publisher',
-  'place',
-  'language',
-] as const;
+const SCALARS = CITATION_SCALAR_FIELDS;
 
 /** The values bibgraph stores for a record, keyed by field, in a form two records can be compared by. */
 export function citationFields(record: ExportRecord): CitationFields {

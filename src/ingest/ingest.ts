@@ -276,33 +276,15 @@ function toItem(record: RisRecord, report: IngestReport, keepOutcome: boolean): 
 }
 
 function citationRow(m: MappedCitation, fingerprint: string | null, ingestionId: number | null): NewCitation {
-  return {
-    risType: m.risType,
-    title: m.title,
-    containerTitle: m.containerTitle,
-    shortTitle: m.shortTitle,
-    journalAbbreviation: m.journalAbbreviation,
-    abstract: m.abstract,
-    year: m.year,
-    date: m.date,
-    datePrecision: m.datePrecision,
-    volume: m.volume,
-    issue: m.issue,
-    startPage: m.startPage,
-    endPage: m.endPage,
-    doi: m.doi,
-    issns: m.issns,
-    isbns: m.isbns,
-    urls: m.urls,
-    publisher: m.publisher,
-    place: m.place,
-    language: m.language,
-    notes: m.notes,
-    rawRecord: m.raw,
-    rawTags: m.rawTags,
-    fingerprint,
-    ingestionId,
-  };
+  // Every mapped field but the linked lists is a column; the raw text is stored as raw_record.
+  const {
+    contributors: _contributors,
+    affiliations: _affiliations,
+    keywords: _keywords,
+    raw,
+    ...columns
+  } = m;
+  return { ...columns, rawRecord: raw, fingerprint, ingestionId };
 }
 
 type ExistingRow = Comparable & { id: number; fingerprint: string | null };

@@ -1,25 +1,8 @@
 import type { NewCitation } from '../db/schema.ts';
+import { CITATION_SCALAR_FIELDS } from '../ris/types.ts';
 
 /** Columns compared and filled when a known citation arrives again. */
-export const MERGEABLE_SCALARS = [
-  'risType',
-  'title',
-  'containerTitle',
-  'shortTitle',
-  'journalAbbreviation',
-  'abstract',
-  'year',
-  'date',
-  'datePrecision',
-  'volume',
-  'issue',
-  'startPage',
-  'endPage',
-  'doi',
-  'publisher',
-  'place',
-  'language',
-] as const;
+export const MERGEABLE_SCALARS = CITATION_SCALAR_FIELDS;
 
 export const MERGEABLE_LISTS = ['issns', 'isbns', 'urls', 'notes'] as const;
 

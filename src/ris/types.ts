@@ -120,3 +120,24 @@ export interface MapResult {
   citation: MappedCitation | null;
   problems: RisProblem[];
 }
+
+/** The single-valued fields of a citation, as stored and as compared by dedup and round-trip checks. */
+export const CITATION_SCALAR_FIELDS = [
+  'risType',
+  'title',
+  'containerTitle',
+  'shortTitle',
+  'journalAbbreviation',
+  'abstract',
+  'year',
+  'date',
+  'datePrecision',
+  'volume',
+  'issue',
+  'startPage',
+  'endPage',
+  'doi',
+  'publisher',
+  'place',
+  'language',
+] as const satisfies ReadonlyArray<keyof MappedCitation>;
