@@ -36,27 +36,52 @@ function columnsOf(table: PgTable): Map<string, ColumnInfo> {
   return map;
 }
 
+/**
+ * Serialises rows of one table for `jsonb_to_recordset`, one JSON object per row with the table's
+ * column names. The column list is fixed up front, so a row can be encoded on its own, ahead of
+ * the statement that sends it: ingestion encodes each record while the database is still busy
+ * with the previous batch.
+ */
+export class RowEncoder {
+  readonly cols: ColumnInfo[];
+  constructor(
+    readonly table: PgTable,
+    keys: Iterable<string>,
+    extra: Record<string, string> = {},
+  ) {
+    const all = columnsOf(table);
+    this.cols = [...keys].map((k): ColumnInfo => {
+      const type = extra[k];
+      if (type) return { key: k, name: k, type, extra: true };
+      const c = all.get(k);
+      if (!c) throw new Error(`bulk write: ${getTableName(table)} has no column for "${k}"`);
+      return c;
+    });
+  }
+
+  /** One row as a JSON object; a missing value is sent as null. */
+  encode(row: Record<string, unknown>): string {
+    const o: Record<string, unknown> = {};
+    for (const c of this.cols) o[c.name] = row[c.key] ?? null;
+    return JSON.stringify(o);
+  }
+
+  /** The recordset for already encoded rows. */
+  from(encoded: readonly string[]): SQL {
+    const definition = sql.raw(this.cols.map((c) => `"${c.name}" ${c.type}`).join(', '));
+    return sql`jsonb_to_recordset(${`[${encoded.join(',')}]`}::jsonb) as r(${definition})`;
+  }
+}
+
 function recordset(
   table: PgTable,
   rows: ReadonlyArray<Record<string, unknown>>,
   extra: Record<string, string> = {},
 ): { cols: ColumnInfo[]; from: SQL } {
-  const all = columnsOf(table);
   const keys = new Set<string>();
   for (const row of rows) for (const k of Object.keys(row)) if (row[k] !== undefined) keys.add(k);
-  const cols = [...keys].map((k): ColumnInfo => {
-    const type = extra[k];
-    if (type) return { key: k, name: k, type, extra: true };
-    const c = all.get(k);
-    if (!c) throw new Error(`bulk insert: ${getTableName(table)} has no column for "${k}"`);
-    return c;
-  });
-  // Keys are renamed to column names so jsonb_to_recordset can match them.
-  const payload = JSON.stringify(
-    rows.map((row) => Object.fromEntries(cols.map((c) => [c.name, row[c.key] ?? null]))),
-  );
-  const definition = sql.raw(cols.map((c) => `"${c.name}" ${c.type}`).join(', '));
-  return { cols, from: sql`jsonb_to_recordset(${payload}::jsonb) as r(${definition})` };
+  const encoder = new RowEncoder(table, keys, extra);
+  return { cols: encoder.cols, from: encoder.from(rows.map((row) => encoder.encode(row))) };
 }
 
 function columnList(cols: ColumnInfo[], prefix = ''): SQL {
@@ -76,11 +101,14 @@ export interface BulkInsertOptions {
 export async function bulkInsert<T = Record<string, unknown>>(
   tx: Database,
   table: PgTable,
-  rows: ReadonlyArray<Record<string, unknown>>,
+  rows: ReadonlyArray<Record<string, unknown>> | EncodedRows,
   options: BulkInsertOptions = {},
 ): Promise<T[]> {
-  if (rows.length === 0) return [];
-  const { cols, from } = recordset(table, rows, options.extra);
+  const encoded = 'encoder' in rows ? rows : null;
+  if ((encoded ? encoded.rows.length : (rows as unknown[]).length) === 0) return [];
+  const { cols, from } = encoded
+    ? { cols: encoded.encoder.cols, from: encoded.encoder.from(encoded.rows) }
+    : recordset(table, rows as ReadonlyArray<Record<string, unknown>>, options.extra);
   const stored = cols.filter((c) => !c.extra);
   const computed = Object.entries(options.computed ?? {});
   const target = sql.raw(
@@ -98,6 +126,42 @@ export async function bulkInsert<T = Record<string, unknown>>(
     sql`insert into ${table} (${target}) select ${select} from ${from} on conflict do nothing${ret}`,
   );
   return rowsOf<T>(result);
+}
+
+/** Rows encoded ahead of time by one encoder (see RowEncoder). */
+export interface EncodedRows {
+  encoder: RowEncoder;
+  rows: readonly string[];
+}
+
+/**
+ * UPDATE of many rows in one statement, each row to its own values: every column the encoder
+ * names is set from the row whose `key` matches. Rows must carry every column (a missing one
+ * would be written as null), so callers send whole merged values, not patches.
+ */
+export async function bulkUpdate(
+  tx: Database,
+  encoder: RowEncoder,
+  key: string,
+  rows: ReadonlyArray<Record<string, unknown>>,
+): Promise<void> {
+  if (rows.length === 0) return;
+  for (const row of rows) {
+    for (const c of encoder.cols) {
+      if (row[c.key] === undefined) throw new Error(`bulk update: a row has no value for "${c.key}"`);
+    }
+  }
+  const keyColumn = encoder.cols.find((c) => c.key === key);
+  if (!keyColumn) throw new Error(`bulk update: the key "${key}" is not among the encoded columns`);
+  const assignments = sql.raw(
+    encoder.cols
+      .filter((c) => c !== keyColumn && !c.extra)
+      .map((c) => `"${c.name}" = r."${c.name}"`)
+      .join(', '),
+  );
+  await tx.execute(
+    sql`update ${encoder.table} as t set ${assignments} from ${encoder.from(rows.map((r) => encoder.encode(r)))} where t."${sql.raw(keyColumn.name)}" = r."${sql.raw(keyColumn.name)}"`,
+  );
 }
 
 /**

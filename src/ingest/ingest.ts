@@ -1,6 +1,6 @@
 import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import { recordChange, subjectId } from '../audit/log.ts';
-import { bulkInsert, upsertKeyed } from '../db/bulk.ts';
+import { bulkInsert, bulkUpdate, RowEncoder, upsertKeyed } from '../db/bulk.ts';
 import type { Database } from '../db/client.ts';
 import {
   affiliations,
@@ -85,6 +85,9 @@ interface Item {
 
 class DryRunRollback extends Error {}
 
+/** Records mapped between yields to the event loop while a batch is being written. */
+const YIELD_EVERY = 32;
+
 /** Advisory lock held by every writer of the graph (ingests and curation), one at a time. */
 export const INGEST_LOCK = 4_242_018;
 
@@ -160,25 +163,49 @@ export async function ingestRis(
       const ingestionId = row?.id ?? null;
       let batch: Item[] = [];
       let notRis: RisProblem | null = null;
+      // Pipelined: while the database writes one batch, this thread parses and maps the next, so
+      // the two halves of the work overlap instead of taking turns. Batches are still written one
+      // after another (each one's dedup must see the rows of the one before).
+      let inFlight: Promise<void> | null = null;
+      const settle = async (): Promise<void> => {
+        const p = inFlight;
+        inFlight = null;
+        if (p) await p;
+      };
 
-      for await (const event of parseRisStream(source)) {
-        if (event.type === 'problem') {
-          if (event.problem.record === 0 && event.problem.severity === 'error' && report.found === 0) {
-            notRis = event.problem;
-          }
-          report.problems.push({ ...event.problem, message: detach(event.problem.message) });
-        } else if (event.type === 'progress') {
-          options.onProgress?.({ bytes: event.bytes, records: event.records });
-        } else {
-          report.found++;
-          const item = toItem(event.record, report, options.keepOutcomes ?? true);
-          if (item) batch.push(item);
-          if (batch.length >= batchSize) {
-            await storeBatch(tx, batch, ingestionId, report);
-            batch = [];
+      try {
+        for await (const event of parseRisStream(source)) {
+          if (event.type === 'problem') {
+            if (event.problem.record === 0 && event.problem.severity === 'error' && report.found === 0) {
+              notRis = event.problem;
+            }
+            report.problems.push({ ...event.problem, message: detach(event.problem.message) });
+          } else if (event.type === 'progress') {
+            options.onProgress?.({ bytes: event.bytes, records: event.records });
+          } else {
+            report.found++;
+            const item = toItem(event.record, report, options.keepOutcomes ?? true);
+            if (item) batch.push(item);
+            if (batch.length >= batchSize) {
+              await settle();
+              inFlight = storeBatch(tx, batch, ingestionId, report);
+              // Observed by settle(); without this a failure would surface as an unhandled
+              // rejection while the next batch is still being parsed.
+              inFlight.catch(() => {});
+              batch = [];
+            } else if (inFlight !== null && report.found % YIELD_EVERY === 0) {
+              // Parsing a decoded chunk is synchronous; let the driver read the database's answer
+              // and send the batch's next statement.
+              await new Promise((done) => setImmediate(done));
+            }
           }
         }
+      } catch (error) {
+        // Let the batch in flight finish (or fail) before the transaction rolls back under it.
+        await inFlight?.catch(() => {});
+        throw error;
       }
+      await settle();
       if (notRis && report.found === 0) throw new IngestError(notRis.message, 'NOT_RIS');
       await storeBatch(tx, batch, ingestionId, report);
       report.bytes = counter.bytes;
@@ -295,6 +322,14 @@ const comparableColumns = Object.fromEntries(
     citations[k as keyof typeof citations.$inferSelect],
   ]),
 ) as Record<string, (typeof citations)['id']>;
+
+/** Encoder of merged known citations: the compared columns plus what every update sets. */
+const updateEncoder = new RowEncoder(citations, [
+  ...Object.keys(comparableColumns).filter((k) => k !== 'fingerprint'),
+  'rawRecord',
+  'ingestionId',
+  'updatedAt',
+]);
 
 function fileKeys(item: Item): string[] {
   const keys: string[] = [];
@@ -447,6 +482,7 @@ async function storeDistinct(
   }
 
   // Known citations: fill what they lack, add links they do not have.
+  const updates: Array<Record<string, unknown>> = [];
   if (matched.length > 0) {
     const ids = matched.map((m) => m.row.id);
     const [roleCounts, keywordKeys, affiliationKeys] = await Promise.all([
@@ -501,15 +537,9 @@ async function storeDistinct(
       item.outcome.action = 'updated';
       report.updated++;
       if (Object.keys(patch).length > 0 || replaceRoles.length > 0) {
-        await tx
-          .update(citations)
-          .set({
-            ...(patch as Partial<NewCitation>),
-            ingestionId,
-            rawRecord: item.mapped.raw,
-            updatedAt: new Date(),
-          })
-          .where(eq(citations.id, row.id));
+        // The whole merged row, not the patch: one statement updates the batch, each row to its own values.
+        const { fingerprint: _fingerprint, ...stored } = row;
+        updates.push({ ...stored, ...patch, ingestionId, rawRecord: item.mapped.raw, updatedAt: new Date() });
       }
       linkJobs.push({
         item,
@@ -523,6 +553,7 @@ async function storeDistinct(
     }
   }
 
+  await bulkUpdate(tx, updateEncoder, 'id', updates);
   await writeLinks(tx, linkJobs, aliases);
   // New citations got their search document on insert; updated ones may have new keywords or text.
   await refreshSearchDocuments(
