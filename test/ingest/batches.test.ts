@@ -12,7 +12,8 @@ function papers(n: number, rich: boolean): string {
     out += `TY  - JOUR\nTI  - Batched paper number ${i}\nAU  - Author${i % 9}, Given\nAU  - Shared, Person\nPY  - 2021\n`;
     if (i % 2 === 1) out += `DO  - 10.5555/batch.${i}\n`;
     out += `KW  - topic ${i % 4}\n`;
-    if (rich) out += `VL  - ${i}\nIS  - 2\nAB  - Abstract of paper ${i}\nKW  - extra keyword\nAU  - Added${i}, Late\n`;
+    if (rich)
+      out += `VL  - ${i}\nIS  - 2\nAB  - Abstract of paper ${i}\nKW  - extra keyword\nAU  - Added${i}, Late\n`;
     out += 'ER  - \n\n';
   }
   return out;
