@@ -104,8 +104,12 @@ export function accessPlugin(options: {
       }
 
       // The GraphiQL page itself holds no data; it sends its queries with whatever token is entered.
+      // Only /graphql has a page: a browser opening an /export link also asks for HTML, and that
+      // download is data like any other read.
       const wantsPage =
-        request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/html');
+        url.pathname === '/graphql' &&
+        request.method === 'GET' &&
+        (request.headers.get('accept') ?? '').includes('text/html');
       if (auth.readRequiresToken && !wantsPage) {
         const denial = readDenial(caller);
         if (denial) endResponse(jsonError(401, denial, 'FORBIDDEN', { 'www-authenticate': 'Bearer' }));

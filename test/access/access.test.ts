@@ -132,6 +132,28 @@ describe.each(databaseTargets)('access control on $name', ({ url }) => {
         { db: tx, clientAddress: LOOPBACK },
       );
       expect(exp.status).toBe(401);
+      // A browser following a download link asks for HTML too; that is no reason to skip the check.
+      const browser = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+      const linked = await yoga.fetch(
+        'http://localhost/export?format=bibtex',
+        { headers: browser },
+        { db: tx, clientAddress: LOOPBACK },
+      );
+      expect(linked.status).toBe(401);
+      const withToken = await yoga.fetch(
+        'http://localhost/export?format=ris',
+        { headers: { ...browser, authorization: `Bearer ${ENV_TOKEN}` } },
+        { db: tx, clientAddress: LOOPBACK },
+      );
+      expect(withToken.status).toBe(200);
+      // The playground page holds no data and still opens, to let the token be entered.
+      const page = await yoga.fetch(
+        'http://localhost/graphql',
+        { headers: browser },
+        { clientAddress: LOOPBACK },
+      );
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/text\/html/);
       const ok = await gql(
         yoga,
         tx,
