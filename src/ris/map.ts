@@ -246,7 +246,14 @@ function mapDates(idx: TagIndex, info: RisTypeInfo, problems: Problems): DateRes
     let c: DateParts = d;
     // WoS `DA  - SEP 22` carries month/day only; the year is in PY.
     if (c.year == null) {
-      if (refYear == null) continue;
+      if (refYear == null) {
+        problems.add(
+          'warning',
+          tag.line,
+          `${tag.tag} '${tag.value.trim()}' has no year and no PY or Y1 gives one; kept only in the raw tags`,
+        );
+        continue;
+      }
       c = { year: refYear, month: c.month, day: c.day };
       if (c.month != null && c.day != null && c.day > daysIn(c.year, c.month)) c = { ...c, day: null };
     }

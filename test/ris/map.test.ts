@@ -379,6 +379,14 @@ describe('dates', () => {
     ).toMatchObject({ date: '2018-09', precision: 'month' });
   });
 
+  it('warns about a month and day with no year anywhere, and stores no date', () => {
+    const d = date([['PY', 'JAN 23']]);
+    expect([d.year, d.date, d.precision]).toEqual([null, null, null]);
+    expect(d.problems).toMatchObject([
+      { severity: 'warning', line: 3, message: expect.stringMatching(/no year/) },
+    ]);
+  });
+
   it('keeps a season or month range to the year, without a warning', () => {
     expect(
       date([
