@@ -1,5 +1,5 @@
 /**
- * Ingestion benchmark (npm run bench:ingest [-- records]). Prints three tables, each measured side
+ * Ingestion benchmark (npm run bench:ingest [-- records] [--runs=3] [--no-memory]). Prints three tables, each measured side
  * by side in this run:
  *  1. parse speed: bibgraph's lexer vs @citation-js/plugin-ris on the same generated file, plus the
  *     adversarial 1 MB inputs (bench/parse.ts, run as a child so its heap is its own);
@@ -20,9 +20,11 @@ import { ingestRis } from '../src/ingest/ingest.ts';
 import { generateRis, generateRisStream } from './lib/generate-ris.ts';
 
 const root = resolve(import.meta.dirname, '..');
-const N = Number(process.argv[2] ?? 50_000);
+const N = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 50_000);
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const skipMemory = process.argv.includes('--no-memory');
+// Disk writeback makes single runs vary by ±20% on a shared machine; the table reports medians.
+const RUNS = Number(/--runs=(\d+)/.exec(process.argv.join(' '))?.[1] ?? 3);
 
 function dbUrl(name: string): string {
   const u = new URL(adminUrl);
@@ -60,53 +62,64 @@ async function section1(): Promise<void> {
 
 async function section2(admin: postgres.Sql): Promise<void> {
   console.log(
-    `\n## 2. Ingest into PostgreSQL vs COPY of the same rows (${N.toLocaleString('en-US')} records)\n`,
+    `\n## 2. Ingest into PostgreSQL vs COPY of the same rows (${N.toLocaleString('en-US')} records, ${RUNS} runs each, alternating)\n`,
   );
   const text = generateRis(N);
-  const url = await freshDatabase(admin, 'bibgraph_bench_ingest');
-  const handle = await openDatabase({ databaseUrl: url, dataDir: '' });
-  const t0 = performance.now();
-  const report = await ingestRis(handle.db, text, { source: 'bench', batchSize: 1000 });
-  const ingestMs = performance.now() - t0;
-  await handle.close();
-  if (report.failed > 0 || report.created !== N) throw new Error(`ingest stored ${report.created} of ${N}`);
-
-  // The floor: the normalised rows the ingest produced, COPYed into an empty migrated database.
-  // psql's \copy streams files through one session; the load runs as one transaction, like the ingest.
   const dir = mkdtempSync(join(tmpdir(), 'bibgraph-copy-'));
-  const dump = TABLES.map((t) => `\\copy ${t} to '${join(dir, `${t}.tsv`)}'`).join('\n');
-  psql(url, dump);
-  const counts = psql(url, TABLES.map((t) => `select count(*) from ${t};`).join('\n'), ['-At']);
-  const rowCount = counts
-    .trim()
-    .split('\n')
-    .reduce((sum, n) => sum + Number(n), 0);
-  const copyUrl = await freshDatabase(admin, 'bibgraph_bench_copy');
-  const migrated = await openDatabase({ databaseUrl: copyUrl, dataDir: '' });
-  await migrated.close();
-  const load = [
-    'begin;',
-    ...TABLES.map((t) => `\\copy ${t} from '${join(dir, `${t}.tsv`)}'`),
-    'commit;',
-  ].join('\n');
-  const t1 = performance.now();
-  psql(copyUrl, load);
-  const copyMs = performance.now() - t1;
-  rmSync(dir, { recursive: true, force: true });
-  await admin.unsafe('drop database if exists bibgraph_bench_ingest with (force)');
-  await admin.unsafe('drop database if exists bibgraph_bench_copy with (force)');
+  const ingestMs: number[] = [];
+  const copyMs: number[] = [];
+  let rowCount = 0;
+  try {
+    for (let run = 0; run < RUNS; run++) {
+      const url = await freshDatabase(admin, 'bibgraph_bench_ingest');
+      const handle = await openDatabase({ databaseUrl: url, dataDir: '' });
+      const t0 = performance.now();
+      const report = await ingestRis(handle.db, text, { source: 'bench', batchSize: 1000 });
+      ingestMs.push(performance.now() - t0);
+      await handle.close();
+      if (report.failed > 0 || report.created !== N)
+        throw new Error(`ingest stored ${report.created} of ${N}`);
 
-  const ingestRate = (N / ingestMs) * 1000;
-  const copyRate = (N / copyMs) * 1000;
+      if (run === 0) {
+        // The floor: the normalised rows the ingest produced, COPYed into an empty migrated
+        // database. psql's \copy streams files through one session, as one transaction like the ingest.
+        psql(url, TABLES.map((t) => `\\copy ${t} to '${join(dir, `${t}.tsv`)}'`).join('\n'));
+        rowCount = psql(url, TABLES.map((t) => `select count(*) from ${t};`).join('\n'), ['-At'])
+          .trim()
+          .split('\n')
+          .reduce((sum, n) => sum + Number(n), 0);
+      }
+      const copyUrl = await freshDatabase(admin, 'bibgraph_bench_copy');
+      const migrated = await openDatabase({ databaseUrl: copyUrl, dataDir: '' });
+      await migrated.close();
+      const load = [
+        'begin;',
+        ...TABLES.map((t) => `\\copy ${t} from '${join(dir, `${t}.tsv`)}'`),
+        'commit;',
+      ].join('\n');
+      const t1 = performance.now();
+      psql(copyUrl, load);
+      copyMs.push(performance.now() - t1);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await admin.unsafe('drop database if exists bibgraph_bench_ingest with (force)');
+    await admin.unsafe('drop database if exists bibgraph_bench_copy with (force)');
+  }
+
+  const ingestRate = (N / median(ingestMs)) * 1000;
+  const copyRate = (N / median(copyMs)) * 1000;
+  const runs = (ms: number[]) => ms.map((m) => (m / 1000).toFixed(1)).join(' / ');
   console.log(
     formatTable(
-      ['method', 'records', 'rows written', 'seconds', 'records/s', '× of COPY'],
+      ['method', 'records', 'rows written', 'median s', 'each run (s)', 'records/s', '× of COPY'],
       [
         [
           'bibgraph ingest (parse + map + dedup + upsert)',
           N,
           rowCount,
-          (ingestMs / 1000).toFixed(2),
+          (median(ingestMs) / 1000).toFixed(2),
+          runs(ingestMs),
           Math.round(ingestRate),
           (ingestRate / copyRate).toFixed(2),
         ],
@@ -114,7 +127,8 @@ async function section2(admin: postgres.Sql): Promise<void> {
           'COPY of the same normalised rows (floor)',
           N,
           rowCount,
-          (copyMs / 1000).toFixed(2),
+          (median(copyMs) / 1000).toFixed(2),
+          runs(copyMs),
           Math.round(copyRate),
           '1.00',
         ],
@@ -122,6 +136,19 @@ async function section2(admin: postgres.Sql): Promise<void> {
     ),
   );
   console.log(`\ntargets: ≥ 5,000 records/s and ≥ 0.30× COPY`);
+  if (copyRate < 5000) {
+    console.log(
+      `note: COPY itself reached ${Math.round(copyRate).toLocaleString('en-US')} records/s here, so 5,000 records/s would mean writing faster than the floor`,
+    );
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 function psql(url: string, script: string, extra: string[] = []): string {
