@@ -37,10 +37,9 @@ function columnsOf(table: PgTable): Map<string, ColumnInfo> {
 }
 
 /**
- * Serialises rows of one table for `jsonb_to_recordset`, one JSON object per row with the table's
- * column names. The column list is fixed up front, so a row can be encoded on its own, ahead of
- * the statement that sends it: ingestion encodes each record while the database is still busy
- * with the previous batch.
+ * Serialises rows of one table for `jsonb_to_recordset`, one JSON object per row under the table's
+ * column names. The column list is fixed up front: every row sends every column, which is what
+ * lets one UPDATE give each row its own values.
  */
 export class RowEncoder {
   readonly cols: ColumnInfo[];
@@ -66,7 +65,7 @@ export class RowEncoder {
     return JSON.stringify(o);
   }
 
-  /** The recordset for already encoded rows. */
+  /** The recordset `r` of the encoded rows. */
   from(encoded: readonly string[]): SQL {
     const definition = sql.raw(this.cols.map((c) => `"${c.name}" ${c.type}`).join(', '));
     return sql`jsonb_to_recordset(${`[${encoded.join(',')}]`}::jsonb) as r(${definition})`;
@@ -101,14 +100,11 @@ export interface BulkInsertOptions {
 export async function bulkInsert<T = Record<string, unknown>>(
   tx: Database,
   table: PgTable,
-  rows: ReadonlyArray<Record<string, unknown>> | EncodedRows,
+  rows: ReadonlyArray<Record<string, unknown>>,
   options: BulkInsertOptions = {},
 ): Promise<T[]> {
-  const encoded = 'encoder' in rows ? rows : null;
-  if ((encoded ? encoded.rows.length : (rows as unknown[]).length) === 0) return [];
-  const { cols, from } = encoded
-    ? { cols: encoded.encoder.cols, from: encoded.encoder.from(encoded.rows) }
-    : recordset(table, rows as ReadonlyArray<Record<string, unknown>>, options.extra);
+  if (rows.length === 0) return [];
+  const { cols, from } = recordset(table, rows, options.extra);
   const stored = cols.filter((c) => !c.extra);
   const computed = Object.entries(options.computed ?? {});
   const target = sql.raw(
@@ -126,12 +122,6 @@ export async function bulkInsert<T = Record<string, unknown>>(
     sql`insert into ${table} (${target}) select ${select} from ${from} on conflict do nothing${ret}`,
   );
   return rowsOf<T>(result);
-}
-
-/** Rows encoded ahead of time by one encoder (see RowEncoder). */
-export interface EncodedRows {
-  encoder: RowEncoder;
-  rows: readonly string[];
 }
 
 /**
