@@ -177,7 +177,10 @@ export function canonicalRisTags(record: ExportRecord): RisTagValue[] {
     // DA is an access date on e-journals and databases unless it agrees with PY; Y1 is never one.
     push(info.daIsAccessed && dateYear !== c.year ? 'Y1' : 'DA', risDate(c.date));
   }
-  push('T2', c.containerTitle);
+  // A journal known only by its abbreviation is read back from J2 alone; T2 beside it would make
+  // the abbreviation look like a repeat of the full name and drop it.
+  const onlyAbbreviated = info.container === 'journal' && c.containerTitle === c.journalAbbreviation;
+  if (!onlyAbbreviated) push('T2', c.containerTitle);
   push('J2', c.journalAbbreviation);
   if (info.vlIsVolume) push('VL', c.volume);
   push('IS', c.issue);

@@ -326,7 +326,6 @@ const comparableColumns = Object.fromEntries(
 /** Encoder of merged known citations: the compared columns plus what every update sets. */
 const updateEncoder = new RowEncoder(citations, [
   ...Object.keys(comparableColumns).filter((k) => k !== 'fingerprint'),
-  'rawRecord',
   'ingestionId',
   'updatedAt',
 ]);
@@ -537,9 +536,10 @@ async function storeDistinct(
       item.outcome.action = 'updated';
       report.updated++;
       if (Object.keys(patch).length > 0 || replaceRoles.length > 0) {
-        // The whole merged row, not the patch: one statement updates the batch, each row to its own values.
+        // The whole merged row, not the patch: one statement updates the batch, each row to its own
+        // values. The raw record stays the text first stored; what later copies add is in rawTags.
         const { fingerprint: _fingerprint, ...stored } = row;
-        updates.push({ ...stored, ...patch, ingestionId, rawRecord: item.mapped.raw, updatedAt: new Date() });
+        updates.push({ ...stored, ...patch, ingestionId, updatedAt: new Date() });
       }
       linkJobs.push({
         item,

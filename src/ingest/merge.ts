@@ -1,4 +1,5 @@
 import type { NewCitation } from '../db/schema.ts';
+import { foldText, normalizeDoi } from '../ris/normalize.ts';
 import { CITATION_SCALAR_FIELDS } from '../ris/types.ts';
 
 /** Columns compared and filled when a known citation arrives again. */
@@ -51,10 +52,17 @@ export function mergeCitation(existing: Comparable, incoming: Comparable): Parti
     const merged = unionStrings(existing[key], incoming[key]);
     if (merged.length !== existing[key].length) patch[key] = merged;
   }
-  const seen = new Set(existing.rawTags.map((t) => `${t.tag}\u0000${t.value}`));
-  const extraTags = incoming.rawTags.filter((t) => !seen.has(`${t.tag}\u0000${t.value}`));
+  // A tag is new information only when its value differs beyond spelling: `SMITH, John` beside
+  // `Smith, John`, or a DOI as a link beside the bare DOI, is the same record copied by another tool.
+  const seen = new Set(existing.rawTags.map(rawTagKey));
+  const extraTags = incoming.rawTags.filter((t) => !seen.has(rawTagKey(t)));
   if (extraTags.length > 0) patch.rawTags = [...existing.rawTags, ...extraTags];
   return patch as Partial<Comparable>;
+}
+
+function rawTagKey(t: { tag: string; value: string }): string {
+  const value = (t.tag === 'DO' ? normalizeDoi(t.value) : null) ?? foldText(t.value);
+  return `${t.tag}\u0000${value}`;
 }
 
 function unionStrings(a: string[], b: string[]): string[] {

@@ -250,8 +250,10 @@ function escapeRegExp(s: string): string {
 // Variants a flattened address run can *start* a comma part with, longest first so `P.R. China`
 // beats `China`. Capitalised forms only: a lower-case `china` is prose, not the end of an address.
 // Two-letter `US` and short codes are excluded here: too many false starts (`US Army Institute`).
+// `UK` is the exception: British addresses end with it far more often than an institution after a
+// city starts with it.
 const START_VARIANTS = [...new Set(VARIANTS.flatMap((v) => [v, v.toUpperCase()]))]
-  .filter((v) => v.length > 2 && /^\p{Lu}/u.test(v) && !v.includes(','))
+  .filter((v) => (v.length > 2 || v === 'UK') && /^\p{Lu}/u.test(v) && !v.includes(','))
   .sort((a, b) => b.length - a.length);
 
 /**

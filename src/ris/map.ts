@@ -274,6 +274,14 @@ function mapDates(idx: TagIndex, info: RisTypeInfo, problems: Problems): DateRes
   }
   const year = pyYear ?? chosen?.year ?? null;
   if (!chosen || chosen.year == null) return { date: null, precision: null, year };
+  if (pyYear != null && chosen.year !== pyYear) {
+    const from = parsed.find((p) => p.d === chosen || (p.d.year === chosen?.year && p.tag.tag !== 'PY'));
+    problems.add(
+      'warning',
+      from?.tag.line ?? null,
+      `${from?.tag.tag ?? 'the date'} gives the year ${chosen.year} but PY says ${pyYear}; year from PY, date as written`,
+    );
+  }
   const y = String(chosen.year).padStart(4, '0');
   if (chosen.month == null) return { date: y, precision: 'year', year };
   if (chosen.day == null) return { date: `${y}-${pad2(chosen.month)}`, precision: 'month', year };
@@ -334,6 +342,7 @@ function mapPages(idx: TagIndex, info: RisTypeInfo): { start: string | null; end
 const DOI_IN_TEXT = /(?:https?:\/\/(?:dx\.|www\.)?doi\.org\/|\bdoi\s*[:=]?\s*)(10\.\d{4,9}\/[^\s"<>]+)/i;
 const BARE_DOI = /^10\.\d{4,9}\/\S+$/;
 const MULTI_DOI_SPLIT = /[\s;,]+(?=(?:https?:\/\/|doi\b|10\.\d))/i;
+const DOI_ANNOTATION = /\s+\[[a-z]+\]\s*$/i;
 
 // R/pandas exports write missing values as text.
 const PLACEHOLDER = /^(?:n\/?a|nan|null|none|undefined|-+|\?+)$/i;
@@ -342,8 +351,10 @@ function mapDoi(idx: TagIndex, problems: Problems): string | null {
   for (const t of idx.get('DO') ?? []) {
     const v = t.value.trim();
     if (!v || PLACEHOLDER.test(v)) continue;
-    // Several DOIs in one DO (`10.1/a 10.1/b`) must not be glued together by the whitespace strip.
-    const doi = normalizeDoi(v.split(MULTI_DOI_SPLIT)[0] ?? '') ?? normalizeDoi(v);
+    // Several DOIs in one DO (`10.1/a 10.1/b`) must not be glued together by the whitespace strip,
+    // nor a PubMed-style annotation (`10.1/a [doi]`).
+    const bare = v.replace(DOI_ANNOTATION, '');
+    const doi = normalizeDoi(bare.split(MULTI_DOI_SPLIT)[0] ?? '') ?? normalizeDoi(bare);
     if (doi) return doi;
     const inText = DOI_IN_TEXT.exec(v);
     if (inText && normalizeDoi(inText[1] as string)) return normalizeDoi(inText[1] as string);
@@ -361,10 +372,13 @@ function mapDoi(idx: TagIndex, problems: Problems): string | null {
         const d = normalizeDoi(v);
         if (d) return d;
       }
-      const m = DOI_IN_TEXT.exec(v);
-      if (m) {
-        const d = normalizeDoi(m[1] as string);
-        if (d) return d;
+      // Per link: `https://doi.org/10.1/a;https://example.com/x` must not end the DOI at the next URL.
+      for (const part of bareOk ? [v] : v.split(URL_SPLIT)) {
+        const m = DOI_IN_TEXT.exec(part);
+        if (m) {
+          const d = normalizeDoi((m[1] as string).replace(URL_TRIM, ''));
+          if (d) return d;
+        }
       }
     }
   }
@@ -422,8 +436,21 @@ function mapStandardNumbers(
   return { issns, isbns };
 }
 
-const URL_SPLIT = /[\s;]+/;
+// `;` separates URLs only where another URL starts: it is also part of URLs (`article.asp?issn=…;year=…`)
+// and of SICI DOIs in doi.org links (`…2.0.CO;2`).
+const URL_SPLIT = /\s+|;\s*(?=(?:https?|ftp):\/\/|www\.|\/\/)/i;
 const URL_OK = /^(?:https?|ftp):\/\//i;
+const URL_TRIM = /[;,]+$/;
+
+/** One URL as written → a usable link, or null for words around it (`Available from:`). */
+function cleanUrl(token: string): string | null {
+  const u = token.replace(URL_TRIM, '');
+  if (URL_OK.test(u)) return u;
+  // Scheme-less forms seen in real exports: `www.aliem.com/…`, `//www.sciencedirect.com/…`.
+  if (/^\/\/[\w-]+(?:\.[\w-]+)+/.test(u)) return `https:${u}`;
+  if (/^www\.[\w-]+(?:\.[\w-]+)+/i.test(u)) return `http://${u}`;
+  return null;
+}
 
 function mapUrls(idx: TagIndex): string[] {
   const out: string[] = [];
@@ -432,8 +459,9 @@ function mapUrls(idx: TagIndex): string[] {
   const main = has(idx, 'UR') ? 'UR' : 'LK';
   for (const name of [main, 'L2']) {
     for (const t of idx.get(name) ?? []) {
-      for (const u of t.value.split(URL_SPLIT)) {
-        if (!URL_OK.test(u) || seen.has(u)) continue;
+      for (const token of t.value.split(URL_SPLIT)) {
+        const u = cleanUrl(token);
+        if (!u || seen.has(u)) continue;
         seen.add(u);
         out.push(u);
       }
@@ -492,6 +520,9 @@ const INSTITUTION_WORD =
 const EMAIL = /\s*(?:Electronic address:\s*)?[\w.+-]+@[\w-]+(?:\.[\w-]+)+/gi;
 const AFF_TRIM = /^[\s.,;:]+|[\s.,;:]+$/g;
 const NEW_LINE_CONT = /^[\p{Ll}\d(&,]/u;
+// `1 Department of …`, `2) Institute …`: a numbered address list. A number before anything but an
+// institution word (`25 Rue du Docteur Roux`, `136000, P.R. China`) stays a wrapped continuation.
+const NUMBERED_ADDRESS = new RegExp(`^\\d{1,2}[.)]?\\s+(?=${INSTITUTION_WORD.source})`, 'i');
 const LINE_OPEN_END = /(?:[,&-]|\band|\bof|\bfor|\bthe)$/i;
 
 export interface SplitAffiliation {
@@ -602,6 +633,11 @@ export function splitAffiliations(value: string): SplitAffiliation[] {
     const l = raw.trim();
     if (!l) continue;
     const prev = lines[lines.length - 1];
+    const numbered = NUMBERED_ADDRESS.exec(l);
+    if (numbered && (prev === undefined || !LINE_OPEN_END.test(prev))) {
+      lines.push(l.slice(numbered[0].length));
+      continue;
+    }
     if (prev !== undefined && (NEW_LINE_CONT.test(l) || LINE_OPEN_END.test(prev)))
       lines[lines.length - 1] = `${prev} ${l}`;
     else lines.push(l);
@@ -695,13 +731,17 @@ function isAddressC1(tags: readonly RisTag[], info: RisTypeInfo): (i: number) =>
   if (c1.length === 0) return () => false;
   // OpenAlex writes each author's institutions as C1 lines right after that AU. EndNote's C1
   // (custom 1) can also land after the last AU by chance — with conflict-of-interest prose or
-  // numbers in it — so each value must also read like an institution.
-  const openAlex = c1.every((i) => {
-    let j = i - 1;
-    while (j >= 0 && tags[j]?.tag === 'C1') j--;
-    const v = tags[i]?.value ?? '';
-    return j >= 0 && AUTHOR_TAGS.has(tags[j]?.tag ?? '') && v.length < 400 && looksLikeInstitution(v);
-  });
+  // numbers in it — so no value may read like a statement or a number, and at least one must
+  // read like an institution (`ETH Zurich` or `Inserm` alone would not, beside a university).
+  const values = c1.map((i) => (tags[i]?.value ?? '').trim());
+  const openAlex =
+    c1.every((i) => {
+      let j = i - 1;
+      while (j >= 0 && tags[j]?.tag === 'C1') j--;
+      return j >= 0 && AUTHOR_TAGS.has(tags[j]?.tag ?? '');
+    }) &&
+    values.every((v) => v.length < 400 && !STATEMENT.test(v) && /\p{L}{2}/u.test(v)) &&
+    values.some(looksLikeInstitution);
   // BLOG: C1 = author affiliation (2011). WoS: `[Authors] Address`.
   return (i) => openAlex || info.code === 'BLOG' || /^\s*\[/.test(tags[i]?.value ?? '');
 }
@@ -818,8 +858,8 @@ function mapContainer(
   let container: string | null = null;
   switch (info.container) {
     case 'journal':
-      // SO = Web of Science source title.
-      container = firstOf(idx, 'T2', 'JF', 'JO', 'SO')?.value ?? null;
+      // SO = Web of Science source title; BT = "secondary title otherwise" in old exports.
+      container = firstOf(idx, 'T2', 'JF', 'JO', 'SO', 'BT')?.value ?? null;
       break;
     case 'book':
       container = firstOf(idx, 'T2', 'BT')?.value ?? null;
@@ -845,6 +885,10 @@ function mapContainer(
   const abbreviation = (
     full ? firstOf(idx, 'J2', 'JA', 'J1', 'JO', 'JI', 'J9') : firstOf(idx, 'J2', 'JA', 'J1', 'JI', 'J9')
   )?.value;
+  // Only an abbreviation (`JA  - J. X`): it names the journal too (Zotero uses it as the title).
+  if (container == null && info.container === 'journal' && abbreviation != null) {
+    return { container: abbreviation, abbreviation };
+  }
   // EBSCO writes the full name in JO as well as T2: an "abbreviation" equal to the container says nothing.
   const same = abbreviation != null && container != null && foldText(abbreviation) === foldText(container);
   return { container, abbreviation: same ? null : (abbreviation ?? null) };
@@ -897,6 +941,22 @@ function mapNotes(idx: TagIndex, title: string | null): string[] {
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Place published. For conference papers the 2011 spec puts it in C1 and uses CY for where the
+ * conference was held, so C1 comes first there — unless C1 holds OpenAlex affiliations.
+ */
+function mapPlace(idx: TagIndex, tags: readonly RisTag[], info: RisTypeInfo): string | null {
+  if (info.code === 'CONF' || info.code === 'CPAPER') {
+    const c1IsAddress = isAddressC1(tags, info);
+    const i = tags.findIndex((t) => t.tag === 'C1' && t.value.trim() !== '');
+    if (i >= 0 && !c1IsAddress(i)) return (tags[i] as RisTag).value;
+  }
+  return firstOf(idx, 'CY', 'PI', 'PA')?.value ?? null;
+}
+
+/** Longer than any type name seen in real exports (`JOURNAL ARTICLE`); keeps junk out of the index. */
+const MAX_TYPE_LENGTH = 40;
+
 /** Map one lexed record. Never throws on odd input; problems say what was dropped and why. */
 export function mapRecord(record: RisRecord): MapResult {
   const problems = new Problems(record.index);
@@ -910,6 +970,13 @@ export function mapRecord(record: RisRecord): MapResult {
     risType = 'GEN';
   } else if (risType === 'JOURN') {
     risType = 'JOUR';
+  } else if (risType.length > MAX_TYPE_LENGTH) {
+    problems.add(
+      'warning',
+      tyLine,
+      `TY '${oneLine(risType).slice(0, 60)}…' is not a reference type; using GEN`,
+    );
+    risType = 'GEN';
   } else if (!isKnownRisType(risType)) {
     problems.add(
       'info',
@@ -959,7 +1026,7 @@ export function mapRecord(record: RisRecord): MapResult {
     urls: mapUrls(idx),
     // PU/PI/PA: Web of Science publisher, publisher city, publisher address.
     publisher: firstOf(idx, 'PB', 'PU')?.value ?? null,
-    place: firstOf(idx, 'CY', 'PI', 'PA')?.value ?? null,
+    place: mapPlace(idx, tags, info),
     language: firstOf(idx, 'LA')?.value ?? null,
     notes: mapNotes(idx, title),
     contributors: contributors.list,

@@ -3,12 +3,14 @@
  * function here must stay stable: changing one changes which rows the database treats as equal.
  */
 
+import { createHash } from 'node:crypto';
 import type { MappedContributor, MappedName } from './types.js';
 
 // Resolver prefixes seen in DO/UR/L3 (Ovid writes DO as a URL, EBSCO puts the DOI in L3, old
 // CrossRef links use dx.doi.org, some exports add `www.`), and the `doi:` / `DOI ` labels.
 const DOI_PREFIX = /^(?:(?:https?:\/\/)?(?:dx\.|www\.)?doi\.org\/|doi\s*[:=]\s*|doi\s+(?=10\.))/i;
-const DOI_VALID = /^10\.\d{4,9}\/\S+$/;
+// Real DOIs are far shorter; the cap keeps a runaway value out of the unique index.
+const DOI_VALID = /^10\.\d{4,9}\/\S{1,300}$/;
 const TRAILING_PUNCT = /[.,;:'"\]}>]+$/;
 const WHITESPACE = /\s+/g;
 
@@ -128,16 +130,35 @@ function givenKey(given: string): string {
  * out on purpose: exports drop `Jr.` often enough that keeping it would split one author in two.
  */
 export function authorKey(name: MappedName): string {
-  if (name.literal) return `lit:${foldText(name.literal)}`;
-  return `${foldText(name.family ?? '')}|${givenKey(name.given ?? '')}`;
+  if (name.literal) return boundKey(`lit:${foldText(name.literal)}`);
+  return boundKey(`${foldText(name.family ?? '')}|${givenKey(name.given ?? '')}`);
 }
 
 export function affiliationKey(name: string): string {
-  return foldText(name);
+  return boundKey(foldText(name));
 }
 
 export function keywordKey(term: string): string {
-  return foldText(term);
+  return boundKey(foldText(term));
+}
+
+// PostgreSQL caps a B-tree index entry at 2,704 bytes; keys under this stay exactly as they were.
+const MAX_KEY_BYTES = 2600;
+const KEPT_KEY_CHARS = 400;
+
+/**
+ * Keys are stored in unique B-tree indexes, so one 3,000-character title or keyword would fail the
+ * whole ingest. A key too long for an index entry keeps its first 400 characters (at most 1,200
+ * bytes) and a hash of the whole, so it stays unique and stable. Every key short enough to have
+ * been stored before is left unchanged.
+ */
+export function boundKey(key: string): string {
+  // At most 3 UTF-8 bytes per UTF-16 unit, so short keys skip the byte count.
+  if (key.length * 3 <= MAX_KEY_BYTES || Buffer.byteLength(key) <= MAX_KEY_BYTES) return key;
+  const digest = createHash('sha256').update(key).digest('hex').slice(0, 32);
+  // Never cut between the two halves of a surrogate pair.
+  const end = /[\uD800-\uDBFF]/.test(key.charAt(KEPT_KEY_CHARS - 1)) ? KEPT_KEY_CHARS - 1 : KEPT_KEY_CHARS;
+  return `${key.slice(0, end)}#${digest}`;
 }
 
 /** Title + year + first author's family name, for finding the same work across imports. */
@@ -151,7 +172,7 @@ export function citationFingerprint(c: {
   if (!title) return null;
   const first = c.contributors.find((x) => x.role === 'author') ?? c.contributors[0];
   const who = first ? foldText(first.name.literal ?? first.name.family ?? '') : '';
-  return `${title}|${c.year ?? ''}|${who}`;
+  return boundKey(`${title}|${c.year ?? ''}|${who}`);
 }
 
 /** `Given Family Suffix` (`Jan van der Berg Jr.`); corporate names as written. */

@@ -44,8 +44,10 @@ interface HeldRecord {
 }
 
 // Ovid writes `NL  - <journal>` after ER; a TY-less run this short that is ended by the next TY
-// (not by its own ER) is a trailer of the record before it, not a record of its own.
+// (not by its own ER) is a trailer of the record before it, not a record of its own — unless it
+// holds what makes a record (a title, an author, a DOI): then it is a record that lost its TY.
 const MAX_TRAILER_TAGS = 2;
+const RECORD_TAGS = new Set(['TI', 'T1', 'CT', 'AU', 'A1', 'DO']);
 
 export type RisStreamEvent =
   | { type: 'record'; record: RisRecord }
@@ -238,6 +240,8 @@ export class RisParser {
   readonly problems: RisProblem[] = [];
   private pendingParts: string[] = [];
   private carryCR = false;
+  /** Lines that held NUL characters (removed before lexing), still to be reported. */
+  private readonly nulLines = new Set<number>();
   private lineNo = 0;
   private srcId = 0;
   private out: RisRecord[] = [];
@@ -287,6 +291,7 @@ export class RisParser {
     }
     if (t.indexOf('\r') !== -1) t = t.replace(/\r\n?/g, '\n');
     if (!cleaned) t = cleanDecodedText(t);
+    if (t.indexOf('\u0000') !== -1) t = this.stripNul(t);
     let start = 0;
     let nl = t.indexOf('\n');
     if (nl === -1) {
@@ -357,7 +362,36 @@ export class RisParser {
     return p;
   }
 
+  /**
+   * Removes U+0000, which no PostgreSQL text can hold (a stray one in a broken export must not fail
+   * the whole ingest), remembering the lines it was on. `t` starts on line `lineNo + 1`.
+   */
+  private stripNul(t: string): string {
+    let line = this.lineNo + 1;
+    let scanned = 0;
+    for (let i = t.indexOf('\u0000'); i !== -1; i = t.indexOf('\u0000', i + 1)) {
+      for (let j = t.indexOf('\n', scanned); j !== -1 && j < i; j = t.indexOf('\n', j + 1)) {
+        line++;
+        scanned = j + 1;
+      }
+      this.nulLines.add(line);
+    }
+    return t.replaceAll('\u0000', '');
+  }
+
   private line(s: string, a: number, b: number): void {
+    this.lexLine(s, a, b);
+    if (this.nulLines.size > 0 && this.nulLines.delete(this.lineNo)) {
+      this.problem(
+        this.cur?.index ?? 0,
+        this.lineNo,
+        'warning',
+        `Line ${this.lineNo} held NUL characters; they were removed`,
+      );
+    }
+  }
+
+  private lexLine(s: string, a: number, b: number): void {
     const lineNo = ++this.lineNo;
     if (this.flatParts) {
       if (isBlankAt(s, a, b) || tagValueStartAt(s, a, b) !== -1 || isBareErAt(s, a, b)) {
@@ -604,7 +638,7 @@ export class RisParser {
   private settleOrphan(cur: OpenRecord): boolean {
     const held = this.held;
     if (!cur.orphan || !held) return false;
-    if (cur.tags.length <= MAX_TRAILER_TAGS) {
+    if (cur.tags.length <= MAX_TRAILER_TAGS && !cur.tags.some((t) => RECORD_TAGS.has(t.tag))) {
       const tags = cur.tags.map((x) => x.tag).join(', ');
       this.merge(
         held.rec,

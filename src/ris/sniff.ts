@@ -19,8 +19,9 @@ const HEAD_CHARS = SNIFF_HEAD_CHARS;
 const MAX_LINES = 400;
 
 // `TY  - JOUR`, `TY - JOUR`, `TY  -JOUR`, `TY  -` (empty type).
-const TY_LINE = /^TY {1,3}-(?: |$)|^TY {2}-/;
-const RIS_LINE = /^[A-Z][A-Z0-9] {2}-(?: |$)/;
+// asreview's exports separate with a tab (`TY\t- JOUR`), which the lexer takes too.
+const TY_LINE = /^TY(?: {1,3}|\t)-(?: |$)|^TY {2}-/;
+const RIS_LINE = /^[A-Z][A-Z0-9](?: {2}|\t)-(?: |$)/;
 const ER_LINE = /^ER {1,2}-? *$/;
 const MEDLINE_LINE = /^PMID- ?\d/;
 const WOS_LINE = /^(?:FN (?:Clarivate|Thomson|ISI)|VR \d|PT [A-Z]\s*$)/;
@@ -37,13 +38,17 @@ function isBinary(head: string): string | null {
   if (head.startsWith('\u001f\u008b') || head.startsWith('\u001f\u2039')) return 'a gzip archive';
   if (head.startsWith('\u00d0\u00cf\u0011\u00e0')) return 'an old Microsoft Office file';
   let control = 0;
+  let nul = 0;
   const n = Math.min(head.length, HEAD_CHARS);
   for (let i = 0; i < n; i++) {
     const c = head.charCodeAt(i);
-    if (c === 0) return 'binary data (NUL bytes)';
+    if (c === 0) nul++;
     if (c < 32 && c !== 9 && c !== 10 && c !== 13 && c !== 12) control++;
     else if (c === 0xfffd) control++;
   }
+  // A stray NUL in a text export is removed by the lexer (with a warning); binary data and
+  // UTF-16 without a BOM are full of them.
+  if (n > 0 && nul / n > 0.01) return 'binary data (NUL bytes)';
   if (n > 0 && control / n > 0.05) return 'binary data (many control characters)';
   return null;
 }

@@ -162,6 +162,9 @@ const A3_CONTRIBUTOR = set('THES MPCT RPRT CASE BLOG');
 const A4_TRANSLATOR = set('BOOK CHAP ECHAP EDBOOK EBOOK DICT ENCYC ANCIENT CLSWK CTLG GRANT PAMP');
 
 const ISSUE_FALLBACK: Readonly<Record<string, readonly string[]>> = {
+  // EndNote writes a journal's issue in M1 (Zotero's EndNote cleaner reads it there too).
+  JOUR: ['M1'],
+  JFULL: ['M1'],
   CONF: ['M1'],
   EJOUR: ['M1'],
   MGZN: ['M1'],

@@ -118,7 +118,10 @@ export const CitationRef = builder.drizzleNode('citations', {
       select: { columns: { rawTags: true } },
       resolve: (c) => c.rawTags,
     }),
-    rawRecord: t.exposeString('rawRecord', { description: 'The source RIS record text.' }),
+    rawRecord: t.exposeString('rawRecord', {
+      description:
+        'The source RIS record text, as first ingested (tags that later copies added are in rawTags).',
+    }),
     createdAt: t.expose('createdAt', {
       type: 'DateTime',
       description: 'When bibgraph first stored the citation.',

@@ -6,6 +6,21 @@ builder.scalarType('File', {
   serialize: () => {
     throw new GraphQLError('File is an input-only scalar');
   },
+  // Only a multipart request part arrives as a File; a string or object in its place is a client
+  // mistake to name, not an internal error later.
+  parseValue: (value) => {
+    if (value !== null && typeof value === 'object' && typeof (value as File).stream === 'function') {
+      return value as File;
+    }
+    throw new GraphQLError(
+      'File expects an uploaded file: send a multipart request (GraphQL multipart request spec) with the file as a part mapped to this variable',
+    );
+  },
+  parseLiteral: () => {
+    throw new GraphQLError(
+      'File cannot be written inline in the query: send a multipart request with the file mapped to a variable',
+    );
+  },
 });
 
 function literalToJson(ast: ValueNode): unknown {

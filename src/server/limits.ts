@@ -12,6 +12,7 @@ import {
   getOperationAST,
   Kind,
   type ValidationContext,
+  validate,
 } from 'graphql';
 import { createGraphQLError, type Plugin, type YogaInitialContext } from 'graphql-yoga';
 import type { Limits } from '../config.ts';
@@ -21,7 +22,7 @@ import { formatBytes } from '../ingest/ingest.ts';
 export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'graphql-require-preflight', 'authorization'];
 
 /** Extra room for the `operations` and `map` parts next to an uploaded file. */
-const MULTIPART_OVERHEAD = 64 * 1024;
+export const MULTIPART_OVERHEAD = 64 * 1024;
 
 export function bodyLimitFor(contentType: string | null, limits: Limits, maxUploadBytes: number) {
   const multipart = contentType?.toLowerCase().startsWith('multipart/form-data') ?? false;
@@ -98,38 +99,44 @@ function pageSizeRule(maxPageSize: number, variables: Record<string, unknown>) {
   });
 }
 
-/** Cost (lists weighted by page size) and page size, checked while validating, before execution. */
+/**
+ * Cost (lists weighted by page size) and page size, checked before execution — but only on a
+ * document that passed graphql-js's own validation. The cost rule reads argument values the way
+ * execution does, so on an invalid document (`citation(doi: 5)`) it would throw and hide the
+ * precise validation error behind a vague one.
+ */
 function costPlugin(limits: Limits): Plugin {
   return {
-    onValidate({ addValidationRule, context }) {
-      const params = (context as unknown as YogaInitialContext).params ?? {};
-      const variables = (params.variables ?? {}) as Record<string, unknown>;
-      addValidationRule(pageSizeRule(limits.maxPageSize, variables));
-      addValidationRule(
-        createComplexityRule({
-          context,
-          variableValues: variables,
-          operationName: params.operationName ?? undefined,
-          validate: (state, report) => {
-            if (state.complexity > limits.maxCost) {
-              report(
-                new GraphQLError(
-                  `Query cost of ${state.complexity} exceeds the cost limit of ${limits.maxCost} (BIBGRAPH_MAX_COST); ask for smaller pages or fewer nested lists`,
-                  { extensions: { code: 'COST_LIMIT', cost: state.complexity, maxCost: limits.maxCost } },
-                ),
-              );
-            }
-          },
-        }),
-      );
-      // The cost rule also trips over an unknown field; graphql-js already reports that one better
-      // (with suggestions, unless hidden), so only the cost rule's duplicate goes.
-      return ({ result, setResult }) => {
-        if (result.length > 1) {
-          setResult(
-            result.filter((e: { message?: string }) => !e.message?.startsWith('Unknown field selected')),
-          );
+    onValidate({ params: { schema, documentAST }, context }) {
+      return ({ valid, result, setResult }) => {
+        if (!valid) return;
+        const params = (context as unknown as YogaInitialContext).params ?? {};
+        const variables = (params.variables ?? {}) as Record<string, unknown>;
+        let errors: readonly GraphQLError[];
+        try {
+          errors = validate(schema, documentAST, [
+            pageSizeRule(limits.maxPageSize, variables),
+            createComplexityRule({
+              context,
+              variableValues: variables,
+              operationName: params.operationName ?? undefined,
+              validate: (state, report) => {
+                if (state.complexity > limits.maxCost) {
+                  report(
+                    new GraphQLError(
+                      `Query cost of ${state.complexity} exceeds the cost limit of ${limits.maxCost} (BIBGRAPH_MAX_COST); ask for smaller pages or fewer nested lists`,
+                      { extensions: { code: 'COST_LIMIT', cost: state.complexity, maxCost: limits.maxCost } },
+                    ),
+                  );
+                }
+              },
+            }),
+          ]);
+        } catch {
+          // Variables that do not fit their types: execution rejects them with the precise message.
+          return;
         }
+        if (errors.length > 0) setResult([...result, ...errors]);
       };
     },
   };

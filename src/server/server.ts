@@ -7,7 +7,7 @@ import type { Context } from '../schema/context.ts';
 import { schema } from '../schema/index.ts';
 import { accessPlugin, requestAuth, type ServerContext } from './access.ts';
 import { exportResponse } from './export-route.ts';
-import { limitPlugins } from './limits.ts';
+import { limitPlugins, MULTIPART_OVERHEAD } from './limits.ts';
 import { defaultDocument } from './playground.ts';
 
 export interface ServerOptions {
@@ -48,6 +48,13 @@ export function createServer(options: ServerOptions): BibgraphServer {
       defaultQuery: defaultDocument,
     },
     multipart: true,
+    // The page-size and cost rules read the request's variables, so a validation result belongs to
+    // one request, not to the query text: Yoga's cache would replay the first verdict (an error, or
+    // a pass for a page size the next request exceeds) to every later request with that text.
+    parserAndValidationCache: { validationCache: false },
+    // Our guard (access.ts, limits.ts) measures bodies against BIBGRAPH_MAX_BODY_SIZE and the upload
+    // limit and names them; Yoga's own 25 MB default would cut uploads short of a larger limit.
+    maxRequestBodySize: Math.max(options.maxIngestBytes + MULTIPART_OVERHEAD, limits.maxBodyBytes),
     context: async (initial) => {
       const db = initial.db ?? database.db;
       const caller =

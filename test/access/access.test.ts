@@ -281,6 +281,29 @@ describe('abuse limits', () => {
     expect(viaVariable.body.errors?.[0]?.message).toMatch(/last: 5000 .* maximum page size of 100/);
   });
 
+  it('judges every request by its own variables, whatever the same query text got before', async () => {
+    const paged = 'query Paged($n: Int) { citations(first: $n) { nodes { id } } }';
+    expect((await query(paged, { n: 5 })).body.errors).toBeUndefined();
+    expect((await query(paged, { n: 3000 })).body.errors?.[0]?.message).toMatch(
+      /first: 3000 .* maximum page/,
+    );
+    expect((await query(paged, { n: 5 })).body.errors).toBeUndefined();
+    const lookup = 'query Lookup($d: String) { citation(doi: $d) { title } }';
+    expect((await query(lookup, { d: 5 })).body.errors?.[0]?.message).toMatch(/String cannot represent/);
+    const good = await query(lookup, { d: '10.5555/none' });
+    expect(good.body.errors).toBeUndefined();
+    expect(good.body.data).toEqual({ citation: null });
+  });
+
+  it('names what is wrong in an inline argument', async () => {
+    const wrongType = await query('{ citation(doi: 5) { title } }');
+    expect(wrongType.body.errors?.[0]?.message).toBe('String cannot represent a non string value: 5');
+    const missing = await query('mutation { ingestRis(input: { source: "x" }) { created } }');
+    expect(missing.body.errors?.[0]?.message).toBe(
+      'Field "IngestRisInput.ris" of required type "String!" was not provided.',
+    );
+  });
+
   it('rejects a costly nesting of pages, naming the cost limit', async () => {
     const r = await query(
       '{ citations(first: 100) { nodes { authors { citations(first: 100) { nodes { id title } } } } } }',
@@ -349,6 +372,31 @@ describe('abuse limits', () => {
     expect((await res.json()).errors[0].message).toMatch(
       /upload size limit of 64 KB \(BIBGRAPH_MAX_INGEST_SIZE\)/,
     );
+  });
+
+  it("takes uploads up to the configured limit, past Yoga's own 25 MB default", async () => {
+    const roomy = createServer({ database: handle, maxIngestBytes: 40 * 1024 * 1024 });
+    const form = new FormData();
+    form.append(
+      'operations',
+      JSON.stringify({
+        query: 'mutation($f: File!) { ingestRisFile(file: $f, dryRun: true) { created } }',
+        variables: { f: null },
+      }),
+    );
+    form.append('map', JSON.stringify({ 0: ['variables.f'] }));
+    // 26 MB that the sniffer turns away at once: the answer proves the body got through.
+    form.append('0', new File([`@article{x,\n  title = {${'x'.repeat(26 * 1024 * 1024)}}\n}\n`], 'big.bib'));
+    const res = await roomy.fetch(
+      'http://localhost/graphql',
+      { method: 'POST', body: form, headers: { 'x-graphql-yoga-csrf': '1' } },
+      { clientAddress: LOOPBACK },
+    );
+    const body = (await res.json()) as {
+      errors?: Array<{ message: string; extensions?: { code?: string } }>;
+    };
+    expect(res.status).toBe(200);
+    expect(body.errors?.[0]?.extensions?.code).toBe('NOT_RIS');
   });
 
   it('refuses a mutation over GET and requests a browser could forge (CSRF)', async () => {

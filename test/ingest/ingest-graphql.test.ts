@@ -231,4 +231,87 @@ describe.each(databaseTargets)('ingestion through GraphQL on $name', ({ url }) =
       });
     });
   });
+
+  it('says a File argument needs an upload when it gets a string', async () => {
+    await inRolledBackTransaction(handle, async (tx) => {
+      const r = await gql(yoga, tx, 'mutation($f: File!) { ingestRisFile(file: $f) { created } }', {
+        f: 'TY  - JOUR',
+      });
+      expect(r.errors?.[0]?.message).toMatch(/File expects an uploaded file: send a multipart request/);
+      expect(r.errors?.[0]?.extensions?.code).not.toBe('INTERNAL_SERVER_ERROR');
+    });
+  });
+
+  it('stores records whose title, author, affiliation, keyword or DOI is thousands of characters long', async () => {
+    await inRolledBackTransaction(handle, async (tx) => {
+      const long = 'Lorem ipsum dolor sit amet consectetur '.repeat(80);
+      const huge = [
+        record(['TY  - JOUR', `TI  - ${long}`, 'PY  - 2010']),
+        record(['TY  - JOUR', 'TI  - long keyword', `KW  - ${long}`]),
+        record(['TY  - JOUR', 'TI  - long people', `AU  - ${long}`, `AD  - ${long}`]),
+        record(['TY  - JOUR', 'TI  - long DOI', `DO  - 10.1000/${'x'.repeat(3000)}`]),
+        record([`TY  - ${long}`, 'TI  - long type']),
+      ].join('');
+      for (const dryRun of [true, false]) {
+        const r = await gql(yoga, tx, ingest, { ris: paperA + huge, dryRun });
+        expect(r.errors).toBeUndefined();
+        expect(r.data?.ingestRis).toMatchObject({ found: 6, created: 6, failed: 0 });
+      }
+      // The same long values match again instead of failing or duplicating.
+      const again = await gql(yoga, tx, ingest, { ris: huge });
+      expect(again.data?.ingestRis).toMatchObject({ created: 0, unchanged: 5 });
+      const warnings = again.data?.ingestRis.problems.map((p: { message: string }) => p.message).join('\n');
+      expect(warnings).toMatch(/DO '10\.1000\/x+.*' is not a valid DOI/);
+      expect(warnings).toMatch(/is not a reference type; using GEN/);
+    });
+  });
+
+  it('removes NUL characters deep in a file, says where, and stores the rest', async () => {
+    await inRolledBackTransaction(handle, async (tx) => {
+      const r = await gql(yoga, tx, ingest, {
+        ris: `${paperA}${paperB}TY  - JOUR\nTI  - Broken\u0000 export\nKW  - k\u0000w\nER  - \n`,
+      });
+      expect(r.errors).toBeUndefined();
+      expect(r.data?.ingestRis).toMatchObject({ found: 3, created: 3 });
+      const nul = r.data?.ingestRis.problems.filter((p: { message: string }) => /NUL/.test(p.message));
+      expect(nul).toEqual([
+        expect.objectContaining({ record: 3, line: 20, severity: 'WARNING' }),
+        expect.objectContaining({ record: 3, line: 21, severity: 'WARNING' }),
+      ]);
+      const titles = r.data?.ingestRis.citations.map((c: { title: string }) => c.title);
+      expect(titles).toContain('Broken export');
+    });
+  });
+
+  it('reports a copy that differs only in spelling as unchanged, and keeps the first raw record', async () => {
+    await inRolledBackTransaction(handle, async (tx) => {
+      const original = record([
+        'TY  - JOUR',
+        'TI  - Spelling test',
+        'AU  - Smith, John',
+        'DO  - 10.5555/foo',
+      ]);
+      const copy = record([
+        'TY  - JOUR',
+        'TI  - Spelling test',
+        'AU  - SMITH, John',
+        'DO  - https://doi.org/10.5555/FOO',
+      ]);
+      await gql(yoga, tx, ingest, { ris: original });
+      const r = await gql(yoga, tx, ingest, { ris: copy });
+      expect(r.data?.ingestRis).toMatchObject({ updated: 0, unchanged: 1 });
+      // A poorer copy with a conflicting title adds raw tags but rewrites nothing it was given first.
+      const other = record(['TY  - JOUR', 'TI  - Something else entirely', 'DO  - 10.5555/foo']);
+      await gql(yoga, tx, ingest, { ris: other });
+      const stored = await gql(
+        yoga,
+        tx,
+        '{ citation(doi: "10.5555/foo") { title rawRecord rawTags { tag value } } }',
+      );
+      expect(stored.data?.citation.title).toBe('Spelling test');
+      expect(stored.data?.citation.rawRecord).toContain('AU  - Smith, John');
+      expect(stored.data?.citation.rawRecord).not.toContain('Something else');
+      expect(stored.data?.citation.rawTags).toContainEqual({ tag: 'TI', value: 'Something else entirely' });
+    });
+  });
 });

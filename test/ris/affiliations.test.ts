@@ -33,6 +33,33 @@ describe('splitAffiliations', () => {
     ]);
   });
 
+  it('cuts a run after UK like after any other country', () => {
+    expect(
+      splitAffiliations(
+        'School of Medicine, University of Leeds, Leeds, UK Department of Surgery, Royal Infirmary, Edinburgh, Scotland Institute X, Sydney, Australia',
+      ).map((a) => a.name),
+    ).toEqual([
+      'School of Medicine, University of Leeds, Leeds, UK',
+      'Department of Surgery, Royal Infirmary, Edinburgh, Scotland',
+      'Institute X, Sydney, Australia',
+    ]);
+  });
+
+  it('reads numbered address lines as separate addresses, without the numbers', () => {
+    expect(
+      splitAffiliations(
+        '1 Department of Surgery, Univ A, Paris, France\n2) Department of Medicine, Univ B, Lyon, France',
+      ).map((a) => a.name),
+    ).toEqual([
+      'Department of Surgery, Univ A, Paris, France',
+      'Department of Medicine, Univ B, Lyon, France',
+    ]);
+    // A street number is not a list number.
+    expect(
+      splitAffiliations('Institut Pasteur\n25 Rue du Docteur Roux, Paris, France').map((a) => a.name),
+    ).toEqual(['Institut Pasteur 25 Rue du Docteur Roux, Paris, France']);
+  });
+
   it('splits on lines and semicolons', () => {
     const out = splitAffiliations('Univ A, Paris, France\nUniv B, Berlin, Germany; Univ C, Rome, Italy');
     expect(out.map((a) => a.country)).toEqual(['France', 'Germany', 'Italy']);
@@ -175,6 +202,20 @@ describe('affiliations in mapRecord', () => {
     ).citation;
     expect(c?.affiliations.map((a) => a.country)).toEqual(['China', 'United States']);
     expect(c?.contributors.map((p) => p.affiliations)).toEqual([[0, 1], [0], []]);
+  });
+
+  it('keeps every OpenAlex C1 when one of them is a short name like "ETH Zurich"', () => {
+    const c = mapRecord(
+      rec('JOUR', [
+        ['TI', 'x'],
+        ['AU', 'A, B'],
+        ['C1', 'University of Oslo'],
+        ['AU', 'C, D'],
+        ['C1', 'ETH Zurich'],
+      ]),
+    ).citation;
+    expect(c?.affiliations.map((a) => a.name)).toEqual(['University of Oslo', 'ETH Zurich']);
+    expect(c?.contributors.map((p) => p.affiliations)).toEqual([[0], [1]]);
   });
 
   it('ignores C1 when it is not an address (custom field, conference place)', () => {

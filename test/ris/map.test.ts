@@ -200,6 +200,20 @@ describe('titles', () => {
 });
 
 describe('container titles', () => {
+  it('finds a journal given only in BT, or only as an abbreviation', () => {
+    expect(
+      cite('JOUR', [
+        ['TI', 'x'],
+        ['BT', 'Journal of X'],
+      ]).containerTitle,
+    ).toBe('Journal of X');
+    const abbreviated = cite('JOUR', [
+      ['TI', 'x'],
+      ['JA', 'J. X'],
+    ]);
+    expect([abbreviated.containerTitle, abbreviated.journalAbbreviation]).toEqual(['J. X', 'J. X']);
+  });
+
   it('T2 is the journal for JOUR; JF then JO are fallbacks', () => {
     expect(
       cite('JOUR', [
@@ -436,6 +450,21 @@ describe('dates', () => {
     expect(date([['PY', '2017/05/01/']])).toMatchObject({ year: 2017, date: '2017-05-01' });
   });
 
+  it('warns when the full date names another year than PY', () => {
+    const d = date([
+      ['PY', '2017'],
+      ['DA', '2016/05/01'],
+    ]);
+    expect([d.year, d.date]).toEqual([2017, '2016-05-01']);
+    expect(d.problems).toMatchObject([
+      {
+        severity: 'warning',
+        line: 4,
+        message: expect.stringMatching(/DA gives the year 2016 but PY says 2017/),
+      },
+    ]);
+  });
+
   it('lets a later tag add precision it agrees with', () => {
     expect(
       date([
@@ -468,6 +497,19 @@ describe('dates', () => {
 });
 
 describe('volume and issue', () => {
+  it("reads EndNote's journal issue from M1 when there is no IS, and only when it is a number", () => {
+    const issue = (tags: Array<[string, string]>) => cite('JOUR', [['TI', 'x'], ...tags]).issue;
+    expect(issue([['M1', '4']])).toBe('4');
+    expect(
+      issue([
+        ['IS', '2'],
+        ['M1', '4'],
+      ]),
+    ).toBe('2');
+    expect(issue([['M1', 'Query date: 2022-03-14 11:14:54']])).toBeNull();
+    expect(issue([['M1', 'Copyright (C) 2016 American Chemical Society']])).toBeNull();
+  });
+
   it('reads VL and IS, CP as the legacy issue', () => {
     const c = cite('JOUR', [
       ['TI', 'x'],
@@ -512,12 +554,6 @@ describe('volume and issue', () => {
         ['M1', '7'],
       ]).issue,
     ).toBe('2');
-    expect(
-      cite('JOUR', [
-        ['TI', 'x'],
-        ['M1', '7'],
-      ]).issue,
-    ).toBeNull();
     expect(
       cite('CONF', [
         ['TI', 'x'],
@@ -695,6 +731,26 @@ describe('ISSN and ISBN', () => {
   });
 });
 
+describe('identifiers next to other text', () => {
+  it('takes the DOI of a doi.org link without the URL after it', () => {
+    expect(
+      cite('JOUR', [
+        ['TI', 'x'],
+        ['UR', 'https://doi.org/10.1000/abc;https://example.com/x'],
+      ]).doi,
+    ).toBe('10.1000/abc');
+  });
+
+  it('drops a PubMed-style annotation after a DOI', () => {
+    expect(
+      cite('JOUR', [
+        ['TI', 'x'],
+        ['DO', '10.1000/abc [doi]'],
+      ]).doi,
+    ).toBe('10.1000/abc');
+  });
+});
+
 describe('URLs', () => {
   it('splits UR on ; and whitespace, keeps only web URLs, dedupes in order', () => {
     const c = cite('JOUR', [
@@ -705,6 +761,35 @@ describe('URLs', () => {
       ['L1', 'internal-pdf://x.pdf'],
     ]);
     expect(c.urls).toEqual(['https://a.org/1', 'https://b.org/2', 'ftp://c.org/3', 'https://full.text/pdf']);
+  });
+
+  it('keeps ; inside a URL and splits only where the next URL starts', () => {
+    const c = cite('JOUR', [
+      ['TI', 'x'],
+      [
+        'UR',
+        'http://www.indianjpsychiatry.org/article.asp?issn=0019-5545;year=2016;volume=58;issue=1;spage=12',
+      ],
+      ['UR', 'https://doi.org/10.1890/1051-0761(2001)011[1349:FEONPA]2.0.CO;2;https://example.com/x;'],
+    ]);
+    expect(c.urls).toEqual([
+      'http://www.indianjpsychiatry.org/article.asp?issn=0019-5545;year=2016;volume=58;issue=1;spage=12',
+      'https://doi.org/10.1890/1051-0761(2001)011[1349:FEONPA]2.0.CO;2',
+      'https://example.com/x',
+    ]);
+    expect(c.doi).toBe('10.1890/1051-0761(2001)011[1349:feonpa]2.0.co;2');
+  });
+
+  it('keeps scheme-less links, made usable', () => {
+    const c = cite('JOUR', [
+      ['TI', 'x'],
+      ['UR', 'www.aliem.com/MEdIC-Series'],
+      ['UR', '//www.sciencedirect.com/science/article/pii/S1359645416307273'],
+    ]);
+    expect(c.urls).toEqual([
+      'http://www.aliem.com/MEdIC-Series',
+      'https://www.sciencedirect.com/science/article/pii/S1359645416307273',
+    ]);
   });
 
   it('uses LK only without UR', () => {
@@ -733,6 +818,21 @@ describe('publisher, place, language', () => {
       ['LA', 'English'],
     ]);
     expect([c.publisher, c.place, c.language]).toEqual(['Springer', 'Berlin', 'English']);
+  });
+
+  it('takes the place published of a conference paper from C1, not the conference location in CY', () => {
+    const c = cite('CPAPER', [
+      ['TI', 'x'],
+      ['CY', 'Paris, France'],
+      ['C1', 'New York'],
+    ]);
+    expect(c.place).toBe('New York');
+    expect(
+      cite('CONF', [
+        ['TI', 'x'],
+        ['CY', 'Paris, France'],
+      ]).place,
+    ).toBe('Paris, France');
   });
 
   it('falls back to WoS PU/PI', () => {

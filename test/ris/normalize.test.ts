@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   affiliationKey,
   authorKey,
+  boundKey,
   citationFingerprint,
   displayName,
   foldText,
@@ -137,5 +138,22 @@ describe('standard numbers', () => {
     expect(isValidIsbn('9780306406158')).toBe(false);
     expect(normalizeIsbn('978-0-306-40615-7')).toBe('9780306406157');
     expect(normalizeIsbn('0-8044-2957-x')).toBe('080442957X');
+  });
+});
+
+describe('boundKey', () => {
+  it('leaves every key that fits an index entry as it is', () => {
+    const fits = 'ä'.repeat(1300); // 2,600 bytes
+    expect(boundKey(fits)).toBe(fits);
+    expect(boundKey('wang|xiaohua')).toBe('wang|xiaohua');
+  });
+
+  it('shortens a longer key to a stable, distinct one that fits', () => {
+    const a = `${'lorem ipsum '.repeat(300)}a`;
+    const b = `${'lorem ipsum '.repeat(300)}b`;
+    expect(Buffer.byteLength(boundKey(a))).toBeLessThan(2704);
+    expect(boundKey(a)).toBe(boundKey(a));
+    expect(boundKey(a)).not.toBe(boundKey(b));
+    expect(boundKey(a).startsWith('lorem ipsum ')).toBe(true);
   });
 });

@@ -339,6 +339,15 @@ describe('records', () => {
     expect(problems.every((p) => p.severity === 'info')).toBe(true);
   });
 
+  it('keeps a short TY-less run with a title or author as a record of its own, not a trailer', () => {
+    const { records, problems } = parseRis(
+      'TY  - JOUR\nTI  - First\nAU  - One, A\nER  - \n\nTI  - Second\nAU  - Two, B\n\nTY  - JOUR\nTI  - Third\nER  - \n',
+    );
+    expect(records.map((r) => values(r, 'TI')[0])).toEqual(['First', 'Second', 'Third']);
+    expect(values(records[0] as RisRecord, 'AU')).toEqual(['One, A']);
+    expect(problems.some((p) => p.record === 2 && /TY/.test(p.message))).toBe(true);
+  });
+
   it('reads an empty TY, unknown and legacy types', () => {
     const { records, problems } = parseRis(
       'TY  - \nTI  - a\nER  - \nTY  - html\nER  - \nTY  -  JFULL \nER  - \n',

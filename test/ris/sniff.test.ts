@@ -6,6 +6,7 @@ describe('sniffInput', () => {
     ['TY  - JOUR\nER  - \n'],
     ['\uFEFFTY  - JOUR\r\nER  - \r\n'],
     ['TY - JOUR AB - flattened AU - x ER -'],
+    ['TY\t- JOUR\nTI\t- tab-separated (asreview)\nER\t- \n'],
     ['Provider: AIP\nDatabase: Silverchair\nContent: text/plain\n\nTY  - JOUR\n'],
     ['Record #1 of 20\n\nTY  - BOOK\n'],
     ['1.\nTY  - JOUR\nER  -\n'],
