@@ -389,6 +389,7 @@ const SN_ANNOTATION = /\([^)]*\)/g;
 // CAB Abstracts joins ISBNs with a backslash; asysd exports a literal `\r` between them.
 const SN_SPLIT = /[\s;,\\]+/;
 const SN_LABEL = /^[A-Za-z]+:?(?=\d)/;
+const SN_WORD_LABEL = /^\s*(?:ISSN|ISBN|e-?ISSN|p-?ISSN|print|online)\s*:?\s*/i;
 
 /**
  * ISSNs and ISBNs from SN (and WoS BN/EI). The value's shape decides which it is: 8 characters is
@@ -408,9 +409,12 @@ function mapStandardNumbers(
     for (const t of idx.get(name) ?? []) {
       const cleaned = t.value.replace(SN_ANNOTATION, ' ').trim();
       if (!cleaned) continue;
-      const compact = cleaned.replace(/[\s\-‐‑–]/g, '');
-      // `978 3 16 148410 0`: an ISBN written with spaces is one value, not five.
-      const tokens = /^\d{9}[\dXx]$|^\d{13}$/.test(compact) ? [cleaned] : cleaned.split(SN_SPLIT);
+      // `978 3 16 148410 0`, `ISBN 0 306 40615 2`, `0028 0836`: one number written with spaces.
+      const unlabelled = cleaned.replace(SN_WORD_LABEL, '');
+      const compact = unlabelled.replace(/[\s\-‐‑–]/g, '');
+      const tokens = /^\d{9}[\dXx]$|^\d{13}$|^\d{7}[\dXx]$/.test(compact)
+        ? [unlabelled]
+        : cleaned.split(SN_SPLIT);
       for (const raw of tokens) {
         const token = raw.replace(SN_LABEL, '').replace(/[.:]+$/, '');
         if (!/\d/.test(token)) continue; // `and`, `ISSN`, `Print`

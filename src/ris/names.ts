@@ -24,12 +24,16 @@ const SINGLE_WORD_ITEM =
 /**
  * A comma-joined author list in one value (`Abrutzky R, Alahmad B, …`, `M Ragazzi, S Fedrizzi,
  * EC Rada`, or bare family names `Amre, Barnes, Bergeron, Braun`) — never a single `Last, First`
- * or `Last, First, Jr.`: at least three parts, all Vancouver or all initials-first, or at least
- * four one-word parts.
+ * or `Last, First, Jr.`: two or more Vancouver parts, at least three initials-first parts, or at
+ * least four one-word parts.
  */
 function commaList(t: string): string[] | null {
   const parts = t.split(',').map((p) => p.trim());
-  if (parts.length < 3 || parts.some((p) => !p)) return null;
+  if (parts.some((p) => !p)) return null;
+  // Two Vancouver names (`Abrutzky R, Alahmad B`): a single `Last, First` never has initials
+  // after a space in its first part.
+  if (parts.length === 2 && parts.every((p) => VANCOUVER_ITEM.test(p))) return parts;
+  if (parts.length < 3) return null;
   if (parts.every((p) => VANCOUVER_ITEM.test(p)) || parts.every((p) => INITIALS_FIRST_ITEM.test(p)))
     return parts;
   if (parts.length >= 4 && parts.every((p) => SINGLE_WORD_ITEM.test(p))) return parts;

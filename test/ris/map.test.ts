@@ -726,6 +726,16 @@ describe('ISSN and ISBN', () => {
     }
   });
 
+  it('reads an ISSN or ISBN written with spaces or a label as one number', () => {
+    const c = (v: string) =>
+      cite('JOUR', [
+        ['TI', 'x'],
+        ['SN', v],
+      ]);
+    expect(c('0028 0836').issns).toEqual(['0028-0836']);
+    expect(c('ISBN 0 306 40615 2').isbns).toEqual(['0306406152']);
+  });
+
   it('reads WoS BN', () => {
     expect(sn('JOUR', '1792-0981', [['BN', '978-0-306-40615-7']]).isbns).toEqual(['9780306406157']);
   });

@@ -93,6 +93,10 @@ describe('splitNameList comma-joined lists', () => {
       'de Donato F',
     ]);
   });
+  it('splits a list of two Vancouver names, but not `Last, First I`', () => {
+    expect(splitNameList('Abrutzky R, Alahmad B')).toEqual(['Abrutzky R', 'Alahmad B']);
+    expect(splitNameList('Smith, John A')).toEqual(['Smith, John A']);
+  });
   it('splits initials-first lists', () => {
     expect(splitNameList('M Ragazzi, S Fedrizzi, EC Rada')).toEqual(['M Ragazzi', 'S Fedrizzi', 'EC Rada']);
   });
