@@ -291,7 +291,7 @@ function mapDates(idx: TagIndex, info: RisTypeInfo, problems: Problems): DateRes
 // ---------------------------------------------------------------------------------------------
 // Pages
 
-const PAGE_PREFIX = /^(?:pp?\.?|pages?|page)\s*/i;
+const PAGE_PREFIX = /^(?:pages?|pp?\.?)\s*/i;
 const PAGE_RANGE = /^(\S+?)\s*(?:[-–—‐‑]+|\bto\b)\s*(\S+)$/;
 const NO_PAGES = /^(?:n\.?\s?pag\.?|n\/?a|none|unpaginated|-)$/i;
 
@@ -341,6 +341,7 @@ function mapPages(idx: TagIndex, info: RisTypeInfo): { start: string | null; end
 
 const DOI_IN_TEXT = /(?:https?:\/\/(?:dx\.|www\.)?doi\.org\/|\bdoi\s*[:=]?\s*)(10\.\d{4,9}\/[^\s"<>]+)/i;
 const BARE_DOI = /^10\.\d{4,9}\/\S+$/;
+const DOI_LINE = /^(?:doi\s*[:=]?\s*|https?:\/\/(?:dx\.|www\.)?doi\.org\/)(10\.\d{4,9}\/\S+)$/i;
 const MULTI_DOI_SPLIT = /[\s;,]+(?=(?:https?:\/\/|doi\b|10\.\d))/i;
 const DOI_ANNOTATION = /\s+\[[a-z]+\]\s*$/i;
 
@@ -364,13 +365,23 @@ function mapDoi(idx: TagIndex, problems: Problems): string | null {
   // Zotero reads M3; we also take the resolver link, but never a publisher URL that happens to
   // contain `10.xxxx/` in its path.
   for (const name of ['M3', 'N1', 'UR', 'L3', 'LK', 'L2']) {
-    const bareOk = name === 'M3' || name === 'N1';
+    const bareOk = name === 'M3' || name === 'N1' || name === 'L3';
     for (const t of idx.get(name) ?? []) {
       const v = t.value.trim();
       if (!v) continue;
       if (bareOk && BARE_DOI.test(v)) {
         const d = normalizeDoi(v);
         if (d) return d;
+      }
+      // N1 is prose: a DOI in a sentence (`Erratum in: … doi:10.…`, a reference) names another
+      // paper. Only a line that is nothing but the DOI is this record's.
+      if (name === 'N1') {
+        for (const line of v.split('\n')) {
+          const m = DOI_LINE.exec(line.trim());
+          const d = m ? normalizeDoi(m[1] as string) : null;
+          if (d) return d;
+        }
+        continue;
       }
       // Per link: `https://doi.org/10.1/a;https://example.com/x` must not end the DOI at the next URL.
       for (const part of bareOk ? [v] : v.split(URL_SPLIT)) {
@@ -442,13 +453,16 @@ function mapStandardNumbers(
 
 // `;` separates URLs only where another URL starts: it is also part of URLs (`article.asp?issn=…;year=…`)
 // and of SICI DOIs in doi.org links (`…2.0.CO;2`).
-const URL_SPLIT = /\s+|;\s*(?=(?:https?|ftp):\/\/|www\.|\/\/)/i;
+const URL_SPLIT = /\s+|[;,]\s*(?=(?:https?|ftp):\/\/|www\.|\/\/)/i;
+// A long URL wrapped onto the next line (exporters wrap values past ~70 characters): the next
+// line continues it when it has no spaces and does not start a URL of its own.
+const URL_WRAP = /(\S{60,})\n(?!\s*(?:(?:https?|ftp):\/\/|www\.|\/\/))(?=\S+(?:\n|$))/g;
 const URL_OK = /^(?:https?|ftp):\/\//i;
 const URL_TRIM = /[;,]+$/;
 
 /** One URL as written → a usable link, or null for words around it (`Available from:`). */
 function cleanUrl(token: string): string | null {
-  const u = token.replace(URL_TRIM, '');
+  const u = token.replace(/^<|>$/g, '').replace(URL_TRIM, '');
   if (URL_OK.test(u)) return u;
   // Scheme-less forms seen in real exports: `www.aliem.com/…`, `//www.sciencedirect.com/…`.
   if (/^\/\/[\w-]+(?:\.[\w-]+)+/.test(u)) return `https:${u}`;
@@ -463,7 +477,7 @@ function mapUrls(idx: TagIndex): string[] {
   const main = has(idx, 'UR') ? 'UR' : 'LK';
   for (const name of [main, 'L2']) {
     for (const t of idx.get(name) ?? []) {
-      for (const token of t.value.split(URL_SPLIT)) {
+      for (const token of t.value.replace(URL_WRAP, '$1').split(URL_SPLIT)) {
         const u = cleanUrl(token);
         if (!u || seen.has(u)) continue;
         seen.add(u);
@@ -477,7 +491,8 @@ function mapUrls(idx: TagIndex): string[] {
 // ---------------------------------------------------------------------------------------------
 // Keywords
 
-const KW_SPLIT = /\s*[\n;]\s*/;
+// `；` (full-width), `؛` (Arabic) and `、` (ideographic comma) separate keywords in CJK and Arabic exports.
+const KW_SPLIT = /\s*[\n;；؛、]\s*/;
 const KW_REFMAN = /^%K\s+/;
 const KW_TRIM_END = /[\s.*]+$/;
 const KW_TRIM_START = /^[\s*]+/;
@@ -491,6 +506,8 @@ function looksLikeCommaList(v: string): string[] | null {
   const parts = v.split(',').map((p) => p.trim());
   if (parts.length < 3) return null;
   for (const p of parts) if (!p || p.length > 60 || p.split(' ').length > 6) return null;
+  // `2,3,7,8-tetrachlorodibenzo-p-dioxin`: locants of one chemical name, not a list.
+  if (parts.some((p) => /^\d+$/.test(p))) return null;
   return parts;
 }
 
@@ -730,6 +747,18 @@ function nameMatchKey(family: string | null, given: string | null): string {
   return `${foldText(family ?? '')}|${foldText(given ?? '').charAt(0)}`;
 }
 
+/**
+ * For each tag, the index of the tag before the run of same-named tags it belongs to (-1 at the
+ * start): the AU that a run of OpenAlex C1 lines follows. One pass, so 40,000 C1 lines stay linear.
+ */
+function runOwners(tags: readonly RisTag[]): number[] {
+  const owner: number[] = new Array(tags.length);
+  for (let i = 0; i < tags.length; i++) {
+    owner[i] = i > 0 && tags[i - 1]?.tag === tags[i]?.tag ? (owner[i - 1] as number) : i - 1;
+  }
+  return owner;
+}
+
 function isAddressC1(tags: readonly RisTag[], info: RisTypeInfo): (i: number) => boolean {
   const c1 = tags.map((t, i) => (t.tag === 'C1' && t.value.trim() ? i : -1)).filter((i) => i >= 0);
   if (c1.length === 0) return () => false;
@@ -738,10 +767,10 @@ function isAddressC1(tags: readonly RisTag[], info: RisTypeInfo): (i: number) =>
   // numbers in it — so no value may read like a statement or a number, and at least one must
   // read like an institution (`ETH Zurich` or `Inserm` alone would not, beside a university).
   const values = c1.map((i) => (tags[i]?.value ?? '').trim());
+  const owner = runOwners(tags);
   const openAlex =
     c1.every((i) => {
-      let j = i - 1;
-      while (j >= 0 && tags[j]?.tag === 'C1') j--;
+      const j = owner[i] as number;
       return j >= 0 && AUTHOR_TAGS.has(tags[j]?.tag ?? '');
     }) &&
     values.every((v) => v.length < 400 && !STATEMENT.test(v) && /\p{L}{2}/u.test(v)) &&
@@ -807,11 +836,9 @@ function mapAffiliations(
   }
 
   // 2. Addresses given per author: each address tag directly after its author's AU line.
-  const followingAuthor = (pos: number): number | null => {
-    let j = pos - 1;
-    while (j >= 0 && (tags[j]?.tag === 'C1' || tags[j]?.tag === 'AD') && tags[j]?.tag === tags[pos]?.tag) j--;
-    return contributors.singleByTag.get(j) ?? null;
-  };
+  const owner = runOwners(tags);
+  const followingAuthor = (pos: number): number | null =>
+    contributors.singleByTag.get(owner[pos] as number) ?? null;
   const c1Tags = perTag.filter((p) => p.tag === 'C1');
   const adTags = perTag.filter((p) => p.tag === 'AD');
   const authorTagCount = tags.filter((t) => AUTHOR_TAGS.has(t.tag) && t.value.trim()).length;

@@ -11,7 +11,8 @@ import type { MappedName } from './types.js';
 
 const EMPTY: MappedName = { family: null, given: null, suffix: null, literal: null };
 
-const LIST_SPLIT = /\s*[;\n]\s*/;
+// `；` (full-width) and `؛` (Arabic) join names like `;` in CJK and Arabic exports.
+const LIST_SPLIT = /\s*[;\n；؛]\s*/;
 
 const ET_AL = /^(?:et\.?\s*al\.?|and others|u\.\s?a\.)$/i;
 // One element of a comma-joined list: `Abrutzky R` (Vancouver), `EC Rada` / `M. Ragazzi` (given
@@ -87,7 +88,9 @@ const HAS_DIGIT = /\d/;
 const WORD_SPLIT = /\s+/;
 const CAPITALISED = /^\p{Lu}/u;
 const INITIALS_TOKEN = /^(?:\p{Lu}\.?-?)+$/u;
-const VANCOUVER_INITIALS = /^\p{Lu}{1,3}$/u;
+// `Wang X`, `Smith JA`, and Embase's dotted `Liu R.`, `Adler D.G.`, `Lee S-H`, `Иванов И.И.`.
+const DOTTED_INITIALS_LAST = /^(\p{Lu}\p{Ll}+(?:-\p{Lu}\p{Ll}+)?) ((?:\p{Lu}\.-?){1,3})$/u;
+const VANCOUVER_INITIALS = /^(?:\p{Lu}\.?-?){1,3}$/u;
 
 function words(s: string): string[] {
   return s.split(WORD_SPLIT).filter((w) => w.length > 0);
@@ -157,7 +160,11 @@ function isPersonWord(w: string): boolean {
 function parseBareName(s: string, ws: string[]): MappedName {
   // Scripts without Latin letters (`王小华`, `김철수`): no reliable family/given order without a
   // comma, so the name is kept whole.
-  if (!HAS_LATIN.test(s)) return literal(s);
+  if (!HAS_LATIN.test(s)) {
+    // Except a cased script's family name with dotted initials (`Иванов И.И.`, `Παπαδόπουλος Γ.`).
+    const m = DOTTED_INITIALS_LAST.exec(s);
+    return m ? person(m[1] as string, m[2] as string, null) : literal(s);
+  }
   if (HAS_DIGIT.test(s) || orgWordCount(ws) > 0) return literal(s);
   if (ws.length === 1) {
     // One word: a family name (citation-js), except acronyms like WHO, UNESCO, NASA.

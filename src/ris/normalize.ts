@@ -139,7 +139,10 @@ export function affiliationKey(name: string): string {
 }
 
 export function keywordKey(term: string): string {
-  return boundKey(foldText(term));
+  // Folding drops punctuation, which would make `C++`, `C#` and `C` one keyword; and a term of
+  // symbols only (an emoji) would fold to nothing and be lost.
+  const spelled = /[+#]/.test(term) ? term.replace(/\+/g, ' plus ').replace(/#/g, ' sharp ') : term;
+  return boundKey(foldText(spelled) || term.trim().toLowerCase());
 }
 
 // PostgreSQL caps a B-tree index entry at 2,704 bytes; keys under this stay exactly as they were.

@@ -229,6 +229,26 @@ function looksFlattened(s: string, from: number, to: number, dash: DashFinder): 
   return first.tag === 'ER' && isBlankAt(s, first.valueStart, to);
 }
 
+/**
+ * A flattened record, not prose that happens to hold tag-like runs (`measured at T1 - before
+ * surgery and T2 - after`, `Groups: A1 - placebo; A2 - drug`): besides looking flattened, the run
+ * opens a record (the line's own tag, or one inside it, is TY) or closes one (` ER -` at the end).
+ */
+function flattenedRecordAt(
+  s: string,
+  from: number,
+  to: number,
+  dash: DashFinder,
+  lineTag: string | null,
+): boolean {
+  if (!looksFlattened(s, from, to, dash)) return false;
+  if (lineTag === 'TY') return true;
+  for (let b = nextBoundary(s, from, to, dash); b; b = nextBoundary(s, b.valueStart, to, dash)) {
+    if (b.tag === 'TY' || (b.tag === 'ER' && isBlankAt(s, b.valueStart, to))) return true;
+  }
+  return false;
+}
+
 // Lines before/between records that exporters always write; not worth an info problem each.
 const HEADER_LINE =
   /^(?:\d{1,6}\.?|Record\s*#?\s*\d+(?:\s+of\s+\d+)?.*|[A-Za-z][A-Za-z ]{0,30}:.*|[%#].*|"[^"]{0,40}"?.*)$/i;
@@ -405,7 +425,7 @@ export class RisParser {
     }
     const vs = tagValueStartAt(s, a, b);
     if (vs !== -1) {
-      if (looksFlattened(s, vs, b, this.dash)) {
+      if (flattenedRecordAt(s, vs, b, this.dash, tagAt(s, a))) {
         this.flatParts = [s.slice(a, b)];
         this.flatLine = lineNo;
         return;
@@ -426,7 +446,7 @@ export class RisParser {
     const cur = this.cur;
     const last = cur?.lastTag;
     if (cur && last && !cur.orphanGap) {
-      if (cur.lastTagId !== -1 && looksFlattened(s, a, b, this.dash)) {
+      if (cur.lastTagId !== -1 && flattenedRecordAt(s, a, b, this.dash, null)) {
         this.refold(cur, last, s.slice(a, b));
         return;
       }

@@ -218,6 +218,18 @@ describe('affiliations in mapRecord', () => {
     expect(c?.contributors.map((p) => p.affiliations)).toEqual([[0], [1]]);
   });
 
+  it('links a long run of OpenAlex C1 lines to the AU before it', () => {
+    const tags: Array<[string, string]> = [
+      ['TI', 'x'],
+      ['AU', 'A, B'],
+    ];
+    for (let i = 0; i < 2_000; i++) tags.push(['C1', `University ${i}`]);
+    tags.push(['AU', 'C, D'], ['C1', 'ETH Zurich']);
+    const c = mapRecord(rec('JOUR', tags)).citation;
+    expect(c?.affiliations).toHaveLength(2_001);
+    expect(c?.contributors.map((p) => p.affiliations.length)).toEqual([2_000, 1]);
+  });
+
   it('ignores C1 when it is not an address (custom field, conference place)', () => {
     const c = mapRecord(
       rec('JOUR', [

@@ -572,6 +572,19 @@ describe('volume and issue', () => {
   });
 });
 
+describe('pages, prefixed', () => {
+  it('strips "Pages" and "page" whole', () => {
+    const p = (v: string) =>
+      cite('JOUR', [
+        ['TI', 'x'],
+        ['SP', v],
+      ]);
+    expect([p('Pages 10-20').startPage, p('Pages 10-20').endPage]).toEqual(['10', '20']);
+    expect(p('page 5').startPage).toBe('5');
+    expect(p('pp. 7-9').startPage).toBe('7');
+  });
+});
+
 describe('pages', () => {
   const pages = (tags: Array<[string, string]>, type = 'JOUR') => {
     const c = cite(type, [['TI', 'x'], ...tags]);
@@ -631,9 +644,12 @@ describe('DOI', () => {
   it.each([
     ['M3', '10.1000/ABC'],
     ['M3', 'doi: 10.1000/abc'],
-    ['N1', 'See doi:10.1000/abc.'],
+    ['N1', 'doi: 10.1000/abc'],
+    ['N1', 'Some note\nhttps://doi.org/10.1000/ABC'],
     ['UR', 'https://dx.doi.org/10.1000/abc'],
     ['L3', 'http://doi.org/10.1000/abc'],
+    ['L3', '10.1000/abc'],
+    ['UR', 'https://doi.org/10.1000/abc,https://b.org/x'],
   ])('finds a DOI in %s %j', (tag, value) => {
     expect(
       cite('JOUR', [
@@ -641,6 +657,15 @@ describe('DOI', () => {
         [tag, value],
       ]).doi,
     ).toBe('10.1000/abc');
+  });
+
+  it("does not take a DOI mentioned in N1 prose (an erratum, a reference) as the record's own", () => {
+    expect(
+      cite('JOUR', [
+        ['TI', 'x'],
+        ['N1', 'Erratum in: J Foo. 2020;3:4. doi:10.1000/other.paper'],
+      ]).doi,
+    ).toBeNull();
   });
 
   it('does not take a DOI-looking path from a publisher URL', () => {
@@ -788,6 +813,18 @@ describe('URLs', () => {
       'https://example.com/x',
     ]);
     expect(c.doi).toBe('10.1890/1051-0761(2001)011[1349:feonpa]2.0.co;2');
+  });
+
+  it('joins a long URL wrapped onto the next line, and unwraps <…>', () => {
+    const c = cite('JOUR', [
+      ['TI', 'x'],
+      ['UR', 'https://example.org/a/very/long/path/that/the/exporter/wrapped?a=1234567890\n1234567890'],
+      ['UR', '<https://example.com/a>'],
+    ]);
+    expect(c.urls).toEqual([
+      'https://example.org/a/very/long/path/that/the/exporter/wrapped?a=12345678901234567890',
+      'https://example.com/a',
+    ]);
   });
 
   it('keeps scheme-less links, made usable', () => {
@@ -939,6 +976,22 @@ describe('contributors', () => {
 
 describe('keywords', () => {
   const kw = (tags: Array<[string, string]>) => cite('JOUR', [['TI', 'x'], ...tags]).keywords;
+
+  it('splits CJK and Arabic keyword lists, keeps chemical locants and C++ / C# / C apart', () => {
+    expect(kw([['KW', '土地利用；土壤；微生物']])).toEqual(['土地利用', '土壤', '微生物']);
+    expect(kw([['KW', 'キーワード、別']])).toEqual(['キーワード', '別']);
+    expect(kw([['KW', '2,3,7,8-tetrachlorodibenzo-p-dioxin']])).toEqual([
+      '2,3,7,8-tetrachlorodibenzo-p-dioxin',
+    ]);
+    expect(
+      kw([
+        ['KW', 'C++'],
+        ['KW', 'C#'],
+        ['KW', 'C'],
+        ['KW', '🙂'],
+      ]),
+    ).toEqual(['C++', 'C#', 'C', '🙂']);
+  });
 
   it('one per KW line', () => {
     expect(

@@ -12,6 +12,11 @@ const literal = (s: string) => ({ family: null, given: null, suffix: null, liter
 describe('parseName', () => {
   it.each([
     ['Wang, Xiaohua', person('Wang', 'Xiaohua')],
+    // Embase: family first, dotted or hyphenated initials last.
+    ['Liu R.', person('Liu', 'R.')],
+    ['Adler D.G.', person('Adler', 'D.G.')],
+    ['Lee S-H', person('Lee', 'S-H')],
+    ['Иванов И.И.', person('Иванов', 'И.И.')],
     ['Wang,Xiaohua', person('Wang', 'Xiaohua')],
     ['  Wang ,  Xiaohua  ', person('Wang', 'Xiaohua')],
     ['Last, F.M.', person('Last', 'F.M.')],
@@ -85,6 +90,9 @@ describe('splitNameList', () => {
 });
 
 describe('splitNameList comma-joined lists', () => {
+  it('splits on full-width and Arabic semicolons', () => {
+    expect(splitNameList('王小华；李明')).toEqual(['王小华', '李明']);
+  });
   it('splits Vancouver lists', () => {
     expect(splitNameList('Abrutzky R, Alahmad B, Coelho MSZS, de Donato F')).toEqual([
       'Abrutzky R',

@@ -147,6 +147,18 @@ describe('seed record (flattened onto one line)', () => {
     expect(problems.some((p) => /flattened/.test(p.message))).toBe(true);
   });
 
+  it('leaves prose with tag-like runs alone: a flattened record opens with TY or closes with ER', () => {
+    const { records } = parseRis(
+      'TY  - JOUR\nTI  - Outcomes of ER - and PR - negative tumours: T1 - T2 staging\nAB  - Anxiety was measured at T1 - before surgery and T2 - after surgery.\nN1  - Groups: A1 - placebo; A2 - drug.\nER  - \n',
+    );
+    expect(pairs(records[0] as RisRecord)).toEqual([
+      ['TY', 'JOUR'],
+      ['TI', 'Outcomes of ER - and PR - negative tumours: T1 - T2 staging'],
+      ['AB', 'Anxiety was measured at T1 - before surgery and T2 - after surgery.'],
+      ['N1', 'Groups: A1 - placebo; A2 - drug.'],
+    ]);
+  });
+
   it('splits several flattened records sharing one line', () => {
     const line = `${SEED_ONE_LINE} TY - BOOK TI - Second AU - Doe, Jane PY - 2001 ER - TY - CHAP TI - Third ER -`;
     const { records } = parseRis(`${line}\n`);
