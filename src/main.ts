@@ -16,7 +16,11 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    statementTimeoutMs: config.limits.requestTimeoutMs,
+  });
   const yoga = createServer({
     database,
     maxIngestBytes: config.maxIngestBytes,
@@ -42,6 +46,10 @@ async function main(): Promise<void> {
     );
   }
   const http = createHttpServer(yoga);
+  // One request's failure must not take every other client down with the process.
+  process.on('unhandledRejection', (reason) => {
+    console.error('bibgraph: a request failed with an unhandled error; the server keeps running:', reason);
+  });
   http.listen(config.port, config.host, () => {
     const where = database.kind === 'pglite' ? `embedded PGlite (${config.dataDir})` : 'PostgreSQL';
     const address = http.address();

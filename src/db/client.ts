@@ -38,6 +38,12 @@ export interface OpenDatabaseOptions {
   migrate?: boolean;
   /** postgres.js pool size. */
   maxConnections?: number;
+  /**
+   * PostgreSQL only: the longest any one statement may run, in ms. The server sets its request
+   * timeout here, since answering TIMEOUT does not stop a statement already running. Ingestion
+   * is unaffected: it writes in batches of short statements.
+   */
+  statementTimeoutMs?: number;
 }
 
 export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations');
@@ -54,19 +60,32 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     const client = postgres(options.databaseUrl, {
       max: options.maxConnections ?? 10,
       onnotice: () => {},
-      connection: { application_name: 'bibgraph' },
+      connection: {
+        application_name: 'bibgraph',
+        ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+      },
     });
     const db = drizzlePostgres({ client, relations, logger: options.logger });
     if (shouldMigrate) {
+      // Migrations may build indexes on large tables: they run on a connection of their own,
+      // without the statement timeout meant for requests.
+      const migrator = options.statementTimeoutMs
+        ? postgres(options.databaseUrl, {
+            max: 2,
+            onnotice: () => {},
+            connection: { application_name: 'bibgraph' },
+          })
+        : client;
       // Several instances (or test workers) may start at once: one migrates while the others wait.
-      const lock = await client.reserve();
+      const lock = await migrator.reserve();
       try {
         await lock`select pg_advisory_lock(${MIGRATION_LOCK})`;
-        await client.unsafe(extensionsSql);
-        await migratePostgres(db, { migrationsFolder });
+        await migrator.unsafe(extensionsSql);
+        await migratePostgres(drizzlePostgres({ client: migrator, relations }), { migrationsFolder });
       } finally {
         await lock`select pg_advisory_unlock(${MIGRATION_LOCK})`.catch(() => {});
         lock.release();
+        if (migrator !== client) await migrator.end({ timeout: 5 });
       }
     }
     return {

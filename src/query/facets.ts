@@ -66,8 +66,11 @@ function branch(request: FacetRequest, source: { filtered: SQL; join: (id: SQL) 
       return sql`(select ${key}::text as key, ris_type as value, ris_type as label, count(*)::int as count, null::int as id
         from ${filtered} group by ris_type order by 4 desc, ris_type limit ${limit})`;
     case 'containerTitles':
-      return sql`(select ${key}::text as key, container_title as value, container_title as label, count(*)::int as count, null::int as id
-        from ${filtered} where container_title is not null group by container_title order by 4 desc, container_title limit ${limit})`;
+      // Grouped like the containerTitle filter matches (case-insensitively), under the most
+      // common spelling, so a bucket's count is what filtering by it returns.
+      return sql`(select ${key}::text as key, mode() within group (order by container_title) as value,
+          mode() within group (order by container_title) as label, count(*)::int as count, null::int as id
+        from ${filtered} where container_title is not null group by lower(container_title) order by 4 desc, 3 limit ${limit})`;
     case 'keywords':
       return sql`(select ${key}::text as key, k.id::text as value, k.term as label, x.n as count, k.id as id
         from (select l.keyword_id, count(*)::int as n from ${citationKeywords} l ${join(sql`l.citation_id`)}

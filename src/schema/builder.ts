@@ -10,7 +10,7 @@ import { relations } from '../db/relations.ts';
 import { ForbiddenError } from '../errors.ts';
 import { fieldCost } from './complexity.ts';
 import type { Context } from './context.ts';
-import { existingGlobalIds } from './node-ids.ts';
+import { decodeRowGlobalID, existingGlobalIds } from './node-ids.ts';
 
 export interface PothosTypes {
   Context: Context;
@@ -55,6 +55,7 @@ export const builder = new SchemaBuilder<PothosTypes>({
   },
   relay: {
     clientMutationId: 'omit',
+    decodeGlobalID: (globalID) => decodeRowGlobalID(globalID),
     cursorType: 'String',
     nodeQueryOptions: {
       description: 'Fetches any object by its global ID; null when it does not exist.',

@@ -1,4 +1,4 @@
-import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { and, eq } from 'drizzle-orm';
 import { type CitationPatch, deleteCitation, updateCitation } from '../curation/citations.ts';
 import { linkAuthorAffiliation, markNotDuplicate, unlinkAuthorAffiliation } from '../curation/links.ts';
@@ -8,6 +8,7 @@ import { mergedIds } from '../db/schema.ts';
 import { ValidationError } from '../errors.ts';
 import { builder } from './builder.ts';
 import { CURATION_ERRORS } from './errors.ts';
+import { decodeRowGlobalID } from './node-ids.ts';
 
 type Kind = 'Citation' | 'Author' | 'Affiliation' | 'Keyword';
 
@@ -23,12 +24,12 @@ async function rowId(
 ): Promise<{ kind: Kind; id: number }> {
   let decoded: { typename: string; id: string };
   try {
-    decoded = decodeGlobalID(raw);
+    decoded = decodeRowGlobalID(raw);
   } catch {
     throw new ValidationError(`${field} is not a global ID`, field);
   }
   const id = Number(decoded.id);
-  if (!(kinds as readonly string[]).includes(decoded.typename) || !Number.isSafeInteger(id) || id <= 0) {
+  if (!(kinds as readonly string[]).includes(decoded.typename) || !Number.isSafeInteger(id) || id < 0) {
     throw new ValidationError(`${field} must be the ID of ${kinds.map((k) => `a ${k}`).join(' or ')}`, field);
   }
   const kind = decoded.typename as Kind;

@@ -1,8 +1,21 @@
+import { decodeGlobalID } from '@pothos/plugin-relay';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { affiliations, authors, citations, ingestions, keywords, mergedIds } from '../db/schema.ts';
 
 type GlobalId = { typename: string; id: string };
+
+const INT_MAX = 2_147_483_647;
+
+/**
+ * Decodes a global ID. Row IDs are 32-bit integers: a larger number names no row, and PostgreSQL
+ * would reject it as a parameter (an internal error instead of "not found"), so it becomes 0,
+ * which no row has.
+ */
+export function decodeRowGlobalID(globalID: string): GlobalId {
+  const { typename, id } = decodeGlobalID(globalID);
+  return /^\d+$/.test(id) && Number(id) > INT_MAX ? { typename, id: '0' } : { typename, id };
+}
 
 const tablesByType = {
   Citation: citations,

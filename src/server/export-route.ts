@@ -28,21 +28,29 @@ function list(params: URLSearchParams, name: string): string[] | null {
   return values.length > 0 ? values : null;
 }
 
+const INT_MAX = 2_147_483_647;
+
 function integer(params: URLSearchParams, name: string): number | null {
   const v = params.get(name);
   if (v == null || v.trim() === '') return null;
   const n = Number(v);
-  if (!Number.isSafeInteger(n)) throw new ExportRequestError(`${name} must be an integer, got "${v}"`);
+  // Years and row ids are 32-bit integer columns; a larger number can match nothing.
+  if (!Number.isSafeInteger(n) || Math.abs(n) > INT_MAX) {
+    throw new ExportRequestError(`${name} must be an integer between -${INT_MAX} and ${INT_MAX}, got "${v}"`);
+  }
   return n;
 }
 
 /** A row ID from a number or a GraphQL global ID (base64 of `Type:id`) of the expected type. */
 function rowId(value: string, typename: string, name: string): number {
-  if (/^\d+$/.test(value)) return Number(value);
-  const decoded = Buffer.from(value, 'base64').toString('utf8');
+  const decoded = /^\d+$/.test(value)
+    ? `${typename}:${value}`
+    : Buffer.from(value, 'base64').toString('utf8');
   const m = /^(\w+):(\d+)$/.exec(decoded);
   if (!m || m[1] !== typename) throw new ExportRequestError(`${name} takes ${typename} IDs, got "${value}"`);
-  return Number(m[2]);
+  const id = Number(m[2]);
+  if (id > INT_MAX) throw new ExportRequestError(`${name}: no ${typename} has the ID "${value}"`);
+  return id;
 }
 
 function ids(params: URLSearchParams, name: string, typename: string): number[] | null {
@@ -63,8 +71,32 @@ export interface ExportRequest {
   ids: number[] | null;
 }
 
+const KNOWN_PARAMS = new Set([
+  'format',
+  'search',
+  'yearFrom',
+  'yearTo',
+  'type',
+  'types',
+  'containerTitle',
+  'doi',
+  'authorId',
+  'affiliationId',
+  'keyword',
+  'keywordId',
+  'hasDoi',
+  'id',
+]);
+
 /** Reads format and filter from the query string; throws ExportRequestError on bad input. */
 export function parseExportRequest(params: URLSearchParams): ExportRequest {
+  for (const [name, value] of params) {
+    // A misspelt filter would otherwise export everything.
+    if (!KNOWN_PARAMS.has(name)) {
+      throw new ExportRequestError(`Unknown parameter "${name}"; known: ${[...KNOWN_PARAMS].join(', ')}`);
+    }
+    if (value.includes('\u0000')) throw new ExportRequestError(`${name} contains a NUL character`);
+  }
   const name = (params.get('format') ?? '').trim().toLowerCase();
   const format = FORMAT_NAMES[name];
   if (!format) {
@@ -95,24 +127,42 @@ function fileName(format: ExportFormat): string {
   return `bibgraph-${stamp}.${EXPORT_FORMATS[format].extension}`;
 }
 
-/** The response for one GET /export request: 400 with a plain-text reason, or a streamed download. */
-export function exportResponse(db: Database, url: URL): Response {
+function plain(status: number, text: string): Response {
+  return new Response(`${text}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+}
+
+/**
+ * The response for one GET /export request: 400 with a plain-text reason, or a streamed download.
+ * The first batch is read before answering, so a failing query is a 500 with a reason instead of
+ * a download that breaks off; a failure in a later batch ends the transfer early.
+ */
+export async function exportResponse(db: Database, url: URL): Promise<Response> {
   let request: ExportRequest;
   try {
     request = parseExportRequest(url.searchParams);
   } catch (error) {
     if (!(error instanceof ExportRequestError)) throw error;
-    return new Response(`${error.message}\n`, {
-      status: 400,
-      headers: { 'content-type': 'text/plain; charset=utf-8' },
-    });
+    return plain(400, error.message);
   }
   const encoder = new TextEncoder();
   const chunks = streamExport(db, { filter: request.filter, ids: request.ids }, request.format);
+  let first: IteratorResult<string>;
+  try {
+    first = await chunks.next();
+  } catch (error) {
+    console.error('GET /export failed:', error);
+    return plain(500, 'The export failed while reading the database; nothing was sent.');
+  }
   // Pull-based: the next batch is read only when the client has taken the previous one.
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
+        if (first.value) {
+          const value = first.value;
+          first = { done: false, value: '' };
+          return controller.enqueue(encoder.encode(value));
+        }
+        if (first.done) return controller.close();
         // Skip empty pieces: a pull that enqueues nothing is not always called again.
         for (;;) {
           const next = await chunks.next();
@@ -120,7 +170,8 @@ export function exportResponse(db: Database, url: URL): Response {
           if (next.value) return controller.enqueue(encoder.encode(next.value));
         }
       } catch (error) {
-        controller.error(error);
+        console.error('GET /export failed mid-stream:', error);
+        controller.error(new Error('export failed'));
       }
     },
     async cancel() {

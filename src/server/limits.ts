@@ -82,6 +82,27 @@ function pageSizeRule(maxPageSize: number, variables: Record<string, unknown>) {
   return (context: ValidationContext): ASTVisitor => ({
     Field(node) {
       for (const arg of node.arguments ?? []) {
+        // `nodes(ids:)` is a page too: 20,000 IDs would fetch 20,000 objects past the cost limit.
+        if (node.name.value === 'nodes' && arg.name.value === 'ids') {
+          const ids =
+            arg.value.kind === Kind.LIST
+              ? arg.value.values.length
+              : arg.value.kind === Kind.VARIABLE
+                ? (() => {
+                    const v = variables[arg.value.name.value];
+                    return Array.isArray(v) ? v.length : undefined;
+                  })()
+                : undefined;
+          if (typeof ids === 'number' && ids > maxPageSize) {
+            context.reportError(
+              new GraphQLError(
+                `ids: ${ids} IDs on field "nodes" exceed the maximum page size of ${maxPageSize} (BIBGRAPH_MAX_PAGE_SIZE)`,
+                { nodes: [arg], extensions: { code: 'PAGE_SIZE_LIMIT' } },
+              ),
+            );
+          }
+          continue;
+        }
         if (arg.name.value !== 'first' && arg.name.value !== 'last') continue;
         let value: unknown;
         if (arg.value.kind === Kind.INT) value = Number(arg.value.value);
@@ -177,6 +198,57 @@ function timeoutPlugin(ms: number): Plugin {
   };
 }
 
+/** Where a NUL hides in a variable's value; RIS text (`ris`) is exempt, the lexer removes NULs with a warning. */
+function nulPaths(value: unknown, path: string, out: string[]): void {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) out.push(path);
+  } else if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) nulPaths(value[i], `${path}[${i}]`, out);
+  } else if (
+    value !== null &&
+    typeof value === 'object' &&
+    Object.getPrototypeOf(value) === Object.prototype
+  ) {
+    for (const [k, v] of Object.entries(value)) if (k !== 'ris') nulPaths(v, `${path}.${k}`, out);
+  }
+}
+
+function nulError(where: string): GraphQLError {
+  return createGraphQLError(`${where} contains a NUL character (U+0000), which no stored text can hold`, {
+    extensions: { code: 'BAD_USER_INPUT' },
+  });
+}
+
+/**
+ * Rejects NUL characters in string arguments, literal or in variables, before anything runs:
+ * PostgreSQL cannot take them, and a search for `a\u0000b` should be a clear error, not an
+ * internal one.
+ */
+function nulPlugin(): Plugin {
+  return {
+    onParams({ params, setResult }) {
+      const found: string[] = [];
+      for (const [name, value] of Object.entries(params.variables ?? {})) {
+        if (name !== 'ris') nulPaths(value, `$${name}`, found);
+      }
+      if (found.length > 0) setResult({ errors: [nulError(`Variable ${found[0]}`)] });
+    },
+    onValidate({ addValidationRule }) {
+      addValidationRule(
+        (context: ValidationContext): ASTVisitor => ({
+          StringValue(node, _key, parent) {
+            const field =
+              parent && 'kind' in parent && parent.kind === Kind.OBJECT_FIELD ? parent.name.value : null;
+            if (field !== 'ris' && node.value.includes('\u0000')) {
+              context.reportError(nulError(field ? `Field "${field}"` : 'A string argument'));
+            }
+          },
+        }),
+      );
+    },
+  };
+}
+
 /** Every document-shape limit plus CSRF prevention, in the order they can reject. */
 export function limitPlugins(limits: Limits, maxUploadBytes: number): Plugin[] {
   const plugins: Plugin[] = [
@@ -186,6 +258,7 @@ export function limitPlugins(limits: Limits, maxUploadBytes: number): Plugin[] {
     maxDepthPlugin({ n: limits.maxDepth, flattenFragments: true }) as Plugin,
     maxAliasesPlugin({ n: limits.maxAliases }) as Plugin,
     maxDirectivesPlugin({ n: limits.maxDirectives }) as Plugin,
+    nulPlugin(),
     costPlugin(limits),
     timeoutPlugin(limits.requestTimeoutMs),
   ];

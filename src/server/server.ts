@@ -90,7 +90,7 @@ export function createServer(options: ServerOptions): BibgraphServer {
               ),
             );
           } else if (url.pathname === '/export' && request.method === 'GET') {
-            endResponse(exportResponse((serverContext as ServerContext).db ?? database.db, url));
+            endResponse(await exportResponse((serverContext as ServerContext).db ?? database.db, url));
           } else if (url.pathname === '/') {
             endResponse(new fetchAPI.Response(null, { status: 302, headers: { location: '/graphql' } }));
           }

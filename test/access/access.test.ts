@@ -295,6 +295,46 @@ describe('abuse limits', () => {
     expect(good.body.data).toEqual({ citation: null });
   });
 
+  it('refuses NUL characters in string arguments with a clear error, but not in RIS text', async () => {
+    const literal = await query('{ citations(filter: { search: "a\\u0000b" }) { totalCount } }');
+    expect(literal.body.errors?.[0]).toMatchObject({
+      message: 'Field "search" contains a NUL character (U+0000), which no stored text can hold',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+    const variable = await query('query($s: String) { authors(search: $s) { totalCount } }', {
+      s: 'a\u0000b',
+    });
+    expect(variable.body.errors?.[0]?.message).toMatch(/^Variable \$s contains a NUL character/);
+    const ris = await query(
+      'mutation($ris: String!) { ingestRis(input: { ris: $ris, dryRun: true }) { found problems { message } } }',
+      {
+        ris: `${'TY  - JOUR\nTI  - padding record\nER  - \n'.repeat(40)}TY  - JOUR\nTI  - a\u0000b\nER  - \n`,
+      },
+    );
+    expect(ris.body.errors).toBeUndefined();
+    expect(JSON.stringify(ris.body.data)).toMatch(/held NUL characters; they were removed/);
+  });
+
+  it('treats IDs beyond the 32-bit range as unknown, not as internal errors', async () => {
+    const huge = Buffer.from('Citation:99999999999').toString('base64');
+    const hugeKeyword = Buffer.from('Keyword:99999999999').toString('base64');
+    const r = await query(
+      `{ citation(id: "${huge}") { id } node(id: "${huge}") { id } citations(filter: { keywordIds: ["${hugeKeyword}"] }) { totalCount } }`,
+    );
+    expect(r.body.errors).toBeUndefined();
+    expect(r.body.data).toEqual({ citation: null, node: null, citations: { totalCount: 0 } });
+    const del = await query(`mutation { deleteCitation(id: "${huge}") { __typename } }`);
+    expect(del.body.data).toEqual({ deleteCitation: { __typename: 'NotFoundError' } });
+  });
+
+  it('limits nodes(ids:) like a page', async () => {
+    const ids = Array.from({ length: 101 }, (_, i) => Buffer.from(`Citation:${i + 1}`).toString('base64'));
+    const r = await query('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids });
+    expect(r.body.errors?.[0]?.message).toMatch(
+      /^ids: 101 IDs on field "nodes" exceed the maximum page size of 100/,
+    );
+  });
+
   it('names what is wrong in an inline argument', async () => {
     const wrongType = await query('{ citation(doi: 5) { title } }');
     expect(wrongType.body.errors?.[0]?.message).toBe('String cannot represent a non string value: 5');

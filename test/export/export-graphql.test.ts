@@ -190,4 +190,24 @@ describe.each(databaseTargets)('exports through GraphQL and GET /export on $name
       expect(await bad.text()).toMatch(/Unknown format "docx"/);
     });
   });
+
+  it('answers 400 with a reason for query strings the database could not take, and keeps serving', async () => {
+    await inRolledBackTransaction(handle, async (tx) => {
+      const huge = Buffer.from('Citation:99999999999999999999').toString('base64');
+      const cases: Array<[string, RegExp]> = [
+        ['format=ris&search=a%00b', /search contains a NUL character/],
+        ['format=ris&yearFrom=99999999999', /yearFrom must be an integer between/],
+        ['format=ris&keywordId=99999999999999999999', /no Keyword has the ID/],
+        [`format=ris&id=${huge}`, /no Citation has the ID/],
+        ['format=ris&yaerFrom=2019', /Unknown parameter "yaerFrom"/],
+      ];
+      for (const [query, reason] of cases) {
+        const res = await yoga.fetch(`http://localhost/export?${query}`, {}, { db: tx });
+        expect(res.status).toBe(400);
+        expect(await res.text()).toMatch(reason);
+      }
+      const still = await yoga.fetch('http://localhost/export?format=ris', {}, { db: tx });
+      expect(still.status).toBe(200);
+    });
+  });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/client.ts';
 import { type BibgraphServer, createServer } from '../../src/server/server.ts';
-import { databaseTargets, openTestDatabase } from '../support/db.ts';
+import { databaseTargets, inRolledBackTransaction, openTestDatabase } from '../support/db.ts';
 import { gql } from '../support/graphql.ts';
 import { withFixture } from './fixture.ts';
 
@@ -158,6 +158,29 @@ describe.each(databaseTargets)('facets and navigation on $name', ({ url }) => {
         related: [{ keyword: { term: 'immune thrombocytopenia' }, count: 1 }],
         citations: { totalCount: 2 },
       });
+    });
+  });
+
+  it('groups container titles the way the containerTitle filter matches them, ignoring case', async () => {
+    await inRolledBackTransaction(handle, async (tx) => {
+      const rec = (container: string, i: number) =>
+        `TY  - JOUR\nTI  - Casefacet paper ${i}\nPY  - 2020\nT2  - ${container}\nER  - \n`;
+      const ris = [rec('Journal of Tests', 1), rec('Journal of Tests', 2), rec('JOURNAL OF TESTS', 3)].join(
+        '',
+      );
+      await gql(yoga, tx, 'mutation($ris: String!) { ingestRis(input: { ris: $ris }) { created } }', { ris });
+      const r = await gql(
+        yoga,
+        tx,
+        `{ citations(filter: { search: "casefacet" }) { facets { containerTitles { value count } } } }`,
+      );
+      expect(r.data?.citations.facets.containerTitles).toEqual([{ value: 'Journal of Tests', count: 3 }]);
+      const filtered = await gql(
+        yoga,
+        tx,
+        `{ citations(filter: { search: "casefacet", containerTitle: "Journal of Tests" }) { totalCount } }`,
+      );
+      expect(filtered.data?.citations.totalCount).toBe(3);
     });
   });
 });

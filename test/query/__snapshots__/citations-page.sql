@@ -1,7 +1,8 @@
 (select $1::text as key, year::text as value, year::text as label, count(*)::int as count, null::int as id
         from "citations" where year is not null group by year order by 4 desc, year desc limit $2) union all (select $3::text as key, ris_type as value, ris_type as label, count(*)::int as count, null::int as id
-        from "citations" group by ris_type order by 4 desc, ris_type limit $4) union all (select $5::text as key, container_title as value, container_title as label, count(*)::int as count, null::int as id
-        from "citations" where container_title is not null group by container_title order by 4 desc, container_title limit $6) union all (select $7::text as key, k.id::text as value, k.term as label, x.n as count, k.id as id
+        from "citations" group by ris_type order by 4 desc, ris_type limit $4) union all (select $5::text as key, mode() within group (order by container_title) as value,
+          mode() within group (order by container_title) as label, count(*)::int as count, null::int as id
+        from "citations" where container_title is not null group by lower(container_title) order by 4 desc, 3 limit $6) union all (select $7::text as key, k.id::text as value, k.term as label, x.n as count, k.id as id
         from (select l.keyword_id, count(*)::int as n from "citation_keywords" l 
               group by l.keyword_id order by n desc, l.keyword_id limit $8) x
         join "keywords" k on k.id = x.keyword_id) union all (select $9::text as key, a.id::text as value, a.name as label, x.n as count, a.id as id
