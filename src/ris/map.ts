@@ -131,6 +131,8 @@ function daysIn(year: number | null, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
+const COPYRIGHT_YEAR = /^(?:\[\s*(\d{4})\s*\]|(?:c|©|ca\.?)\s*(\d{4}))$/i;
+
 function num(s: string | undefined): number | null {
   if (s == null) return null;
   const t = s.trim();
@@ -145,7 +147,13 @@ function num(s: string | undefined): number | null {
  * A month out of range drops month and day; an impossible day drops the day (never guessed).
  */
 export function parseRisDate(value: string): ParsedDate | null {
-  const v = value.trim();
+  // `c2005`, `©2005`, `[2005]` (copyright and bracketed catalogue years) are the year 2005.
+  const v = value
+    .trim()
+    .replace(
+      COPYRIGHT_YEAR,
+      (_m, bracketed: string | undefined, marked: string | undefined) => bracketed ?? marked ?? '',
+    );
   if (!v) return null;
   let year: number | null = null;
   let month: number | null = null;
@@ -165,9 +173,11 @@ export function parseRisDate(value: string): ParsedDate | null {
     const y = (parts[0] ?? '').trim();
     year = /^\d{4}$/.test(y) ? Number(y) : null;
     const mo = (parts[1] ?? '').trim();
-    month = num(mo) ?? (mo ? monthNumber(mo) : null);
+    // `2005/2006`: a span of years, not a month 2006.
+    month = /^\d{4}$/.test(mo) ? null : (num(mo) ?? (mo ? monthNumber(mo) : null));
     // `2020/11//Nov/Dec2020` (EBSCO): the numeric parts already say it; the rest is *other*.
-    day = month != null ? num(parts[2]) : null;
+    // `2020/01/02 12:34:56`: a time after the day.
+    day = month != null ? num((parts[2] ?? '').trim().split(/\s+/)[0]) : null;
   } else {
     const tokens = v.split(DATE_TOKENS).filter((t) => t.length > 0);
     const months = new Set<number>();
@@ -296,7 +306,8 @@ const PAGE_RANGE = /^(\S+?)\s*(?:[-–—‐‑]+|\bto\b)\s*(\S+)$/;
 const NO_PAGES = /^(?:n\.?\s?pag\.?|n\/?a|none|unpaginated|-)$/i;
 
 function cleanPage(v: string): string {
-  return v.replace(/[.,;]+$/, '');
+  // `5-`: a range whose end was lost.
+  return v.replace(/[.,;\-–]+$/, '');
 }
 
 /** `1112–25` → `1125`: the end page written with only its changed trailing digits. */

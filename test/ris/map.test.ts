@@ -372,6 +372,10 @@ describe('dates', () => {
     ['Y1', 'Mar. 2017', 2017, '2017-03', 'month'],
     ['Y1', '4-8 Aug. 2020', 2020, '2020-08', 'month'],
     ['DA', '2024-02-01', 2024, '2024-02-01', 'day'],
+    ['PY', 'c2005', 2005, '2005', 'year'],
+    ['PY', '[2005]', 2005, '2005', 'year'],
+    ['DA', '2020/01/02 12:34:56', 2020, '2020-01-02', 'day'],
+    ['PY', '2005/2006', 2005, '2005', 'year'],
   ] as const)('%s %j', (tag, value, year, iso, precision) => {
     const d = date([[tag, value]]);
     expect([d.year, d.date, d.precision]).toEqual([year, iso, precision]);
@@ -573,6 +577,15 @@ describe('volume and issue', () => {
 });
 
 describe('pages, prefixed', () => {
+  it('drops the dangling hyphen of a range whose end was lost', () => {
+    expect(
+      cite('JOUR', [
+        ['TI', 'x'],
+        ['SP', '5-'],
+      ]).startPage,
+    ).toBe('5');
+  });
+
   it('strips "Pages" and "page" whole', () => {
     const p = (v: string) =>
       cite('JOUR', [
