@@ -107,8 +107,14 @@ function validatePatch(patch: CitationPatch): Partial<Citation> {
       const m = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/.exec(patch.date.trim());
       const month = m?.[2] ? Number(m[2]) : null;
       const day = m?.[3] ? Number(m[3]) : null;
+      // A day must exist in its month (2017-02-30 does not); Date.UTC rolls over when it does not.
       const valid =
-        m && (month === null || (month >= 1 && month <= 12)) && (day === null || (day >= 1 && day <= 31));
+        m &&
+        (month === null || (month >= 1 && month <= 12)) &&
+        (day === null ||
+          (month !== null &&
+            day >= 1 &&
+            new Date(Date.UTC(Number(m[1]), month - 1, day)).getUTCDate() === day));
       if (!valid)
         throw new ValidationError(
           `"${patch.date}" is not a date of the form 2017, 2017-05 or 2017-05-01`,

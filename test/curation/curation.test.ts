@@ -130,6 +130,8 @@ describe.each(databaseTargets)('curation mutations on $name', ({ url }) => {
 
       const bad = await run(tx, update, { id: p1.id, input: { doi: 'not a doi' } });
       expect(bad.updateCitation).toMatchObject({ __typename: 'ValidationError', field: 'input.doi' });
+      const noSuchDay = await run(tx, update, { id: p1.id, input: { date: '2017-02-30' } });
+      expect(noSuchDay.updateCitation).toMatchObject({ __typename: 'ValidationError', field: 'input.date' });
       const taken = await run(tx, update, {
         id: p1.id,
         input: { doi: `https://doi.org/10.9999/${TAG.toUpperCase()}.2` },
