@@ -239,10 +239,11 @@ function flattenedRecordAt(
   from: number,
   to: number,
   dash: DashFinder,
-  lineTag: string | null,
+  lineStart: number,
 ): boolean {
   if (!looksFlattened(s, from, to, dash)) return false;
-  if (lineTag === 'TY') return true;
+  // The line's own tag (lineStart -1: a continuation line has none).
+  if (lineStart !== -1 && s.charCodeAt(lineStart) === 84 && s.charCodeAt(lineStart + 1) === 89) return true;
   for (let b = nextBoundary(s, from, to, dash); b; b = nextBoundary(s, b.valueStart, to, dash)) {
     if (b.tag === 'TY' || (b.tag === 'ER' && isBlankAt(s, b.valueStart, to))) return true;
   }
@@ -324,12 +325,14 @@ export class RisParser {
       this.pendingParts = [];
       this.srcId++;
       this.line(line, 0, line.length);
+      if (this.nulLines.size !== 0) this.reportNul();
       start = nl + 1;
       nl = t.indexOf('\n', start);
     }
     this.srcId++;
     while (nl !== -1) {
       this.line(t, start, nl);
+      if (this.nulLines.size !== 0) this.reportNul();
       start = nl + 1;
       nl = t.indexOf('\n', start);
     }
@@ -347,6 +350,7 @@ export class RisParser {
       this.pendingParts = [];
       this.srcId++;
       this.line(last, 0, last.length);
+      if (this.nulLines.size !== 0) this.reportNul();
     }
     this.finishFlat();
     this.dash.reset();
@@ -399,9 +403,9 @@ export class RisParser {
     return t.replaceAll('\u0000', '');
   }
 
-  private line(s: string, a: number, b: number): void {
-    this.lexLine(s, a, b);
-    if (this.nulLines.size > 0 && this.nulLines.delete(this.lineNo)) {
+  /** Reports the line just lexed if it held NULs; called only while some are pending. */
+  private reportNul(): void {
+    if (this.nulLines.delete(this.lineNo)) {
       this.problem(
         this.cur?.index ?? 0,
         this.lineNo,
@@ -411,7 +415,7 @@ export class RisParser {
     }
   }
 
-  private lexLine(s: string, a: number, b: number): void {
+  private line(s: string, a: number, b: number): void {
     const lineNo = ++this.lineNo;
     if (this.flatParts) {
       if (isBlankAt(s, a, b) || tagValueStartAt(s, a, b) !== -1 || isBareErAt(s, a, b)) {
@@ -425,7 +429,7 @@ export class RisParser {
     }
     const vs = tagValueStartAt(s, a, b);
     if (vs !== -1) {
-      if (flattenedRecordAt(s, vs, b, this.dash, tagAt(s, a))) {
+      if (flattenedRecordAt(s, vs, b, this.dash, a)) {
         this.flatParts = [s.slice(a, b)];
         this.flatLine = lineNo;
         return;
@@ -446,7 +450,7 @@ export class RisParser {
     const cur = this.cur;
     const last = cur?.lastTag;
     if (cur && last && !cur.orphanGap) {
-      if (cur.lastTagId !== -1 && flattenedRecordAt(s, a, b, this.dash, null)) {
+      if (cur.lastTagId !== -1 && flattenedRecordAt(s, a, b, this.dash, -1)) {
         this.refold(cur, last, s.slice(a, b));
         return;
       }
