@@ -91,16 +91,8 @@ export async function writeDenial(
   caller: Caller,
   options: AuthOptions,
 ): Promise<string | null> {
-  switch (caller.token.status) {
-    case 'valid':
-      return null;
-    case 'revoked':
-      return `The API token "${caller.token.name}" has been revoked`;
-    case 'unknown':
-      return 'The API token is not valid';
-    case 'malformed':
-      return 'The Authorization header must read "Bearer <token>"';
-  }
+  const token = tokenDenial(caller);
+  if (token !== undefined) return token;
   if (await anyActiveToken(db, envTokenHashes(options))) {
     return 'This mutation needs an API token: send "Authorization: Bearer <token>"';
   }
@@ -110,6 +102,13 @@ export async function writeDenial(
 
 /** Why this caller may not read, or null; only asked when BIBGRAPH_READ_REQUIRES_TOKEN is on. */
 export function readDenial(caller: Caller): string | null {
+  const token = tokenDenial(caller);
+  if (token !== undefined) return token;
+  return 'Reading needs an API token on this server (BIBGRAPH_READ_REQUIRES_TOKEN): send "Authorization: Bearer <token>"';
+}
+
+/** What a sent token decides: null = allowed, a reason = refused, undefined = no token was sent. */
+function tokenDenial(caller: Caller): string | null | undefined {
   switch (caller.token.status) {
     case 'valid':
       return null;
@@ -120,7 +119,7 @@ export function readDenial(caller: Caller): string | null {
     case 'malformed':
       return 'The Authorization header must read "Bearer <token>"';
     default:
-      return 'Reading needs an API token on this server (BIBGRAPH_READ_REQUIRES_TOKEN): send "Authorization: Bearer <token>"';
+      return undefined;
   }
 }
 

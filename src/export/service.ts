@@ -6,7 +6,7 @@
  */
 
 import { and, asc, eq, gt, inArray, type SQL, sql } from 'drizzle-orm';
-import type { Database } from '../db/client.ts';
+import { type Database, groupBy } from '../db/client.ts';
 import {
   affiliations,
   authorAffiliations,
@@ -65,17 +65,6 @@ const citationColumns = {
   notes: citations.notes,
   rawTags: citations.rawTags,
 };
-
-function groupBy<T>(rows: T[], key: (row: T) => number): Map<number, T[]> {
-  const out = new Map<number, T[]>();
-  for (const row of rows) {
-    const k = key(row);
-    const list = out.get(k);
-    if (list) list.push(row);
-    else out.set(k, [row]);
-  }
-  return out;
-}
 
 /** Joins people, keywords and affiliations onto citation rows: four queries per batch. */
 export async function loadExportRecords(db: Database, rows: ExportCitation[]): Promise<ExportRecord[]> {

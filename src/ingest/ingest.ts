@@ -1,7 +1,7 @@
 import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import { recordChange, subjectId } from '../audit/log.ts';
 import { bulkInsert, bulkUpdate, RowEncoder, upsertKeyed } from '../db/bulk.ts';
-import type { Database } from '../db/client.ts';
+import { type Database, groupBy } from '../db/client.ts';
 import {
   affiliations,
   authorAffiliations,
@@ -215,16 +215,7 @@ export async function ingestRis(
       if (ingestionId !== null) {
         await tx
           .update(ingestions)
-          .set({
-            finishedAt: new Date(),
-            found: report.found,
-            created: report.created,
-            updated: report.updated,
-            unchanged: report.unchanged,
-            failed: report.failed,
-            bytes: report.bytes,
-            problems: report.problems,
-          })
+          .set({ finishedAt: new Date(), ...totals(report), problems: report.problems })
           .where(eq(ingestions.id, ingestionId));
       }
       report.ingestionId = ingestionId;
@@ -239,15 +230,7 @@ export async function ingestRis(
             ...touched.flatMap((o) => (o.citationId === null ? [] : [subjectId('Citation', o.citationId)])),
           ],
           before: null,
-          after: {
-            source: options.source ?? null,
-            found: report.found,
-            created: report.created,
-            updated: report.updated,
-            unchanged: report.unchanged,
-            failed: report.failed,
-            bytes: report.bytes,
-          },
+          after: { source: options.source ?? null, ...totals(report) },
         });
       }
     });
@@ -268,6 +251,12 @@ export async function ingestRis(
     );
   }
   return report;
+}
+
+/** The counts an ingestion row and its audit entry record. */
+function totals(r: IngestReport) {
+  const { found, created, updated, unchanged, failed, bytes } = r;
+  return { found, created, updated, unchanged, failed, bytes };
 }
 
 /** A string with its own storage (V8 slices and concatenations keep their source alive). */
@@ -601,17 +590,6 @@ function countRoles(m: MappedCitation): Map<string, number> {
   const counts = new Map<string, number>();
   for (const c of m.contributors) counts.set(c.role, (counts.get(c.role) ?? 0) + 1);
   return counts;
-}
-
-function groupBy<T, K>(rows: T[], key: (row: T) => K): Map<K, T[]> {
-  const out = new Map<K, T[]>();
-  for (const row of rows) {
-    const k = key(row);
-    const list = out.get(k);
-    if (list) list.push(row);
-    else out.set(k, [row]);
-  }
-  return out;
 }
 
 /** Upserts authors, affiliations and keywords of the batch and writes the link rows. */

@@ -352,7 +352,6 @@ function mapPages(idx: TagIndex, info: RisTypeInfo): { start: string | null; end
 
 const DOI_IN_TEXT = /(?:https?:\/\/(?:dx\.|www\.)?doi\.org\/|\bdoi\s*[:=]?\s*)(10\.\d{4,9}\/[^\s"<>]+)/i;
 const BARE_DOI = /^10\.\d{4,9}\/\S+$/;
-const DOI_LINE = /^(?:doi\s*[:=]?\s*|https?:\/\/(?:dx\.|www\.)?doi\.org\/)(10\.\d{4,9}\/\S+)$/i;
 const MULTI_DOI_SPLIT = /[\s;,]+(?=(?:https?:\/\/|doi\b|10\.\d))/i;
 const DOI_ANNOTATION = /\s+\[[a-z]+\]\s*$/i;
 
@@ -376,7 +375,7 @@ function mapDoi(idx: TagIndex, problems: Problems): string | null {
   // Zotero reads M3; we also take the resolver link, but never a publisher URL that happens to
   // contain `10.xxxx/` in its path.
   for (const name of ['M3', 'N1', 'UR', 'L3', 'LK', 'L2']) {
-    const bareOk = name === 'M3' || name === 'N1' || name === 'L3';
+    const bareOk = name === 'M3' || name === 'L3';
     for (const t of idx.get(name) ?? []) {
       const v = t.value.trim();
       if (!v) continue;
@@ -385,11 +384,10 @@ function mapDoi(idx: TagIndex, problems: Problems): string | null {
         if (d) return d;
       }
       // N1 is prose: a DOI in a sentence (`Erratum in: … doi:10.…`, a reference) names another
-      // paper. Only a line that is nothing but the DOI is this record's.
+      // paper. Only a line that is nothing but the DOI (in any written form) is this record's.
       if (name === 'N1') {
         for (const line of v.split('\n')) {
-          const m = DOI_LINE.exec(line.trim());
-          const d = m ? normalizeDoi(m[1] as string) : null;
+          const d = normalizeDoi(line);
           if (d) return d;
         }
         continue;

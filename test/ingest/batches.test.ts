@@ -2,8 +2,13 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, type DatabaseHandle, rowsOf } from '../../src/db/client.ts';
 import { IngestError } from '../../src/ingest/errors.ts';
-import { INGEST_LOCK, ingestRis } from '../../src/ingest/ingest.ts';
-import { databaseTargets, inRolledBackTransaction, openTestDatabase } from '../support/db.ts';
+import { ingestRis } from '../../src/ingest/ingest.ts';
+import {
+  databaseTargets,
+  failCitationInsert,
+  inRolledBackTransaction,
+  openTestDatabase,
+} from '../support/db.ts';
 
 /** `n` papers; odd ones carry a DOI, even ones are known by title + year + first author. */
 function papers(n: number, rich: boolean): string {
@@ -80,18 +85,7 @@ describe.each(databaseTargets)('ingesting in many batches on $name', ({ url }) =
 
   it('rolls everything back when a later batch fails while the next one is being parsed', async () => {
     await inRolledBackTransaction(handle, async (tx) => {
-      // Take the writers' lock before the DDL, in the order an ingest takes them: a trigger created
-      // first would hold citations while this transaction waited for an ingest of another test.
-      await tx.execute(sql`select pg_advisory_xact_lock(${INGEST_LOCK})`);
-      await tx.execute(
-        sql.raw(`create function bibgraph_test_late_boom() returns trigger language plpgsql as $$
-          begin if new.title = 'Batched paper number 70' then raise exception 'simulated failure'; end if; return new; end $$`),
-      );
-      await tx.execute(
-        sql.raw(
-          'create trigger bibgraph_test_late_boom before insert on citations for each row execute function bibgraph_test_late_boom()',
-        ),
-      );
+      await failCitationInsert(tx, 'Batched paper number 70', 'simulated failure');
       const error = await ingestRis(tx, papers(200, false), { batchSize: 10 }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(IngestError);
       expect((error as IngestError).code).toBe('DATABASE');

@@ -1,9 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, rowsOf } from '../../src/db/client.ts';
-import { INGEST_LOCK } from '../../src/ingest/ingest.ts';
 import { type BibgraphServer, createServer } from '../../src/server/server.ts';
-import { databaseTargets, inRolledBackTransaction, openTestDatabase } from '../support/db.ts';
+import {
+  databaseTargets,
+  failCitationInsert,
+  inRolledBackTransaction,
+  openTestDatabase,
+} from '../support/db.ts';
 import { gql, LOOPBACK } from '../support/graphql.ts';
 
 const ingest = `mutation($ris: String!, $dryRun: Boolean) {
@@ -149,18 +153,7 @@ describe.each(databaseTargets)('ingestion through GraphQL on $name', ({ url }) =
 
   it('rolls the whole call back when the database fails', async () => {
     await inRolledBackTransaction(handle, async (tx) => {
-      // The writers' lock first, as an ingest takes it, so the trigger's DDL lock cannot deadlock
-      // with an ingest running in another test.
-      await tx.execute(sql`select pg_advisory_xact_lock(${INGEST_LOCK})`);
-      await tx.execute(
-        sql.raw(`create function bibgraph_test_boom() returns trigger language plpgsql as $$
-          begin if new.title = 'BOOM' then raise exception 'simulated disk failure'; end if; return new; end $$`),
-      );
-      await tx.execute(
-        sql.raw(
-          'create trigger bibgraph_test_boom before insert on citations for each row execute function bibgraph_test_boom()',
-        ),
-      );
+      await failCitationInsert(tx, 'BOOM', 'simulated disk failure');
       const boom = record(['TY  - JOUR', 'TI  - BOOM', 'PY  - 2001']);
       const r = await gql(yoga, tx, ingest, { ris: paperA + boom });
       expect(r.data).toBeNull();

@@ -1,5 +1,7 @@
+import { sql } from 'drizzle-orm';
 import type { Database } from '../../src/db/client.ts';
 import { type DatabaseHandle, openDatabase } from '../../src/db/client.ts';
+import { INGEST_LOCK } from '../../src/ingest/ingest.ts';
 
 /**
  * The databases every database test runs on: embedded PGlite always, and the PostgreSQL at
@@ -14,6 +16,25 @@ export const databaseTargets: Array<{ name: 'pglite' | 'postgres'; url: string |
 
 export async function openTestDatabase(url: string | null): Promise<DatabaseHandle> {
   return openDatabase({ databaseUrl: url, dataDir: 'memory://', maxConnections: 4 });
+}
+
+/**
+ * Makes inserting a citation with this title fail inside `tx`, as a database failure would. The
+ * writers' lock is taken first, in the order an ingest takes its locks: the trigger's DDL lock on
+ * citations, taken first, could deadlock with an ingest running in another test file.
+ */
+export async function failCitationInsert(tx: Database, title: string, message: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${INGEST_LOCK})`);
+  const quoted = (s: string) => `'${s.replaceAll("'", "''")}'`;
+  await tx.execute(
+    sql.raw(`create function bibgraph_test_fail() returns trigger language plpgsql as $$
+      begin if new.title = ${quoted(title)} then raise exception ${quoted(message)}; end if; return new; end $$`),
+  );
+  await tx.execute(
+    sql.raw(
+      'create trigger bibgraph_test_fail before insert on citations for each row execute function bibgraph_test_fail()',
+    ),
+  );
 }
 
 class Rollback extends Error {}
