@@ -4,6 +4,7 @@ import { IngestError } from '../ingest/errors.ts';
 import { type IngestReport, ingestRis, type RecordOutcome } from '../ingest/ingest.ts';
 import type { RisProblem } from '../ris/types.ts';
 import { builder } from './builder.ts';
+import { ALLOWS_NUL } from './extensions.ts';
 
 export const IngestSeverityEnum = builder.enumType('IngestSeverity', {
   description: 'How serious an ingest problem is.',
@@ -166,7 +167,11 @@ export const IngestRisPayloadRef = builder.objectRef<IngestReport>('IngestRisPay
 const IngestRisInput = builder.inputType('IngestRisInput', {
   description: 'RIS text to ingest.',
   fields: (t) => ({
-    ris: t.string({ required: true, description: 'One or more RIS records.' }),
+    ris: t.string({
+      required: true,
+      description: 'One or more RIS records.',
+      extensions: { [ALLOWS_NUL]: true },
+    }),
     source: t.string({ description: 'A label stored with the ingestion (file name, feed name).' }),
     dryRun: t.boolean({
       defaultValue: false,

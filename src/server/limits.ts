@@ -9,14 +9,23 @@ import {
   type ASTVisitor,
   type ExecutionResult,
   GraphQLError,
+  type GraphQLInputType,
+  getNamedType,
+  getNullableType,
   getOperationAST,
+  isInputObjectType,
+  isInputType,
+  isListType,
   Kind,
+  type ObjectFieldNode,
+  typeFromAST,
   type ValidationContext,
   validate,
 } from 'graphql';
 import { createGraphQLError, type Plugin, type YogaInitialContext } from 'graphql-yoga';
 import type { Limits } from '../config.ts';
 import { formatBytes } from '../ingest/ingest.ts';
+import { ALLOWS_NUL } from '../schema/extensions.ts';
 
 /** Headers a browser cannot send cross-site without a CORS preflight; any one of them will do. */
 export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'graphql-require-preflight', 'authorization'];
@@ -198,18 +207,25 @@ function timeoutPlugin(ms: number): Plugin {
   };
 }
 
-/** Where a NUL hides in a variable's value; RIS text (`ris`) is exempt, the lexer removes NULs with a warning. */
-function nulPaths(value: unknown, path: string, out: string[]): void {
-  if (typeof value === 'string') {
-    if (value.includes('\u0000')) out.push(path);
-  } else if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) nulPaths(value[i], `${path}[${i}]`, out);
-  } else if (
-    value !== null &&
-    typeof value === 'object' &&
-    Object.getPrototypeOf(value) === Object.prototype
-  ) {
-    for (const [k, v] of Object.entries(value)) if (k !== 'ris') nulPaths(v, `${path}.${k}`, out);
+function allowsNul(def: { extensions?: Readonly<Record<string, unknown>> } | null | undefined): boolean {
+  return def?.extensions?.[ALLOWS_NUL] === true;
+}
+
+/** Where a NUL hides in a variable's value, walked by its input type (marked fields are skipped). */
+function nulPaths(value: unknown, type: GraphQLInputType, path: string, out: string[]): void {
+  if (value === null || value === undefined) return;
+  const t = getNullableType(type);
+  if (isListType(t)) {
+    const items = Array.isArray(value) ? value : [value];
+    for (let i = 0; i < items.length; i++) nulPaths(items[i], t.ofType, `${path}[${i}]`, out);
+  } else if (isInputObjectType(t)) {
+    if (typeof value !== 'object') return;
+    for (const [name, field] of Object.entries(t.getFields())) {
+      if (!allowsNul(field))
+        nulPaths((value as Record<string, unknown>)[name], field.type, `${path}.${name}`, out);
+    }
+  } else if (typeof value === 'string' && value.includes('\u0000')) {
+    out.push(path);
   }
 }
 
@@ -220,31 +236,65 @@ function nulError(where: string): GraphQLError {
 }
 
 /**
- * Rejects NUL characters in string arguments, literal or in variables, before anything runs:
+ * Refuses NUL characters in string arguments, literal or in variables, before anything runs:
  * PostgreSQL cannot take them, and a search for `a\u0000b` should be a clear error, not an
- * internal one.
+ * internal one. Fields marked `allowsNul` in the schema (RIS text) are exempt.
  */
 function nulPlugin(): Plugin {
   return {
-    onParams({ params, setResult }) {
-      const found: string[] = [];
-      for (const [name, value] of Object.entries(params.variables ?? {})) {
-        if (name !== 'ris') nulPaths(value, `$${name}`, found);
-      }
-      if (found.length > 0) setResult({ errors: [nulError(`Variable ${found[0]}`)] });
-    },
-    onValidate({ addValidationRule }) {
-      addValidationRule(
-        (context: ValidationContext): ASTVisitor => ({
+    onValidate({ addValidationRule, context }) {
+      const variables = ((context as unknown as YogaInitialContext).params?.variables ?? {}) as Record<
+        string,
+        unknown
+      >;
+      addValidationRule((ctx: ValidationContext): ASTVisitor => {
+        // The definition the value at the current position belongs to: an input field or an argument.
+        const position = (parent: unknown) => {
+          if (parent && typeof parent === 'object' && 'kind' in parent && parent.kind === Kind.OBJECT_FIELD) {
+            const owner = getNamedType(ctx.getParentInputType());
+            return isInputObjectType(owner)
+              ? owner.getFields()[(parent as ObjectFieldNode).name.value]
+              : null;
+          }
+          return parent && typeof parent === 'object' && 'kind' in parent && parent.kind === Kind.ARGUMENT
+            ? ctx.getArgument()
+            : null;
+        };
+        // A variable is checked unless every place it is used takes NULs.
+        const exempt = new Map<string, boolean>();
+        return {
           StringValue(node, _key, parent) {
-            const field =
-              parent && 'kind' in parent && parent.kind === Kind.OBJECT_FIELD ? parent.name.value : null;
-            if (field !== 'ris' && node.value.includes('\u0000')) {
-              context.reportError(nulError(field ? `Field "${field}"` : 'A string argument'));
+            const at = position(parent);
+            if (node.value.includes('\u0000') && !allowsNul(at)) {
+              const kind = (parent as { kind?: string }).kind === Kind.ARGUMENT ? 'Argument' : 'Field';
+              ctx.reportError(nulError(at ? `${kind} "${at.name}"` : 'A string argument'));
             }
           },
-        }),
-      );
+          Variable(node, _key, parent) {
+            const name = node.name.value;
+            if (
+              parent &&
+              typeof parent === 'object' &&
+              'kind' in parent &&
+              parent.kind === Kind.VARIABLE_DEFINITION
+            )
+              return;
+            exempt.set(name, (exempt.get(name) ?? true) && allowsNul(position(parent)));
+          },
+          OperationDefinition: {
+            leave(operation) {
+              for (const definition of operation.variableDefinitions ?? []) {
+                const name = definition.variable.name.value;
+                const type = typeFromAST(ctx.getSchema(), definition.type);
+                if (exempt.get(name) || !type || !isInputType(type)) continue;
+                const found: string[] = [];
+                nulPaths(variables[name], type, `$${name}`, found);
+                if (found.length > 0) ctx.reportError(nulError(`Variable ${found[0]}`));
+              }
+            },
+          },
+        };
+      });
     },
   };
 }

@@ -313,6 +313,12 @@ describe('abuse limits', () => {
     );
     expect(ris.body.errors).toBeUndefined();
     expect(JSON.stringify(ris.body.data)).toMatch(/held NUL characters; they were removed/);
+    // Exempt by the field, not by a variable's name: the source label beside the RIS text is not.
+    const whole = 'mutation($input: IngestRisInput!) { ingestRis(input: $input) { found } }';
+    const text = `${'TY  - JOUR\nTI  - padding record\nER  - \n'.repeat(40)}TY  - JOUR\nTI  - a\u0000b\nER  - \n`;
+    expect((await query(whole, { input: { ris: text, dryRun: true } })).body.errors).toBeUndefined();
+    const labelled = await query(whole, { input: { ris: text, source: 'x\u0000', dryRun: true } });
+    expect(labelled.body.errors?.[0]?.message).toMatch(/^Variable \$input\.source contains a NUL character/);
   });
 
   it('treats IDs beyond the 32-bit range as unknown, not as internal errors', async () => {
