@@ -790,12 +790,11 @@ function isAddressC1(tags: readonly RisTag[], info: RisTypeInfo): (i: number) =>
 
 function mapAffiliations(
   tags: readonly RisTag[],
-  info: RisTypeInfo,
   contributors: ContributorOut,
+  c1IsAddress: (i: number) => boolean,
 ): MappedAffiliation[] {
   const affs: MappedAffiliation[] = [];
   const byKey = new Map<string, number>();
-  const c1IsAddress = isAddressC1(tags, info);
   const perTag: Array<{ tagPos: number; tag: string; idxs: number[] }> = [];
   const bracketLinks: Array<{ aff: number; authors: string[] }> = [];
   tags.forEach((t, i) => {
@@ -985,9 +984,13 @@ function mapNotes(idx: TagIndex, title: string | null): string[] {
  * Place published. For conference papers the 2011 spec puts it in C1 and uses CY for where the
  * conference was held, so C1 comes first there — unless C1 holds OpenAlex affiliations.
  */
-function mapPlace(idx: TagIndex, tags: readonly RisTag[], info: RisTypeInfo): string | null {
+function mapPlace(
+  idx: TagIndex,
+  tags: readonly RisTag[],
+  info: RisTypeInfo,
+  c1IsAddress: (i: number) => boolean,
+): string | null {
   if (info.code === 'CONF' || info.code === 'CPAPER') {
-    const c1IsAddress = isAddressC1(tags, info);
     const i = tags.findIndex((t) => t.tag === 'C1' && t.value.trim() !== '');
     if (i >= 0 && !c1IsAddress(i)) return (tags[i] as RisTag).value;
   }
@@ -1043,7 +1046,9 @@ export function mapRecord(record: RisRecord): MapResult {
   const dates = mapDates(idx, info, problems);
   const pages = mapPages(idx, info);
   const { issns, isbns } = mapStandardNumbers(idx, info, problems);
-  const affiliations = mapAffiliations(tags, info, contributors);
+  // Decided once: C1 is an address list (affiliations) or a custom field (a conference's place).
+  const c1IsAddress = isAddressC1(tags, info);
+  const affiliations = mapAffiliations(tags, contributors, c1IsAddress);
 
   const citation: MappedCitation = {
     risType,
@@ -1066,7 +1071,7 @@ export function mapRecord(record: RisRecord): MapResult {
     urls: mapUrls(idx),
     // PU/PI/PA: Web of Science publisher, publisher city, publisher address.
     publisher: firstOf(idx, 'PB', 'PU')?.value ?? null,
-    place: mapPlace(idx, tags, info),
+    place: mapPlace(idx, tags, info, c1IsAddress),
     language: firstOf(idx, 'LA')?.value ?? null,
     notes: mapNotes(idx, title),
     contributors: contributors.list,

@@ -19,7 +19,21 @@ const FORMAT_NAMES: Readonly<Record<string, ExportFormat>> = {
   json: 'csl_json',
 };
 
-function list(params: URLSearchParams, name: string): string[] | null {
+/** The query string as the parser reads it: a name it never asks for is an unknown parameter. */
+class QueryString {
+  readonly read = new Set<string>();
+  constructor(private readonly params: URLSearchParams) {}
+  get(name: string): string | null {
+    this.read.add(name);
+    return this.params.get(name);
+  }
+  getAll(name: string): string[] {
+    this.read.add(name);
+    return this.params.getAll(name);
+  }
+}
+
+function list(params: QueryString, name: string): string[] | null {
   const values = params
     .getAll(name)
     .flatMap((v) => v.split(','))
@@ -30,7 +44,7 @@ function list(params: URLSearchParams, name: string): string[] | null {
 
 const INT_MAX = 2_147_483_647;
 
-function integer(params: URLSearchParams, name: string): number | null {
+function integer(params: QueryString, name: string): number | null {
   const v = params.get(name);
   if (v == null || v.trim() === '') return null;
   const n = Number(v);
@@ -53,11 +67,11 @@ function rowId(value: string, typename: string, name: string): number {
   return id;
 }
 
-function ids(params: URLSearchParams, name: string, typename: string): number[] | null {
+function ids(params: QueryString, name: string, typename: string): number[] | null {
   return list(params, name)?.map((v) => rowId(v, typename, name)) ?? null;
 }
 
-function bool(params: URLSearchParams, name: string): boolean | null {
+function bool(params: QueryString, name: string): boolean | null {
   const v = params.get(name);
   if (v == null || v === '') return null;
   if (v === 'true' || v === '1') return true;
@@ -71,32 +85,12 @@ export interface ExportRequest {
   ids: number[] | null;
 }
 
-const KNOWN_PARAMS = new Set([
-  'format',
-  'search',
-  'yearFrom',
-  'yearTo',
-  'type',
-  'types',
-  'containerTitle',
-  'doi',
-  'authorId',
-  'affiliationId',
-  'keyword',
-  'keywordId',
-  'hasDoi',
-  'id',
-]);
-
 /** Reads format and filter from the query string; throws ExportRequestError on bad input. */
-export function parseExportRequest(params: URLSearchParams): ExportRequest {
-  for (const [name, value] of params) {
-    // A misspelt filter would otherwise export everything.
-    if (!KNOWN_PARAMS.has(name)) {
-      throw new ExportRequestError(`Unknown parameter "${name}"; known: ${[...KNOWN_PARAMS].join(', ')}`);
-    }
+export function parseExportRequest(query: URLSearchParams): ExportRequest {
+  for (const [name, value] of query) {
     if (value.includes('\u0000')) throw new ExportRequestError(`${name} contains a NUL character`);
   }
+  const params = new QueryString(query);
   const name = (params.get('format') ?? '').trim().toLowerCase();
   const format = FORMAT_NAMES[name];
   if (!format) {
@@ -110,7 +104,7 @@ export function parseExportRequest(params: URLSearchParams): ExportRequest {
     search: params.get('search'),
     yearFrom: integer(params, 'yearFrom'),
     yearTo: integer(params, 'yearTo'),
-    types: list(params, 'type') ?? list(params, 'types'),
+    types: mergeLists(list(params, 'type'), list(params, 'types')),
     containerTitle: params.get('containerTitle'),
     doi: params.get('doi'),
     authorIds: ids(params, 'authorId', 'Author'),
@@ -119,7 +113,18 @@ export function parseExportRequest(params: URLSearchParams): ExportRequest {
     keywordIds: ids(params, 'keywordId', 'Keyword'),
     hasDoi: bool(params, 'hasDoi'),
   };
-  return { format, filter, ids: ids(params, 'id', 'Citation') };
+  const citationIds = ids(params, 'id', 'Citation');
+  // A misspelt filter would otherwise export everything.
+  for (const name of query.keys()) {
+    if (!params.read.has(name)) {
+      throw new ExportRequestError(`Unknown parameter "${name}"; known: ${[...params.read].join(', ')}`);
+    }
+  }
+  return { format, filter, ids: citationIds };
+}
+
+function mergeLists(a: string[] | null, b: string[] | null): string[] | null {
+  return a && b ? [...a, ...b] : (a ?? b);
 }
 
 function fileName(format: ExportFormat): string {
