@@ -20,6 +20,14 @@ export interface Config {
   readRequiresToken: boolean;
   /** Take the client address from the last X-Forwarded-For hop (only behind a proxy you run). */
   trustProxy: boolean;
+  /** redis://… shares the response cache and persisted queries between instances; null keeps them in memory. */
+  redisUrl: string | null;
+  /** How long an anonymous query's response may be served from the cache, in seconds (0 turns caching off). */
+  cacheTtlSeconds: number;
+  /** A JSON file of trusted documents (`{ "<sha256>": "query …" }`), registered with `bibgraph documents add`. */
+  persistedDocumentsFile: string | null;
+  /** Anonymous callers may run only registered documents (BIBGRAPH_PERSISTED_ONLY). */
+  persistedOnly: boolean;
   limits: Limits;
 }
 
@@ -121,6 +129,29 @@ export function parseByteSize(key: string, raw: string): number {
   return Math.round(Number(m[1]) * factor);
 }
 
+function readRedisUrl(env: Env): string | null {
+  const raw = env.REDIS_URL?.trim();
+  if (!raw) return null;
+  if (!/^rediss?:\/\//.test(raw)) throw new ConfigError(`REDIS_URL must start with redis:// or rediss://, got "${raw}"`);
+  try {
+    new URL(raw);
+  } catch {
+    throw new ConfigError('REDIS_URL is not a valid URL');
+  }
+  return raw;
+}
+
+function readPersistedOnly(env: Env): boolean {
+  const on = readBoolean(env, 'BIBGRAPH_PERSISTED_ONLY', false);
+  // Without a list, persisted-only would refuse every anonymous request: say so at start-up instead.
+  if (on && !env.BIBGRAPH_PERSISTED_DOCUMENTS?.trim()) {
+    throw new ConfigError(
+      'BIBGRAPH_PERSISTED_ONLY=true needs BIBGRAPH_PERSISTED_DOCUMENTS, the file of registered documents',
+    );
+  }
+  return on;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = env.DATABASE_URL?.trim() || null;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -148,6 +179,10 @@ export function loadConfig(env: Env = process.env): Config {
     apiTokens: readTokenList(env, 'BIBGRAPH_API_TOKENS'),
     readRequiresToken: readBoolean(env, 'BIBGRAPH_READ_REQUIRES_TOKEN', false),
     trustProxy: readBoolean(env, 'BIBGRAPH_TRUST_PROXY', false),
+    redisUrl: readRedisUrl(env),
+    cacheTtlSeconds: readInt(env, 'BIBGRAPH_CACHE_TTL', 60, 0, 86_400),
+    persistedDocumentsFile: env.BIBGRAPH_PERSISTED_DOCUMENTS?.trim() || null,
+    persistedOnly: readPersistedOnly(env),
     limits: {
       maxDepth: readInt(env, 'BIBGRAPH_MAX_DEPTH', d.maxDepth, 1, 100),
       maxCost: readInt(env, 'BIBGRAPH_MAX_COST', d.maxCost, 1, 10_000_000),

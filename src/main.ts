@@ -4,6 +4,7 @@ import { anyActiveToken } from './auth/tokens.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/client.ts';
 import { createServer } from './server/server.ts';
+import { openSharedStore } from './server/shared-store.ts';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -21,8 +22,12 @@ async function main(): Promise<void> {
     dataDir: config.dataDir,
     statementTimeoutMs: config.limits.requestTimeoutMs,
   });
+  const store = openSharedStore(config.redisUrl);
   const yoga = createServer({
     database,
+    store,
+    cacheTtlSeconds: config.cacheTtlSeconds,
+    persisted: { documentsFile: config.persistedDocumentsFile, persistedOnly: config.persistedOnly },
     maxIngestBytes: config.maxIngestBytes,
     logging: config.logLevel !== 'silent',
     auth: {
@@ -66,6 +71,7 @@ async function main(): Promise<void> {
     // PGlite flushes its files.
     http.close(async () => {
       await database.close();
+      await store.close();
       process.exit(0);
     });
     http.closeIdleConnections();

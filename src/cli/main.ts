@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.ts';
 import { openDatabase } from '../db/client.ts';
+import { documentsUsage, runDocumentsCommand } from './documents.ts';
 import { ExportUsageError, exportUsage, parseExportArgs, runExport } from './export.ts';
 import { runIngest } from './ingest.ts';
 import { runTokenCommand, tokenUsage } from './token.ts';
@@ -11,7 +12,7 @@ Commands:
   ingest <file|folder|->   Ingest RIS from a file, every file of a folder, or stdin (-)
       --source NAME        Label stored with the ingestion (default: the file name)
       --dry-run            Parse, map and match; report what would happen; write nothing
-${exportUsage}${tokenUsage}
+${exportUsage}${tokenUsage}${documentsUsage}
 The database is DATABASE_URL when set, else the embedded PGlite in BIBGRAPH_DATA_DIR (./data).
 `;
 
@@ -50,6 +51,7 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   if (command === 'token') return runTokenCommand(rest, config, process.stdout, process.stderr);
+  if (command === 'documents') return runDocumentsCommand(rest, config, process.stdout, process.stderr);
   if (command === 'export') {
     let parsed: ReturnType<typeof parseExportArgs>;
     try {

@@ -1,4 +1,5 @@
-import { type GraphQLSchema, isObjectType } from 'graphql';
+import { GraphQLDeferDirective, GraphQLStreamDirective } from '@graphql-tools/utils';
+import { type GraphQLSchema, isObjectType, specifiedDirectives } from 'graphql';
 import { builder } from './builder.ts';
 import './scalars.ts';
 import './author.ts';
@@ -30,4 +31,11 @@ function describeConnections(schema: GraphQLSchema): GraphQLSchema {
   return schema;
 }
 
-export const schema = describeConnections(builder.toSchema({ sortSchema: true }));
+// @defer and @stream are part of the schema (not only added by Yoga's plugin at run time), so
+// codegen and client validation against schema.graphql accept documents that use them.
+export const schema = describeConnections(
+  builder.toSchema({
+    sortSchema: true,
+    directives: [...specifiedDirectives, GraphQLDeferDirective, GraphQLStreamDirective],
+  }),
+);

@@ -299,10 +299,33 @@ function nulPlugin(): Plugin {
   };
 }
 
+/**
+ * Yoga's CSRF rule for everything but GET. A GET runs only queries (Yoga refuses mutations over
+ * GET) and authenticates by bearer token, never cookies, so a cross-site GET can read no more than
+ * anyone can; exempting it lets plain links, CDNs and `EventSource` use cached queries. Uploads and
+ * form posts still need a header a page cannot send cross-site without a CORS preflight.
+ */
+function csrfPrevention(): Plugin {
+  const inner = useCSRFPrevention({ requestHeaders: CSRF_HEADERS });
+  return {
+    onRequestParse(payload) {
+      if (payload.request.method === 'GET') return;
+      try {
+        return inner.onRequestParse?.(payload);
+      } catch {
+        throw createGraphQLError(
+          `A POST of this content type needs one of these headers: ${CSRF_HEADERS.join(', ')} (CSRF prevention)`,
+          { extensions: { code: 'FORBIDDEN', http: { status: 403 } } },
+        );
+      }
+    },
+  };
+}
+
 /** Every document-shape limit plus CSRF prevention, in the order they can reject. */
 export function limitPlugins(limits: Limits, maxUploadBytes: number): Plugin[] {
   const plugins: Plugin[] = [
-    useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
+    csrfPrevention(),
     bodyLimitPlugin(limits, maxUploadBytes),
     maxTokensPlugin({ n: limits.maxTokens }) as Plugin,
     maxDepthPlugin({ n: limits.maxDepth, flattenFragments: true }) as Plugin,

@@ -1,3 +1,4 @@
+import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { type AuthOptions, type Caller, clientAddress, identifyCaller } from '../auth/caller.ts';
@@ -7,8 +8,12 @@ import type { Context } from '../schema/context.ts';
 import { schema } from '../schema/index.ts';
 import { accessPlugin, requestAuth, type ServerContext } from './access.ts';
 import { exportResponse } from './export-route.ts';
+import { compressionPlugin } from './compression.ts';
 import { limitPlugins, MULTIPART_OVERHEAD } from './limits.ts';
+import { persistedOperationPlugins } from './persisted.ts';
 import { defaultDocument } from './playground.ts';
+import { responseCachePlugins } from './response-cache.ts';
+import { memoryStore, type SharedStore } from './shared-store.ts';
 
 export interface ServerOptions {
   database: DatabaseHandle;
@@ -20,6 +25,12 @@ export interface ServerOptions {
   auth?: AuthOptions;
   /** Abuse limits; anything left out takes its default. */
   limits?: Partial<Limits>;
+  /** Where cached responses and persisted queries live (Redis for several instances); memory by default. */
+  store?: SharedStore;
+  /** Seconds an anonymous query's answer may be served from the cache; 0 (the default here) turns it off. */
+  cacheTtlSeconds?: number;
+  /** Trusted documents and whether anonymous callers are held to them. */
+  persisted?: { documentsFile: string | null; persistedOnly: boolean };
 }
 
 export type { ServerContext } from './access.ts';
@@ -32,6 +43,7 @@ export function createServer(options: ServerOptions): BibgraphServer {
   const auth = options.auth ?? {};
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const callers = new WeakMap<Request, Caller>();
+  const store = options.store ?? memoryStore();
   return createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -74,6 +86,15 @@ export function createServer(options: ServerOptions): BibgraphServer {
     },
     plugins: [
       accessPlugin({ database: database.db, auth, limits, maxUploadBytes: options.maxIngestBytes, callers }),
+      // Before the response cache, which keys on the document text a hash stands for.
+      ...persistedOperationPlugins({
+        store,
+        documentsFile: options.persisted?.documentsFile ?? null,
+        persistedOnly: options.persisted?.persistedOnly ?? false,
+        isTrusted: (request) => callers.get(request)?.token.status === 'valid',
+      }),
+      ...responseCachePlugins({ store, ttlSeconds: options.cacheTtlSeconds ?? 0 }),
+      useDeferStream(),
       ...limitPlugins(limits, options.maxIngestBytes),
       {
         async onRequest({ url, request, serverContext, endResponse, fetchAPI }) {
@@ -96,6 +117,8 @@ export function createServer(options: ServerOptions): BibgraphServer {
           }
         },
       },
+      // Last, so it compresses the response every other plugin has finished with.
+      compressionPlugin(),
     ],
   });
 }

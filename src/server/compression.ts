@@ -1,0 +1,66 @@
+import { promisify } from 'node:util';
+import { brotliCompress, constants, gzip } from 'node:zlib';
+import type { Plugin } from 'graphql-yoga';
+
+const brotli = promisify(brotliCompress);
+const gzipAsync = promisify(gzip);
+
+/** Below this a compressed body saves less than the header and the CPU cost. */
+export const COMPRESS_MIN_BYTES = 1024;
+/** Above this the answer is a download or a stream, compressed by whoever serves files. */
+const COMPRESS_MAX_BYTES = 16 * 1024 * 1024;
+
+const COMPRESSIBLE = /^(application\/(graphql-response\+)?json|text\/html)/i;
+
+function preferredEncoding(acceptEncoding: string | null): 'br' | 'gzip' | null {
+  if (!acceptEncoding) return null;
+  const accepted = new Map<string, number>();
+  for (const part of acceptEncoding.toLowerCase().split(',')) {
+    const [name, ...params] = part.trim().split(';');
+    const q = params.map((p) => /^\s*q=([\d.]+)/.exec(p)?.[1]).find(Boolean);
+    if (name) accepted.set(name.trim(), q === undefined ? 1 : Number(q));
+  }
+  const score = (name: string) => accepted.get(name) ?? accepted.get('*') ?? 0;
+  if (score('br') > 0 && score('br') >= score('gzip')) return 'br';
+  if (score('gzip') > 0) return 'gzip';
+  return null;
+}
+
+/**
+ * gzip or brotli for complete JSON and HTML answers over 1 KB. Incremental answers (`@defer` as
+ * multipart, SSE) are left alone: compressing them would hold each part back until a compression
+ * block fills. Request bodies are never decompressed, so the body limits measure what is parsed.
+ * (`useContentEncoding` from @whatwg-node/server compresses every response, streams included, and
+ * inflates request bodies past the size checks; hence this small plugin.)
+ */
+export function compressionPlugin(): Plugin {
+  return {
+    async onResponse({ request, response, setResponse, fetchAPI }) {
+      if (!response.body || response.headers.has('content-encoding')) return;
+      if (!COMPRESSIBLE.test(response.headers.get('content-type') ?? '')) return;
+      const encoding = preferredEncoding(request.headers.get('accept-encoding'));
+      response.headers.append('vary', 'Accept-Encoding');
+      if (!encoding) return;
+      const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+      if (declared < COMPRESS_MIN_BYTES || declared > COMPRESS_MAX_BYTES) return;
+      const body = Buffer.from(await response.arrayBuffer());
+      const headers = new fetchAPI.Headers(response.headers);
+      let out: Buffer = body;
+      if (body.byteLength >= COMPRESS_MIN_BYTES && body.byteLength <= COMPRESS_MAX_BYTES) {
+        out =
+          encoding === 'br'
+            ? await brotli(body, {
+                params: {
+                  // Quality 5 is most of brotli's gain at a fraction of its default's CPU time.
+                  [constants.BROTLI_PARAM_QUALITY]: 5,
+                  [constants.BROTLI_PARAM_SIZE_HINT]: body.byteLength,
+                },
+              })
+            : await gzipAsync(body, { level: 6 });
+        headers.set('content-encoding', encoding);
+      }
+      headers.set('content-length', String(out.byteLength));
+      setResponse(new fetchAPI.Response(new Uint8Array(out), { status: response.status, statusText: response.statusText, headers }));
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import { readFileSync, statSync } from 'node:fs';
+import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
+import { createGraphQLError, type Plugin } from 'graphql-yoga';
+import { documentHash, parseDocumentList } from '../persisted/documents.ts';
+import type { SharedStore } from './shared-store.ts';
+
+export interface PersistedOptions {
+  store: SharedStore;
+  /** The trusted-documents file (`BIBGRAPH_PERSISTED_DOCUMENTS`), or null. */
+  documentsFile: string | null;
+  /** Callers the request cannot vouch for may run only registered documents. */
+  persistedOnly: boolean;
+  /** True for a request whose caller may run any document (a valid API token). */
+  isTrusted: (request: Request) => boolean;
+}
+
+/** Automatic persisted queries are kept this long after their last registration. */
+const APQ_TTL_SECONDS = 7 * 24 * 3600;
+
+/**
+ * The trusted documents, re-read when the file changes so `bibgraph documents add` takes effect
+ * without a restart. A file that is missing or broken keeps the last good list and says why once.
+ */
+function documentList(file: string | null): () => Map<string, string> {
+  let loaded = new Map<string, string>();
+  let stamp = '';
+  let checked = 0;
+  return () => {
+    if (!file) return loaded;
+    const now = Date.now();
+    if (now - checked < 1_000) return loaded;
+    checked = now;
+    try {
+      const stat = statSync(file);
+      const next = `${stat.mtimeMs}:${stat.size}`;
+      if (next !== stamp) {
+        loaded = parseDocumentList(readFileSync(file, 'utf8'), file);
+        stamp = next;
+      }
+    } catch (error) {
+      const message = `bibgraph: trusted documents in ${file} could not be read: ${(error as Error).message}`;
+      if (stamp !== 'error') console.error(message);
+      stamp = 'error';
+    }
+    return loaded;
+  };
+}
+
+function persistedError(message: string, code: string, status = 400) {
+  return () => createGraphQLError(message, { extensions: { code, http: { status } } });
+}
+
+/**
+ * Persisted operations in both forms clients use:
+ * - automatic persisted queries (Apollo's `PersistedQueryLink`, urql's `persistedExchange`): a
+ *   request may send only `extensions.persistedQuery.sha256Hash`; an unknown hash answers
+ *   `PersistedQueryNotFound`, the client resends hash and text, and the text is kept;
+ * - trusted documents: a file of registered operations; with `persistedOnly`, callers without a
+ *   token can run nothing else, and their APQ registrations are refused.
+ * Yoga's persisted-operations plugin does the lookup; APQ registration is ours, since Yoga's APQ
+ * plugin pins a `@graphql-tools/utils` major that conflicts with the one Yoga 5 ships.
+ */
+export function persistedOperationPlugins(options: PersistedOptions): Plugin[] {
+  const documents = documentList(options.documentsFile);
+  const restricted = (request: Request) => options.persistedOnly && !options.isTrusted(request);
+  const registration: Plugin = {
+    onParams({ params, request }) {
+      const hash = (params.extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)
+        ?.persistedQuery?.sha256Hash;
+      if (typeof hash !== 'string' || !params.query || restricted(request)) return;
+      if (documentHash(params.query) !== hash.toLowerCase()) {
+        throw createGraphQLError('provided sha does not match query', {
+          extensions: { code: 'PERSISTED_QUERY_HASH_MISMATCH', http: { status: 400 } },
+        });
+      }
+      // Registration must not fail the request it arrives with; a lost registration only costs
+      // the client one more round trip next time.
+      void options.store.set(`apq:${hash.toLowerCase()}`, params.query, APQ_TTL_SECONDS).catch(() => {});
+    },
+  };
+  return [
+    usePersistedOperations({
+      allowArbitraryOperations: (request) => !restricted(request),
+      async getPersistedOperation(key, request) {
+        const hash = key.toLowerCase();
+        const trusted = documents().get(hash);
+        if (trusted) return trusted;
+        if (restricted(request)) return null;
+        return options.store.get(`apq:${hash}`).catch(() => null);
+      },
+      customErrors: {
+        notFound: persistedError('PersistedQueryNotFound', 'PERSISTED_QUERY_NOT_FOUND', 200),
+        keyNotFound: persistedError(
+          'Send a GraphQL document as "query", or a persisted document\'s hash in extensions.persistedQuery.sha256Hash',
+          'BAD_REQUEST',
+        ),
+        persistedQueryOnly: persistedError(
+          'This server runs only registered operations for callers without an API token (BIBGRAPH_PERSISTED_ONLY): send a registered document\'s hash in extensions.persistedQuery.sha256Hash',
+          'PERSISTED_QUERY_ONLY',
+          403,
+        ),
+      },
+    }) as Plugin,
+    registration,
+  ];
+}
