@@ -132,7 +132,8 @@ export function parseByteSize(key: string, raw: string): number {
 function readRedisUrl(env: Env): string | null {
   const raw = env.REDIS_URL?.trim();
   if (!raw) return null;
-  if (!/^rediss?:\/\//.test(raw)) throw new ConfigError(`REDIS_URL must start with redis:// or rediss://, got "${raw}"`);
+  if (!/^rediss?:\/\//.test(raw))
+    throw new ConfigError(`REDIS_URL must start with redis:// or rediss://, got "${raw}"`);
   try {
     new URL(raw);
   } catch {

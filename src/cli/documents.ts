@@ -41,7 +41,9 @@ export function runDocumentsCommand(args: string[], config: Config, out: Output,
   if (sub === 'add' && parsed.positionals.length === 0) return fail('add takes one or more .graphql files');
   if (sub === 'list' && parsed.positionals.length > 0) return fail('list takes no files');
   try {
-    const list = existsSync(file) ? parseDocumentList(readFileSync(file, 'utf8'), file) : new Map<string, string>();
+    const list = existsSync(file)
+      ? parseDocumentList(readFileSync(file, 'utf8'), file)
+      : new Map<string, string>();
     if (sub === 'list') {
       for (const [hash, text] of list) {
         const names = [...text.matchAll(/\b(query|mutation|subscription)\s+(\w+)/g)].map((m) => m[2]);

@@ -60,7 +60,13 @@ export function compressionPlugin(): Plugin {
         headers.set('content-encoding', encoding);
       }
       headers.set('content-length', String(out.byteLength));
-      setResponse(new fetchAPI.Response(new Uint8Array(out), { status: response.status, statusText: response.statusText, headers }));
+      setResponse(
+        new fetchAPI.Response(new Uint8Array(out), {
+          status: response.status,
+          statusText: response.statusText,
+          headers,
+        }),
+      );
     },
   };
 }

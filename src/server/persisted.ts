@@ -95,7 +95,7 @@ export function persistedOperationPlugins(options: PersistedOptions): Plugin[] {
           'BAD_REQUEST',
         ),
         persistedQueryOnly: persistedError(
-          'This server runs only registered operations for callers without an API token (BIBGRAPH_PERSISTED_ONLY): send a registered document\'s hash in extensions.persistedQuery.sha256Hash',
+          "This server runs only registered operations for callers without an API token (BIBGRAPH_PERSISTED_ONLY): send a registered document's hash in extensions.persistedQuery.sha256Hash",
           'PERSISTED_QUERY_ONLY',
           403,
         ),

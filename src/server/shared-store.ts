@@ -87,7 +87,9 @@ export function redisStore(url: string): SharedStore {
   redis.on('error', (error: Error) => {
     if (warned) return;
     warned = true;
-    console.error(`bibgraph: Redis at REDIS_URL is unavailable (${error.message}); serving without the shared cache`);
+    console.error(
+      `bibgraph: Redis at REDIS_URL is unavailable (${error.message}); serving without the shared cache`,
+    );
   });
   redis.on('ready', () => {
     warned = false;

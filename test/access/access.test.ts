@@ -455,13 +455,27 @@ describe('abuse limits', () => {
       { clientAddress: LOOPBACK },
     );
     expect(get.status).toBe(405);
+    // A plain cross-site GET (a link, an <img>) can carry a mutation but never runs it.
+    const plainGet = await yoga.fetch(`http://localhost/graphql?query=${q}`, {}, { clientAddress: LOOPBACK });
+    expect(plainGet.status).toBe(405);
+    // A form post is what a page on another site can send without a preflight: it needs the header.
+    const form = new FormData();
+    form.set(
+      'operations',
+      JSON.stringify({
+        query: 'mutation { ingestRis(input: { ris: "TY  - JOUR\\nER  - \\n" }) { created } }',
+      }),
+    );
+    form.set('map', '{}');
     const forged = await yoga.fetch(
-      `http://localhost/graphql?query=${encodeURIComponent('{ citations { totalCount } }')}`,
-      {},
+      'http://localhost/graphql',
+      { method: 'POST', body: form },
       { clientAddress: LOOPBACK },
     );
     expect(forged.status).toBe(403);
-    expect((await forged.json()).errors[0].message).toMatch(/CSRF/);
+    const body = await forged.json();
+    expect(body.errors[0].message).toMatch(/CSRF/);
+    expect(body.errors[0].extensions.code).toBe('FORBIDDEN');
   });
 
   it('rate-limits per IP address and per token with 429 and Retry-After', async () => {

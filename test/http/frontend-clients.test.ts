@@ -34,7 +34,11 @@ function recordingFetch() {
   const sent: Array<{ method: string; body: string | null; url: string }> = [];
   const fetchFn: typeof fetch = async (input, init) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    sent.push({ method: init?.method ?? 'GET', body: typeof init?.body === 'string' ? init.body : null, url });
+    sent.push({
+      method: init?.method ?? 'GET',
+      body: typeof init?.body === 'string' ? init.body : null,
+      url,
+    });
     return fetch(input, init);
   };
   return { sent, fetchFn };
@@ -60,7 +64,8 @@ describe.each(databaseTargets)('frontend clients on $name', ({ url: databaseUrl 
   async function ingest(title: string, year: number, target = server.url) {
     const { json } = await post(
       {
-        query: 'mutation($ris: String!) { ingestRis(input: { ris: $ris, source: "frontend" }) { created updated } }',
+        query:
+          'mutation($ris: String!) { ingestRis(input: { ris: $ris, source: "frontend" }) { created updated } }',
         variables: { ris: ris(title, year) },
       },
       { authorization: `Bearer ${TOKEN}` },
@@ -83,7 +88,8 @@ describe.each(databaseTargets)('frontend clients on $name', ({ url: databaseUrl 
       persisted: { documentsFile, persistedOnly: false },
     });
     server = await listen(yoga);
-    for (let i = 0; i < 12; i++) await ingest(`Caching in practice ${databaseUrl ? 'pg' : 'lite'} ${i}`, 2000 + i);
+    for (let i = 0; i < 12; i++)
+      await ingest(`Caching in practice ${databaseUrl ? 'pg' : 'lite'} ${i}`, 2000 + i);
   });
   afterAll(async () => {
     await new Promise((resolve) => server.http.close(resolve));
@@ -141,7 +147,9 @@ describe.each(databaseTargets)('frontend clients on $name', ({ url: databaseUrl 
   });
 
   it('GET queries need no CSRF header; form posts still do', async () => {
-    const get = await fetch(`${server.url}?query=${encodeURIComponent('{ citations(first: 1) { totalCount } }')}`);
+    const get = await fetch(
+      `${server.url}?query=${encodeURIComponent('{ citations(first: 1) { totalCount } }')}`,
+    );
     expect(get.status).toBe(200);
     expect(((await get.json()) as any).data.citations.totalCount).toBeGreaterThanOrEqual(12);
     const form = new FormData();
@@ -172,7 +180,10 @@ describe.each(databaseTargets)('frontend clients on $name', ({ url: databaseUrl 
   });
 
   it('answers to a token are private and never served to anyone else', async () => {
-    const { res } = await post({ query: '{ citations(first: 1) { totalCount } }' }, { authorization: `Bearer ${TOKEN}` });
+    const { res } = await post(
+      { query: '{ citations(first: 1) { totalCount } }' },
+      { authorization: `Bearer ${TOKEN}` },
+    );
     expect(res.headers.get('cache-control')).toBe('private, no-store');
     expect(res.headers.get('etag')).toBeNull();
   });
@@ -289,8 +300,16 @@ describe.each(databaseTargets)('frontend clients on $name', ({ url: databaseUrl 
       // An APQ registration from an anonymous caller must not open the door either.
       const text = '{ citations(first: 2) { totalCount } }';
       const sha256Hash = documentHash(text);
-      await post({ query: text, extensions: { persistedQuery: { version: 1, sha256Hash } } }, {}, restricted.url);
-      const replay = await post({ extensions: { persistedQuery: { version: 1, sha256Hash } } }, {}, restricted.url);
+      await post(
+        { query: text, extensions: { persistedQuery: { version: 1, sha256Hash } } },
+        {},
+        restricted.url,
+      );
+      const replay = await post(
+        { extensions: { persistedQuery: { version: 1, sha256Hash } } },
+        {},
+        restricted.url,
+      );
       expect(replay.json.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
     });
 
@@ -362,22 +381,24 @@ describe('response cache shared through Redis', () => {
 });
 
 function rawPost(url: string, body: string, encoding: string) {
-  return new Promise<{ headers: Record<string, string | string[] | undefined>; body: Buffer }>((resolve, reject) => {
-    import('node:http').then(({ request }) => {
-      const req = request(
-        url,
-        {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'accept-encoding': encoding },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    }, reject);
-  });
+  return new Promise<{ headers: Record<string, string | string[] | undefined>; body: Buffer }>(
+    (resolve, reject) => {
+      import('node:http').then(({ request }) => {
+        const req = request(
+          url,
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'accept-encoding': encoding },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      }, reject);
+    },
+  );
 }
