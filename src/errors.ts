@@ -1,53 +1,94 @@
-import { GraphQLError } from 'graphql';
+import type { ErrorCode } from './error-codes.ts';
 
 /**
- * Typed failures a client is meant to read and act on. They extend GraphQLError so that, where a
- * field does not return them as a union member, Yoga shows their message instead of masking it.
+ * Failures a client is meant to read and act on, as plain errors with a code from ERROR_CODES.
+ * Services throw them and know nothing of GraphQL; mutations return some as members of their
+ * result unions, and everywhere else the server's edge (src/server/errors.ts) turns them into
+ * GraphQL errors with `extensions.code` and `details` as further extensions.
  */
-export abstract class BibgraphError extends GraphQLError {
-  abstract readonly code: string;
+export abstract class BibgraphError extends Error {
+  abstract readonly code: ErrorCode;
+  /** Further machine-readable facts for `extensions` (the argument at fault, a limit …). */
+  get details(): Record<string, unknown> {
+    return {};
+  }
 }
 
-/** An ID that names nothing (any more), or names the wrong kind of object. */
+/** An ID that names nothing (any more). */
 export class NotFoundError extends BibgraphError {
+  override name = 'NotFoundError';
   readonly code = 'NOT_FOUND';
   constructor(
     message: string,
     /** The global ID that was not found. */
     readonly id: string | null = null,
   ) {
-    super(message, { extensions: { code: 'NOT_FOUND' } });
+    super(message);
   }
 }
 
 /** An argument that cannot be accepted as given. */
 export class ValidationError extends BibgraphError {
-  readonly code = 'VALIDATION';
+  override name = 'ValidationError';
+  readonly code = 'BAD_USER_INPUT';
   constructor(
     message: string,
     /** The argument or input field at fault (`input.doi`). */
     readonly field: string | null = null,
   ) {
-    super(message, { extensions: { code: 'VALIDATION', field } });
+    super(message);
+  }
+  override get details() {
+    return this.field ? { argument: this.field } : {};
+  }
+}
+
+/** An ID argument that is not a global ID, or names another kind of object than the field takes. */
+export class InvalidIdError extends BibgraphError {
+  override name = 'InvalidIdError';
+  readonly code = 'INVALID_ID';
+  constructor(
+    message: string,
+    /** The argument at fault (`id`, `filter.authorIds[2]`). */
+    readonly argument: string | null = null,
+  ) {
+    super(message);
+  }
+  override get details() {
+    return this.argument ? { argument: this.argument } : {};
+  }
+}
+
+/** A cursor that is malformed or belongs to another ordering or filter. */
+export class InvalidCursorError extends BibgraphError {
+  override name = 'InvalidCursorError';
+  readonly code = 'INVALID_CURSOR';
+  constructor(
+    message: string,
+    readonly argument: 'after' | 'before',
+  ) {
+    super(message);
+  }
+  override get details() {
+    return { argument: this.argument };
   }
 }
 
 /** The caller may not do this (no, wrong or revoked token; not a loopback client). */
 export class ForbiddenError extends BibgraphError {
+  override name = 'ForbiddenError';
   readonly code = 'FORBIDDEN';
-  constructor(message: string) {
-    super(message, { extensions: { code: 'FORBIDDEN' } });
-  }
 }
 
 /** The change contradicts stored data or an earlier curation decision. */
 export class ConflictError extends BibgraphError {
+  override name = 'ConflictError';
   readonly code = 'CONFLICT';
   constructor(
     message: string,
     /** Global ID of the object in the way, when there is one. */
     readonly conflictingId: string | null = null,
   ) {
-    super(message, { extensions: { code: 'CONFLICT' } });
+    super(message);
   }
 }

@@ -8,6 +8,7 @@ import './keyword.ts';
 import './citation.ts';
 import './ingestion.ts';
 import './errors.ts';
+import './error-code.ts';
 import './curation.ts';
 import './audit.ts';
 import './export.ts';

@@ -8,6 +8,7 @@ import type { Context } from '../schema/context.ts';
 import { schema } from '../schema/index.ts';
 import { accessPlugin, requestAuth, type ServerContext } from './access.ts';
 import { compressionPlugin } from './compression.ts';
+import { errorCodePlugin, maskError } from './errors.ts';
 import { exportResponse } from './export-route.ts';
 import { limitPlugins, MULTIPART_OVERHEAD } from './limits.ts';
 import { persistedOperationPlugins } from './persisted.ts';
@@ -51,7 +52,9 @@ export function createServer(options: ServerOptions): BibgraphServer {
     healthCheckEndpoint: '/live',
     landingPage: false,
     logging: options.logging ?? false,
-    maskedErrors: options.maskErrors ?? true,
+    // isDev is off even in development: Yoga would otherwise put the original error and its stack
+    // into responses whenever NODE_ENV is "development", which is bibgraph's default.
+    maskedErrors: (options.maskErrors ?? true) ? { maskError, isDev: false } : false,
     // The default GraphiQL page loads its scripts from a CDN; this one is bundled, so the
     // playground works on machines without internet access.
     renderGraphiQL,
@@ -117,6 +120,7 @@ export function createServer(options: ServerOptions): BibgraphServer {
           }
         },
       },
+      errorCodePlugin(),
       // Last, so it compresses the response every other plugin has finished with.
       compressionPlugin(),
     ],

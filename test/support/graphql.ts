@@ -1,4 +1,6 @@
+import { expect } from 'vitest';
 import type { Database } from '../../src/db/client.ts';
+import { isErrorCode } from '../../src/error-codes.ts';
 import type { BibgraphServer } from '../../src/server/server.ts';
 
 export interface GraphQLResult<T = Record<string, any>> {
@@ -31,5 +33,18 @@ export async function gql<T = Record<string, any>>(
     },
     { db, clientAddress },
   );
-  return (await response.json()) as GraphQLResult<T>;
+  const result = (await response.json()) as GraphQLResult<T>;
+  expectCodedErrors(result);
+  return result;
+}
+
+/**
+ * The error contract, checked on every response the suite sees: each error carries an
+ * `extensions.code` from the documented set (src/error-codes.ts).
+ */
+export function expectCodedErrors(result: GraphQLResult<unknown>): void {
+  for (const error of result.errors ?? []) {
+    const code = error.extensions?.code;
+    expect(isErrorCode(code), `error without a documented code: ${JSON.stringify(error)}`).toBe(true);
+  }
 }

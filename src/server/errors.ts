@@ -1,0 +1,135 @@
+import { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { type ErrorCode, isErrorCode } from '../error-codes.ts';
+import { BibgraphError } from '../errors.ts';
+import { boundedForLog } from './log.ts';
+
+/**
+ * The one place where errors become what a client sees. Services throw plain domain errors
+ * (src/errors.ts) with a code; libraries throw whatever they throw. Here every error gets an
+ * `extensions.code` from ERROR_CODES, anything unexpected is masked as INTERNAL and logged, and
+ * nothing else (stack, SQL, original error) leaves the server.
+ */
+
+/** Messages of library errors that carry no code of their own, by what they mean. */
+const BY_MESSAGE: Array<[RegExp, ErrorCode]> = [
+  [/^Syntax Error: Query depth limit/, 'DEPTH_LIMIT'],
+  [/^Syntax Error: Aliases limit/, 'ALIAS_LIMIT'],
+  [/^Syntax Error: Token limit/, 'TOKEN_LIMIT'],
+  [/^Syntax Error: Directives limit/, 'DIRECTIVE_LIMIT'],
+  [/^Syntax Error/, 'GRAPHQL_PARSE_FAILED'],
+  [/^Variable "\$/, 'BAD_USER_INPUT'],
+  [/^Invalid global ID/i, 'INVALID_ID'],
+  [/cursor/i, 'INVALID_CURSOR'],
+  [/^Argument "(first|last)"|`?(first|last)`? (argument )?must|both first and last|first and last/i, 'BAD_USER_INPUT'],
+  [/^Must provide query string|POST body|Request body|JSON|Unsupported|not allowed|GraphQL Request/i, 'BAD_REQUEST'],
+];
+
+/** Codes other parts of the stack use for the same things, and what this API calls them. */
+const ALIASES: Record<string, ErrorCode> = {
+  INTERNAL_SERVER_ERROR: 'INTERNAL',
+  VALIDATION: 'BAD_USER_INPUT',
+  TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  PERSISTED_QUERY_NOT_IN_LIST: 'PERSISTED_QUERY_NOT_FOUND',
+  PERSISTED_QUERY_ID_REQUIRED: 'BAD_REQUEST',
+  CANNOT_SEND_PQ_ID_AND_BODY: 'PERSISTED_QUERY_ONLY',
+  BAD_PERSISTED_QUERY: 'PERSISTED_QUERY_HASH_MISMATCH',
+};
+
+const BY_STATUS: Record<number, ErrorCode> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'BAD_REQUEST',
+  405: 'BAD_REQUEST',
+  406: 'BAD_REQUEST',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'BAD_REQUEST',
+  429: 'RATE_LIMITED',
+};
+
+/** The code an error that reached the edge stands for. */
+export function codeOf(error: GraphQLError): ErrorCode {
+  const given = error.extensions?.code;
+  if (isErrorCode(given)) return given;
+  if (typeof given === 'string' && ALIASES[given]) return ALIASES[given];
+  for (const [pattern, code] of BY_MESSAGE) if (pattern.test(error.message)) return code;
+  const status = (error.extensions?.http as { status?: number } | undefined)?.status;
+  if (status && BY_STATUS[status]) return BY_STATUS[status];
+  // A GraphQLError without a code that is not about a field was raised while reading the request.
+  return error.path ? 'INTERNAL' : 'BAD_REQUEST';
+}
+
+/** Yoga's `maskError`: domain errors keep their message and details, the unexpected are masked. */
+export function maskError(error: unknown, message: string): Error {
+  const graphql = error instanceof GraphQLError ? error : null;
+  const original = graphql?.originalError ?? (graphql ? null : error);
+  if (original instanceof BibgraphError) {
+    return new GraphQLError(original.message, {
+      nodes: graphql?.nodes,
+      path: graphql?.path,
+      extensions: { ...original.details, code: original.code },
+    });
+  }
+  if (graphql && (!original || original instanceof GraphQLError)) return graphql;
+  console.error(
+    `bibgraph: unexpected error${graphql?.path ? ` at ${graphql.path.join('.')}` : ''}: ${boundedForLog(original instanceof Error ? (original.stack ?? original.message) : String(original), 4_000)}`,
+  );
+  return new GraphQLError(message, {
+    nodes: graphql?.nodes,
+    path: graphql?.path,
+    extensions: { code: 'INTERNAL', http: { status: 500 } },
+  });
+}
+
+/** The error as the client receives it: its code from the set, with a status for request errors. */
+function withCode(error: GraphQLError): GraphQLError {
+  const code = codeOf(error);
+  if (error.extensions?.code === code && code !== 'INTERNAL') return error;
+  const { http, ...rest } = (error.extensions ?? {}) as Record<string, unknown>;
+  const extensions: Record<string, unknown> = { ...rest, code };
+  if (code === 'BAD_USER_INPUT' && /^Variable "\$(\w+)"/.test(error.message)) {
+    extensions.variable = /^Variable "\$(\w+)"/.exec(error.message)?.[1];
+  }
+  if (http) extensions.http = http;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    extensions,
+  });
+}
+
+type Payload = { errors?: readonly GraphQLError[]; incremental?: Array<{ errors?: readonly GraphQLError[] }> };
+
+function mapPayload<T extends Payload>(payload: T): T {
+  if (!payload || typeof payload !== 'object') return payload;
+  let out = payload;
+  if (payload.errors?.length) out = { ...out, errors: payload.errors.map(withCode) };
+  if (payload.incremental?.some((part) => part.errors?.length)) {
+    out = {
+      ...out,
+      incremental: payload.incremental.map((part) =>
+        part.errors?.length ? { ...part, errors: part.errors.map(withCode) } : part,
+      ),
+    };
+  }
+  return out;
+}
+
+async function* mapStream(stream: AsyncIterable<Payload>): AsyncGenerator<Payload> {
+  for await (const payload of stream) yield mapPayload(payload);
+}
+
+/** Gives every error in every result (batched, incremental or not) its code from the set. */
+export function errorCodePlugin(): Plugin {
+  return {
+    onResultProcess({ result, setResult }) {
+      if (Array.isArray(result)) setResult(result.map((r) => mapPayload(r as Payload)) as typeof result);
+      else if (result && Symbol.asyncIterator in (result as object))
+        setResult(mapStream(result as AsyncIterable<Payload>) as unknown as typeof result);
+      else setResult(mapPayload(result as Payload) as typeof result);
+    },
+  };
+}
