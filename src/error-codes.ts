@@ -45,7 +45,8 @@ export const ERROR_CODES = {
   },
   RATE_LIMITED: {
     status: 429,
-    description: 'Too many requests; `extensions.retryAfter` (and the Retry-After header) says how many seconds to wait.',
+    description:
+      'Too many requests; `extensions.retryAfter` (and the Retry-After header) says how many seconds to wait.',
   },
   PAYLOAD_TOO_LARGE: {
     status: 413,
@@ -54,15 +55,23 @@ export const ERROR_CODES = {
   DEPTH_LIMIT: { status: 400, description: 'The document nests fields deeper than BIBGRAPH_MAX_DEPTH.' },
   COST_LIMIT: {
     status: 400,
-    description: 'The estimated cost of the document is over BIBGRAPH_MAX_COST; `extensions.cost` says by how much.',
+    description:
+      'The estimated cost of the document is over BIBGRAPH_MAX_COST; `extensions.cost` says by how much.',
   },
   ALIAS_LIMIT: { status: 400, description: 'The document has more aliases than BIBGRAPH_MAX_ALIASES.' },
   TOKEN_LIMIT: { status: 400, description: 'The document has more lexical tokens than BIBGRAPH_MAX_TOKENS.' },
-  DIRECTIVE_LIMIT: { status: 400, description: 'The document has more directives than BIBGRAPH_MAX_DIRECTIVES.' },
-  PAGE_SIZE_LIMIT: { status: 400, description: '`first`, `last` or a list of IDs is over BIBGRAPH_MAX_PAGE_SIZE.' },
+  DIRECTIVE_LIMIT: {
+    status: 400,
+    description: 'The document has more directives than BIBGRAPH_MAX_DIRECTIVES.',
+  },
+  PAGE_SIZE_LIMIT: {
+    status: 400,
+    description: '`first`, `last` or a list of IDs is over BIBGRAPH_MAX_PAGE_SIZE.',
+  },
   PERSISTED_QUERY_NOT_FOUND: {
     status: 200,
-    description: 'The persisted-query hash is not known here: resend it with the document (automatic persisted queries).',
+    description:
+      'The persisted-query hash is not known here: resend it with the document (automatic persisted queries).',
   },
   PERSISTED_QUERY_HASH_MISMATCH: {
     status: 400,
@@ -70,11 +79,13 @@ export const ERROR_CODES = {
   },
   PERSISTED_QUERY_ONLY: {
     status: 403,
-    description: 'This server runs only registered documents for callers without a token (BIBGRAPH_PERSISTED_ONLY).',
+    description:
+      'This server runs only registered documents for callers without a token (BIBGRAPH_PERSISTED_ONLY).',
   },
   NOT_RIS: {
     status: 400,
-    description: 'The input to ingest is not RIS; the message says what it looks like (BibTeX, MEDLINE, JSON …).',
+    description:
+      'The input to ingest is not RIS; the message says what it looks like (BibTeX, MEDLINE, JSON …).',
   },
   TIMEOUT: {
     status: 504,
@@ -82,7 +93,8 @@ export const ERROR_CODES = {
   },
   BUSY: {
     status: 503,
-    description: 'A write waited longer than its limit for other writers to finish; nothing was written. Try again later.',
+    description:
+      'A write waited longer than its limit for other writers to finish; nothing was written. Try again later.',
   },
   DATABASE: {
     status: 503,
@@ -90,7 +102,8 @@ export const ERROR_CODES = {
   },
   INTERNAL: {
     status: 500,
-    description: 'Something went wrong inside bibgraph; the details are in the server log, never in the response.',
+    description:
+      'Something went wrong inside bibgraph; the details are in the server log, never in the response.',
   },
 } as const satisfies Record<string, { status: number; description: string }>;
 

@@ -1,5 +1,4 @@
 import { type SQL, sql } from 'drizzle-orm';
-import { GraphQLError } from 'graphql';
 import { affiliations, authors } from '../db/schema.ts';
 import { foldQuery } from '../query/names.ts';
 import { affiliationCitationCountSql, atAffiliationSql } from '../query/navigation.ts';
@@ -7,6 +6,7 @@ import { type EntityOrder, entityRowsQuery } from '../query/ordering.ts';
 import { AuthorFilterInput, AuthorOrderEnum, authorsQuery } from './author-filter.ts';
 import { builder } from './builder.ts';
 import { citationConnectionField } from './citation-connection.ts';
+import { rowIdOf } from './node-ids.ts';
 
 export const AffiliationRef = builder.drizzleNode('affiliations', {
   name: 'Affiliation',
@@ -106,12 +106,7 @@ builder.queryFields((t) => ({
     description: 'One affiliation by global ID; null when it does not exist.',
     args: { id: t.arg.globalID({ required: true, description: 'Global ID of the affiliation.' }) },
     resolve: async (query, _root, args, ctx) => {
-      const id = Number(args.id.id);
-      if (args.id.typename !== 'Affiliation' || !Number.isSafeInteger(id)) {
-        throw new GraphQLError('affiliation takes an Affiliation ID', {
-          extensions: { code: 'BAD_USER_INPUT' },
-        });
-      }
+      const id = rowIdOf(args.id, 'Affiliation', 'id');
       return (await ctx.db.query.affiliations.findFirst(query({ where: { id } }))) ?? null;
     },
   }),

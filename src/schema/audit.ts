@@ -1,8 +1,7 @@
-import { decodeGlobalID } from '@pothos/plugin-relay';
 import { sql } from 'drizzle-orm';
-import { ValidationError } from '../errors.ts';
 import { builder } from './builder.ts';
 import { toGlobalId } from './errors.ts';
+import { decodeRowGlobalID, rowIdOf } from './node-ids.ts';
 
 export const AuditEntryRef = builder.drizzleObject('auditLog', {
   name: 'AuditEntry',
@@ -40,12 +39,13 @@ export const AuditEntryRef = builder.drizzleObject('auditLog', {
 });
 
 function typedSubject(raw: string): string {
-  try {
-    const { typename, id } = decodeGlobalID(raw);
-    return `${typename}:${id}`;
-  } catch {
-    throw new ValidationError('subjectId is not a global ID', 'subjectId');
-  }
+  const gid = decodeRowGlobalID(raw);
+  const id = rowIdOf(
+    gid,
+    ['Citation', 'Author', 'Affiliation', 'Keyword', 'Ingestion', 'ApiToken'],
+    'subjectId',
+  );
+  return `${gid.typename}:${id}`;
 }
 
 builder.queryFields((t) => ({

@@ -1,6 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import { GraphQLError } from 'graphql';
 import { authorAffiliations, type authors, citations } from '../db/schema.ts';
 import { citationFilterSql } from '../query/citation-filter.ts';
 import { foldQuery } from '../query/names.ts';
@@ -8,6 +7,7 @@ import { authorCitationCountSql } from '../query/navigation.ts';
 import { type EntityOrder, entityRowsQuery } from '../query/ordering.ts';
 import { builder } from './builder.ts';
 import { CitationFilterInput, toCitationFilter } from './citation-filter.ts';
+import { rowIdsOf } from './node-ids.ts';
 
 // Author search and ordering live apart from the Author type so that Affiliation.authors can use
 // them without a module cycle between author.ts and affiliation.ts.
@@ -44,11 +44,7 @@ export function authorsQuery(
   extra: Array<(t: typeof authors) => SQL> = [],
 ) {
   const conditions = [...extra];
-  const affiliationIds = (args.filter?.affiliationIds ?? []).map((gid) => {
-    if (gid.typename !== 'Affiliation')
-      throw new GraphQLError('AuthorFilter.affiliationIds takes Affiliation IDs');
-    return Number(gid.id);
-  });
+  const affiliationIds = rowIdsOf(args.filter?.affiliationIds ?? [], 'Affiliation', 'filter.affiliationIds');
   if (affiliationIds.length > 0) {
     conditions.push(
       (t) =>

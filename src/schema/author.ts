@@ -1,5 +1,5 @@
-import { GraphQLError } from 'graphql';
 import { authors } from '../db/schema.ts';
+import { ValidationError } from '../errors.ts';
 import {
   type AuthorAffiliationRow,
   type AuthorRow,
@@ -15,6 +15,7 @@ import { AuthorFilterInput, AuthorOrderEnum, authorsQuery } from './author-filte
 import { builder } from './builder.ts';
 import { citationConnectionField } from './citation-connection.ts';
 import { KeywordRef } from './keyword.ts';
+import { rowIdOf } from './node-ids.ts';
 
 export const AuthorRef = builder.drizzleNode('authors', {
   name: 'Author',
@@ -151,13 +152,10 @@ builder.queryFields((t) => ({
     },
     resolve: async (query, _root, args, ctx) => {
       if ((args.id == null) === (args.orcid == null)) {
-        throw new GraphQLError('author takes exactly one of id and orcid', {
-          extensions: { code: 'BAD_USER_INPUT' },
-        });
+        throw new ValidationError('author takes exactly one of id and orcid');
       }
       if (args.id) {
-        const id = Number(args.id.id);
-        if (args.id.typename !== 'Author' || !Number.isSafeInteger(id)) return null;
+        const id = rowIdOf(args.id, 'Author', 'id');
         return (await ctx.db.query.authors.findFirst(query({ where: { id } }))) ?? null;
       }
       const orcid = normalizeOrcid(args.orcid ?? '');

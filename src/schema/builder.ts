@@ -10,7 +10,7 @@ import { relations } from '../db/relations.ts';
 import { ForbiddenError } from '../errors.ts';
 import { fieldCost } from './complexity.ts';
 import type { Context } from './context.ts';
-import { decodeRowGlobalID, existingGlobalIds } from './node-ids.ts';
+import { decodeRowGlobalID, existingGlobalIds, NODE_TYPES, rowIdOf } from './node-ids.ts';
 
 export interface PothosTypes {
   Context: Context;
@@ -58,9 +58,11 @@ export const builder = new SchemaBuilder<PothosTypes>({
     decodeGlobalID: (globalID) => decodeRowGlobalID(globalID),
     cursorType: 'String',
     nodeQueryOptions: {
-      description: 'Fetches any object by its global ID; null when it does not exist.',
+      description:
+        'Fetches any object by its global ID; null when it does not exist. A malformed ID is an INVALID_ID error.',
       args: { id: { description: 'A global ID as returned by any `id` field.' } },
       resolve: async (_root, args, ctx, _info, resolveNode) => {
+        rowIdOf(args.id, NODE_TYPES, 'id');
         const [existing] = await existingGlobalIds(ctx.db, [args.id]);
         if (!existing) return null;
         // Like resolveNodes below, the loader reads args.id, so a merged ID's survivor goes there.
@@ -70,9 +72,10 @@ export const builder = new SchemaBuilder<PothosTypes>({
     },
     nodesQueryOptions: {
       description:
-        'Fetches several objects by their global IDs, in order; an unknown ID gives null in its place.',
+        'Fetches several objects by their global IDs, in order; an unknown ID gives null in its place. A malformed ID fails the field with INVALID_ID naming its position.',
       args: { ids: { description: 'Global IDs as returned by any `id` field.' } },
       resolve: async (_root, args, ctx, _info, resolveNodes) => {
+        args.ids.forEach((id, i) => rowIdOf(id, NODE_TYPES, `ids[${i}]`));
         // The relay plugin's resolveNodes reads args.ids, so the checked list goes back there.
         const checked = await existingGlobalIds(ctx.db, args.ids);
         (args as { ids: unknown[] }).ids = checked;

@@ -1,7 +1,7 @@
-import { GraphQLError } from 'graphql';
 import type { CitationFilter } from '../query/citation-filter.ts';
 import type { CitationOrder } from '../query/ordering.ts';
 import { builder } from './builder.ts';
+import { rowIdsOf } from './node-ids.ts';
 
 export const CitationFilterInput = builder.inputType('CitationFilter', {
   description:
@@ -65,19 +65,7 @@ function idsOf(
   typename: string,
   field: string,
 ): number[] | null {
-  if (!list) return null;
-  return list.map((gid) => {
-    const n = Number(gid.id);
-    if (gid.typename !== typename || !Number.isSafeInteger(n)) {
-      throw new GraphQLError(
-        `CitationFilter.${field} takes ${typename} IDs; got an ID of a ${gid.typename}`,
-        {
-          extensions: { code: 'BAD_USER_INPUT' },
-        },
-      );
-    }
-    return n;
-  });
+  return list ? rowIdsOf(list, typename, `filter.${field}`) : null;
 }
 
 export type CitationFilterArg = typeof CitationFilterInput.$inferInput;

@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import { ValidationError } from '../errors.ts';
 import { normalizeDoi } from '../ris/normalize.ts';
 import type { ContributorRole } from '../ris/types.ts';
 import { AffiliationRef } from './affiliation.ts';
@@ -6,6 +6,7 @@ import { AuthorRef } from './author.ts';
 import { builder } from './builder.ts';
 import { citationConnectionField } from './citation-connection.ts';
 import { KeywordRef } from './keyword.ts';
+import { rowIdOf } from './node-ids.ts';
 
 export const ContributorRoleEnum = builder.enumType('ContributorRole', {
   description: 'What a person or organisation did for a citation.',
@@ -185,13 +186,10 @@ builder.queryFields((t) => ({
     },
     resolve: async (query, _root, args, ctx) => {
       if ((args.id == null) === (args.doi == null)) {
-        throw new GraphQLError('citation takes exactly one of id and doi', {
-          extensions: { code: 'BAD_USER_INPUT' },
-        });
+        throw new ValidationError('citation takes exactly one of id and doi');
       }
       if (args.id) {
-        const id = Number(args.id.id);
-        if (args.id.typename !== 'Citation' || !Number.isSafeInteger(id)) return null;
+        const id = rowIdOf(args.id, 'Citation', 'id');
         return (await ctx.db.query.citations.findFirst(query({ where: { id } }))) ?? null;
       }
       const doi = normalizeDoi(args.doi ?? '');

@@ -8,7 +8,7 @@ import { mergedIds } from '../db/schema.ts';
 import { ValidationError } from '../errors.ts';
 import { builder } from './builder.ts';
 import { CURATION_ERRORS } from './errors.ts';
-import { decodeRowGlobalID } from './node-ids.ts';
+import { decodeRowGlobalID, rowIdOf } from './node-ids.ts';
 
 type Kind = 'Citation' | 'Author' | 'Affiliation' | 'Keyword';
 
@@ -22,15 +22,13 @@ async function rowId(
   kinds: readonly Kind[],
   field: string,
 ): Promise<{ kind: Kind; id: number }> {
-  let decoded: { typename: string; id: string };
+  const decoded = decodeRowGlobalID(raw);
+  let id: number;
   try {
-    decoded = decodeRowGlobalID(raw);
-  } catch {
-    throw new ValidationError(`${field} is not a global ID`, field);
-  }
-  const id = Number(decoded.id);
-  if (!(kinds as readonly string[]).includes(decoded.typename) || !Number.isSafeInteger(id) || id < 0) {
-    throw new ValidationError(`${field} must be the ID of ${kinds.map((k) => `a ${k}`).join(' or ')}`, field);
+    id = rowIdOf(decoded, kinds, field);
+  } catch (error) {
+    // Mutations report a bad argument as a ValidationError member of their result union.
+    throw new ValidationError((error as Error).message, field);
   }
   const kind = decoded.typename as Kind;
   if (kind !== 'Citation') {

@@ -12,7 +12,11 @@ export const ErrorCodeEnum = builder.enumType('ErrorCode', {
   values: Object.fromEntries(
     Object.entries(ERROR_CODES).map(([code, { description, status }]) => [
       code,
-      { value: code, description: status === 200 ? description : `${description} HTTP ${status} when the whole request fails.` },
+      {
+        value: code,
+        description:
+          status === 200 ? description : `${description} HTTP ${status} when the whole request fails.`,
+      },
     ]),
   ),
 });

@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { Database } from '../db/client.ts';
+import { NotFoundError } from '../errors.ts';
 import type { ExportRecord } from '../export/record.ts';
 import {
   bibliographyOf,
@@ -23,6 +24,7 @@ import { builder } from './builder.ts';
 import { CitationRef } from './citation.ts';
 import { CitationFilterInput, toCitationFilter } from './citation-filter.ts';
 import type { Context } from './context.ts';
+import { rowIdsOf } from './node-ids.ts';
 
 /** Sets built whole in one GraphQL answer are capped; GET /export streams any size. */
 const MAX_BIBLIOGRAPHY = 5_000;
@@ -221,7 +223,7 @@ function recordOf(ctx: Context, id: number): Promise<ExportRecord> {
     loaders.set(ctx, loader);
   }
   return loader.load(id).then((r) => {
-    if (!r) throw new GraphQLError(`Citation ${id} no longer exists.`);
+    if (!r) throw new NotFoundError(`Citation ${id} no longer exists.`);
     return r;
   });
 }
@@ -283,16 +285,7 @@ function renderOptions(args: RenderArgs): { style: string; locale: string; forma
 function citationIds(
   list: ReadonlyArray<{ typename: string; id: string }> | null | undefined,
 ): number[] | null {
-  if (!list) return null;
-  return list.map((gid) => {
-    const n = Number(gid.id);
-    if (gid.typename !== 'Citation' || !Number.isSafeInteger(n)) {
-      throw new GraphQLError(`ids takes Citation IDs; got an ID of a ${gid.typename}`, {
-        extensions: { code: 'BAD_USER_INPUT' },
-      });
-    }
-    return n;
-  });
+  return list ? rowIdsOf(list, 'Citation', 'ids') : null;
 }
 
 /** Records in the order of `ids` when given (numeric styles number them in that order), else by ID. */

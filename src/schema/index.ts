@@ -1,5 +1,11 @@
 import { GraphQLDeferDirective, GraphQLStreamDirective } from '@graphql-tools/utils';
-import { type GraphQLSchema, isObjectType, specifiedDirectives } from 'graphql';
+import {
+  type GraphQLSchema,
+  getNullableType,
+  isNonNullType,
+  isObjectType,
+  specifiedDirectives,
+} from 'graphql';
 import { builder } from './builder.ts';
 import './scalars.ts';
 import './author.ts';
@@ -32,11 +38,33 @@ function describeConnections(schema: GraphQLSchema): GraphQLSchema {
   return schema;
 }
 
+/**
+ * A bad argument (a malformed ID or cursor, a negative `first`) must fail only its own field. An
+ * error on a non-null field nulls its parent instead, up to the whole response for a root field,
+ * taking every sibling with it. So every root field that takes arguments, and every connection
+ * (cursors and filters are arguments), is nullable: null with an error in `errors` at its path.
+ */
+function nullableWhereArgumentsCanFail(schema: GraphQLSchema): GraphQLSchema {
+  const query = schema.getQueryType();
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      const fallible =
+        (type === query && field.args.length > 0) ||
+        getNullableType(field.type).toString().endsWith('Connection');
+      if (fallible && isNonNullType(field.type)) field.type = getNullableType(field.type);
+    }
+  }
+  return schema;
+}
+
 // @defer and @stream are part of the schema (not only added by Yoga's plugin at run time), so
 // codegen and client validation against schema.graphql accept documents that use them.
-export const schema = describeConnections(
-  builder.toSchema({
-    sortSchema: true,
-    directives: [...specifiedDirectives, GraphQLDeferDirective, GraphQLStreamDirective],
-  }),
+export const schema = nullableWhereArgumentsCanFail(
+  describeConnections(
+    builder.toSchema({
+      sortSchema: true,
+      directives: [...specifiedDirectives, GraphQLDeferDirective, GraphQLStreamDirective],
+    }),
+  ),
 );

@@ -1,5 +1,5 @@
-import { GraphQLError } from 'graphql';
 import { keywords } from '../db/schema.ts';
+import { ValidationError } from '../errors.ts';
 import { foldQuery } from '../query/names.ts';
 import {
   type CountedRow,
@@ -12,6 +12,7 @@ import { type EntityOrder, entityRowsQuery } from '../query/ordering.ts';
 import { keywordKey } from '../ris/normalize.ts';
 import { builder } from './builder.ts';
 import { citationConnectionField } from './citation-connection.ts';
+import { rowIdOf } from './node-ids.ts';
 
 export const KeywordRef = builder.drizzleNode('keywords', {
   name: 'Keyword',
@@ -95,13 +96,10 @@ builder.queryFields((t) => ({
     },
     resolve: async (query, _root, args, ctx) => {
       if ((args.id == null) === (args.term == null)) {
-        throw new GraphQLError('keyword takes exactly one of id and term', {
-          extensions: { code: 'BAD_USER_INPUT' },
-        });
+        throw new ValidationError('keyword takes exactly one of id and term');
       }
       if (args.id) {
-        const id = Number(args.id.id);
-        if (args.id.typename !== 'Keyword' || !Number.isSafeInteger(id)) return null;
+        const id = rowIdOf(args.id, 'Keyword', 'id');
         return (await ctx.db.query.keywords.findFirst(query({ where: { id } }))) ?? null;
       }
       const termKey = keywordKey(args.term ?? '');

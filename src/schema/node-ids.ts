@@ -2,19 +2,65 @@ import { decodeGlobalID } from '@pothos/plugin-relay';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { affiliations, authors, citations, ingestions, keywords, mergedIds } from '../db/schema.ts';
+import { InvalidIdError } from '../errors.ts';
 
 type GlobalId = { typename: string; id: string };
 
 const INT_MAX = 2_147_483_647;
 
+/** The typename a malformed ID decodes to; no object has it. */
+const MALFORMED = '(not a global ID)';
+
 /**
- * Decodes a global ID. Row IDs are 32-bit integers: a larger number names no row, and PostgreSQL
- * would reject it as a parameter (an internal error instead of "not found"), so it becomes 0,
- * which no row has.
+ * The one decoder of global IDs, used by the relay plugin for every ID argument. It never throws:
+ * the plugin decodes arguments while costing a document, before any field runs, and a throw there
+ * would fail the whole request. A malformed ID decodes to a typename no object has, and the field
+ * that takes it says so through `rowIdOf` (INVALID_ID on that field only).
+ * Row IDs are 32-bit integers: a larger number names no row, and PostgreSQL would reject it as a
+ * parameter (an internal error instead of "not found"), so it becomes 0, which no row has.
  */
 export function decodeRowGlobalID(globalID: string): GlobalId {
-  const { typename, id } = decodeGlobalID(globalID);
-  return /^\d+$/.test(id) && Number(id) > INT_MAX ? { typename, id: '0' } : { typename, id };
+  let decoded: GlobalId;
+  try {
+    decoded = decodeGlobalID(globalID);
+  } catch {
+    return { typename: MALFORMED, id: globalID };
+  }
+  const { typename, id } = decoded;
+  if (!/^\d+$/.test(id)) return { typename: MALFORMED, id: globalID };
+  return Number(id) > INT_MAX ? { typename, id: '0' } : { typename, id };
+}
+
+function article(typename: string): string {
+  return /^[AEIOU]/.test(typename) ? `an ${typename}` : `a ${typename}`;
+}
+
+/**
+ * The row id an ID argument names, when it names the kind the argument takes; otherwise an
+ * INVALID_ID error naming the argument. Every lookup and filter goes through here, so a malformed
+ * ID and an ID of another kind behave the same everywhere.
+ */
+export function rowIdOf(gid: GlobalId, typenames: string | readonly string[], argument: string): number {
+  const kinds = typeof typenames === 'string' ? [typenames] : typenames;
+  const expected = kinds.map(article).join(' or ');
+  if (gid.typename === MALFORMED) {
+    throw new InvalidIdError(
+      `${argument}: "${gid.id.slice(0, 100)}" is not a global ID; expected the ID of ${expected}`,
+      argument,
+    );
+  }
+  if (!kinds.includes(gid.typename)) {
+    throw new InvalidIdError(
+      `${argument}: expected the ID of ${expected}, got the ID of ${article(gid.typename)}`,
+      argument,
+    );
+  }
+  return Number(gid.id);
+}
+
+/** `rowIdOf` for a list argument; the error names the position (`filter.authorIds[2]`). */
+export function rowIdsOf(list: readonly GlobalId[], typename: string, argument: string): number[] {
+  return list.map((gid, i) => rowIdOf(gid, typename, `${argument}[${i}]`));
 }
 
 const tablesByType = {
@@ -24,6 +70,9 @@ const tablesByType = {
   Keyword: keywords,
   Ingestion: ingestions,
 };
+
+/** Every kind `node` can fetch. */
+export const NODE_TYPES = Object.keys(tablesByType);
 
 const mergeable = new Set(['Author', 'Affiliation', 'Keyword']);
 

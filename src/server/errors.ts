@@ -21,8 +21,14 @@ const BY_MESSAGE: Array<[RegExp, ErrorCode]> = [
   [/^Variable "\$/, 'BAD_USER_INPUT'],
   [/^Invalid global ID/i, 'INVALID_ID'],
   [/cursor/i, 'INVALID_CURSOR'],
-  [/^Argument "(first|last)"|`?(first|last)`? (argument )?must|both first and last|first and last/i, 'BAD_USER_INPUT'],
-  [/^Must provide query string|POST body|Request body|JSON|Unsupported|not allowed|GraphQL Request/i, 'BAD_REQUEST'],
+  [
+    /^Argument "(first|last)"|`?(first|last)`? (argument )?must|both first and last|first and last/i,
+    'BAD_USER_INPUT',
+  ],
+  [
+    /^Must provide query string|POST body|Request body|JSON|Unsupported|not allowed|GraphQL Request/i,
+    'BAD_REQUEST',
+  ],
 ];
 
 /** Codes other parts of the stack use for the same things, and what this API calls them. */
@@ -101,7 +107,10 @@ function withCode(error: GraphQLError): GraphQLError {
   });
 }
 
-type Payload = { errors?: readonly GraphQLError[]; incremental?: Array<{ errors?: readonly GraphQLError[] }> };
+type Payload = {
+  errors?: readonly GraphQLError[];
+  incremental?: Array<{ errors?: readonly GraphQLError[] }>;
+};
 
 function mapPayload<T extends Payload>(payload: T): T {
   if (!payload || typeof payload !== 'object') return payload;
