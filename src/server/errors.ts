@@ -21,10 +21,7 @@ const BY_MESSAGE: Array<[RegExp, ErrorCode]> = [
   [/^Variable "\$/, 'BAD_USER_INPUT'],
   [/^Invalid global ID/i, 'INVALID_ID'],
   [/cursor/i, 'INVALID_CURSOR'],
-  [
-    /^Argument "(first|last)"|`?(first|last)`? (argument )?must|both first and last|first and last/i,
-    'BAD_USER_INPUT',
-  ],
+  [/^Arguments? "(first|last)"/, 'BAD_USER_INPUT'],
   [
     /^Must provide query string|POST body|Request body|JSON|Unsupported|not allowed|GraphQL Request/i,
     'BAD_REQUEST',
@@ -94,9 +91,11 @@ function withCode(error: GraphQLError): GraphQLError {
   if (error.extensions?.code === code && code !== 'INTERNAL') return error;
   const { http, ...rest } = (error.extensions ?? {}) as Record<string, unknown>;
   const extensions: Record<string, unknown> = { ...rest, code };
-  if (code === 'BAD_USER_INPUT' && /^Variable "\$(\w+)"/.test(error.message)) {
-    extensions.variable = /^Variable "\$(\w+)"/.exec(error.message)?.[1];
-  }
+  const variable = /^Variable "\$(\w+)"/.exec(error.message)?.[1];
+  if (code === 'BAD_USER_INPUT' && variable) extensions.variable = variable;
+  const pagingArgument = /^Arguments? "(first|last)"/.exec(error.message)?.[1];
+  if (code === 'BAD_USER_INPUT' && pagingArgument && !extensions.argument)
+    extensions.argument = pagingArgument;
   if (http) extensions.http = http;
   return new GraphQLError(error.message, {
     nodes: error.nodes,

@@ -1,0 +1,139 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DatabaseHandle } from '../../src/db/client.ts';
+import { ERROR_CODES } from '../../src/error-codes.ts';
+import { schema } from '../../src/schema/index.ts';
+import { type BibgraphServer, createServer } from '../../src/server/server.ts';
+import { databaseTargets, inRolledBackTransaction, openTestDatabase } from '../support/db.ts';
+import { gql } from '../support/graphql.ts';
+
+const gid = (type: string, id: number | string) => Buffer.from(`${type}:${id}`).toString('base64');
+
+describe.each(databaseTargets)('error contract on $name', ({ url }) => {
+  let handle: DatabaseHandle;
+  let yoga: BibgraphServer;
+  beforeAll(async () => {
+    handle = await openTestDatabase(url);
+    yoga = createServer({
+      database: handle,
+      maxIngestBytes: 1024 * 1024,
+      limits: { maxDepth: 6, maxAliases: 3 },
+    });
+  });
+  afterAll(async () => {
+    await handle.close();
+  });
+
+  async function run(query: string, variables?: Record<string, unknown>) {
+    return inRolledBackTransaction(handle, async (tx) => {
+      await gql(yoga, tx, 'mutation($ris: String!) { ingestRis(input: { ris: $ris }) { created } }', {
+        ris: 'TY  - JOUR\nTI  - Errors have codes\nAU  - Coder, Cora\nKW  - contracts\nPY  - 2021\nER  - \n',
+      });
+      return gql(yoga, tx, query, variables);
+    });
+  }
+
+  it.each([
+    ['citation', 'Citation', 'Author'],
+    ['author', 'Author', 'Keyword'],
+    ['keyword', 'Keyword', 'Citation'],
+    ['affiliation', 'Affiliation', 'Citation'],
+  ])(
+    '%s(id:) treats a malformed ID and an ID of another kind alike: INVALID_ID on that field only',
+    async (field, _own, other) => {
+      for (const id of ['not-an-id', gid(other, 1)]) {
+        const result = await run(`query($id: ID!) { ${field}(id: $id) { id } locales }`, { id });
+        expect(result.data?.[field]).toBeNull();
+        expect(result.data?.locales.length).toBeGreaterThan(0);
+        expect(result.errors).toHaveLength(1);
+        expect(result.errors?.[0]?.extensions?.code).toBe('INVALID_ID');
+        expect(result.errors?.[0]?.extensions?.argument).toBe('id');
+        expect(result.errors?.[0]?.path).toEqual([field]);
+      }
+    },
+  );
+
+  it('a bad ID in a filter names its position and fails only that connection', async () => {
+    const result = await run(
+      `query($ids: [ID!]) { citations(filter: { authorIds: $ids }) { totalCount } locales }`,
+      { ids: [gid('Author', 1), gid('Keyword', 1)] },
+    );
+    expect(result.data?.citations).toBeNull();
+    expect(result.data?.locales.length).toBeGreaterThan(0);
+    expect(result.errors?.[0]?.extensions).toMatchObject({
+      code: 'INVALID_ID',
+      argument: 'filter.authorIds[1]',
+    });
+  });
+
+  it('node and nodes refuse malformed IDs with INVALID_ID and keep null for unknown ones', async () => {
+    const bad = await run('{ node(id: "zzz") { id } locales }');
+    expect(bad.data?.node).toBeNull();
+    expect(bad.errors?.[0]?.extensions?.code).toBe('INVALID_ID');
+    const unknown = await run(`{ node(id: "${gid('Citation', 999999)}") { id } }`);
+    expect(unknown.errors).toBeUndefined();
+    expect(unknown.data?.node).toBeNull();
+  });
+
+  it.each([
+    [
+      'a malformed cursor',
+      '{ citations(first: 1, after: "zzz") { nodes { title } } locales }',
+      'INVALID_CURSOR',
+    ],
+    ['a negative first', '{ citations(first: -1) { nodes { title } } locales }', 'BAD_USER_INPUT'],
+    ['first with last', '{ citations(first: 1, last: 1) { nodes { title } } locales }', 'BAD_USER_INPUT'],
+  ])('%s fails the connection, not the response', async (_name, query, code) => {
+    const result = await run(query);
+    expect(result.data?.citations).toBeNull();
+    expect(result.data?.locales.length).toBeGreaterThan(0);
+    expect(result.errors?.[0]?.extensions?.code).toBe(code);
+  });
+
+  it('a wrongly typed variable is BAD_USER_INPUT naming the variable', async () => {
+    const result = await run('query($n: Int) { citations(first: $n) { totalCount } }', { n: 'ten' });
+    expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', variable: 'n' });
+  });
+
+  it.each([
+    ['{ citations( }', 'GRAPHQL_PARSE_FAILED'],
+    ['{ nope }', 'GRAPHQL_VALIDATION_FAILED'],
+    ['{ citations { nodes { authors { citations { nodes { authors { id } } } } } } }', 'DEPTH_LIMIT'],
+    ['{ a: locales b: locales c: locales d: locales }', 'ALIAS_LIMIT'],
+  ])('document errors carry their code: %s', async (query, code) => {
+    const result = await run(query);
+    expect(result.errors?.[0]?.extensions?.code).toBe(code);
+  });
+
+  it('masks a real internal error: a code, a fixed message, nothing of the SQL or the stack', async () => {
+    const result = await inRolledBackTransaction(handle, async (tx) => {
+      // A genuine database failure inside the resolver: the table the query reads is gone.
+      await tx.execute(sql`alter table keywords rename to keywords_gone`);
+      return gql(yoga, tx, '{ keywords(first: 1) { nodes { term } } locales }');
+    });
+    expect(result.data?.keywords).toBeNull();
+    expect(result.data?.locales.length).toBeGreaterThan(0);
+    const [error] = result.errors ?? [];
+    expect(error?.extensions?.code).toBe('INTERNAL');
+    expect(error?.message).toBe('Unexpected error.');
+    const text = JSON.stringify(result);
+    expect(text).not.toMatch(/keywords_gone|relation|select|stack|originalError|at /i);
+  });
+});
+
+describe('the documented error codes', () => {
+  it('are the ErrorCode enum of the schema, value for value', () => {
+    const values = (schema.getType('ErrorCode') as { getValues(): Array<{ name: string }> } | undefined)
+      ?.getValues()
+      .map((v) => v.name)
+      .sort();
+    expect(values).toEqual(Object.keys(ERROR_CODES).sort());
+  });
+
+  it('are listed in the README with their meaning', () => {
+    const readme = readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8');
+    for (const code of Object.keys(ERROR_CODES)) expect(readme).toContain(`| \`${code}\``);
+  });
+});
