@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { affiliations, authors, citations, keywords } from '../db/schema.ts';
@@ -18,6 +19,29 @@ export interface RowsQuery<T> {
   orderBy: Record<string, 'asc' | 'desc'>;
 }
 
+/**
+ * What a cursor was made for: the ordering and the whole filter (with the parent's scope), as a
+ * short key. It leads every cursor (see `scoped`), so a cursor carried over to another ordering or
+ * filter is recognised and refused instead of silently giving an empty or restarted page.
+ */
+export function cursorScopeKey(order: string, filters: unknown): string {
+  return `s${createHash('sha256').update(JSON.stringify([order, filters])).digest('hex').slice(0, 12)}`;
+}
+
+/**
+ * Puts the scope key first in the ordering. It is a constant, so PostgreSQL drops it from the
+ * sort and the keyset condition (the plan is the one without it); the connection plugin still
+ * writes it into every cursor, where the page resolver checks it.
+ */
+function scoped<T>(query: RowsQuery<T>, key: string): RowsQuery<T> & { scopeKey: string } {
+  return {
+    ...query,
+    extras: { cursorScope: () => sql.raw(`'${key}'::text`), ...query.extras },
+    orderBy: { cursorScope: 'asc', ...query.orderBy },
+    scopeKey: key,
+  };
+}
+
 export type CitationOrder = 'relevance' | 'year_desc' | 'year_asc' | 'title' | 'recently_added';
 
 /** Relevance needs a search; without one the newest citations come first. */
@@ -32,10 +56,19 @@ export function effectiveCitationOrder(
 export function citationRowsQuery(
   filters: readonly CitationFilter[],
   order: CitationOrder | null | undefined,
-): RowsQuery<typeof citations> {
+): RowsQuery<typeof citations> & { scopeKey: string } {
   const search = filters.find((f) => hasSearchText(f.search))?.search ?? null;
+  const effective = effectiveCitationOrder(order, search);
+  return scoped(unscopedCitationRows(filters, effective, search), cursorScopeKey(effective, filters));
+}
+
+function unscopedCitationRows(
+  filters: readonly CitationFilter[],
+  order: CitationOrder,
+  search: string | null,
+): RowsQuery<typeof citations> {
   const where = { RAW: (t: typeof citations) => citationFiltersSql(filters, t) ?? sql`true` };
-  switch (effectiveCitationOrder(order, search)) {
+  switch (order) {
     case 'relevance':
       // ts_rank weighs A (title) 1.0, B (keywords) 0.4, C (container) 0.2, D (abstract) 0.1;
       // normalisation 32 maps it into [0, 1) so the scaled integer fits.

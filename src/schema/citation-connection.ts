@@ -11,6 +11,7 @@ import { clampFacetSize, countCitations, type FacetKind } from '../query/facets.
 import { citationRowsQuery } from '../query/ordering.ts';
 import type { builder } from './builder.ts';
 import { CitationFilterInput, CitationOrderEnum, toCitationFilter } from './citation-filter.ts';
+import { assertCursorScope } from './cursor-scope.ts';
 import { CitationFacetsRef, FacetLoader } from './facets.ts';
 
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
@@ -89,7 +90,9 @@ export function citationConnectionField<Parent>(
           prefetchFacets(started.facets, info, facetNodes);
         }
         early.set(args, started);
-        const planned = query(citationRowsQuery(filtersOf(parent, args), args.orderBy) as never) as {
+        const rows = citationRowsQuery(filtersOf(parent, args), args.orderBy);
+        assertCursorScope(args as { after?: string | null; before?: string | null }, rows.scopeKey);
+        const planned = query(rows as never) as {
           where?: unknown;
           orderBy?: unknown;
           limit?: number;

@@ -92,6 +92,36 @@ describe.each(databaseTargets)('error contract on $name', ({ url }) => {
     expect(result.errors?.[0]?.extensions?.code).toBe(code);
   });
 
+  it('a cursor carried to another ordering or filter is INVALID_CURSOR; on its own query it pages on', async () => {
+    const result = await inRolledBackTransaction(handle, async (tx) => {
+      const ris = Array.from(
+        { length: 3 },
+        (_, i) => `TY  - JOUR\nTI  - Paged ${i}\nPY  - ${2000 + i}\nER  - \n`,
+      ).join('');
+      await gql(yoga, tx, 'mutation($ris: String!) { ingestRis(input: { ris: $ris }) { created } }', { ris });
+      const page =
+        'query($o: CitationOrder, $f: CitationFilter, $a: String) { citations(first: 1, orderBy: $o, filter: $f, after: $a) { nodes { title } pageInfo { endCursor } } locales }';
+      const first = await gql(yoga, tx, page, { o: 'YEAR_DESC', f: { search: 'paged' } });
+      const cursor = first.data?.citations.pageInfo.endCursor;
+      return {
+        next: await gql(yoga, tx, page, { o: 'YEAR_DESC', f: { search: 'paged' }, a: cursor }),
+        otherOrder: await gql(yoga, tx, page, { o: 'TITLE', f: { search: 'paged' }, a: cursor }),
+        otherFilter: await gql(yoga, tx, page, {
+          o: 'YEAR_DESC',
+          f: { search: 'paged', yearFrom: 2001 },
+          a: cursor,
+        }),
+      };
+    });
+    expect(result.next.errors).toBeUndefined();
+    expect(result.next.data?.citations.nodes).toEqual([{ title: 'Paged 1' }]);
+    for (const refused of [result.otherOrder, result.otherFilter]) {
+      expect(refused.data?.citations).toBeNull();
+      expect(refused.data?.locales.length).toBeGreaterThan(0);
+      expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'INVALID_CURSOR', argument: 'after' });
+    }
+  });
+
   it('a wrongly typed variable is BAD_USER_INPUT naming the variable', async () => {
     const result = await run('query($n: Int) { citations(first: $n) { totalCount } }', { n: 'ten' });
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', variable: 'n' });
