@@ -11,6 +11,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { lockFolder } from './folder-lock.ts';
 import { relations } from './relations.ts';
 
 export type Relations = typeof relations;
@@ -44,6 +45,11 @@ export interface OpenDatabaseOptions {
    * is unaffected: it writes in batches of short statements.
    */
   statementTimeoutMs?: number;
+  /**
+   * PGlite only: what this process is, as the error names it to another process that tries to
+   * open the same folder meanwhile ("bibgraph server on port 4000").
+   */
+  lockHolder?: string;
 }
 
 export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations');
@@ -104,14 +110,27 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   }
   const memory = options.dataDir === 'memory://' || options.dataDir === '';
   if (!memory) mkdirSync(options.dataDir, { recursive: true });
-  const client = await PGlite.create({
-    dataDir: memory ? undefined : options.dataDir,
-    extensions: { pg_trgm, unaccent },
-  });
+  const lock = memory ? null : lockFolder(options.dataDir, options.lockHolder ?? 'a bibgraph process');
+  let client: PGlite;
+  try {
+    client = await PGlite.create({
+      dataDir: memory ? undefined : options.dataDir,
+      extensions: { pg_trgm, unaccent },
+    });
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   const db = drizzlePglite({ client, relations, logger: options.logger });
   if (shouldMigrate) {
-    await client.exec(extensionsSql);
-    await migratePglite(db, { migrationsFolder });
+    try {
+      await client.exec(extensionsSql);
+      await migratePglite(db, { migrationsFolder });
+    } catch (error) {
+      await client.close().catch(() => {});
+      lock?.release();
+      throw error;
+    }
   }
   let closed = false;
   return {
@@ -120,7 +139,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     close: async () => {
       if (closed) return;
       closed = true;
-      await client.close();
+      try {
+        await client.close();
+      } finally {
+        lock?.release();
+      }
     },
     ping: async () => {
       if (closed) return false;
