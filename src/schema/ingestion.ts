@@ -34,10 +34,20 @@ export const IngestActionEnum = builder.enumType('IngestAction', {
 export const MatchKindEnum = builder.enumType('MatchKind', {
   description: 'How a record was recognised as a citation already stored.',
   values: {
-    DOI: { value: 'doi', description: 'Same normalised DOI.' },
+    DOI: {
+      value: 'doi',
+      description:
+        'Same normalised DOI, also a DOI a curator corrected away or one kept as conflictingDoi, and a title that is not clearly another work.',
+    },
     FINGERPRINT: {
       value: 'fingerprint',
-      description: 'Same normalised title, year and first author family name.',
+      description:
+        'Same normalised title, year and first author family name (also the title/year before a curator corrected them).',
+    },
+    RAW_RECORD: {
+      value: 'raw',
+      description:
+        'Same raw record (tags compared case-, accent- and punctuation-insensitively): how records with neither DOI nor title are recognised.',
     },
   } as const,
 });
