@@ -20,6 +20,11 @@ export interface Config {
   readRequiresToken: boolean;
   /** Take the client address from the last X-Forwarded-For hop (only behind a proxy you run). */
   trustProxy: boolean;
+  /**
+   * Origins whose pages may call the API from a browser (BIBGRAPH_CORS_ORIGINS): exact origins,
+   * `scheme://host:*` for any port, or `*` for every origin.
+   */
+  corsOrigins: string[];
   limits: Limits;
 }
 
@@ -43,6 +48,8 @@ export interface Limits {
   requestTimeoutMs: number;
   /** Requests per window from one IP address without a valid token (BIBGRAPH_RATE_LIMIT_IP). */
   rateLimitPerIp: number;
+  /** Requests per second from one IP address without a valid token (BIBGRAPH_RATE_LIMIT_IP_BURST). */
+  rateLimitIpBurst: number;
   /** Requests per window with one token (BIBGRAPH_RATE_LIMIT_TOKEN). */
   rateLimitPerToken: number;
   /** Rate-limit window in seconds (BIBGRAPH_RATE_LIMIT_WINDOW). */
@@ -60,7 +67,10 @@ export const DEFAULT_LIMITS: Limits = {
   maxPageSize: 100,
   maxBodyBytes: 2 * 1024 * 1024,
   requestTimeoutMs: 30_000,
-  rateLimitPerIp: 300,
+  // Typeahead behind one shared (office, campus) address sends bursts of dozens of requests a
+  // second; the per-second burst stops a flood, so the window's budget can be generous.
+  rateLimitPerIp: 1_200,
+  rateLimitIpBurst: 50,
   rateLimitPerToken: 3_000,
   rateLimitWindowSeconds: 60,
   hideFieldSuggestions: false,
@@ -112,6 +122,51 @@ function readTokenList(env: Env, key: string): string[] {
   return [...new Set(tokens)];
 }
 
+/** Pages on the local machine, whatever port their dev server uses; the default outside production. */
+export const DEVELOPMENT_CORS_ORIGINS = ['http://localhost:*', 'http://127.0.0.1:*', 'http://[::1]:*'];
+
+/**
+ * Reads BIBGRAPH_CORS_ORIGINS. Each entry must be an origin exactly as a browser sends it in the
+ * `Origin` header (scheme, host, optional port; no path, no user): anything else could never
+ * match, and a silent mismatch is how a deployment ends up open or broken without noticing.
+ */
+function readOrigins(env: Env, key: string, fallback: string[]): string[] {
+  const raw = env[key]?.trim();
+  if (!raw) return fallback;
+  if (raw === '*') return ['*'];
+  const entries = raw.split(',').map((e) => e.trim());
+  return [
+    ...new Set(
+      entries.map((entry, i) => {
+        if (entry === '')
+          throw new ConfigError(`${key} has an empty entry; separate origins with single commas`);
+        const bad = () =>
+          new ConfigError(
+            `${key} entry ${i + 1} "${entry}" is not an origin: write scheme://host[:port], e.g. https://app.example.org or http://localhost:*`,
+          );
+        const m = /^(https?):\/\/([^/?#@\s]+?)(?::(\d{1,5}|\*))?$/i.exec(entry);
+        if (!m) throw bad();
+        const [, scheme, host, port] = m;
+        if (port === '*') {
+          // URL cannot parse a wildcard port; check the rest with a stand-in.
+          try {
+            const u = new URL(`${scheme}://${host}`);
+            if (u.port !== '') throw bad();
+            return `${u.protocol}//${u.hostname}:*`;
+          } catch {
+            throw bad();
+          }
+        }
+        try {
+          return new URL(entry).origin;
+        } catch {
+          throw bad();
+        }
+      }),
+    ),
+  ];
+}
+
 /** Parses a size such as `50MB`, `512k` or `1048576`. */
 export function parseByteSize(key: string, raw: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]?)i?b?\s*$/i.exec(raw);
@@ -148,6 +203,11 @@ export function loadConfig(env: Env = process.env): Config {
     apiTokens: readTokenList(env, 'BIBGRAPH_API_TOKENS'),
     readRequiresToken: readBoolean(env, 'BIBGRAPH_READ_REQUIRES_TOKEN', false),
     trustProxy: readBoolean(env, 'BIBGRAPH_TRUST_PROXY', false),
+    corsOrigins: readOrigins(
+      env,
+      'BIBGRAPH_CORS_ORIGINS',
+      nodeEnv === 'production' ? [] : DEVELOPMENT_CORS_ORIGINS,
+    ),
     limits: {
       maxDepth: readInt(env, 'BIBGRAPH_MAX_DEPTH', d.maxDepth, 1, 100),
       maxCost: readInt(env, 'BIBGRAPH_MAX_COST', d.maxCost, 1, 10_000_000),
@@ -159,6 +219,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxBodyBytes: maxBody ? parseByteSize('BIBGRAPH_MAX_BODY_SIZE', maxBody) : d.maxBodyBytes,
       requestTimeoutMs: readInt(env, 'BIBGRAPH_REQUEST_TIMEOUT', d.requestTimeoutMs, 100, 3_600_000),
       rateLimitPerIp: readInt(env, 'BIBGRAPH_RATE_LIMIT_IP', d.rateLimitPerIp, 1, 10_000_000),
+      rateLimitIpBurst: readInt(env, 'BIBGRAPH_RATE_LIMIT_IP_BURST', d.rateLimitIpBurst, 1, 1_000_000),
       rateLimitPerToken: readInt(env, 'BIBGRAPH_RATE_LIMIT_TOKEN', d.rateLimitPerToken, 1, 10_000_000),
       rateLimitWindowSeconds: readInt(env, 'BIBGRAPH_RATE_LIMIT_WINDOW', d.rateLimitWindowSeconds, 1, 86_400),
       hideFieldSuggestions: readBoolean(env, 'BIBGRAPH_HIDE_SUGGESTIONS', nodeEnv === 'production'),

@@ -70,7 +70,8 @@ async function main(): Promise<void> {
   const yoga = createServer({
     database,
     maxIngestBytes: config.maxIngestBytes,
-    logging: config.logLevel !== 'silent',
+    logging: config.logLevel,
+    corsOrigins: config.corsOrigins,
     auth: {
       apiTokens: config.apiTokens,
       readRequiresToken: config.readRequiresToken,
