@@ -20,6 +20,8 @@ async function main(): Promise<void> {
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     statementTimeoutMs: config.limits.requestTimeoutMs,
+    writeWaitMs: config.writeWaitMs,
+    healthTimeoutMs: config.healthTimeoutMs,
   });
   const yoga = createServer({
     database,

@@ -33,7 +33,11 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`bibgraph ingest: expected one file, folder or -\n\n${usage}`);
       return 2;
     }
-    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    const database = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      writeWaitMs: config.writeWaitMs,
+    });
     try {
       const results = await runIngest(database.db, target, {
         source: values.source,
