@@ -25,8 +25,19 @@ export interface Config {
    * `scheme://host:*` for any port, or `*` for every origin.
    */
   corsOrigins: string[];
+  /**
+   * Longest a write (ingest, curation) waits for its turn behind other writers before it fails
+   * with BUSY, in ms (BIBGRAPH_WRITE_WAIT).
+   */
+  writeWaitMs: number;
+  /** Longest /health waits for the database before answering 503, in ms (BIBGRAPH_HEALTH_TIMEOUT). */
+  healthTimeoutMs: number;
   limits: Limits;
 }
+
+/** Writers queue this long by default: a large ingest takes minutes, and a queued write should outlast it. */
+export const DEFAULT_WRITE_WAIT_MS = 600_000;
+export const DEFAULT_HEALTH_TIMEOUT_MS = 2_000;
 
 /** Abuse limits; every one is checked before a request's operation executes. */
 export interface Limits {
@@ -208,6 +219,8 @@ export function loadConfig(env: Env = process.env): Config {
       'BIBGRAPH_CORS_ORIGINS',
       nodeEnv === 'production' ? [] : DEVELOPMENT_CORS_ORIGINS,
     ),
+    writeWaitMs: readInt(env, 'BIBGRAPH_WRITE_WAIT', DEFAULT_WRITE_WAIT_MS, 100, 86_400_000),
+    healthTimeoutMs: readInt(env, 'BIBGRAPH_HEALTH_TIMEOUT', DEFAULT_HEALTH_TIMEOUT_MS, 100, 60_000),
     limits: {
       maxDepth: readInt(env, 'BIBGRAPH_MAX_DEPTH', d.maxDepth, 1, 100),
       maxCost: readInt(env, 'BIBGRAPH_MAX_COST', d.maxCost, 1, 10_000_000),

@@ -51,3 +51,20 @@ export class ConflictError extends BibgraphError {
     super(message, { extensions: { code: 'CONFLICT' } });
   }
 }
+
+/**
+ * A write did not get its turn within BIBGRAPH_WRITE_WAIT: other writers (ingests, curation) held
+ * the writers' lock all that time. Nothing was written; the same call may be sent again later.
+ */
+export class BusyError extends BibgraphError {
+  readonly code = 'BUSY';
+  constructor(
+    message: string,
+    /** How long the write waited, in ms. */
+    readonly waitedMs: number,
+    /** What held the writers' lock when the wait ended, when known. */
+    readonly holder: string | null,
+  ) {
+    super(message, { extensions: { code: 'BUSY', waitedMs, holder } });
+  }
+}

@@ -60,6 +60,8 @@ async function main(): Promise<void> {
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
       statementTimeoutMs: config.limits.requestTimeoutMs,
+      writeWaitMs: config.writeWaitMs,
+      healthTimeoutMs: config.healthTimeoutMs,
       lockHolder: `bibgraph server on port ${port}`,
     });
   } catch (error) {

@@ -38,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
       lockHolder: 'bibgraph ingest',
+      writeWaitMs: config.writeWaitMs,
     });
     try {
       const results = await runIngest(database.db, target, {

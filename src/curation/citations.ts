@@ -15,8 +15,8 @@ import {
   mergedIds,
   notDuplicates,
 } from '../db/schema.ts';
+import { writeTransaction } from '../db/writers.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
-import { INGEST_LOCK } from '../ingest/ingest.ts';
 import { refreshSearchDocuments } from '../query/search.ts';
 import { citationFingerprint, hasLoneSurrogate, normalizeDoi } from '../ris/normalize.ts';
 import { isKnownRisType } from '../ris/types-map.ts';
@@ -58,11 +58,6 @@ const TEXT_FIELDS = [
 
 const MAX_TEXT = 20_000;
 const MAX_ABSTRACT = 200_000;
-
-export async function lockWriters(tx: Database): Promise<void> {
-  // The same lock ingestion takes: a merge and an ingest touching the same names never interleave.
-  await tx.execute(sql`select pg_advisory_xact_lock(${INGEST_LOCK})`);
-}
 
 /** Input fields whose clearing a re-ingest must respect (risType cannot be cleared). */
 const CLEARABLE_FIELDS: ReadonlySet<string> = new Set([...TEXT_FIELDS, 'year', 'date', 'doi']);
@@ -181,8 +176,7 @@ export async function updateCitation(
   patch: CitationPatch,
 ): Promise<UpdateCitationResult> {
   const values = validatePatch(patch);
-  return db.transaction(async (tx) => {
-    await lockWriters(tx);
+  return writeTransaction(db, 'updateCitation', async (tx) => {
     const [current] = await tx.select().from(citations).where(eq(citations.id, id)).for('update');
     if (!current) throw new NotFoundError(`No citation with ID Citation:${id}`);
     const changed = (Object.keys(values) as Array<keyof Citation>).filter(
@@ -270,8 +264,7 @@ export interface DeleteCitationResult {
 
 /** Deletes a citation and the authors, affiliations and keywords nothing else refers to any more. */
 export async function deleteCitation(db: Database, actor: string, id: number): Promise<DeleteCitationResult> {
-  return db.transaction(async (tx) => {
-    await lockWriters(tx);
+  return writeTransaction(db, 'deleteCitation', async (tx) => {
     const [current] = await tx
       .select({
         id: citations.id,

@@ -15,6 +15,8 @@ import {
   keywords,
   type NewCitation,
 } from '../db/schema.ts';
+import { WRITERS_LOCK, writeTransaction } from '../db/writers.ts';
+import { BusyError } from '../errors.ts';
 import { refreshSearchDocuments, searchDocumentSql } from '../query/search.ts';
 import { mapRecord } from '../ris/map.ts';
 import {
@@ -106,7 +108,7 @@ class DryRunRollback extends Error {}
 const YIELD_EVERY = 32;
 
 /** Advisory lock held by every writer of the graph (ingests and curation), one at a time. */
-export const INGEST_LOCK = 4_242_018;
+export const INGEST_LOCK = WRITERS_LOCK;
 
 async function* asChunks(input: IngestInput): AsyncIterable<Uint8Array | string> {
   if (typeof input === 'string' || input instanceof Uint8Array) {
@@ -169,11 +171,11 @@ export async function ingestRis(
   const source = limitBytes(asChunks(input), options.maxBytes ?? Number.POSITIVE_INFINITY, counter);
 
   try {
-    await db.transaction(async (tx) => {
-      // One writer at a time. Unique keys and ON CONFLICT already keep duplicates out, but two
-      // long transactions inserting overlapping keys in different orders wait on each other's
-      // uncommitted rows and deadlock; queueing whole ingests avoids that, and readers never wait.
-      await tx.execute(sql`select pg_advisory_xact_lock(${INGEST_LOCK})`);
+    // One writer at a time. Unique keys and ON CONFLICT already keep duplicates out, but two long
+    // transactions inserting overlapping keys in different orders wait on each other's uncommitted
+    // rows and deadlock; queueing whole ingests avoids that, and readers never wait.
+    const label = `${options.action ?? 'ingest'}${options.source ? ` "${options.source}"` : ''}`;
+    await writeTransaction(db, label, async (tx) => {
       const [row] = await tx
         .insert(ingestions)
         .values({ source: options.source ?? null, dryRun })
@@ -259,7 +261,7 @@ export async function ingestRis(
       for (const o of report.outcomes) if (o.action === 'created') o.citationId = null;
       return report;
     }
-    if (error instanceof IngestError) throw error;
+    if (error instanceof IngestError || error instanceof BusyError) throw error;
     // Drizzle's message carries the whole statement and its parameters; the driver's cause is the
     // part worth showing.
     const cause = (error as { cause?: Error }).cause ?? (error as Error);

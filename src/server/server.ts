@@ -101,15 +101,20 @@ export function createServer(options: ServerOptions): BibgraphServer {
       {
         async onRequest({ url, request, serverContext, endResponse, fetchAPI }) {
           if (url.pathname === '/health') {
-            const ok = await database.ping();
+            // Bounded by the health timeout on a connection of its own (DatabaseHandle.ping), so a
+            // frozen or saturated database is a prompt 503, never a hanging probe.
+            const health = await database.ping();
             endResponse(
               new fetchAPI.Response(
                 JSON.stringify(
-                  ok
+                  health.ok
                     ? { status: 'ok', database: database.kind }
-                    : { status: 'unavailable', database: database.kind },
+                    : { status: 'unavailable', database: database.kind, reason: health.reason },
                 ),
-                { status: ok ? 200 : 503, headers: { 'content-type': 'application/json' } },
+                {
+                  status: health.ok ? 200 : 503,
+                  headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+                },
               ),
             );
           } else if (url.pathname === '/export' && request.method === 'GET') {
