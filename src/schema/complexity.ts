@@ -47,11 +47,12 @@ export function fieldCost(
 /**
  * Cost of a field that builds a whole set at once (a bibliography, an export document): the
  * number of entries it may hold — the IDs given, or else its cap, since a filter's size is only
- * known once it runs — charged once for the work and multiplied into what is selected per entry.
+ * known once it runs — charged once for the work. With `perEntry`, what is selected under the
+ * field is multiplied by that number too (a bibliography's entries).
  */
-export function setCost(cap: number, perEntryWeight = 1) {
+export function setCost(cap: number, perEntry = false) {
   return (args: Record<string, unknown>): { field: number; multiplier: number } => {
     const entries = Array.isArray(args.ids) ? Math.min(args.ids.length, cap) : cap;
-    return { field: 1 + Math.ceil(entries * perEntryWeight), multiplier: 1 };
+    return { field: 1 + entries, multiplier: perEntry ? entries : 1 };
   };
 }
