@@ -64,7 +64,11 @@ function bound(def: Bounded, side: 'query' | 'mutation'): void {
   }
   if (hasList(def.type)) {
     extensions[MAX_ITEMS] ??= INPUT_DEFAULTS.listItems;
-    notes.push(`At most ${(extensions[MAX_ITEMS] as number).toLocaleString('en-US')} entries`);
+    const items = extensions[MAX_ITEMS];
+    // A setting's name stands for a bound checked by its own rule (nodes: BIBGRAPH_MAX_PAGE_SIZE).
+    notes.push(
+      `At most ${typeof items === 'number' ? items.toLocaleString('en-US') : String(items)} entries`,
+    );
   }
   const length = extensions[MAX_LENGTH];
   if (text && typeof length === 'number') {
