@@ -10,6 +10,7 @@ import { relations } from '../db/relations.ts';
 import { ForbiddenError } from '../errors.ts';
 import { fieldCost } from './complexity.ts';
 import type { Context } from './context.ts';
+import { MAX_ITEMS } from './extensions.ts';
 import { decodeRowGlobalID, existingGlobalIds } from './node-ids.ts';
 
 export interface PothosTypes {
@@ -71,7 +72,13 @@ export const builder = new SchemaBuilder<PothosTypes>({
     nodesQueryOptions: {
       description:
         'Fetches several objects by their global IDs, in order; an unknown ID gives null in its place.',
-      args: { ids: { description: 'Global IDs as returned by any `id` field.' } },
+      args: {
+        ids: {
+          description: 'Global IDs as returned by any `id` field.',
+          // Bounded like a page, by its own rule with its own message (src/server/limits.ts).
+          extensions: { [MAX_ITEMS]: 'BIBGRAPH_MAX_PAGE_SIZE' },
+        },
+      },
       resolve: async (_root, args, ctx, _info, resolveNodes) => {
         // The relay plugin's resolveNodes reads args.ids, so the checked list goes back there.
         const checked = await existingGlobalIds(ctx.db, args.ids);

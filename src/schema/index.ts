@@ -1,5 +1,6 @@
 import { type GraphQLSchema, isObjectType } from 'graphql';
 import { builder } from './builder.ts';
+import { boundInputs } from './input-limits.ts';
 import './scalars.ts';
 import './author.ts';
 import './affiliation.ts';
@@ -30,4 +31,4 @@ function describeConnections(schema: GraphQLSchema): GraphQLSchema {
   return schema;
 }
 
-export const schema = describeConnections(builder.toSchema({ sortSchema: true }));
+export const schema = boundInputs(describeConnections(builder.toSchema({ sortSchema: true })));

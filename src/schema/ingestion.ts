@@ -4,7 +4,7 @@ import { IngestError } from '../ingest/errors.ts';
 import { type IngestReport, ingestRis, type RecordOutcome } from '../ingest/ingest.ts';
 import type { RisProblem } from '../ris/types.ts';
 import { builder } from './builder.ts';
-import { ALLOWS_NUL } from './extensions.ts';
+import { ALLOWS_NUL, MAX_LENGTH } from './extensions.ts';
 
 export const IngestSeverityEnum = builder.enumType('IngestSeverity', {
   description: 'How serious an ingest problem is.',
@@ -180,7 +180,8 @@ const IngestRisInput = builder.inputType('IngestRisInput', {
     ris: t.string({
       required: true,
       description: 'One or more RIS records.',
-      extensions: { [ALLOWS_NUL]: true },
+      // Bounded by the ingest size (TOO_LARGE), not by a character count.
+      extensions: { [ALLOWS_NUL]: true, [MAX_LENGTH]: 'BIBGRAPH_MAX_INGEST_SIZE' },
     }),
     source: t.string({ description: 'A label stored with the ingestion (file name, feed name).' }),
     dryRun: t.boolean({
