@@ -28,8 +28,24 @@ export interface Config {
   persistedDocumentsFile: string | null;
   /** Anonymous callers may run only registered documents (BIBGRAPH_PERSISTED_ONLY). */
   persistedOnly: boolean;
+  /**
+   * Origins whose pages may call the API from a browser (BIBGRAPH_CORS_ORIGINS): exact origins,
+   * `scheme://host:*` for any port, or `*` for every origin.
+   */
+  corsOrigins: string[];
+  /**
+   * Longest a write (ingest, curation) waits for its turn behind other writers before it fails
+   * with BUSY, in ms (BIBGRAPH_WRITE_WAIT).
+   */
+  writeWaitMs: number;
+  /** Longest /health waits for the database before answering 503, in ms (BIBGRAPH_HEALTH_TIMEOUT). */
+  healthTimeoutMs: number;
   limits: Limits;
 }
+
+/** Writers queue this long by default: a large ingest takes minutes, and a queued write should outlast it. */
+export const DEFAULT_WRITE_WAIT_MS = 600_000;
+export const DEFAULT_HEALTH_TIMEOUT_MS = 2_000;
 
 /** Abuse limits; every one is checked before a request's operation executes. */
 export interface Limits {
@@ -51,6 +67,8 @@ export interface Limits {
   requestTimeoutMs: number;
   /** Requests per window from one IP address without a valid token (BIBGRAPH_RATE_LIMIT_IP). */
   rateLimitPerIp: number;
+  /** Requests per second from one IP address without a valid token (BIBGRAPH_RATE_LIMIT_IP_BURST). */
+  rateLimitIpBurst: number;
   /** Requests per window with one token (BIBGRAPH_RATE_LIMIT_TOKEN). */
   rateLimitPerToken: number;
   /** Rate-limit window in seconds (BIBGRAPH_RATE_LIMIT_WINDOW). */
@@ -68,7 +86,10 @@ export const DEFAULT_LIMITS: Limits = {
   maxPageSize: 100,
   maxBodyBytes: 2 * 1024 * 1024,
   requestTimeoutMs: 30_000,
-  rateLimitPerIp: 300,
+  // Typeahead behind one shared (office, campus) address sends bursts of dozens of requests a
+  // second; the per-second burst stops a flood, so the window's budget can be generous.
+  rateLimitPerIp: 1_200,
+  rateLimitIpBurst: 50,
   rateLimitPerToken: 3_000,
   rateLimitWindowSeconds: 60,
   hideFieldSuggestions: false,
@@ -118,6 +139,51 @@ function readTokenList(env: Env, key: string): string[] {
   if (short >= 0) throw new ConfigError(`${key} entry ${short + 1} is shorter than 16 characters`);
   if (tokens.some((t) => /\s/.test(t))) throw new ConfigError(`${key} entries must not contain whitespace`);
   return [...new Set(tokens)];
+}
+
+/** Pages on the local machine, whatever port their dev server uses; the default outside production. */
+export const DEVELOPMENT_CORS_ORIGINS = ['http://localhost:*', 'http://127.0.0.1:*', 'http://[::1]:*'];
+
+/**
+ * Reads BIBGRAPH_CORS_ORIGINS. Each entry must be an origin exactly as a browser sends it in the
+ * `Origin` header (scheme, host, optional port; no path, no user): anything else could never
+ * match, and a silent mismatch is how a deployment ends up open or broken without noticing.
+ */
+function readOrigins(env: Env, key: string, fallback: string[]): string[] {
+  const raw = env[key]?.trim();
+  if (!raw) return fallback;
+  if (raw === '*') return ['*'];
+  const entries = raw.split(',').map((e) => e.trim());
+  return [
+    ...new Set(
+      entries.map((entry, i) => {
+        if (entry === '')
+          throw new ConfigError(`${key} has an empty entry; separate origins with single commas`);
+        const bad = () =>
+          new ConfigError(
+            `${key} entry ${i + 1} "${entry}" is not an origin: write scheme://host[:port], e.g. https://app.example.org or http://localhost:*`,
+          );
+        const m = /^(https?):\/\/([^/?#@\s]+?)(?::(\d{1,5}|\*))?$/i.exec(entry);
+        if (!m) throw bad();
+        const [, scheme, host, port] = m;
+        if (port === '*') {
+          // URL cannot parse a wildcard port; check the rest with a stand-in.
+          try {
+            const u = new URL(`${scheme}://${host}`);
+            if (u.port !== '') throw bad();
+            return `${u.protocol}//${u.hostname}:*`;
+          } catch {
+            throw bad();
+          }
+        }
+        try {
+          return new URL(entry).origin;
+        } catch {
+          throw bad();
+        }
+      }),
+    ),
+  ];
 }
 
 /** Parses a size such as `50MB`, `512k` or `1048576`. */
@@ -184,6 +250,13 @@ export function loadConfig(env: Env = process.env): Config {
     cacheTtlSeconds: readInt(env, 'BIBGRAPH_CACHE_TTL', 60, 0, 86_400),
     persistedDocumentsFile: env.BIBGRAPH_PERSISTED_DOCUMENTS?.trim() || null,
     persistedOnly: readPersistedOnly(env),
+    corsOrigins: readOrigins(
+      env,
+      'BIBGRAPH_CORS_ORIGINS',
+      nodeEnv === 'production' ? [] : DEVELOPMENT_CORS_ORIGINS,
+    ),
+    writeWaitMs: readInt(env, 'BIBGRAPH_WRITE_WAIT', DEFAULT_WRITE_WAIT_MS, 100, 86_400_000),
+    healthTimeoutMs: readInt(env, 'BIBGRAPH_HEALTH_TIMEOUT', DEFAULT_HEALTH_TIMEOUT_MS, 100, 60_000),
     limits: {
       maxDepth: readInt(env, 'BIBGRAPH_MAX_DEPTH', d.maxDepth, 1, 100),
       maxCost: readInt(env, 'BIBGRAPH_MAX_COST', d.maxCost, 1, 10_000_000),
@@ -195,6 +268,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxBodyBytes: maxBody ? parseByteSize('BIBGRAPH_MAX_BODY_SIZE', maxBody) : d.maxBodyBytes,
       requestTimeoutMs: readInt(env, 'BIBGRAPH_REQUEST_TIMEOUT', d.requestTimeoutMs, 100, 3_600_000),
       rateLimitPerIp: readInt(env, 'BIBGRAPH_RATE_LIMIT_IP', d.rateLimitPerIp, 1, 10_000_000),
+      rateLimitIpBurst: readInt(env, 'BIBGRAPH_RATE_LIMIT_IP_BURST', d.rateLimitIpBurst, 1, 1_000_000),
       rateLimitPerToken: readInt(env, 'BIBGRAPH_RATE_LIMIT_TOKEN', d.rateLimitPerToken, 1, 10_000_000),
       rateLimitWindowSeconds: readInt(env, 'BIBGRAPH_RATE_LIMIT_WINDOW', d.rateLimitWindowSeconds, 1, 86_400),
       hideFieldSuggestions: readBoolean(env, 'BIBGRAPH_HIDE_SUGGESTIONS', nodeEnv === 'production'),

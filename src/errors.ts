@@ -92,3 +92,24 @@ export class ConflictError extends BibgraphError {
     super(message);
   }
 }
+
+/**
+ * A write did not get its turn within BIBGRAPH_WRITE_WAIT: other writers (ingests, curation) held
+ * the writers' lock all that time. Nothing was written; the same call may be sent again later.
+ */
+export class BusyError extends BibgraphError {
+  override name = 'BusyError';
+  readonly code = 'BUSY';
+  constructor(
+    message: string,
+    /** How long the write waited, in ms. */
+    readonly waitedMs: number,
+    /** What held the writers' lock when the wait ended, when known. */
+    readonly holder: string | null,
+  ) {
+    super(message);
+  }
+  override get details() {
+    return { waitedMs: this.waitedMs, holder: this.holder };
+  }
+}

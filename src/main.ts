@@ -1,10 +1,32 @@
-import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
 import { envTokenHashes } from './auth/caller.ts';
 import { anyActiveToken } from './auth/tokens.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { openDatabase } from './db/client.ts';
+import { type DatabaseHandle, openDatabase } from './db/client.ts';
+import { FolderLockedError } from './db/folder-lock.ts';
 import { createServer } from './server/server.ts';
 import { openSharedStore } from './server/shared-store.ts';
+
+/** Listens; resolves with a one-line reason when the address cannot be bound, else null. */
+function listen(http: Server, port: number, host: string): Promise<string | null> {
+  return new Promise((done) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      const at = `port ${port}`;
+      if (error.code === 'EADDRINUSE')
+        done(`${at} is already in use (set PORT to another port, or stop the process using it)`);
+      else if (error.code === 'EACCES')
+        done(`${at} needs privileges this process lacks (set PORT to 1024 or above)`);
+      else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND')
+        done(`HOST ${host} is not an address of this machine (set HOST, e.g. 0.0.0.0 or 127.0.0.1)`);
+      else done(`cannot listen on ${host}:${port}: ${error.message}`);
+    };
+    http.once('error', onError);
+    http.listen(port, host, () => {
+      http.off('error', onError);
+      done(null);
+    });
+  });
+}
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -17,11 +39,37 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const database = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    statementTimeoutMs: config.limits.requestTimeoutMs,
+  // The port is bound before the database is opened: a port in use then costs nothing and says
+  // so, instead of failing after the PGlite folder was taken (and, once, after migrations ran).
+  let handler: RequestListener | null = null;
+  const http = createHttpServer((req, res) => {
+    if (handler) return handler(req, res);
+    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+    res.end(JSON.stringify({ status: 'starting' }));
   });
+  const listenError = await listen(http, config.port, config.host);
+  if (listenError) {
+    console.error(`bibgraph: ${listenError}`);
+    process.exit(2);
+  }
+  const address = http.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+
+  let database: DatabaseHandle;
+  try {
+    database = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      statementTimeoutMs: config.limits.requestTimeoutMs,
+      writeWaitMs: config.writeWaitMs,
+      healthTimeoutMs: config.healthTimeoutMs,
+      lockHolder: `bibgraph server on port ${port}`,
+    });
+  } catch (error) {
+    if (!(error instanceof FolderLockedError)) throw error;
+    console.error(`bibgraph: ${error.message}`);
+    process.exit(2);
+  }
   const store = openSharedStore(config.redisUrl);
   const yoga = createServer({
     database,
@@ -29,7 +77,8 @@ async function main(): Promise<void> {
     cacheTtlSeconds: config.cacheTtlSeconds,
     persisted: { documentsFile: config.persistedDocumentsFile, persistedOnly: config.persistedOnly },
     maxIngestBytes: config.maxIngestBytes,
-    logging: config.logLevel !== 'silent',
+    logging: config.logLevel,
+    corsOrigins: config.corsOrigins,
     auth: {
       apiTokens: config.apiTokens,
       readRequiresToken: config.readRequiresToken,
@@ -50,17 +99,13 @@ async function main(): Promise<void> {
       'bibgraph: BIBGRAPH_TRUST_PROXY is on: client addresses come from X-Forwarded-For (last hop).',
     );
   }
-  const http = createHttpServer(yoga);
   // One request's failure must not take every other client down with the process.
   process.on('unhandledRejection', (reason) => {
     console.error('bibgraph: a request failed with an unhandled error; the server keeps running:', reason);
   });
-  http.listen(config.port, config.host, () => {
-    const where = database.kind === 'pglite' ? `embedded PGlite (${config.dataDir})` : 'PostgreSQL';
-    const address = http.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
-    console.log(`bibgraph listening on http://localhost:${port}/graphql — database: ${where}`);
-  });
+  handler = yoga;
+  const where = database.kind === 'pglite' ? `embedded PGlite (${config.dataDir})` : 'PostgreSQL';
+  console.log(`bibgraph listening on http://localhost:${port}/graphql — database: ${where}`);
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -17,8 +17,21 @@ export type PresentedToken = TokenCheck | { status: 'none' } | { status: 'malfor
 export interface Caller {
   /** Client IP address; null when the transport gave none (an in-process call without one). */
   address: string | null;
+  /**
+   * The loopback privilege (writing while no token exists): a loopback address, a loopback Host,
+   * and no page on another origin behind the request.
+   */
   loopback: boolean;
+  /** Why a loopback address did not get the privilege, in words for the client. */
+  notLoopbackBecause?: string;
   token: PresentedToken;
+}
+
+/** What the request itself says about where it was sent from: its URL and its browser headers. */
+export interface RequestOrigin {
+  /** The request URL; its host is the `Host` header the client sent. */
+  url: URL;
+  headers: Headers;
 }
 
 /** 127.0.0.0/8 and ::1, also in their IPv4-mapped IPv6 form. */
@@ -27,6 +40,37 @@ export function isLoopbackAddress(address: string | null): boolean {
   const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
   if (isIPv4(v4)) return v4.startsWith('127.');
   return address === '::1' || address === '0:0:0:0:0:0:0:1';
+}
+
+/** localhost, 127.x.y.z and [::1]: the names under which only this machine can reach the server. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/\.$/, '');
+  if (h === 'localhost' || h === '[::1]') return true;
+  return isIPv4(h) && h.startsWith('127.');
+}
+
+/**
+ * Why this request may not use the loopback privilege although it came from a loopback address,
+ * or null when it may. A browser on this machine sends requests for any page it shows, so the
+ * address alone proves nothing: the request must not come from a page on another origin (another
+ * port is another origin too), and the Host must be a loopback name — a DNS-rebinding page reaches
+ * 127.0.0.1 under its own name, so for the browser it is "same-origin".
+ */
+export function loopbackRefusal(request: RequestOrigin): string | null {
+  const host = request.url.host;
+  if (!isLoopbackHost(request.url.hostname)) {
+    return `its Host "${host}" is not a loopback name (localhost, 127.0.0.1, [::1])`;
+  }
+  const site = request.headers.get('sec-fetch-site');
+  const origin = request.headers.get('origin');
+  const own = `${request.url.protocol}//${host}`.toLowerCase();
+  // "none" is a request the user started (address bar, bookmark); "same-site" includes other ports.
+  const crossBySite = site !== null && site !== 'same-origin' && site !== 'none';
+  const crossByOrigin = origin !== null && origin.toLowerCase() !== own;
+  if (crossBySite || crossByOrigin) {
+    return `it was sent by a page on another origin (${origin ?? `Sec-Fetch-Site: ${site}`})`;
+  }
+  return null;
 }
 
 /**
@@ -57,12 +101,17 @@ export function clientAddress(
 
 export async function identifyCaller(
   db: Database,
-  headers: Headers,
+  request: RequestOrigin,
   address: string | null,
   options: AuthOptions,
 ): Promise<Caller> {
-  const caller: Caller = { address, loopback: isLoopbackAddress(address), token: { status: 'none' } };
-  const header = headers.get('authorization');
+  const caller: Caller = { address, loopback: false, token: { status: 'none' } };
+  if (isLoopbackAddress(address)) {
+    const refusal = loopbackRefusal(request);
+    if (refusal) caller.notLoopbackBecause = refusal;
+    else caller.loopback = true;
+  }
+  const header = request.headers.get('authorization');
   if (header === null || header.trim() === '') return caller;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!m?.[1]) {
@@ -97,6 +146,9 @@ export async function writeDenial(
     return 'This mutation needs an API token: send "Authorization: Bearer <token>"';
   }
   if (caller.loopback) return null;
+  if (caller.notLoopbackBecause) {
+    return `No API token is configured, so mutations are accepted only from loopback clients; this request came from ${caller.address} but gets no loopback privilege because ${caller.notLoopbackBecause}. Send a token, or create one with "bibgraph token create --name NAME"`;
+  }
   return `No API token is configured, so mutations are accepted only from loopback clients, and this request came from ${caller.address ?? 'an unknown address'}; create a token with "bibgraph token create --name NAME"`;
 }
 

@@ -64,7 +64,11 @@ export type TokenCheck =
   | { status: 'unknown' }
   | { status: 'revoked'; name: string };
 
-/** Looks a presented token up among the environment tokens and the stored ones. */
+/**
+ * Looks a presented token up among the environment tokens and the stored ones. Asked on every
+ * request and never cached: `bibgraph token revoke` changes only the database, and a revoked
+ * token must be refused on the server's next request (test/cli/token-revocation.test.ts).
+ */
 export async function checkToken(
   db: Database,
   token: string,

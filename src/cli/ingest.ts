@@ -3,6 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Database } from '../db/client.ts';
+import { BusyError } from '../errors.ts';
 import { IngestError } from '../ingest/errors.ts';
 import { formatBytes, type IngestReport, ingestRis } from '../ingest/ingest.ts';
 import { formatTable } from './table.ts';
@@ -78,7 +79,9 @@ export async function runIngest(
       results.push({ file, report, error: null });
     } catch (error) {
       const message =
-        error instanceof IngestError ? error.message : `unexpected error: ${(error as Error).message}`;
+        error instanceof IngestError || error instanceof BusyError
+          ? error.message
+          : `unexpected error: ${(error as Error).message}`;
       results.push({ file, report: null, error: message });
     } finally {
       bar?.stop();

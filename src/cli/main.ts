@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.ts';
 import { openDatabase } from '../db/client.ts';
+import { FolderLockedError } from '../db/folder-lock.ts';
 import { documentsUsage, runDocumentsCommand } from './documents.ts';
 import { ExportUsageError, exportUsage, parseExportArgs, runExport } from './export.ts';
 import { runIngest } from './ingest.ts';
@@ -34,7 +35,12 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`bibgraph ingest: expected one file, folder or -\n\n${usage}`);
       return 2;
     }
-    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    const database = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      lockHolder: 'bibgraph ingest',
+      writeWaitMs: config.writeWaitMs,
+    });
     try {
       const results = await runIngest(database.db, target, {
         source: values.source,
@@ -66,7 +72,11 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`bibgraph export: ${(error as Error).message}\n\n${usage}`);
       return 2;
     }
-    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    const database = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      lockHolder: 'bibgraph export',
+    });
     try {
       const count = await runExport(database.db, parsed, process.stdout);
       process.stderr.write(
@@ -87,6 +97,7 @@ main(process.argv.slice(2)).then(
     const message =
       error instanceof ConfigError ? `configuration error: ${error.message}` : (error as Error).message;
     process.stderr.write(`bibgraph: ${message}\n`);
-    process.exit(error instanceof ConfigError ? 2 : 1);
+    // A held PGlite folder is a usage error like a bad setting: nothing was read or written.
+    process.exit(error instanceof ConfigError || error instanceof FolderLockedError ? 2 : 1);
   },
 );

@@ -43,7 +43,11 @@ export async function runTokenCommand(
     return fail('revoke takes one token name or id');
   if (sub === 'list' && (positionals.length > 0 || values.name)) return fail('list takes no arguments');
 
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    lockHolder: `bibgraph token ${sub}`,
+  });
   try {
     if (sub === 'list') {
       const rows = await listTokens(database.db);

@@ -7,6 +7,7 @@ import {
   authors,
   type Citation,
   citationAffiliations,
+  citationAliases,
   citationKeywords,
   citations,
   contributions,
@@ -14,10 +15,10 @@ import {
   mergedIds,
   notDuplicates,
 } from '../db/schema.ts';
+import { writeTransaction } from '../db/writers.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
-import { INGEST_LOCK } from '../ingest/ingest.ts';
 import { refreshSearchDocuments } from '../query/search.ts';
-import { citationFingerprint, normalizeDoi } from '../ris/normalize.ts';
+import { citationFingerprint, hasLoneSurrogate, normalizeDoi } from '../ris/normalize.ts';
 import { isKnownRisType } from '../ris/types-map.ts';
 
 /** Fields a curator may set; `undefined` leaves a field alone, `null` clears it. */
@@ -58,13 +59,20 @@ const TEXT_FIELDS = [
 const MAX_TEXT = 20_000;
 const MAX_ABSTRACT = 200_000;
 
-export async function lockWriters(tx: Database): Promise<void> {
-  // The same lock ingestion takes: a merge and an ingest touching the same names never interleave.
-  await tx.execute(sql`select pg_advisory_xact_lock(${INGEST_LOCK})`);
-}
+/** Input fields whose clearing a re-ingest must respect (risType cannot be cleared). */
+const CLEARABLE_FIELDS: ReadonlySet<string> = new Set([...TEXT_FIELDS, 'year', 'date', 'doi']);
 
 function validatePatch(patch: CitationPatch): Partial<Citation> {
   const out: Partial<Citation> = {};
+  for (const [key, v] of Object.entries(patch)) {
+    // Half a surrogate pair cannot be written as UTF-8; PostgreSQL would refuse the whole update.
+    if (typeof v === 'string' && hasLoneSurrogate(v)) {
+      throw new ValidationError(
+        `${key} holds an unpaired UTF-16 surrogate (half a character), which no stored text can hold`,
+        `input.${key}`,
+      );
+    }
+  }
   for (const key of TEXT_FIELDS) {
     const v = patch[key];
     if (v === undefined) continue;
@@ -168,8 +176,7 @@ export async function updateCitation(
   patch: CitationPatch,
 ): Promise<UpdateCitationResult> {
   const values = validatePatch(patch);
-  return db.transaction(async (tx) => {
-    await lockWriters(tx);
+  return writeTransaction(db, 'updateCitation', async (tx) => {
     const [current] = await tx.select().from(citations).where(eq(citations.id, id)).for('update');
     if (!current) throw new NotFoundError(`No citation with ID Citation:${id}`);
     const changed = (Object.keys(values) as Array<keyof Citation>).filter(
@@ -177,6 +184,16 @@ export async function updateCitation(
     );
     if (changed.length === 0) return { citationId: id, changed: [] };
     const next = { ...current, ...values };
+    // What a curator emptied stays empty through re-ingests; a value set again lifts the mark.
+    const cleared = new Set(current.clearedFields);
+    for (const k of changed) {
+      if (!CLEARABLE_FIELDS.has(k)) continue;
+      if (values[k] === null) cleared.add(k);
+      else cleared.delete(k);
+    }
+    const clearedFields = [...cleared].sort();
+    // A DOI the curator sets settles any conflict the citation was kept apart for.
+    const conflictingDoi = values.doi ? null : current.conflictingDoi;
     if (values.doi && values.doi !== current.doi) {
       const [other] = await tx
         .select({ id: citations.id })
@@ -207,8 +224,24 @@ export async function updateCitation(
     }
     await tx
       .update(citations)
-      .set({ ...values, fingerprint, updatedAt: new Date() })
+      .set({ ...values, fingerprint, clearedFields, conflictingDoi, updatedAt: new Date() })
       .where(eq(citations.id, id));
+    // The identities the citation had before the correction, so the original file still finds it.
+    const former = [
+      ...(current.doi && changed.includes('doi') ? [{ kind: 'doi' as const, key: current.doi }] : []),
+      ...(current.fingerprint && fingerprint !== current.fingerprint
+        ? [{ kind: 'fingerprint' as const, key: current.fingerprint }]
+        : []),
+    ];
+    if (former.length > 0) {
+      await tx
+        .insert(citationAliases)
+        .values(former.map((f) => ({ ...f, citationId: id })))
+        .onConflictDoUpdate({
+          target: [citationAliases.kind, citationAliases.key],
+          set: { citationId: id, createdAt: new Date() },
+        });
+    }
     await refreshSearchDocuments(tx, [id]);
     const pick = (row: Partial<Citation>) => Object.fromEntries(changed.map((k) => [k, row[k] ?? null]));
     await recordChange(tx, {
@@ -231,8 +264,7 @@ export interface DeleteCitationResult {
 
 /** Deletes a citation and the authors, affiliations and keywords nothing else refers to any more. */
 export async function deleteCitation(db: Database, actor: string, id: number): Promise<DeleteCitationResult> {
-  return db.transaction(async (tx) => {
-    await lockWriters(tx);
+  return writeTransaction(db, 'deleteCitation', async (tx) => {
     const [current] = await tx
       .select({
         id: citations.id,

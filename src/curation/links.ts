@@ -11,8 +11,8 @@ import {
   keywords,
   notDuplicates,
 } from '../db/schema.ts';
+import { writeTransaction } from '../db/writers.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
-import { lockWriters } from './citations.ts';
 
 async function mustExist(tx: Database, kind: 'Author' | 'Affiliation' | 'Citation' | 'Keyword', id: number) {
   const table = { Author: authors, Affiliation: affiliations, Citation: citations, Keyword: keywords }[kind];
@@ -29,8 +29,7 @@ export async function linkAuthorAffiliation(
   actor: string,
   link: { authorId: number; affiliationId: number; citationId: number },
 ): Promise<void> {
-  await db.transaction(async (tx) => {
-    await lockWriters(tx);
+  await writeTransaction(db, 'linkAuthorAffiliation', async (tx) => {
     await mustExist(tx, 'Author', link.authorId);
     await mustExist(tx, 'Affiliation', link.affiliationId);
     await mustExist(tx, 'Citation', link.citationId);
@@ -83,8 +82,7 @@ export async function unlinkAuthorAffiliation(
   actor: string,
   link: { authorId: number; affiliationId: number; citationId: number | null },
 ): Promise<number> {
-  return db.transaction(async (tx) => {
-    await lockWriters(tx);
+  return writeTransaction(db, 'unlinkAuthorAffiliation', async (tx) => {
     await mustExist(tx, 'Author', link.authorId);
     await mustExist(tx, 'Affiliation', link.affiliationId);
     const where = and(
@@ -121,8 +119,7 @@ export async function markNotDuplicate(
 ): Promise<{ created: boolean }> {
   if (aId === bId)
     throw new ValidationError('An object cannot be distinct from itself; pass two different IDs', 'b');
-  return db.transaction(async (tx) => {
-    await lockWriters(tx);
+  return writeTransaction(db, 'markNotDuplicate', async (tx) => {
     await mustExist(tx, kind, aId);
     await mustExist(tx, kind, bId);
     const lowId = Math.min(aId, bId);

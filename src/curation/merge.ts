@@ -10,9 +10,9 @@ import {
   mergedIds,
   notDuplicates,
 } from '../db/schema.ts';
+import { writeTransaction } from '../db/writers.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { refreshSearchDocuments } from '../query/search.ts';
-import { lockWriters } from './citations.ts';
 
 export type MergeKind = 'Author' | 'Affiliation' | 'Keyword';
 
@@ -172,8 +172,7 @@ export async function mergeAuthors(
   intoId: number,
   fromIds: number[],
 ): Promise<MergeResult> {
-  return db.transaction(async (tx) => {
-    await lockWriters(tx);
+  return writeTransaction(db, 'mergeAuthors', async (tx) => {
     const { into, from } = await prepare(tx, 'Author', intoId, fromIds, (ids) =>
       tx
         .select({ id: authors.id, name: authors.name, nameKey: authors.nameKey, orcid: authors.orcid })
@@ -257,8 +256,7 @@ export async function mergeAffiliations(
   intoId: number,
   fromIds: number[],
 ): Promise<MergeResult> {
-  return db.transaction(async (tx) => {
-    await lockWriters(tx);
+  return writeTransaction(db, 'mergeAffiliations', async (tx) => {
     const { into, from } = await prepare(tx, 'Affiliation', intoId, fromIds, (ids) =>
       tx
         .select({
@@ -336,8 +334,7 @@ export async function mergeKeywords(
   intoId: number,
   fromIds: number[],
 ): Promise<MergeResult> {
-  return db.transaction(async (tx) => {
-    await lockWriters(tx);
+  return writeTransaction(db, 'mergeKeywords', async (tx) => {
     const { into, from } = await prepare(tx, 'Keyword', intoId, fromIds, (ids) =>
       tx
         .select({ id: keywords.id, term: keywords.term, termKey: keywords.termKey })

@@ -11,7 +11,11 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { DEFAULT_HEALTH_TIMEOUT_MS, DEFAULT_WRITE_WAIT_MS } from '../config.ts';
+import { SharedSession } from './embedded-session.ts';
+import { lockFolder } from './folder-lock.ts';
 import { relations } from './relations.ts';
+import { registerWriteGate, WriteGate } from './writers.ts';
 
 export type Relations = typeof relations;
 /** Either driver, or a transaction on either: what resolvers and services receive. */
@@ -21,13 +25,22 @@ export type Database =
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
+/** What /health reports: whether the database answered a trivial query in time, and if not, why. */
+export type DatabaseHealth = { ok: true } | { ok: false; reason: string };
+
 export interface DatabaseHandle {
   kind: DatabaseKind;
+  /**
+   * Reads, and the services' entry point for writes: a write service given this database runs its
+   * transaction through the writers' gate (src/db/writers.ts), on PostgreSQL in a pool of its own.
+   */
   db: PgAsyncDatabase<PgQueryResultHKT, Relations>;
-  /** Runs raw SQL and returns rows the same way on both drivers. */
   close(): Promise<void>;
-  /** True when the database answers a trivial query. */
-  ping(): Promise<boolean>;
+  /**
+   * Whether the database answers `select 1` within the health timeout. On PostgreSQL it asks on a
+   * connection of its own, so busy pools cannot starve it and a frozen server cannot hang it.
+   */
+  ping(): Promise<DatabaseHealth>;
 }
 
 export interface OpenDatabaseOptions {
@@ -36,14 +49,24 @@ export interface OpenDatabaseOptions {
   logger?: Logger;
   /** Apply the committed migrations (default true). */
   migrate?: boolean;
-  /** postgres.js pool size. */
+  /** postgres.js pool size for reads (writers and /health have connections of their own). */
   maxConnections?: number;
   /**
    * PostgreSQL only: the longest any one statement may run, in ms. The server sets its request
-   * timeout here, since answering TIMEOUT does not stop a statement already running. Ingestion
-   * is unaffected: it writes in batches of short statements.
+   * timeout here, since answering TIMEOUT does not stop a statement already running. Writers have
+   * their own pool without it (mutations are never cut off), and their wait for the writers' lock
+   * is bounded by `writeWaitMs` instead.
    */
   statementTimeoutMs?: number;
+  /**
+   * PGlite only: what this process is, as the error names it to another process that tries to
+   * open the same folder meanwhile ("bibgraph server on port 4000").
+   */
+  lockHolder?: string;
+  /** Longest a writer waits for its turn before BUSY, in ms (default 10 minutes). */
+  writeWaitMs?: number;
+  /** Longest `ping()` waits for an answer, in ms (default 2 s). */
+  healthTimeoutMs?: number;
 }
 
 export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations');
@@ -56,8 +79,11 @@ const extensionsSql = 'create extension if not exists pg_trgm; create extension 
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   const shouldMigrate = options.migrate ?? true;
+  const writeWaitMs = options.writeWaitMs ?? DEFAULT_WRITE_WAIT_MS;
+  const healthTimeoutMs = options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS;
   if (options.databaseUrl) {
-    const client = postgres(options.databaseUrl, {
+    const url = options.databaseUrl;
+    const client = postgres(url, {
       max: options.maxConnections ?? 10,
       onnotice: () => {},
       connection: {
@@ -65,73 +91,168 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
         ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
       },
     });
+    // Writers take turns (one per process at a time), so two connections are enough: one for the
+    // running write, one spare. Reads never wait for them, nor they for reads. The statement
+    // timeout is the read timeout and stays off here: a mutation is never cut off, since its client
+    // must learn truthfully whether it committed (and a large batch on a busy server may take a while).
+    const writers = postgres(url, {
+      max: 2,
+      onnotice: () => {},
+      connection: { application_name: 'bibgraph writer' },
+    });
     const db = drizzlePostgres({ client, relations, logger: options.logger });
+    const writerDb = drizzlePostgres({ client: writers, relations, logger: options.logger });
     if (shouldMigrate) {
-      // Migrations may build indexes on large tables: they run on a connection of their own,
-      // without the statement timeout meant for requests.
-      const migrator = options.statementTimeoutMs
-        ? postgres(options.databaseUrl, {
-            max: 2,
-            onnotice: () => {},
-            connection: { application_name: 'bibgraph' },
-          })
-        : client;
-      // Several instances (or test workers) may start at once: one migrates while the others wait.
-      const lock = await migrator.reserve();
+      // Migrations may build indexes on large tables: they run on the writers' connections, which
+      // have no statement timeout. Several instances (or test workers) may start at once: one
+      // migrates while the others wait.
+      const lock = await writers.reserve();
       try {
         await lock`select pg_advisory_lock(${MIGRATION_LOCK})`;
-        await migrator.unsafe(extensionsSql);
-        await migratePostgres(drizzlePostgres({ client: migrator, relations }), { migrationsFolder });
+        await writers.unsafe(extensionsSql);
+        await migratePostgres(drizzlePostgres({ client: writers, relations }), { migrationsFolder });
       } finally {
         await lock`select pg_advisory_unlock(${MIGRATION_LOCK})`.catch(() => {});
         lock.release();
-        if (migrator !== client) await migrator.end({ timeout: 5 });
       }
     }
+    const typed = db as unknown as PgAsyncDatabase<PgQueryResultHKT, Relations>;
+    registerWriteGate(
+      typed,
+      new WriteGate(writerDb as unknown as PgAsyncDatabase<PgQueryResultHKT, Relations>, writeWaitMs),
+    );
+    const health = new PostgresProbe(url, healthTimeoutMs);
     return {
       kind: 'postgres',
-      db: db as unknown as PgAsyncDatabase<PgQueryResultHKT, Relations>,
-      close: () => client.end({ timeout: 5 }),
-      ping: async () => {
-        try {
-          await client`select 1`;
-          return true;
-        } catch {
-          return false;
-        }
+      db: typed,
+      close: async () => {
+        await Promise.all([client.end({ timeout: 5 }), writers.end({ timeout: 5 }), health.close()]);
       },
+      ping: () => health.ping(),
     };
   }
   const memory = options.dataDir === 'memory://' || options.dataDir === '';
   if (!memory) mkdirSync(options.dataDir, { recursive: true });
-  const client = await PGlite.create({
-    dataDir: memory ? undefined : options.dataDir,
-    extensions: { pg_trgm, unaccent },
-  });
-  const db = drizzlePglite({ client, relations, logger: options.logger });
-  if (shouldMigrate) {
-    await client.exec(extensionsSql);
-    await migratePglite(db, { migrationsFolder });
+  const lock = memory ? null : lockFolder(options.dataDir, options.lockHolder ?? 'a bibgraph process');
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create({
+      dataDir: memory ? undefined : options.dataDir,
+      extensions: { pg_trgm, unaccent },
+    });
+  } catch (error) {
+    lock?.release();
+    throw error;
   }
+  // One embedded session shared so that reads run between an ingest's statements (embedded-session.ts).
+  const session = new SharedSession(pglite);
+  const db = drizzlePglite({ client: session as unknown as PGlite, relations, logger: options.logger });
+  if (shouldMigrate) {
+    try {
+      await session.exec(extensionsSql);
+      await migratePglite(db, { migrationsFolder });
+    } catch (error) {
+      await pglite.close().catch(() => {});
+      lock?.release();
+      throw error;
+    }
+  }
+  const typed = db as unknown as PgAsyncDatabase<PgQueryResultHKT, Relations>;
+  registerWriteGate(typed, new WriteGate(typed, writeWaitMs));
   let closed = false;
   return {
     kind: 'pglite',
-    db: db as unknown as PgAsyncDatabase<PgQueryResultHKT, Relations>,
+    db: typed,
     close: async () => {
       if (closed) return;
       closed = true;
-      await client.close();
-    },
-    ping: async () => {
-      if (closed) return false;
       try {
-        await client.query('select 1');
-        return true;
-      } catch {
-        return false;
+        await pglite.close();
+      } finally {
+        lock?.release();
       }
     },
+    ping: async () => {
+      if (closed) return { ok: false, reason: 'the database is closed' };
+      return withTimeout(
+        session.query('select 1').then(
+          (): DatabaseHealth => ({ ok: true }),
+          (error: Error): DatabaseHealth => ({ ok: false, reason: `PGlite failed: ${error.message}` }),
+        ),
+        healthTimeoutMs,
+        () => ({
+          ok: false,
+          reason: `PGlite did not answer within ${healthTimeoutMs} ms (BIBGRAPH_HEALTH_TIMEOUT)`,
+        }),
+      );
+    },
   };
+}
+
+/** `work`'s outcome, or `late()`'s when `ms` pass first. */
+function withTimeout<T>(work: Promise<T>, ms: number, late: () => T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(late()), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * /health's own PostgreSQL connection. A probe that gets no answer in time is abandoned with its
+ * connection (a frozen server never answers on it), and the next probe opens a new one; probes
+ * arriving while one is in flight share it, so a flood of /health requests opens one connection.
+ */
+class PostgresProbe {
+  #client: postgres.Sql | null = null;
+  #inFlight: Promise<DatabaseHealth> | null = null;
+  constructor(
+    readonly url: string,
+    readonly timeoutMs: number,
+  ) {}
+
+  ping(): Promise<DatabaseHealth> {
+    this.#inFlight ??= this.#probe().finally(() => {
+      this.#inFlight = null;
+    });
+    return this.#inFlight;
+  }
+
+  async #probe(): Promise<DatabaseHealth> {
+    this.#client ??= postgres(this.url, {
+      max: 1,
+      onnotice: () => {},
+      connect_timeout: Math.ceil(this.timeoutMs / 1000),
+      connection: { application_name: 'bibgraph health', statement_timeout: this.timeoutMs },
+    });
+    const client = this.#client;
+    const result = await withTimeout(
+      client`select 1`.then(
+        (): DatabaseHealth => ({ ok: true }),
+        (error: { code?: string }): DatabaseHealth => ({
+          // The driver's message may name hosts and users; /health is public, the code is enough.
+          ok: false,
+          reason: `PostgreSQL refused the probe (${error.code ?? 'connection error'})`,
+        }),
+      ),
+      this.timeoutMs,
+      (): DatabaseHealth => ({
+        ok: false,
+        reason: `PostgreSQL did not answer within ${this.timeoutMs} ms (BIBGRAPH_HEALTH_TIMEOUT)`,
+      }),
+    );
+    if (!result.ok) {
+      if (this.#client === client) this.#client = null;
+      client.end({ timeout: 0 }).catch(() => {});
+    }
+    return result;
+  }
+
+  async close(): Promise<void> {
+    await this.#inFlight?.catch(() => {});
+    await this.#client?.end({ timeout: 1 });
+    this.#client = null;
+  }
 }
 
 /** Rows of a raw `db.execute()` on either driver (PGlite wraps them, postgres.js does not). */

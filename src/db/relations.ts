@@ -22,6 +22,23 @@ export const relations = defineRelations(schema, (r) => ({
       to: r.keywords.id.through(r.citationKeywords.keywordId),
     }),
     ingestion: r.one.ingestions({ from: r.citations.ingestionId, to: r.ingestions.id }),
+    // A DOI shared by clearly different works: the citation holding it, the ones kept apart with it
+    // in conflictingDoi, and (from one of those) the others kept apart with the same DOI.
+    doiHolder: r.one.citations({
+      from: r.citations.conflictingDoi,
+      to: r.citations.doi,
+      alias: 'doi_holder',
+    }),
+    doiConflicting: r.many.citations({
+      from: r.citations.doi,
+      to: r.citations.conflictingDoi,
+      alias: 'doi_holder',
+    }),
+    doiSiblings: r.many.citations({ from: r.citations.conflictingDoi, to: r.citations.conflictingDoi }),
+    aliases: r.many.citationAliases({ from: r.citations.id, to: r.citationAliases.citationId }),
+  },
+  citationAliases: {
+    citation: r.one.citations({ from: r.citationAliases.citationId, to: r.citations.id, optional: false }),
   },
   contributions: {
     citation: r.one.citations({ from: r.contributions.citationId, to: r.citations.id, optional: false }),

@@ -62,6 +62,12 @@ export const citations = pgTable(
     endPage: text('end_page'),
     /** Lowercase bare DOI; unique when present. */
     doi: text('doi'),
+    /**
+     * A DOI the source gave this citation while another, clearly different work already held it
+     * (exporters and publishers do reuse DOIs). `doi` stays null so the holder keeps its unique DOI;
+     * the DOI is kept here, matched on re-ingest and shown as a conflict.
+     */
+    conflictingDoi: text('conflicting_doi'),
     issns: text('issns').array().notNull().default(sql`'{}'::text[]`),
     isbns: text('isbns').array().notNull().default(sql`'{}'::text[]`),
     urls: text('urls').array().notNull().default(sql`'{}'::text[]`),
@@ -73,6 +79,16 @@ export const citations = pgTable(
     rawTags: jsonb('raw_tags').$type<Array<{ tag: string; value: string }>>().notNull(),
     /** Folded title + year + first author family; the dedup key when there is no DOI. */
     fingerprint: text('fingerprint'),
+    /**
+     * Hash of the normalised raw tags, set only for records with nothing stable to match on (no DOI
+     * and no title that folds to something): the only way a re-ingest can recognise them.
+     */
+    rawHash: text('raw_hash'),
+    /**
+     * Fields a curator cleared (updateCitation with null). A re-ingest fills only empty fields, so
+     * without this a cleared value would come back from the next copy of the record.
+     */
+    clearedFields: text('cleared_fields').array().notNull().default(sql`'{}'::text[]`),
     /** The ingestion that created or last changed this citation; kept when the ingestion row goes. */
     ingestionId: integer('ingestion_id').references(() => ingestions.id, { onDelete: 'set null' }),
     /**
@@ -88,6 +104,8 @@ export const citations = pgTable(
     // with a DOI two papers may share title, year and first author (errata, replies).
     uniqueIndex('citations_fingerprint_no_doi_key').on(t.fingerprint).where(sql`${t.doi} is null`),
     index('citations_fingerprint_idx').on(t.fingerprint),
+    index('citations_conflicting_doi_idx').on(t.conflictingDoi),
+    uniqueIndex('citations_raw_hash_key').on(t.rawHash),
     index('citations_year_idx').on(t.year),
     index('citations_ris_type_idx').on(t.risType),
     index('citations_ingestion_id_idx').on(t.ingestionId),
@@ -296,6 +314,28 @@ export const mergedIds = pgTable(
     primaryKey({ columns: [t.kind, t.fromId] }),
     uniqueIndex('merged_ids_kind_from_key_key').on(t.kind, t.fromKey),
     index('merged_ids_kind_into_id_idx').on(t.kind, t.intoId),
+  ],
+);
+
+/**
+ * Earlier identities of a citation a curator edited: the DOI it had before a correction, the
+ * fingerprint (title/year/first author) before a title or year change. Ingestion matches records on
+ * these too, so re-ingesting the original file finds the curated citation instead of a new one.
+ */
+export const citationAliases = pgTable(
+  'citation_aliases',
+  {
+    kind: text('kind').$type<'doi' | 'fingerprint'>().notNull(),
+    /** The normalised DOI or the fingerprint. */
+    key: text('key').notNull(),
+    citationId: integer('citation_id')
+      .notNull()
+      .references(() => citations.id, { onDelete: 'cascade' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.kind, t.key] }),
+    index('citation_aliases_citation_id_idx').on(t.citationId),
   ],
 );
 

@@ -21,9 +21,16 @@ import { type CitationFilter, citationFilterSql } from '../query/citation-filter
 import type { ContributorRole } from '../ris/types.ts';
 import { CitationKeys, formatBibtex } from './bibtex.ts';
 import { type CslItem, toCslItem } from './csl-json.ts';
+import { formatPool } from './format-pool.ts';
 import type { ExportCitation, ExportContributor, ExportRecord } from './record.ts';
 import { formatRis } from './ris.ts';
-import { type RenderedBibliography, type RenderFormat, renderBibliography } from './styles.ts';
+import {
+  type RenderedBibliography,
+  type RenderFormat,
+  renderBibliography,
+  resolveLocale,
+  resolveStyle,
+} from './styles.ts';
 
 export type ExportFormat = 'ris' | 'bibtex' | 'csl_json';
 
@@ -296,6 +303,29 @@ export async function exportDocument(
   }
   parts.push(writer.end());
   return { content: parts.join(''), count: writer.written };
+}
+
+/**
+ * Bibliographies up to this size are formatted in place (a few milliseconds an entry); larger
+ * ones go to a worker thread so the event loop keeps serving other requests.
+ */
+export const INLINE_BIBLIOGRAPHY = 50;
+
+/**
+ * `bibliographyOf` for the server: large sets are formatted in a worker thread, and the work
+ * stops (the worker is terminated) when `signal` aborts.
+ */
+export async function formatBibliography(
+  records: ExportRecord[],
+  options: { style: string; locale: string; format: RenderFormat },
+  signal?: AbortSignal,
+): Promise<RenderedBibliography> {
+  if (records.length <= INLINE_BIBLIOGRAPHY) return bibliographyOf(records, options);
+  // Unknown names fail here, with the error the caller maps, before any worker is involved.
+  resolveStyle(options.style);
+  resolveLocale(options.locale);
+  const items: CslItem[] = records.map((r) => toCslItem(r, String(r.citation.id)));
+  return formatPool.render(items, options, signal);
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   authorAffiliations,
   authors,
   citationAffiliations,
+  citationAliases,
   citationKeywords,
   citations,
   contributions,
@@ -14,18 +15,29 @@ import {
   keywords,
   type NewCitation,
 } from '../db/schema.ts';
+import { WRITERS_LOCK, writeTransaction } from '../db/writers.ts';
+import { BusyError } from '../errors.ts';
 import { refreshSearchDocuments, searchDocumentSql } from '../query/search.ts';
 import { mapRecord } from '../ris/map.ts';
-import { affiliationKey, authorKey, citationFingerprint, displayName, keywordKey } from '../ris/normalize.ts';
+import {
+  affiliationKey,
+  authorKey,
+  citationFingerprint,
+  displayName,
+  hasLoneSurrogate,
+  keywordKey,
+  replaceLoneSurrogates,
+} from '../ris/normalize.ts';
 import { parseRisStream } from '../ris/parse.ts';
 import type { MappedCitation, RisProblem, RisRecord } from '../ris/types.ts';
 import { citationsMarkedDistinct, type Survivor, survivorsByKey } from './decisions.ts';
 import { IngestError } from './errors.ts';
+import { rawRecordHash, titlesClearlyDiffer } from './match.ts';
 import { type Comparable, MERGEABLE_LISTS, MERGEABLE_SCALARS, mergeCitation } from './merge.ts';
 
 export type IngestInput = string | Uint8Array | AsyncIterable<Uint8Array | string>;
 export type IngestAction = 'created' | 'updated' | 'unchanged' | 'failed';
-export type MatchedBy = 'doi' | 'fingerprint';
+export type MatchedBy = 'doi' | 'fingerprint' | 'raw';
 
 export interface RecordOutcome {
   record: number;
@@ -80,6 +92,13 @@ interface Item {
   mapped: MappedCitation;
   doi: string | null;
   fingerprint: string | null;
+  /** Set only when there is neither DOI nor fingerprint: the record's only identity. */
+  rawHash: string | null;
+  /**
+   * The item's DOI when a clearly different work already holds it (decided while matching): the
+   * item is stored, or merged, without it, and keeps it as conflictingDoi.
+   */
+  doiTakenBy: ExistingRow | null;
   outcome: RecordOutcome;
 }
 
@@ -89,7 +108,7 @@ class DryRunRollback extends Error {}
 const YIELD_EVERY = 32;
 
 /** Advisory lock held by every writer of the graph (ingests and curation), one at a time. */
-export const INGEST_LOCK = 4_242_018;
+export const INGEST_LOCK = WRITERS_LOCK;
 
 async function* asChunks(input: IngestInput): AsyncIterable<Uint8Array | string> {
   if (typeof input === 'string' || input instanceof Uint8Array) {
@@ -131,8 +150,9 @@ export function formatBytes(n: number): string {
 export async function ingestRis(
   db: Database,
   input: IngestInput,
-  options: IngestOptions = {},
+  givenOptions: IngestOptions = {},
 ): Promise<IngestReport> {
+  const { options, problem: sourceProblem } = withStorableSource(givenOptions);
   const dryRun = options.dryRun ?? false;
   const batchSize = options.batchSize ?? 500;
   const report: IngestReport = {
@@ -144,18 +164,18 @@ export async function ingestRis(
     unchanged: 0,
     failed: 0,
     bytes: 0,
-    problems: [],
+    problems: sourceProblem ? [sourceProblem] : [],
     outcomes: [],
   };
   const counter = { bytes: 0 };
   const source = limitBytes(asChunks(input), options.maxBytes ?? Number.POSITIVE_INFINITY, counter);
 
   try {
-    await db.transaction(async (tx) => {
-      // One writer at a time. Unique keys and ON CONFLICT already keep duplicates out, but two
-      // long transactions inserting overlapping keys in different orders wait on each other's
-      // uncommitted rows and deadlock; queueing whole ingests avoids that, and readers never wait.
-      await tx.execute(sql`select pg_advisory_xact_lock(${INGEST_LOCK})`);
+    // One writer at a time. Unique keys and ON CONFLICT already keep duplicates out, but two long
+    // transactions inserting overlapping keys in different orders wait on each other's uncommitted
+    // rows and deadlock; queueing whole ingests avoids that, and readers never wait.
+    const label = `${options.action ?? 'ingest'}${options.source ? ` "${options.source}"` : ''}`;
+    await writeTransaction(db, label, async (tx) => {
       const [row] = await tx
         .insert(ingestions)
         .values({ source: options.source ?? null, dryRun })
@@ -241,7 +261,7 @@ export async function ingestRis(
       for (const o of report.outcomes) if (o.action === 'created') o.citationId = null;
       return report;
     }
-    if (error instanceof IngestError) throw error;
+    if (error instanceof IngestError || error instanceof BusyError) throw error;
     // Drizzle's message carries the whole statement and its parameters; the driver's cause is the
     // part worth showing.
     const cause = (error as { cause?: Error }).cause ?? (error as Error);
@@ -251,6 +271,24 @@ export async function ingestRis(
     );
   }
   return report;
+}
+
+/**
+ * The source label is stored as text and in the audit log's jsonb, neither of which can hold half
+ * a surrogate pair; the label is only a label, so it is repaired with a warning rather than refused.
+ */
+function withStorableSource(options: IngestOptions): { options: IngestOptions; problem: RisProblem | null } {
+  if (!options.source || !hasLoneSurrogate(options.source)) return { options, problem: null };
+  return {
+    options: { ...options, source: replaceLoneSurrogates(options.source) },
+    problem: {
+      record: 0,
+      line: null,
+      severity: 'warning',
+      message:
+        'The source label held an unpaired UTF-16 surrogate (half a character, which no stored text can hold); replaced with U+FFFD',
+    },
+  };
 }
 
 /** The counts an ingestion row and its audit entry record. */
@@ -282,16 +320,20 @@ function toItem(record: RisRecord, report: IngestReport, keepOutcome: boolean): 
     report.failed++;
     return null;
   }
+  const fingerprint = citationFingerprint(citation);
   return {
     record,
     mapped: citation,
     doi: citation.doi,
-    fingerprint: citationFingerprint(citation),
+    fingerprint,
+    // Without DOI and title the raw record is all a re-ingest can recognise.
+    rawHash: citation.doi || fingerprint ? null : rawRecordHash(citation.rawTags),
+    doiTakenBy: null,
     outcome,
   };
 }
 
-function citationRow(m: MappedCitation, fingerprint: string | null, ingestionId: number | null): NewCitation {
+function citationRow(item: Item, ingestionId: number | null): NewCitation {
   // Every mapped field but the linked lists is a column; the raw text is stored as raw_record.
   const {
     contributors: _contributors,
@@ -299,17 +341,38 @@ function citationRow(m: MappedCitation, fingerprint: string | null, ingestionId:
     keywords: _keywords,
     raw,
     ...columns
-  } = m;
-  return { ...columns, rawRecord: raw, fingerprint, ingestionId };
+  } = item.mapped;
+  const taken = item.doiTakenBy !== null;
+  return {
+    ...columns,
+    doi: taken ? null : item.doi,
+    conflictingDoi: taken ? item.doi : null,
+    rawRecord: raw,
+    fingerprint: item.fingerprint,
+    rawHash: item.rawHash,
+    ingestionId,
+  };
 }
 
-type ExistingRow = Comparable & { id: number; fingerprint: string | null };
+type ExistingRow = Comparable & {
+  id: number;
+  fingerprint: string | null;
+  conflictingDoi: string | null;
+  rawHash: string | null;
+  clearedFields: string[];
+};
 
 const comparableColumns = Object.fromEntries(
-  [...MERGEABLE_SCALARS, ...MERGEABLE_LISTS, 'rawTags', 'id', 'fingerprint'].map((k) => [
-    k,
-    citations[k as keyof typeof citations.$inferSelect],
-  ]),
+  [
+    ...MERGEABLE_SCALARS,
+    ...MERGEABLE_LISTS,
+    'rawTags',
+    'id',
+    'fingerprint',
+    'conflictingDoi',
+    'rawHash',
+    'clearedFields',
+  ].map((k) => [k, citations[k as keyof typeof citations.$inferSelect]]),
 ) as Record<string, (typeof citations)['id']>;
 
 /** Encoder of merged known citations: the compared columns plus what every update sets. */
@@ -323,6 +386,7 @@ function fileKeys(item: Item): string[] {
   const keys: string[] = [];
   if (item.doi) keys.push(`doi:${item.doi}`);
   if (item.fingerprint) keys.push(`fp:${item.fingerprint}`);
+  if (item.rawHash) keys.push(`raw:${item.rawHash}`);
   return keys;
 }
 
@@ -351,6 +415,125 @@ async function storeBatch(
   }
 }
 
+/** Stored citations a batch may match: by DOI (held, conflicting or former), fingerprint (current or former), raw hash. */
+interface Candidates {
+  byDoi: Map<string, ExistingRow>;
+  byConflictingDoi: Map<string, ExistingRow[]>;
+  byFormerDoi: Map<string, ExistingRow>;
+  byFp: Map<string, ExistingRow[]>;
+  byFormerFp: Map<string, ExistingRow>;
+  byRawHash: Map<string, ExistingRow>;
+  all: ExistingRow[];
+}
+
+async function loadCandidates(tx: Database, items: Item[]): Promise<Candidates> {
+  const dois = [...new Set(items.flatMap((i) => (i.doi ? [i.doi] : [])))];
+  const fps = [...new Set(items.flatMap((i) => (i.fingerprint ? [i.fingerprint] : [])))];
+  const hashes = [...new Set(items.flatMap((i) => (i.rawHash ? [i.rawHash] : [])))];
+  // The DOIs and fingerprints curators corrected away, so the original file still finds its citation.
+  const formerKeys = [
+    ...(dois.length ? [and(eq(citationAliases.kind, 'doi'), inArray(citationAliases.key, dois))] : []),
+    ...(fps.length ? [and(eq(citationAliases.kind, 'fingerprint'), inArray(citationAliases.key, fps))] : []),
+  ];
+  const former = formerKeys.length
+    ? await tx
+        .select({
+          kind: citationAliases.kind,
+          key: citationAliases.key,
+          citationId: citationAliases.citationId,
+        })
+        .from(citationAliases)
+        .where(or(...formerKeys))
+    : [];
+  const conditions = [];
+  if (dois.length) conditions.push(inArray(citations.doi, dois), inArray(citations.conflictingDoi, dois));
+  if (fps.length) conditions.push(inArray(citations.fingerprint, fps));
+  if (hashes.length) conditions.push(inArray(citations.rawHash, hashes));
+  if (former.length) conditions.push(inArray(citations.id, [...new Set(former.map((f) => f.citationId))]));
+  const all: ExistingRow[] = conditions.length
+    ? ((await tx
+        .select(comparableColumns)
+        .from(citations)
+        .where(or(...conditions))) as unknown as ExistingRow[])
+    : [];
+  const c: Candidates = {
+    byDoi: new Map(),
+    byConflictingDoi: new Map(),
+    byFormerDoi: new Map(),
+    byFp: new Map(),
+    byFormerFp: new Map(),
+    byRawHash: new Map(),
+    all,
+  };
+  const push = (m: Map<string, ExistingRow[]>, k: string, row: ExistingRow) => {
+    const list = m.get(k) ?? [];
+    list.push(row);
+    m.set(k, list);
+  };
+  const byId = new Map(all.map((r) => [r.id, r]));
+  for (const row of all) {
+    if (row.doi) c.byDoi.set(row.doi, row);
+    if (row.conflictingDoi) push(c.byConflictingDoi, row.conflictingDoi, row);
+    if (row.fingerprint) push(c.byFp, row.fingerprint, row);
+    if (row.rawHash) c.byRawHash.set(row.rawHash, row);
+  }
+  for (const f of former) {
+    const row = byId.get(f.citationId);
+    if (row) (f.kind === 'doi' ? c.byFormerDoi : c.byFormerFp).set(f.key, row);
+  }
+  return c;
+}
+
+/**
+ * Finds the stored citation an item is, or null for a new one; sets `item.doiTakenBy` when the
+ * item's DOI belongs to a clearly different work.
+ */
+function matchItem(
+  item: Item,
+  c: Candidates,
+  marked: Set<number>,
+): { row: ExistingRow; how: MatchedBy } | null {
+  const title = item.mapped.title;
+  if (item.doi) {
+    const holder = c.byDoi.get(item.doi);
+    // The DOI's holder, then works kept apart with the same DOI, then a citation a curator moved
+    // off this DOI: the first whose title does not say it is another work.
+    const candidates = [holder, ...(c.byConflictingDoi.get(item.doi) ?? []), c.byFormerDoi.get(item.doi)];
+    const row = candidates.find((r) => r !== undefined && !titlesClearlyDiffer(r.title, title));
+    if (holder && holder !== row) item.doiTakenBy = holder;
+    if (row) return { row, how: 'doi' };
+  }
+  // A DOI that belongs to another work does not speak for or against a fingerprint match.
+  const doi = item.doiTakenBy ? null : item.doi;
+  if (item.fingerprint) {
+    // Same title, year and first author is the same work unless both sides carry different DOIs.
+    // A citation a curator told apart from a look-alike (markNotDuplicate) matches only when the
+    // DOIs agree exactly, both absent included, so a re-ingest cannot fold them together again.
+    const former = c.byFormerFp.get(item.fingerprint);
+    const row = [...(c.byFp.get(item.fingerprint) ?? []), ...(former ? [former] : [])].find((r) =>
+      marked.has(r.id) ? (r.doi ?? null) === (doi ?? null) : !r.doi || !doi || r.doi === doi,
+    );
+    if (row) return { row, how: 'fingerprint' };
+  }
+  const row = item.rawHash ? c.byRawHash.get(item.rawHash) : undefined;
+  return row ? { row, how: 'raw' } : null;
+}
+
+const shortTitle = (t: string | null | undefined) =>
+  !t ? '(untitled)' : `"${t.length > 100 ? `${t.slice(0, 100)}…` : t}"`;
+
+function doiConflictProblem(item: Item, holder: ExistingRow, keptIn: number | null): RisProblem {
+  const where = keptIn === null ? 'stored as a citation of its own' : `kept on Citation:${keptIn}`;
+  return {
+    record: item.record.index,
+    line: item.record.line,
+    severity: 'warning',
+    message: detach(
+      `Record ${item.record.index} (line ${item.record.line}), ${shortTitle(item.mapped.title)}, has DOI ${item.doi}, which Citation:${holder.id} ${shortTitle(holder.title)} already has; the titles are clearly different works, so the record is ${where} with the DOI as its conflictingDoi`,
+    ),
+  };
+}
+
 /** Stores items whose DOIs and fingerprints are distinct; returns items lost to a concurrent insert. */
 async function storeDistinct(
   tx: Database,
@@ -359,32 +542,11 @@ async function storeDistinct(
   report: IngestReport,
 ): Promise<Item[]> {
   if (items.length === 0) return [];
-  const dois = [...new Set(items.flatMap((i) => (i.doi ? [i.doi] : [])))];
-  const fps = [...new Set(items.flatMap((i) => (i.fingerprint ? [i.fingerprint] : [])))];
-  const conditions = [];
-  if (dois.length) conditions.push(inArray(citations.doi, dois));
-  if (fps.length) conditions.push(inArray(citations.fingerprint, fps));
-  const existing: ExistingRow[] = conditions.length
-    ? ((await tx
-        .select(comparableColumns)
-        .from(citations)
-        .where(or(...conditions))) as unknown as ExistingRow[])
-    : [];
-  const byDoi = new Map<string, ExistingRow>();
-  const byFp = new Map<string, ExistingRow[]>();
-  for (const row of existing) {
-    if (row.doi) byDoi.set(row.doi, row);
-    if (row.fingerprint) {
-      const list = byFp.get(row.fingerprint) ?? [];
-      list.push(row);
-      byFp.set(row.fingerprint, list);
-    }
-  }
-
+  const candidates = await loadCandidates(tx, items);
   const [marked, aliases] = await Promise.all([
     citationsMarkedDistinct(
       tx,
-      existing.filter((r) => r.fingerprint !== null).map((r) => r.id),
+      candidates.all.filter((r) => r.fingerprint !== null).map((r) => r.id),
     ),
     mergedAliases(tx, items),
   ]);
@@ -392,44 +554,36 @@ async function storeDistinct(
   const fresh: Item[] = [];
   const matched: Array<{ item: Item; row: ExistingRow }> = [];
   for (const item of items) {
-    let row = item.doi ? byDoi.get(item.doi) : undefined;
-    let how: MatchedBy = 'doi';
-    if (!row && item.fingerprint) {
-      // Same title, year and first author is the same work unless both sides carry different DOIs.
-      // A citation a curator told apart from a look-alike (markNotDuplicate) matches only when the
-      // DOIs agree exactly, both absent included, so a re-ingest cannot fold them together again.
-      row = byFp
-        .get(item.fingerprint)
-        ?.find((r) =>
-          marked.has(r.id)
-            ? (r.doi ?? null) === (item.doi ?? null)
-            : !r.doi || !item.doi || r.doi === item.doi,
-        );
-      how = 'fingerprint';
-    }
-    if (row) {
-      item.outcome.matchedBy = how;
-      item.outcome.citationId = row.id;
-      matched.push({ item, row });
+    item.doiTakenBy = null;
+    const match = matchItem(item, candidates, marked);
+    if (match) {
+      item.outcome.matchedBy = match.how;
+      item.outcome.citationId = match.row.id;
+      matched.push({ item, row: match.row });
     } else fresh.push(item);
   }
 
-  // New citations. ON CONFLICT DO NOTHING: a concurrent ingest may have stored the same DOI or
-  // fingerprint since our select; those items come back to be matched on the next pass.
+  // New citations. ON CONFLICT DO NOTHING: a concurrent ingest may have stored the same DOI,
+  // fingerprint or raw hash since our select; those items come back to be matched on the next pass.
   const lost: Item[] = [];
   const linkJobs: LinkJob[] = [];
   if (fresh.length > 0) {
     // The search document is computed in the same statement: a follow-up UPDATE would write every
     // new row and all its index entries a second time.
-    const inserted = await bulkInsert<{ id: number; doi: string | null; fingerprint: string | null }>(
+    const inserted = await bulkInsert<{
+      id: number;
+      doi: string | null;
+      fingerprint: string | null;
+      rawHash: string | null;
+    }>(
       tx,
       citations,
       fresh.map((i) => ({
-        ...citationRow(i.mapped, i.fingerprint, ingestionId),
+        ...citationRow(i, ingestionId),
         keywords_text: i.mapped.keywords.join(' '),
       })),
       {
-        returning: ['id', 'doi', 'fingerprint'],
+        returning: ['id', 'doi', 'fingerprint', 'rawHash'],
         extra: { keywords_text: 'text' },
         computed: {
           search_vector: searchDocumentSql(
@@ -443,25 +597,25 @@ async function storeDistinct(
     );
     const idByDoi = new Map<string, number>();
     const idByFp = new Map<string, number>();
+    const idByRaw = new Map<string, number>();
     for (const r of inserted) {
       if (r.doi) idByDoi.set(r.doi, r.id);
       else if (r.fingerprint) idByFp.set(r.fingerprint, r.id);
+      else if (r.rawHash) idByRaw.set(r.rawHash, r.id);
     }
-    const insertedIds = new Set(inserted.map((r) => r.id));
-    let unkeyed = inserted.filter((r) => !r.doi && !r.fingerprint).map((r) => r.id);
     for (const item of fresh) {
-      let id: number | undefined;
-      if (item.doi) id = idByDoi.get(item.doi);
-      else if (item.fingerprint) id = idByFp.get(item.fingerprint);
-      else {
-        // Rows without DOI or fingerprint cannot conflict, so they come back in insert order.
-        id = unkeyed[0];
-        unkeyed = unkeyed.slice(1);
-      }
-      if (id === undefined || !insertedIds.has(id)) {
+      // Every fresh item has one of these keys, unique in this pass (storeBatch saw to that).
+      const storedDoi = item.doiTakenBy ? null : item.doi;
+      const id = storedDoi
+        ? idByDoi.get(storedDoi)
+        : item.fingerprint
+          ? idByFp.get(item.fingerprint)
+          : idByRaw.get(item.rawHash ?? '');
+      if (id === undefined) {
         lost.push(item);
         continue;
       }
+      if (item.doiTakenBy) report.problems.push(doiConflictProblem(item, item.doiTakenBy, null));
       item.outcome.action = 'created';
       item.outcome.citationId = id;
       report.created++;
@@ -499,10 +653,25 @@ async function storeDistinct(
     const affOf = groupBy(affiliationKeys, (r) => r.citationId);
 
     for (const { item, row } of matched) {
-      const incoming = citationRow(item.mapped, item.fingerprint, ingestionId) as unknown as Comparable;
-      const patch = mergeCitation(row, incoming);
+      const incoming = citationRow(item, ingestionId) as unknown as Comparable;
+      const patch: Partial<Comparable> & { conflictingDoi?: string | null } = mergeCitation(row, incoming);
+      // The DOI's holder is gone (deleted): the citation kept apart with it now holds it itself.
+      if (patch.doi && patch.doi === row.conflictingDoi) patch.conflictingDoi = null;
+      const holder = item.doiTakenBy;
+      if (
+        holder &&
+        item.doi &&
+        holder.id !== row.id &&
+        !row.doi &&
+        !row.conflictingDoi &&
+        !row.clearedFields.includes('doi')
+      ) {
+        // Matched by fingerprint while its DOI belongs to another work: keep the DOI beside it.
+        patch.conflictingDoi = item.doi;
+        report.problems.push(doiConflictProblem(item, holder, row.id));
+      }
       const storedRoles = new Map((rolesOf.get(row.id) ?? []).map((r) => [r.role, r.n]));
-      const incomingRoles = countRoles(item.mapped);
+      const incomingRoles = countRoles(item.mapped, aliases.authors);
       // A role is rewritten only when the incoming record credits more people in it.
       const replaceRoles = [...incomingRoles]
         .filter(([role, n]) => n > (storedRoles.get(role) ?? 0))
@@ -586,10 +755,15 @@ interface LinkJob {
   affiliationOffset?: number;
 }
 
-function countRoles(m: MappedCitation): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const c of m.contributors) counts.set(c.role, (counts.get(c.role) ?? 0) + 1);
-  return counts;
+/** People credited per role, each once: two spellings a curator merged are one person. */
+function countRoles(m: MappedCitation, authorAliases: Map<string, Survivor>): Map<string, number> {
+  const people = new Map<string, Set<string>>();
+  for (const c of m.contributors) {
+    const set = people.get(c.role) ?? new Set<string>();
+    set.add(canonicalKey(authorAliases, authorKey(c.name)));
+    people.set(c.role, set);
+  }
+  return new Map([...people].map(([role, set]) => [role, set.size]));
 }
 
 /** Upserts authors, affiliations and keywords of the batch and writes the link rows. */
@@ -651,14 +825,21 @@ async function writeLinks(tx: Database, jobs: LinkJob[], aliases: Aliases): Prom
     const citationId = job.citationId;
     if (job.roles && job.roles.size > 0) replaced.push({ citationId, roles: [...job.roles] });
     const positions = new Map<string, number>();
+    const credited = new Set<string>();
     const affIdsByIndex = m.affiliations.map((a) => affiliationIds.get(affiliationKey(a.name)));
     for (const c of m.contributors) {
       if (job.roles && !job.roles.has(c.role)) continue;
-      const position = (positions.get(c.role) ?? 0) + 1;
-      positions.set(c.role, position);
       const authorId = authorIds.get(authorKey(c.name));
       if (authorId === undefined) continue;
-      contributionRows.push({ citationId, authorId, role: c.role, position, nameAsWritten: c.asWritten });
+      // One person once per role: a record may name them twice (two spellings a curator merged,
+      // or one name written twice); the first mention keeps its place.
+      const seen = credited.has(`${c.role}\u0000${authorId}`);
+      if (!seen) {
+        credited.add(`${c.role}\u0000${authorId}`);
+        const position = (positions.get(c.role) ?? 0) + 1;
+        positions.set(c.role, position);
+        contributionRows.push({ citationId, authorId, role: c.role, position, nameAsWritten: c.asWritten });
+      }
       for (const index of c.affiliations) {
         const affiliationId = affIdsByIndex[index];
         if (affiliationId !== undefined) authorAffRows.push({ authorId, affiliationId, citationId });

@@ -12,6 +12,8 @@ type List = (typeof MERGEABLE_LISTS)[number];
 export type Comparable = Pick<NewCitation, Scalar> &
   Record<List, string[]> & {
     rawTags: Array<{ tag: string; value: string }>;
+    /** Fields a curator cleared on the stored citation (absent on incoming records). */
+    clearedFields?: string[];
   };
 
 const PRECISION_RANK: Record<string, number> = { year: 1, month: 2, day: 3 };
@@ -24,7 +26,11 @@ const PRECISION_RANK: Record<string, number> = { year: 1, month: 2, day: 3 };
  */
 export function mergeCitation(existing: Comparable, incoming: Comparable): Partial<Comparable> {
   const patch: Partial<Record<string, unknown>> = {};
+  // A field a curator cleared is empty on purpose; the next copy of the record must not refill it.
+  const cleared = new Set(existing.clearedFields ?? []);
+  if (cleared.has('date')) cleared.add('datePrecision');
   for (const key of MERGEABLE_SCALARS) {
+    if (cleared.has(key)) continue;
     const have = existing[key];
     const next = incoming[key];
     if (
@@ -37,6 +43,7 @@ export function mergeCitation(existing: Comparable, incoming: Comparable): Parti
     }
   }
   if (
+    !cleared.has('date') &&
     incoming.date &&
     existing.date &&
     incoming.date !== existing.date &&
@@ -60,7 +67,8 @@ export function mergeCitation(existing: Comparable, incoming: Comparable): Parti
   return patch as Partial<Comparable>;
 }
 
-function rawTagKey(t: { tag: string; value: string }): string {
+/** A raw tag as dedup compares it: the DOI in its normal form, any other value folded. */
+export function rawTagKey(t: { tag: string; value: string }): string {
   const value = (t.tag === 'DO' ? normalizeDoi(t.value) : null) ?? foldText(t.value);
   return `${t.tag}\u0000${value}`;
 }

@@ -25,7 +25,10 @@ export interface RowsQuery<T> {
  * filter is recognised and refused instead of silently giving an empty or restarted page.
  */
 export function cursorScopeKey(order: string, filters: unknown): string {
-  return `s${createHash('sha256').update(JSON.stringify([order, filters])).digest('hex').slice(0, 12)}`;
+  return `s${createHash('sha256')
+    .update(JSON.stringify([order, filters]))
+    .digest('hex')
+    .slice(0, 12)}`;
 }
 
 /**

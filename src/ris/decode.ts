@@ -108,6 +108,39 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 const EMPTY = new Uint8Array(0);
 
+/** The code unit of a surrogate encoded on its own as three UTF-8-style bytes (ED A0–BF 80–BF) at `i`. */
+function encodedSurrogateAt(bytes: Uint8Array, i: number): number | null {
+  const b1 = bytes[i + 1];
+  const b2 = bytes[i + 2];
+  if (bytes[i] !== 0xed || b1 === undefined || b2 === undefined) return null;
+  if (b1 < 0xa0 || b1 > 0xbf || (b2 & 0xc0) !== 0x80) return null;
+  return 0xd000 | ((b1 & 0x3f) << 6) | (b2 & 0x3f);
+}
+
+interface StreamDecoder {
+  decode(input?: Uint8Array, options?: { stream?: boolean }): string;
+}
+
+/**
+ * UTF-16 that keeps unpaired surrogates as they are, where TextDecoder silently writes U+FFFD: the
+ * parser replaces them itself and says on which line. (Node's `utf16le` decoding does not validate.)
+ */
+class Utf16Decoder implements StreamDecoder {
+  private odd: Uint8Array = EMPTY;
+  constructor(private readonly bigEndian: boolean) {}
+
+  decode(input: Uint8Array = EMPTY, options: { stream?: boolean } = {}): string {
+    const all = concat(this.odd, input);
+    const even = all.length - (all.length % 2);
+    this.odd = options.stream ? all.slice(even) : EMPTY;
+    const units = Buffer.from(all.subarray(0, even));
+    if (this.bigEndian) units.swap16();
+    const text = units.toString('utf16le');
+    // A file cut after half a code unit.
+    return !options.stream && even < all.length ? `${text}\ufffd` : text;
+  }
+}
+
 export function createRisDecoder(): RisDecoder {
   let encoding: RisEncoding = 'utf-8';
   let decided = false;
@@ -118,7 +151,8 @@ export function createRisDecoder(): RisDecoder {
   let switchedAt: RisEncodingSwitch | null = null;
   const problems: RisProblem[] = [];
   const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-  let streaming: TextDecoder | null = null;
+  const lenientUtf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+  let streaming: StreamDecoder | null = null;
 
   function emit(text: string): string {
     const out = cleanDecodedText(text);
@@ -131,33 +165,43 @@ export function createRisDecoder(): RisDecoder {
     const tail = final ? 0 : incompleteTail(all);
     const body = tail === 0 ? all : all.subarray(0, all.length - tail);
     carry = tail === 0 ? EMPTY : all.slice(all.length - tail);
-    try {
-      return emit(utf8.decode(body));
-    } catch {
-      // The first invalid byte decides the file is not UTF-8: exporters that write Windows-1252
-      // (R write.table, old EndNote on Windows, Mac Roman files read as 1252) do so throughout.
-      // Re-decode the failing chunk: the valid prefix as UTF-8 (identical to 1252 for the ASCII
-      // a real 1252 file starts with, and right for UTF-8 files with one stray byte), the rest
-      // and everything after it as Windows-1252.
-      const bad = firstInvalidUtf8(all);
-      const chunkStart = bytesSeen - all.length;
-      const prefix = cleanDecodedText(
-        new TextDecoder('utf-8', { ignoreBOM: true }).decode(all.subarray(0, bad)),
-      );
-      encoding = 'windows-1252';
-      streaming = new TextDecoder('windows-1252');
-      switchedAt = { byteOffset: chunkStart + bad, charOffset: charsOut + prefix.length };
-      const hex = (all[bad] ?? 0).toString(16).toUpperCase().padStart(2, '0');
-      problems.push({
-        record: 0,
-        line: null,
-        severity: 'warning',
-        message: `Input is not valid UTF-8 (byte 0x${hex} at offset ${chunkStart + bad}); decoded as Windows-1252 from there on`,
-      });
-      carry = EMPTY;
-      charsOut += prefix.length;
-      return prefix + emit(streaming.decode(all.subarray(bad), { stream: !final }));
+    let text = '';
+    let from = 0;
+    let bad = 0;
+    for (;;) {
+      try {
+        return emit(text + utf8.decode(from === 0 ? body : body.subarray(from)));
+      } catch {
+        bad = from + firstInvalidUtf8(body.subarray(from));
+      }
+      // A surrogate encoded on its own (WTF-8/CESU-8, written by tools that encode UTF-16 code
+      // units one by one) is decoded as that code unit: the parser turns an unpaired one into
+      // U+FFFD and reports its line, and the file stays UTF-8.
+      const unit = encodedSurrogateAt(body, bad);
+      if (unit === null) break;
+      text += lenientUtf8.decode(body.subarray(from, bad)) + String.fromCharCode(unit);
+      from = bad + 3;
     }
+    // The first invalid byte decides the file is not UTF-8: exporters that write Windows-1252
+    // (R write.table, old EndNote on Windows, Mac Roman files read as 1252) do so throughout.
+    // Re-decode the failing chunk: the valid prefix as UTF-8 (identical to 1252 for the ASCII
+    // a real 1252 file starts with, and right for UTF-8 files with one stray byte), the rest
+    // and everything after it as Windows-1252.
+    const chunkStart = bytesSeen - all.length;
+    const prefix = cleanDecodedText(text + lenientUtf8.decode(all.subarray(from, bad)));
+    encoding = 'windows-1252';
+    streaming = new TextDecoder('windows-1252');
+    switchedAt = { byteOffset: chunkStart + bad, charOffset: charsOut + prefix.length };
+    const hex = (all[bad] ?? 0).toString(16).toUpperCase().padStart(2, '0');
+    problems.push({
+      record: 0,
+      line: null,
+      severity: 'warning',
+      message: `Input is not valid UTF-8 (byte 0x${hex} at offset ${chunkStart + bad}); decoded as Windows-1252 from there on`,
+    });
+    carry = EMPTY;
+    charsOut += prefix.length;
+    return prefix + emit(streaming.decode(all.subarray(bad), { stream: !final }));
   }
 
   function decide(final: boolean): string {
@@ -167,13 +211,13 @@ export function createRisDecoder(): RisDecoder {
     head = EMPTY;
     if (h[0] === 0xff && h[1] === 0xfe) {
       encoding = 'utf-16le';
-      streaming = new TextDecoder('utf-16le');
-      return emit(streaming.decode(h, { stream: !final }));
+      streaming = new Utf16Decoder(false);
+      return emit(streaming.decode(h.subarray(2), { stream: !final }));
     }
     if (h[0] === 0xfe && h[1] === 0xff) {
       encoding = 'utf-16be';
-      streaming = new TextDecoder('utf-16be');
-      return emit(streaming.decode(h, { stream: !final }));
+      streaming = new Utf16Decoder(true);
+      return emit(streaming.decode(h.subarray(2), { stream: !final }));
     }
     return decodeUtf8(h, final);
   }

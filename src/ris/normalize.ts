@@ -225,3 +225,25 @@ export function normalizeIsbn(input: string): string | null {
   const d = input.replace(/[\s\-‐‑–]/g, '').toUpperCase();
   return isValidIsbn(d) ? d : null;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Unpaired UTF-16 surrogates. Half a character cannot be written as UTF-8, so PostgreSQL (text and
+// jsonb alike) refuses it; JSON strings and WTF-8/CESU-8 files can still carry one.
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** True when `s` holds half a surrogate pair (a native check; ES2024 is not in the TS lib yet). */
+export function hasLoneSurrogate(s: string): boolean {
+  return !(s as unknown as { isWellFormed(): boolean }).isWellFormed();
+}
+
+/** `s` with every unpaired surrogate replaced by U+FFFD, the replacement character. */
+export function replaceLoneSurrogates(s: string): string {
+  return hasLoneSurrogate(s) ? s.replace(LONE_SURROGATE, '\ufffd') : s;
+}
+
+/** Offsets of the unpaired surrogates in `s`, in order. */
+export function loneSurrogateOffsets(s: string): number[] {
+  if (!hasLoneSurrogate(s)) return [];
+  return [...s.matchAll(LONE_SURROGATE)].map((m) => m.index ?? 0);
+}

@@ -1,4 +1,5 @@
 import { cleanDecodedText, createRisDecoder, lineAtOffset } from './decode.js';
+import { loneSurrogateOffsets } from './normalize.js';
 import { SNIFF_HEAD_CHARS, sniffInput } from './sniff.js';
 import { isKnownTagCodes } from './tags.js';
 import type { InputKind, RisProblem, RisRecord, RisTag } from './types.js';
@@ -261,8 +262,12 @@ export class RisParser {
   readonly problems: RisProblem[] = [];
   private pendingParts: string[] = [];
   private carryCR = false;
+  /** A high surrogate ending a text chunk: its low half may start the next chunk. */
+  private carryHigh = '';
   /** Lines that held NUL characters (removed before lexing), still to be reported. */
   private readonly nulLines = new Set<number>();
+  /** Lines that held unpaired surrogates (replaced before lexing), still to be reported. */
+  private readonly surrogateLines = new Set<number>();
   private lineNo = 0;
   private srcId = 0;
   private out: RisRecord[] = [];
@@ -304,15 +309,24 @@ export class RisParser {
     if (this.carryCR) {
       t = `\r${t}`;
       this.carryCR = false;
+    } else if (this.carryHigh) {
+      t = this.carryHigh + t;
+      this.carryHigh = '';
     }
-    // A CR at the end of a chunk may be the first half of a CRLF split across chunks.
-    if (t.charCodeAt(t.length - 1) === 13) {
+    const last = t.charCodeAt(t.length - 1);
+    // A CR at the end of a chunk may be the first half of a CRLF split across chunks, and a high
+    // surrogate the first half of a character whose low half starts the next chunk.
+    if (last === 13) {
       this.carryCR = true;
+      t = t.slice(0, -1);
+    } else if (last >= 0xd800 && last <= 0xdbff) {
+      this.carryHigh = t.slice(-1);
       t = t.slice(0, -1);
     }
     if (t.indexOf('\r') !== -1) t = t.replace(/\r\n?/g, '\n');
     if (!cleaned) t = cleanDecodedText(t);
     if (t.indexOf('\u0000') !== -1) t = this.stripNul(t);
+    t = this.replaceSurrogates(t);
     let start = 0;
     let nl = t.indexOf('\n');
     if (nl === -1) {
@@ -325,14 +339,14 @@ export class RisParser {
       this.pendingParts = [];
       this.srcId++;
       this.line(line, 0, line.length);
-      if (this.nulLines.size !== 0) this.reportNul();
+      if (this.nulLines.size !== 0 || this.surrogateLines.size !== 0) this.reportRepairs();
       start = nl + 1;
       nl = t.indexOf('\n', start);
     }
     this.srcId++;
     while (nl !== -1) {
       this.line(t, start, nl);
-      if (this.nulLines.size !== 0) this.reportNul();
+      if (this.nulLines.size !== 0 || this.surrogateLines.size !== 0) this.reportRepairs();
       start = nl + 1;
       nl = t.indexOf('\n', start);
     }
@@ -343,6 +357,11 @@ export class RisParser {
   end(): RisRecord[] {
     if (this.ended) return this.take();
     this.ended = true;
+    if (this.carryHigh) {
+      // Input ended after the first half of a character.
+      this.pendingParts.push(this.replaceSurrogates(this.carryHigh));
+      this.carryHigh = '';
+    }
     if (this.carryCR || this.pendingParts.length > 0) {
       // A lone CR at the very end still ends its line; text without a final newline is a line.
       this.carryCR = false;
@@ -350,7 +369,7 @@ export class RisParser {
       this.pendingParts = [];
       this.srcId++;
       this.line(last, 0, last.length);
-      if (this.nulLines.size !== 0) this.reportNul();
+      if (this.nulLines.size !== 0 || this.surrogateLines.size !== 0) this.reportRepairs();
     }
     this.finishFlat();
     this.dash.reset();
@@ -403,14 +422,46 @@ export class RisParser {
     return t.replaceAll('\u0000', '');
   }
 
-  /** Reports the line just lexed if it held NULs; called only while some are pending. */
-  private reportNul(): void {
+  /**
+   * Replaces unpaired surrogates with U+FFFD (half a character cannot be stored; one in a broken
+   * export must not fail the whole ingest), remembering their lines. `t` starts on line `lineNo + 1`.
+   */
+  private replaceSurrogates(t: string): string {
+    const offsets = loneSurrogateOffsets(t);
+    if (offsets.length === 0) return t;
+    let line = this.lineNo + 1;
+    let scanned = 0;
+    const parts: string[] = [];
+    let from = 0;
+    for (const i of offsets) {
+      for (let j = t.indexOf('\n', scanned); j !== -1 && j < i; j = t.indexOf('\n', j + 1)) {
+        line++;
+        scanned = j + 1;
+      }
+      this.surrogateLines.add(line);
+      parts.push(t.slice(from, i), '\ufffd');
+      from = i + 1;
+    }
+    parts.push(t.slice(from));
+    return parts.join('');
+  }
+
+  /** Reports the line just lexed if it held NULs or surrogates; called only while some are pending. */
+  private reportRepairs(): void {
     if (this.nulLines.delete(this.lineNo)) {
       this.problem(
         this.cur?.index ?? 0,
         this.lineNo,
         'warning',
         `Line ${this.lineNo} held NUL characters; they were removed`,
+      );
+    }
+    if (this.surrogateLines.delete(this.lineNo)) {
+      this.problem(
+        this.cur?.index ?? 0,
+        this.lineNo,
+        'warning',
+        `Line ${this.lineNo} held an unpaired UTF-16 surrogate (half a character, which no stored text can hold); replaced with U+FFFD`,
       );
     }
   }

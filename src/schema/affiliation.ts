@@ -6,6 +6,7 @@ import { type EntityOrder, entityRowsQuery } from '../query/ordering.ts';
 import { AuthorFilterInput, AuthorOrderEnum, authorsQuery } from './author-filter.ts';
 import { builder } from './builder.ts';
 import { citationConnectionField } from './citation-connection.ts';
+import { searchBound } from './extensions.ts';
 import { rowIdOf } from './node-ids.ts';
 
 export const AffiliationRef = builder.drizzleNode('affiliations', {
@@ -35,7 +36,10 @@ builder.drizzleObjectFields(AffiliationRef, (t) => ({
       type: 'authors',
       description: 'Authors seen at this affiliation, in pages (default 20, at most 100).',
       args: {
-        search: t.arg.string({ description: 'Fuzzy name search among them; blank means none.' }),
+        search: t.arg.string({
+          description: 'Fuzzy name search among them; blank means none.',
+          extensions: searchBound,
+        }),
         filter: t.arg({ type: AuthorFilterInput, description: 'Further conditions on the authors.' }),
         orderBy: t.arg({
           type: AuthorOrderEnum,
@@ -116,7 +120,10 @@ builder.queryFields((t) => ({
       description:
         'Affiliations, optionally fuzzy-searched by name (accents, case, word order and small typos do not matter), in pages (default 20, at most 100).',
       args: {
-        search: t.arg.string({ description: 'Name or part of it; blank means no search.' }),
+        search: t.arg.string({
+          description: 'Name or part of it; blank means no search.',
+          extensions: searchBound,
+        }),
         filter: t.arg({ type: AffiliationFilterInput, description: 'Which affiliations; absent means all.' }),
         orderBy: t.arg({
           type: AffiliationOrderEnum,

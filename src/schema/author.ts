@@ -14,6 +14,7 @@ import { AffiliationRef } from './affiliation.ts';
 import { AuthorFilterInput, AuthorOrderEnum, authorsQuery } from './author-filter.ts';
 import { builder } from './builder.ts';
 import { citationConnectionField } from './citation-connection.ts';
+import { searchBound } from './extensions.ts';
 import { KeywordRef } from './keyword.ts';
 import { rowIdOf } from './node-ids.ts';
 
@@ -169,7 +170,10 @@ builder.queryFields((t) => ({
       description:
         'Authors, optionally fuzzy-searched by name (accents, letter case, word order and small typos do not matter: "muller kathe" finds "Müller, Käthe"), in pages (default 20, at most 100).',
       args: {
-        search: t.arg.string({ description: 'Name or part of a name; blank means no search.' }),
+        search: t.arg.string({
+          description: 'Name or part of a name; blank means no search.',
+          extensions: searchBound,
+        }),
         filter: t.arg({ type: AuthorFilterInput, description: 'Which authors; absent means all.' }),
         orderBy: t.arg({
           type: AuthorOrderEnum,

@@ -10,6 +10,7 @@ import { relations } from '../db/relations.ts';
 import { ForbiddenError } from '../errors.ts';
 import { fieldCost } from './complexity.ts';
 import type { Context } from './context.ts';
+import { MAX_ITEMS } from './extensions.ts';
 import { decodeRowGlobalID, existingGlobalIds, NODE_TYPES, rowIdOf } from './node-ids.ts';
 
 export interface PothosTypes {
@@ -73,9 +74,15 @@ export const builder = new SchemaBuilder<PothosTypes>({
     nodesQueryOptions: {
       description:
         'Fetches several objects by their global IDs, in order; an unknown ID gives null in its place. A malformed ID fails the field with INVALID_ID naming its position.',
-      args: { ids: { description: 'Global IDs as returned by any `id` field.' } },
+      args: {
+        ids: {
+          description: 'Global IDs as returned by any `id` field.',
+          // Bounded like a page, by its own rule with its own message (src/server/limits.ts).
+          extensions: { [MAX_ITEMS]: 'BIBGRAPH_MAX_PAGE_SIZE' },
+        },
+      },
       resolve: async (_root, args, ctx, _info, resolveNodes) => {
-        args.ids.forEach((id, i) => rowIdOf(id, NODE_TYPES, `ids[${i}]`));
+        for (const [i, id] of args.ids.entries()) rowIdOf(id, NODE_TYPES, `ids[${i}]`);
         // The relay plugin's resolveNodes reads args.ids, so the checked list goes back there.
         const checked = await existingGlobalIds(ctx.db, args.ids);
         (args as { ids: unknown[] }).ids = checked;

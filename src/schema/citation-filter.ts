@@ -1,6 +1,7 @@
 import type { CitationFilter } from '../query/citation-filter.ts';
 import type { CitationOrder } from '../query/ordering.ts';
 import { builder } from './builder.ts';
+import { searchBound } from './extensions.ts';
 import { rowIdsOf } from './node-ids.ts';
 
 export const CitationFilterInput = builder.inputType('CitationFilter', {
@@ -10,6 +11,7 @@ export const CitationFilterInput = builder.inputType('CitationFilter', {
     search: t.string({
       description:
         'Full-text search in web-search syntax ("stem cells" -mouse, or, quoted phrases) over title, keywords, container title and abstract, weighted in that order; English stemming, accents ignored.',
+      extensions: searchBound,
     }),
     yearFrom: t.int({
       description: 'Earliest publication year, inclusive. Citations without a year are excluded.',

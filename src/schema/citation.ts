@@ -102,6 +102,17 @@ export const CitationRef = builder.drizzleNode('citations', {
       },
     }),
     doi: t.exposeString('doi', { nullable: true, description: 'DOI, lowercase, without resolver prefix.' }),
+    conflictingDoi: t.exposeString('conflictingDoi', {
+      nullable: true,
+      description:
+        'A DOI the source gave this citation although a clearly different work (by title) already holds it; `doi` is then null. The works sharing it are in `doiConflicts`. Null when there is no conflict.',
+    }),
+    clearedFields: t.stringList({
+      description:
+        'Fields a curator cleared with updateCitation (as input field names). Re-ingests do not fill them again; setting a value lifts the mark.',
+      select: { columns: { clearedFields: true } },
+      resolve: (c) => c.clearedFields,
+    }),
     issns: t.exposeStringList('issns', { description: 'Valid ISSNs, hyphenated (1792-0981).' }),
     isbns: t.exposeStringList('isbns', { description: 'Valid ISBNs, without hyphens.' }),
     urls: t.exposeStringList('urls', { description: 'Links to the work, in source order.' }),
@@ -174,6 +185,28 @@ export const CitationRef = builder.drizzleNode('citations', {
     }),
   }),
 });
+
+// Added after the type exists: a field of a type listing that same type cannot be inferred inside
+// its own definition.
+builder.drizzleObjectFields(CitationRef, (t) => ({
+  doiConflicts: t.field({
+    type: [CitationRef],
+    description:
+      'Other citations that the sources gave the same DOI but whose titles say they are different works: for the holder of a DOI, those kept apart with it as `conflictingDoi`; for one of those, the holder and the others. Empty when there is no conflict.',
+    select: (_args, _ctx, nestedSelection) => ({
+      columns: { id: true },
+      with: {
+        doiHolder: nestedSelection(),
+        doiConflicting: nestedSelection({ orderBy: { id: 'asc' as const } }),
+        doiSiblings: nestedSelection({ orderBy: { id: 'asc' as const } }),
+      },
+    }),
+    resolve: (c) =>
+      [...(c.doiHolder ? [c.doiHolder] : []), ...c.doiConflicting, ...c.doiSiblings].filter(
+        (other) => (other as { id?: number }).id !== c.id,
+      ),
+  }),
+}));
 
 builder.queryFields((t) => ({
   citation: t.drizzleField({

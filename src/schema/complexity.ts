@@ -28,6 +28,10 @@ export function fieldCost(
   field: { name: string; type: GraphQLOutputType },
 ): { field: number; multiplier: number } {
   const named = getNamedType(field.type);
+  // `nodes(ids:)` fetches one object per ID, each with everything selected under it.
+  if (field.name === 'nodes' && 'ids' in args) {
+    return { field: 1, multiplier: Array.isArray(args.ids) ? args.ids.length : 1 };
+  }
   if (named.name.endsWith('Connection')) {
     return { field: 1, multiplier: requestedSize(args) ?? DEFAULT_PAGE };
   }
@@ -38,4 +42,17 @@ export function fieldCost(
     return { field: 1, multiplier: requestedSize(args) ?? DEFAULT_LIST };
   }
   return { field: 1, multiplier: 1 };
+}
+
+/**
+ * Cost of a field that builds a whole set at once (a bibliography, an export document): the
+ * number of entries it may hold — the IDs given, or else its cap, since a filter's size is only
+ * known once it runs — charged once for the work. With `perEntry`, what is selected under the
+ * field is multiplied by that number too (a bibliography's entries).
+ */
+export function setCost(cap: number, perEntry = false) {
+  return (args: Record<string, unknown>): { field: number; multiplier: number } => {
+    const entries = Array.isArray(args.ids) ? Math.min(args.ids.length, cap) : cap;
+    return { field: 1 + entries, multiplier: perEntry ? entries : 1 };
+  };
 }

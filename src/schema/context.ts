@@ -19,4 +19,9 @@ export interface Context {
   /** Largest RIS input one ingest call accepts, in bytes. */
   maxIngestBytes: number;
   auth: RequestAuth;
+  /**
+   * Aborted when a query runs out of time or its client goes away (set by the request time limit,
+   * src/server/limits.ts). Long work outside SQL — formatting a bibliography — stops on it.
+   */
+  signal?: AbortSignal;
 }

@@ -6,7 +6,10 @@ import { InvalidCursorError } from '../errors.ts';
  * scope key of the query that made them (src/query/ordering.ts); one that does not parse is left
  * to the connection plugin, which refuses it as malformed.
  */
-export function assertCursorScope(args: { after?: string | null; before?: string | null }, scopeKey: string): void {
+export function assertCursorScope(
+  args: { after?: string | null; before?: string | null },
+  scopeKey: string,
+): void {
   for (const argument of ['after', 'before'] as const) {
     const cursor = args[argument];
     if (!cursor) continue;

@@ -10,6 +10,7 @@ import {
   exportDocument,
   exportOne,
   exportRecordsByIds,
+  formatBibliography,
   loadSelection,
 } from '../export/service.ts';
 import {
@@ -23,7 +24,9 @@ import {
 import { builder } from './builder.ts';
 import { CitationRef } from './citation.ts';
 import { CitationFilterInput, toCitationFilter } from './citation-filter.ts';
+import { setCost } from './complexity.ts';
 import type { Context } from './context.ts';
+import { MAX_ITEMS } from './extensions.ts';
 import { rowIdsOf } from './node-ids.ts';
 
 /** Sets built whole in one GraphQL answer are capped; GET /export streams any size. */
@@ -108,20 +111,33 @@ const BibliographyRef = builder.objectRef<BibliographyShape>('Bibliography').imp
   description:
     'A formatted reference list, sorted the way its style sorts (numeric styles keep the given order).',
   fields: (t) => ({
-    style: t.field({ type: CitationStyleRef, description: 'The style used.', resolve: (b) => b.style }),
-    locale: t.exposeString('locale', { description: 'The locale used for terms, dates and punctuation.' }),
+    style: t.field({
+      type: CitationStyleRef,
+      description: 'The style used.',
+      // Fixed data: the per-entry multiplier of `bibliography` does not apply to it.
+      complexity: { field: 0, multiplier: 0 },
+      resolve: (b) => b.style,
+    }),
+    locale: t.exposeString('locale', {
+      description: 'The locale used for terms, dates and punctuation.',
+      complexity: 0,
+    }),
     format: t.field({
       type: CitationTextFormatEnum,
       description: 'The markup used.',
+      complexity: 0,
       resolve: (b) => b.format,
     }),
-    count: t.int({ description: 'Number of entries.', resolve: (b) => b.entries.length }),
+    count: t.int({ description: 'Number of entries.', complexity: 0, resolve: (b) => b.entries.length }),
     entries: t.field({
       type: [BibliographyEntryRef],
       description: 'The entries in bibliography order.',
+      // `bibliography` already multiplies what is selected here by its number of entries.
+      complexity: { field: 0, multiplier: 1 },
       resolve: (b) => b.entries,
     }),
     content: t.exposeString('content', {
+      complexity: 0,
       description:
         'The whole bibliography as one document: one entry per line for TEXT, a `csl-bib-body` div for HTML; empty when there are no entries.',
     }),
@@ -307,7 +323,8 @@ builder.queryFields((t) => ({
   }),
   bibliography: t.field({
     type: BibliographyRef,
-    description: `A formatted reference list of the selected citations (at most ${MAX_BIBLIOGRAPHY.toLocaleString('en-US')}), sorted as the style prescribes.`,
+    description: `A formatted reference list of the selected citations (at most ${MAX_BIBLIOGRAPHY.toLocaleString('en-US')}), sorted as the style prescribes. Its cost is its number of entries (the IDs given, else the cap), charged for the formatting and for what each entry selects; large lists are formatted off the event loop and stop when the request times out.`,
+    complexity: setCost(MAX_BIBLIOGRAPHY, true),
     args: {
       filter: t.arg({
         type: CitationFilterInput,
@@ -316,6 +333,7 @@ builder.queryFields((t) => ({
       ids: t.arg.globalIDList({
         description:
           'Citation IDs, combined with `filter` (AND). Numeric styles number the entries in this order.',
+        extensions: { [MAX_ITEMS]: MAX_BIBLIOGRAPHY },
       }),
       style: t.arg.string({
         defaultValue: 'apa',
@@ -340,7 +358,7 @@ builder.queryFields((t) => ({
           await loadSelection(ctx.db, { filter: toCitationFilter(args.filter), ids }, MAX_BIBLIOGRAPHY),
           ids,
         );
-        const rendered = bibliographyOf(records, options);
+        const rendered = await formatBibliography(records, options, ctx.signal);
         return {
           style,
           locale: resolveLocale(options.locale),
@@ -355,13 +373,17 @@ builder.queryFields((t) => ({
   }),
   exportCitations: t.field({
     type: ExportDocumentRef,
-    description: `The selected citations (at most ${MAX_EXPORT.toLocaleString('en-US')}, in ID order) as one RIS, BibTeX or CSL-JSON document. GET /export streams sets of any size.`,
+    description: `The selected citations (at most ${MAX_EXPORT.toLocaleString('en-US')}, in ID order) as one RIS, BibTeX or CSL-JSON document. Its cost is its number of citations (the IDs given, else the cap). GET /export streams sets of any size.`,
+    complexity: setCost(MAX_EXPORT),
     args: {
       filter: t.arg({
         type: CitationFilterInput,
         description: 'Which citations; absent means all (unless `ids` is given).',
       }),
-      ids: t.arg.globalIDList({ description: 'Citation IDs, combined with `filter` (AND).' }),
+      ids: t.arg.globalIDList({
+        description: 'Citation IDs, combined with `filter` (AND).',
+        extensions: { [MAX_ITEMS]: MAX_EXPORT },
+      }),
       format: t.arg({ type: ExportFormatEnum, required: true, description: 'The format to write.' }),
     },
     resolve: async (_root, args, ctx) => {

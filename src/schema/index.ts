@@ -7,6 +7,7 @@ import {
   specifiedDirectives,
 } from 'graphql';
 import { builder } from './builder.ts';
+import { boundInputs } from './input-limits.ts';
 import './scalars.ts';
 import './author.ts';
 import './affiliation.ts';
@@ -61,10 +62,12 @@ function nullableWhereArgumentsCanFail(schema: GraphQLSchema): GraphQLSchema {
 // @defer and @stream are part of the schema (not only added by Yoga's plugin at run time), so
 // codegen and client validation against schema.graphql accept documents that use them.
 export const schema = nullableWhereArgumentsCanFail(
-  describeConnections(
-    builder.toSchema({
-      sortSchema: true,
-      directives: [...specifiedDirectives, GraphQLDeferDirective, GraphQLStreamDirective],
-    }),
+  boundInputs(
+    describeConnections(
+      builder.toSchema({
+        sortSchema: true,
+        directives: [...specifiedDirectives, GraphQLDeferDirective, GraphQLStreamDirective],
+      }),
+    ),
   ),
 );

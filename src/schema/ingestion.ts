@@ -4,7 +4,7 @@ import { IngestError } from '../ingest/errors.ts';
 import { type IngestReport, ingestRis, type RecordOutcome } from '../ingest/ingest.ts';
 import type { RisProblem } from '../ris/types.ts';
 import { builder } from './builder.ts';
-import { ALLOWS_NUL } from './extensions.ts';
+import { ALLOWS_NUL, MAX_LENGTH } from './extensions.ts';
 
 export const IngestSeverityEnum = builder.enumType('IngestSeverity', {
   description: 'How serious an ingest problem is.',
@@ -34,10 +34,20 @@ export const IngestActionEnum = builder.enumType('IngestAction', {
 export const MatchKindEnum = builder.enumType('MatchKind', {
   description: 'How a record was recognised as a citation already stored.',
   values: {
-    DOI: { value: 'doi', description: 'Same normalised DOI.' },
+    DOI: {
+      value: 'doi',
+      description:
+        'Same normalised DOI, also a DOI a curator corrected away or one kept as conflictingDoi, and a title that is not clearly another work.',
+    },
     FINGERPRINT: {
       value: 'fingerprint',
-      description: 'Same normalised title, year and first author family name.',
+      description:
+        'Same normalised title, year and first author family name (also the title/year before a curator corrected them).',
+    },
+    RAW_RECORD: {
+      value: 'raw',
+      description:
+        'Same raw record (tags compared case-, accent- and punctuation-insensitively): how records with neither DOI nor title are recognised.',
     },
   } as const,
 });
@@ -170,7 +180,8 @@ const IngestRisInput = builder.inputType('IngestRisInput', {
     ris: t.string({
       required: true,
       description: 'One or more RIS records.',
-      extensions: { [ALLOWS_NUL]: true },
+      // Bounded by the ingest size (TOO_LARGE), not by a character count.
+      extensions: { [ALLOWS_NUL]: true, [MAX_LENGTH]: 'BIBGRAPH_MAX_INGEST_SIZE' },
     }),
     source: t.string({ description: 'A label stored with the ingestion (file name, feed name).' }),
     dryRun: t.boolean({

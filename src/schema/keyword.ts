@@ -12,6 +12,7 @@ import { type EntityOrder, entityRowsQuery } from '../query/ordering.ts';
 import { keywordKey } from '../ris/normalize.ts';
 import { builder } from './builder.ts';
 import { citationConnectionField } from './citation-connection.ts';
+import { searchBound } from './extensions.ts';
 import { rowIdOf } from './node-ids.ts';
 
 export const KeywordRef = builder.drizzleNode('keywords', {
@@ -111,7 +112,10 @@ builder.queryFields((t) => ({
       type: KeywordRef,
       description: 'Keywords, optionally fuzzy-searched, in pages (default 20, at most 100).',
       args: {
-        search: t.arg.string({ description: 'Term or part of it; blank means no search.' }),
+        search: t.arg.string({
+          description: 'Term or part of it; blank means no search.',
+          extensions: searchBound,
+        }),
         orderBy: t.arg({
           type: KeywordOrderEnum,
           description: 'Sort order; default RELEVANCE with a search, TERM without.',

@@ -1,6 +1,7 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { type SuggestionKind, type SuggestionRow, suggest } from '../query/suggest.ts';
 import { builder } from './builder.ts';
+import { searchBound } from './extensions.ts';
 
 export const SuggestionKindEnum = builder.enumType('SuggestionKind', {
   description: 'What a typeahead suggestion refers to.',
@@ -46,7 +47,11 @@ builder.queryField('suggest', (t) =>
     description:
       'Typeahead: authors, affiliations and keywords whose names start like, contain or nearly match `prefix` (accents, case, word order and small typos ignored), best match first, then most cited.',
     args: {
-      prefix: t.arg.string({ required: true, description: 'What the user has typed so far.' }),
+      prefix: t.arg.string({
+        required: true,
+        description: 'What the user has typed so far.',
+        extensions: searchBound,
+      }),
       kinds: t.arg({
         type: [SuggestionKindEnum],
         description: 'Which kinds to suggest; default all.',

@@ -7,6 +7,7 @@ import {
   type Caller,
   clientAddress,
   identifyCaller,
+  type RequestOrigin,
   readDenial,
   writeDenial,
 } from '../auth/caller.ts';
@@ -25,8 +26,76 @@ export interface ServerContext {
   req?: IncomingMessage;
 }
 
-/** Paths that read or write data and so pass the guard. */
-const GUARDED = new Set(['/graphql', '/export']);
+/**
+ * Every path the server answers, compared with the URL's path exactly. Yoga itself would hand the
+ * GraphQL handler any URL that merely ends in /graphql (`/x/graphql`, `//graphql`, even
+ * `/x?y=/graphql`), and a guard keyed on a different spelling than the handler's is a bypass; so
+ * one list decides, and anything else is a 404 before a handler sees it.
+ */
+const ROUTES: Record<string, 'data' | 'open'> = {
+  '/graphql': 'data',
+  '/export': 'data',
+  '/health': 'open',
+  '/live': 'open',
+  '/': 'open',
+};
+
+/** The one path the GraphQL handler and its playground answer on. */
+export const GRAPHQL_PATH = '/graphql';
+
+/** Headers a page on an allowed origin may read: rate-limit waits, download names, cache validators. */
+const EXPOSED_HEADERS = ['Retry-After', 'Content-Disposition', 'ETag'];
+
+/** How long a browser may reuse a preflight answer, in seconds (Chromium caps this at 7200). */
+export const CORS_MAX_AGE_SECONDS = 600;
+
+/** Whether a page on `origin` may call the API, by the BIBGRAPH_CORS_ORIGINS patterns. */
+export function originAllowed(origin: string, patterns: readonly string[]): boolean {
+  if (origin === 'null') return false;
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  // An Origin header is exactly scheme://host[:port]; anything else is not what a browser sends.
+  if (url.origin !== origin.toLowerCase()) return false;
+  return patterns.some((pattern) => {
+    if (pattern === '*') return true;
+    if (pattern.endsWith(':*')) return `${url.protocol}//${url.hostname}:*` === pattern;
+    return pattern === url.origin;
+  });
+}
+
+/** What Yoga's `cors` option takes per request: the headers' contents, or `false` for none. */
+type CorsAnswer =
+  | false
+  | {
+      origin: string[];
+      credentials: boolean;
+      methods: string[];
+      exposedHeaders: string[];
+      maxAge: number;
+    };
+
+/**
+ * Yoga's `cors` option: CORS headers only for allowed origins, and never `Allow-Credentials`. The
+ * API authenticates with bearer tokens that a page sends explicitly, not with cookies a browser
+ * would attach on its own, so no page needs credentials and none should get them.
+ */
+export function corsPolicy(patterns: readonly string[]): (request: Request) => CorsAnswer {
+  return (request) => {
+    const origin = request.headers.get('origin');
+    if (origin === null || !originAllowed(origin, patterns)) return false;
+    return {
+      origin: [origin],
+      credentials: false,
+      methods: ['GET', 'POST', 'OPTIONS'],
+      exposedHeaders: EXPOSED_HEADERS,
+      maxAge: CORS_MAX_AGE_SECONDS,
+    };
+  };
+}
 
 function jsonError(status: number, message: string, code: string, headers: Record<string, string> = {}) {
   return new Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {
@@ -35,10 +104,16 @@ function jsonError(status: number, message: string, code: string, headers: Recor
   });
 }
 
+/** The request's URL and headers, as the loopback rule reads them. */
+export function requestOrigin(request: Request, url?: URL): RequestOrigin {
+  return { url: url ?? new URL(request.url), headers: request.headers };
+}
+
 /**
- * The guard in front of every data request, run before the body is read: declared body size,
- * caller identity, rate limits (per token, or per IP address without one), and the read-token rule.
- * The caller it identifies is kept for the GraphQL context, so a token is looked up once.
+ * The guard in front of every data request, run before the body is read: the path, declared body
+ * size, caller identity, rate limits (per token, or per IP address without one: a per-second
+ * burst and a per-window budget), the read-token rule, and for uploads the write rule. The caller
+ * it identifies is kept for the GraphQL context, so a token is looked up once.
  */
 export function accessPlugin(options: {
   database: Database;
@@ -48,17 +123,56 @@ export function accessPlugin(options: {
   callers: WeakMap<Request, Caller>;
 }): Plugin<ServerContext> {
   const { auth, limits } = options;
-  const perIp = new RateLimiterMemory({
-    points: limits.rateLimitPerIp,
-    duration: limits.rateLimitWindowSeconds,
+  const window = limits.rateLimitWindowSeconds;
+  const rule = (points: number, duration: number, name: string) => ({
+    limiter: new RateLimiterMemory({ points, duration }),
+    name,
   });
-  const perToken = new RateLimiterMemory({
-    points: limits.rateLimitPerToken,
-    duration: limits.rateLimitWindowSeconds,
-  });
+  // Checked in this order; a request refused by the burst does not spend the window's budget.
+  const perIp = [
+    rule(
+      limits.rateLimitIpBurst,
+      1,
+      `${limits.rateLimitIpBurst} requests per second per IP address (BIBGRAPH_RATE_LIMIT_IP_BURST)`,
+    ),
+    rule(
+      limits.rateLimitPerIp,
+      window,
+      `${limits.rateLimitPerIp} requests per ${window} s per IP address (BIBGRAPH_RATE_LIMIT_IP)`,
+    ),
+  ];
+  const perToken = [
+    rule(
+      limits.rateLimitPerToken,
+      window,
+      `${limits.rateLimitPerToken} requests per ${window} s per token (BIBGRAPH_RATE_LIMIT_TOKEN)`,
+    ),
+  ];
   return {
     async onRequest({ url, request, serverContext, endResponse }) {
-      if (!GUARDED.has(url.pathname)) return;
+      const route = Object.hasOwn(ROUTES, url.pathname) ? ROUTES[url.pathname] : undefined;
+      if (route === undefined) {
+        endResponse(
+          jsonError(
+            404,
+            `No such path "${url.pathname}"; GraphQL is served at ${GRAPHQL_PATH} and downloads at /export`,
+            'NOT_FOUND',
+          ),
+        );
+        return;
+      }
+      if (route === 'open') return;
+      if (url.pathname === '/export' && request.method !== 'GET') {
+        endResponse(
+          jsonError(405, `/export answers GET only, not ${request.method}`, 'METHOD_NOT_ALLOWED', {
+            allow: 'GET',
+          }),
+        );
+        return;
+      }
+      // Refusing a body the client is still sending: closing the connection stops the upload,
+      // where keep-alive would make the server read the rest only to throw it away.
+      const refuseBody = { connection: 'close' };
       const declared = request.headers.get('content-length');
       if (declared !== null) {
         const limit = bodyLimitFor(request.headers.get('content-type'), limits, options.maxUploadBytes);
@@ -68,39 +182,35 @@ export function accessPlugin(options: {
               413,
               `Request body of ${declared} bytes exceeds the ${limit.name}`,
               'PAYLOAD_TOO_LARGE',
+              refuseBody,
             ),
           );
           return;
         }
       }
       const ctx = serverContext as ServerContext;
+      const db = ctx.db ?? options.database;
       const address = clientAddress(ctx, request.headers, auth.trustProxy ?? false);
-      const caller = await identifyCaller(ctx.db ?? options.database, request.headers, address, auth);
+      const caller = await identifyCaller(db, requestOrigin(request, url), address, auth);
       options.callers.set(request, caller);
 
-      const [limiter, key, limitName] =
+      const [rules, key] =
         caller.token.status === 'valid'
-          ? [
-              perToken,
-              `token:${caller.token.name}`,
-              `${limits.rateLimitPerToken} requests per ${limits.rateLimitWindowSeconds} s per token (BIBGRAPH_RATE_LIMIT_TOKEN)`,
-            ]
-          : [
-              perIp,
-              `ip:${address ?? 'unknown'}`,
-              `${limits.rateLimitPerIp} requests per ${limits.rateLimitWindowSeconds} s per IP address (BIBGRAPH_RATE_LIMIT_IP)`,
-            ];
-      try {
-        await limiter.consume(key);
-      } catch (error) {
-        if (!(error instanceof RateLimiterRes)) throw error;
-        const retry = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
-        endResponse(
-          jsonError(429, `Rate limit of ${limitName} exceeded; retry in ${retry} s`, 'RATE_LIMITED', {
-            'retry-after': String(retry),
-          }),
-        );
-        return;
+          ? [perToken, `token:${caller.token.name}`]
+          : [perIp, `ip:${address ?? 'unknown'}`];
+      for (const { limiter, name } of rules) {
+        try {
+          await limiter.consume(key);
+        } catch (error) {
+          if (!(error instanceof RateLimiterRes)) throw error;
+          const retry = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
+          endResponse(
+            jsonError(429, `Rate limit of ${name} exceeded; retry in ${retry} s`, 'RATE_LIMITED', {
+              'retry-after': String(retry),
+            }),
+          );
+          return;
+        }
       }
 
       // The GraphiQL page itself holds no data; it sends its queries with whatever token is entered.
@@ -112,10 +222,39 @@ export function accessPlugin(options: {
         (request.headers.get('accept') ?? '').includes('text/html');
       if (auth.readRequiresToken && !wantsPage) {
         const denial = readDenial(caller);
-        if (denial) endResponse(jsonError(401, denial, 'FORBIDDEN', { 'www-authenticate': 'Bearer' }));
+        if (denial) {
+          endResponse(jsonError(401, denial, 'FORBIDDEN', { 'www-authenticate': 'Bearer', ...refuseBody }));
+          return;
+        }
+      }
+
+      // A multipart body is a file upload, and uploads only feed mutations: a caller who may not
+      // write is refused now, before megabytes are read (and buffered) only to be turned away.
+      const multipart = (request.headers.get('content-type') ?? '').toLowerCase().startsWith('multipart/');
+      if (request.method === 'POST' && multipart) {
+        const denial = await writeDenial(db, caller, auth);
+        if (denial) {
+          endResponse(
+            jsonError(401, `File uploads are for mutations, and ${lowerFirst(denial)}`, 'FORBIDDEN', {
+              'www-authenticate': 'Bearer',
+              ...refuseBody,
+            }),
+          );
+        }
       }
     },
+    onResponse({ response }) {
+      // Whether CORS headers appear, and whether loopback trust applies, depends on Origin: a
+      // cache between client and server must not hand one origin's answer to another.
+      const vary = response.headers.get('vary');
+      if (!vary) response.headers.set('vary', 'Origin');
+      else if (!/(^|,)\s*origin\s*(,|$)/i.test(vary)) response.headers.set('vary', `${vary}, Origin`);
+    },
   };
+}
+
+function lowerFirst(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1);
 }
 
 /** The per-request authorisation the resolvers see. */

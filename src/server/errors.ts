@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { type ErrorCode, isErrorCode } from '../error-codes.ts';
 import { BibgraphError } from '../errors.ts';
-import { boundedForLog } from './log.ts';
+import { boundText } from './log.ts';
 
 /**
  * The one place where errors become what a client sees. Services throw plain domain errors
@@ -76,7 +76,7 @@ export function maskError(error: unknown, message: string): Error {
   }
   if (graphql && (!original || original instanceof GraphQLError)) return graphql;
   console.error(
-    `bibgraph: unexpected error${graphql?.path ? ` at ${graphql.path.join('.')}` : ''}: ${boundedForLog(original instanceof Error ? (original.stack ?? original.message) : String(original), 4_000)}`,
+    `bibgraph: unexpected error${graphql?.path ? ` at ${graphql.path.join('.')}` : ''}: ${boundText(original instanceof Error ? (original.stack ?? original.message) : String(original), 4_000)}`,
   );
   return new GraphQLError(message, {
     nodes: graphql?.nodes,

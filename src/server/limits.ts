@@ -21,11 +21,14 @@ import {
   typeFromAST,
   type ValidationContext,
   validate,
+  valueFromAST,
 } from 'graphql';
 import { createGraphQLError, type Plugin, type YogaInitialContext } from 'graphql-yoga';
 import type { Limits } from '../config.ts';
 import { formatBytes } from '../ingest/ingest.ts';
-import { ALLOWS_NUL } from '../schema/extensions.ts';
+import type { Context } from '../schema/context.ts';
+import { ALLOWS_NUL, MAX_ITEMS, MAX_LENGTH } from '../schema/extensions.ts';
+import { guardDatabase, RequestAbortedError, runInRequestScope } from './cancellation.ts';
 
 /** Headers a browser cannot send cross-site without a CORS preflight; any one of them will do. */
 export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'graphql-require-preflight', 'authorization'];
@@ -173,7 +176,9 @@ function costPlugin(limits: Limits): Plugin {
 }
 
 /**
- * Bounds how long a query may take. Mutations are not cut off: each is one transaction whose
+ * Bounds how long a query may take, and stops its work when it runs out of time (see
+ * cancellation.ts): no resolver or statement starts after that, and PostgreSQL statements still
+ * running are cancelled. Mutations are not cut off: each is one transaction whose
  * outcome the client must learn truthfully, and ingest size is bounded separately.
  */
 function timeoutPlugin(ms: number): Plugin {
@@ -189,16 +194,39 @@ function timeoutPlugin(ms: number): Plugin {
         ],
       });
       setExecuteFn(async (execArgs) => {
+        const context = execArgs.contextValue as Context & Partial<YogaInitialContext>;
+        const controller = new AbortController();
+        // A client that hangs up cancels its query as a timeout does.
+        const clientGone = context.request?.signal;
+        const signal = clientGone ? AbortSignal.any([controller.signal, clientGone]) : controller.signal;
+        context.signal = signal;
+        guardDatabase(context.db);
         const started = performance.now();
+        const expire = () => controller.abort(new RequestAbortedError());
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<ExecutionResult>((resolve) => {
-          timer = setTimeout(() => resolve(timedOut()), ms);
+          timer = setTimeout(() => {
+            expire();
+            resolve(timedOut());
+          }, ms);
         });
         try {
-          const result = await Promise.race([executeFn(execArgs) as Promise<ExecutionResult>, timeout]);
+          const execution = runInRequestScope(
+            signal,
+            () => executeFn({ ...execArgs, signal } as typeof execArgs) as Promise<ExecutionResult>,
+            { at: started + ms, expire },
+          );
+          const result = await Promise.race([execution, timeout]);
           // Embedded PGlite runs queries inside the event loop's current turn, so the timer may
           // only get its chance afterwards; the clock decides either way.
-          return performance.now() - started > ms ? timedOut() : result;
+          if (performance.now() - started > ms || signal.aborted) {
+            expire();
+            return timedOut();
+          }
+          return result;
+        } catch (error) {
+          if (controller.signal.aborted) return timedOut();
+          throw error;
         } finally {
           clearTimeout(timer);
         }
@@ -322,6 +350,96 @@ function csrfPrevention(): Plugin {
   };
 }
 
+type Extended = { extensions?: Readonly<Record<string, unknown>> | null };
+
+class InputTooLarge extends Error {
+  constructor(
+    message: string,
+    readonly bound: Record<string, number>,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Walks an argument's value by its type and throws at the first string or list over its bound
+ * (the `maxLength` / `maxItems` extensions every argument and input field carries).
+ */
+function checkBounds(value: unknown, type: GraphQLInputType, def: Extended, where: string): void {
+  if (value === null || value === undefined) return;
+  const t = getNullableType(type);
+  if (isListType(t)) {
+    const items = Array.isArray(value) ? value : [value];
+    const max = def.extensions?.[MAX_ITEMS];
+    if (typeof max === 'number' && items.length > max) {
+      throw new InputTooLarge(
+        `${where} has ${items.length.toLocaleString('en-US')} entries; at most ${max.toLocaleString('en-US')} are allowed`,
+        { maxItems: max },
+      );
+    }
+    for (const item of items) checkBounds(item, t.ofType, def, where);
+  } else if (isInputObjectType(t)) {
+    if (typeof value !== 'object') return;
+    for (const [name, field] of Object.entries(t.getFields())) {
+      checkBounds((value as Record<string, unknown>)[name], field.type, field, `Field ${t.name}.${name}`);
+    }
+  } else if (typeof value === 'string') {
+    const max = def.extensions?.[MAX_LENGTH];
+    if (typeof max === 'number' && value.length > max) {
+      throw new InputTooLarge(
+        `${where} is ${value.length.toLocaleString('en-US')} characters long; at most ${max.toLocaleString('en-US')} are allowed`,
+        { maxLength: max },
+      );
+    }
+  }
+}
+
+/**
+ * Refuses strings and lists over their bounds, literal or in variables, before anything runs: a
+ * long fuzzy search string or a huge filter list costs the database far more than the query cost
+ * says, and a megabyte of either used to end as an internal error.
+ */
+function inputBoundsPlugin(): Plugin {
+  return {
+    onValidate({ addValidationRule, context }) {
+      const variables = ((context as unknown as YogaInitialContext).params?.variables ?? {}) as Record<
+        string,
+        unknown
+      >;
+      addValidationRule(
+        (ctx: ValidationContext): ASTVisitor => ({
+          Argument(node) {
+            const def = ctx.getArgument();
+            if (!def) return;
+            // Variables arrive raw here (they are coerced later); an ill-typed value is left to
+            // the standard rules and to variable coercion, which name it precisely.
+            let value: unknown;
+            try {
+              value = valueFromAST(node.value, def.type, variables);
+            } catch {
+              return;
+            }
+            const field = ctx.getFieldDef();
+            const where = `Argument "${def.name}"${field ? ` of field "${field.name}"` : ''}`;
+            try {
+              checkBounds(value, def.type, def, where);
+            } catch (error) {
+              if (!(error instanceof InputTooLarge)) throw error;
+              const inside = error.message.startsWith('Field ') ? ` (in ${where.toLowerCase()})` : '';
+              ctx.reportError(
+                new GraphQLError(`${error.message}${inside}`, {
+                  nodes: [node],
+                  extensions: { code: 'BAD_USER_INPUT', argument: def.name, ...error.bound },
+                }),
+              );
+            }
+          },
+        }),
+      );
+    },
+  };
+}
+
 /** Every document-shape limit plus CSRF prevention, in the order they can reject. */
 export function limitPlugins(limits: Limits, maxUploadBytes: number): Plugin[] {
   const plugins: Plugin[] = [
@@ -332,6 +450,7 @@ export function limitPlugins(limits: Limits, maxUploadBytes: number): Plugin[] {
     maxAliasesPlugin({ n: limits.maxAliases }) as Plugin,
     maxDirectivesPlugin({ n: limits.maxDirectives }) as Plugin,
     nulPlugin(),
+    inputBoundsPlugin(),
     costPlugin(limits),
     timeoutPlugin(limits.requestTimeoutMs),
   ];

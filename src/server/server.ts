@@ -1,16 +1,24 @@
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type LogLevel, type YogaServerInstance } from 'graphql-yoga';
 import { type AuthOptions, type Caller, clientAddress, identifyCaller } from '../auth/caller.ts';
 import { DEFAULT_LIMITS, type Limits } from '../config.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 import type { Context } from '../schema/context.ts';
 import { schema } from '../schema/index.ts';
-import { accessPlugin, requestAuth, type ServerContext } from './access.ts';
+import {
+  accessPlugin,
+  corsPolicy,
+  GRAPHQL_PATH,
+  requestAuth,
+  requestOrigin,
+  type ServerContext,
+} from './access.ts';
 import { compressionPlugin } from './compression.ts';
 import { errorCodePlugin, maskError } from './errors.ts';
 import { exportResponse } from './export-route.ts';
 import { limitPlugins, MULTIPART_OVERHEAD } from './limits.ts';
+import { boundedLogger } from './log.ts';
 import { persistedOperationPlugins } from './persisted.ts';
 import { defaultDocument } from './playground.ts';
 import { responseCachePlugins } from './response-cache.ts';
@@ -21,7 +29,15 @@ export interface ServerOptions {
   maxIngestBytes: number;
   /** Hide internal error messages from clients (always true outside tests). */
   maskErrors?: boolean;
-  logging?: boolean;
+  /** Log level (`true` = info); every logged value is bounded in length (log.ts). */
+  logging?: boolean | LogLevel | 'silent';
+  /** Where log lines go; stderr/stdout by default. */
+  logTo?: (line: string) => void;
+  /**
+   * Origins whose pages may call the API (BIBGRAPH_CORS_ORIGINS patterns); left out, no page on
+   * another origin gets CORS headers.
+   */
+  corsOrigins?: readonly string[];
   /** Tokens and read rules; without it no environment token exists and reads are public. */
   auth?: AuthOptions;
   /** Abuse limits; anything left out takes its default. */
@@ -47,21 +63,28 @@ export function createServer(options: ServerOptions): BibgraphServer {
   const store = options.store ?? memoryStore();
   return createYoga<ServerContext, Context>({
     schema,
-    graphqlEndpoint: '/graphql',
+    graphqlEndpoint: GRAPHQL_PATH,
     // Our /health reports the database too, so Yoga's own liveness endpoint moves aside.
     healthCheckEndpoint: '/live',
     landingPage: false,
-    logging: options.logging ?? false,
+    logging: boundedLogger(
+      options.logging === true ? 'info' : options.logging || 'silent',
+      options.logTo && ((line) => options.logTo?.(line)),
+    ),
+    cors: corsPolicy(options.corsOrigins ?? []),
     // isDev is off even in development: Yoga would otherwise put the original error and its stack
     // into responses whenever NODE_ENV is "development", which is bibgraph's default.
     maskedErrors: (options.maskErrors ?? true) ? { maskError, isDev: false } : false,
     // The default GraphiQL page loads its scripts from a CDN; this one is bundled, so the
     // playground works on machines without internet access.
     renderGraphiQL,
-    graphiql: {
-      title: 'bibgraph — GraphQL bibliography',
-      defaultQuery: defaultDocument,
-    },
+    // Yoga would render the page on any URL ending in /graphql; only the one path gets it, and the
+    // access guard answers every other spelling with a 404.
+    graphiql: (request) =>
+      new URL(request.url).pathname === GRAPHQL_PATH && {
+        title: 'bibgraph — GraphQL bibliography',
+        defaultQuery: defaultDocument,
+      },
     multipart: true,
     // The page-size and cost rules read the request's variables, so a validation result belongs to
     // one request, not to the query text: Yoga's cache would replay the first verdict (an error, or
@@ -76,7 +99,7 @@ export function createServer(options: ServerOptions): BibgraphServer {
         callers.get(initial.request) ??
         (await identifyCaller(
           db,
-          initial.request.headers,
+          requestOrigin(initial.request),
           clientAddress(initial, initial.request.headers, auth.trustProxy ?? false),
           auth,
         ));
@@ -102,15 +125,20 @@ export function createServer(options: ServerOptions): BibgraphServer {
       {
         async onRequest({ url, request, serverContext, endResponse, fetchAPI }) {
           if (url.pathname === '/health') {
-            const ok = await database.ping();
+            // Bounded by the health timeout on a connection of its own (DatabaseHandle.ping), so a
+            // frozen or saturated database is a prompt 503, never a hanging probe.
+            const health = await database.ping();
             endResponse(
               new fetchAPI.Response(
                 JSON.stringify(
-                  ok
+                  health.ok
                     ? { status: 'ok', database: database.kind }
-                    : { status: 'unavailable', database: database.kind },
+                    : { status: 'unavailable', database: database.kind, reason: health.reason },
                 ),
-                { status: ok ? 200 : 503, headers: { 'content-type': 'application/json' } },
+                {
+                  status: health.ok ? 200 : 503,
+                  headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+                },
               ),
             );
           } else if (url.pathname === '/export' && request.method === 'GET') {

@@ -12,6 +12,14 @@ describe('configuration', () => {
     });
   });
 
+  it('lets writers wait 10 minutes and /health 2 s unless told otherwise', () => {
+    expect(loadConfig({})).toMatchObject({ writeWaitMs: 600_000, healthTimeoutMs: 2_000 });
+    expect(loadConfig({ BIBGRAPH_WRITE_WAIT: '30000', BIBGRAPH_HEALTH_TIMEOUT: '500' })).toMatchObject({
+      writeWaitMs: 30_000,
+      healthTimeoutMs: 500,
+    });
+  });
+
   it('selects PostgreSQL when DATABASE_URL is set', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://u@localhost:5432/db' }).databaseUrl).toBe(
       'postgres://u@localhost:5432/db',
@@ -32,6 +40,8 @@ describe('configuration', () => {
     [{ BIBGRAPH_MAX_COST: 'lots' }, /BIBGRAPH_MAX_COST must be a whole number/],
     [{ BIBGRAPH_MAX_BODY_SIZE: 'huge' }, /BIBGRAPH_MAX_BODY_SIZE must be a size/],
     [{ BIBGRAPH_RATE_LIMIT_IP: '0' }, /BIBGRAPH_RATE_LIMIT_IP must be between 1/],
+    [{ BIBGRAPH_WRITE_WAIT: '10min' }, /BIBGRAPH_WRITE_WAIT must be a whole number/],
+    [{ BIBGRAPH_HEALTH_TIMEOUT: '5' }, /BIBGRAPH_HEALTH_TIMEOUT must be between 100 and 60000/],
   ])('rejects %o with a clear message', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -72,6 +72,10 @@ describe('health when the database is gone', () => {
     await handle.close();
     const res = await yoga.fetch('http://localhost/health');
     expect(res.status).toBe(503);
-    expect(await res.json()).toEqual({ status: 'unavailable', database: 'pglite' });
+    expect(await res.json()).toEqual({
+      status: 'unavailable',
+      database: 'pglite',
+      reason: 'the database is closed',
+    });
   });
 });

@@ -297,18 +297,28 @@ describe.each(databaseTargets)('ingestion through GraphQL on $name', ({ url }) =
       await gql(yoga, tx, ingest, { ris: original });
       const r = await gql(yoga, tx, ingest, { ris: copy });
       expect(r.data?.ingestRis).toMatchObject({ updated: 0, unchanged: 1 });
-      // A poorer copy with a conflicting title adds raw tags but rewrites nothing it was given first.
+      // A poorer copy whose title differs only a little adds raw tags but rewrites nothing it was
+      // given first; a title that is clearly another work is another citation (a DOI conflict).
+      const variant = record(['TY  - JOUR', 'TI  - The spelling test', 'DO  - 10.5555/foo']);
       const other = record(['TY  - JOUR', 'TI  - Something else entirely', 'DO  - 10.5555/foo']);
-      await gql(yoga, tx, ingest, { ris: other });
+      const both = await gql(yoga, tx, ingest, { ris: variant + other });
+      expect(both.data?.ingestRis).toMatchObject({ updated: 1, created: 1 });
       const stored = await gql(
         yoga,
         tx,
-        '{ citation(doi: "10.5555/foo") { title rawRecord rawTags { tag value } } }',
+        '{ citation(doi: "10.5555/foo") { title rawRecord rawTags { tag value } doiConflicts { title conflictingDoi } } }',
       );
       expect(stored.data?.citation.title).toBe('Spelling test');
       expect(stored.data?.citation.rawRecord).toContain('AU  - Smith, John');
-      expect(stored.data?.citation.rawRecord).not.toContain('Something else');
-      expect(stored.data?.citation.rawTags).toContainEqual({ tag: 'TI', value: 'Something else entirely' });
+      expect(stored.data?.citation.rawRecord).not.toContain('spelling test');
+      expect(stored.data?.citation.rawTags).toContainEqual({ tag: 'TI', value: 'The spelling test' });
+      expect(stored.data?.citation.rawTags).not.toContainEqual({
+        tag: 'TI',
+        value: 'Something else entirely',
+      });
+      expect(stored.data?.citation.doiConflicts).toEqual([
+        { title: 'Something else entirely', conflictingDoi: '10.5555/foo' },
+      ]);
     });
   });
 });

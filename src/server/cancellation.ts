@@ -1,0 +1,102 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Logger } from 'drizzle-orm';
+import type { Database } from '../db/client.ts';
+
+/**
+ * Stopping the work of a query that timed out. Answering TIMEOUT is not enough: the resolvers
+ * still running would go on issuing SQL for tens of seconds. A query runs inside a request scope
+ * holding its AbortSignal; once it is aborted,
+ * - the executor starts no further resolvers (Yoga's executor honours `signal`),
+ * - no further statement starts for that request (the session's logger is the one hook every
+ *   drizzle statement passes through on both drivers, before the driver is called), and
+ * - on PostgreSQL the statements still running are cancelled (postgres.js `cancel()`, which sends
+ *   the server a cancel request). Embedded PGlite cannot interrupt a statement; it finishes the one
+ *   it is in and starts no other.
+ */
+
+interface RequestScope {
+  signal: AbortSignal;
+  /** PostgreSQL statements the request started; cancelled together when it is aborted. */
+  started: PendingQuery[];
+  /** performance.now() past which the request is out of time, and what to do then. */
+  deadline?: { at: number; expire: () => void };
+}
+
+const scope = new AsyncLocalStorage<RequestScope>();
+
+/** Runs `fn` (and everything it starts) as the work of one request with this signal. */
+export function runInRequestScope<T>(
+  signal: AbortSignal,
+  fn: () => T,
+  deadline?: { at: number; expire: () => void },
+): T {
+  const current: RequestScope = { signal, deadline, started: [] };
+  // One listener per request, however many statements it runs (finished ones ignore cancel()).
+  signal.addEventListener('abort', () => {
+    for (const query of current.started.splice(0)) void query.cancel();
+  });
+  return scope.run(current, fn);
+}
+
+/**
+ * True when the current request may not start more work. The clock is read too: embedded PGlite
+ * runs statements on the event loop, so the timeout's timer may not have had its turn yet.
+ */
+function stopped(): boolean {
+  const current = scope.getStore();
+  if (!current) return false;
+  if (!current.signal.aborted && current.deadline && performance.now() > current.deadline.at) {
+    current.deadline.expire();
+  }
+  return current.signal.aborted;
+}
+
+export class RequestAbortedError extends Error {
+  override name = 'RequestAbortedError';
+  constructor() {
+    super('The request was cancelled (time limit or client gone); no further statements run for it.');
+  }
+}
+
+interface PendingQuery {
+  cancel(): unknown;
+}
+
+interface DriverSession {
+  logger: Logger;
+  client: { unsafe?: (...args: unknown[]) => PendingQuery };
+}
+
+const guarded = new WeakSet<object>();
+
+function sessionOf(db: Database): DriverSession | null {
+  const session = (db as unknown as { session?: DriverSession }).session;
+  return session && typeof session === 'object' && 'logger' in session ? session : null;
+}
+
+/**
+ * Installs the guard on a database (or transaction) once. Drizzle has no per-query hook, so its
+ * session's logger and the postgres.js client's `unsafe` — what every drizzle statement calls —
+ * are wrapped; outside a request scope (mutations, the CLI) both behave exactly as before.
+ */
+export function guardDatabase(db: Database): void {
+  const session = sessionOf(db);
+  if (!session || guarded.has(session)) return;
+  guarded.add(session);
+  const inner = session.logger;
+  session.logger = {
+    logQuery(query, params) {
+      if (stopped()) throw new RequestAbortedError();
+      inner.logQuery(query, params);
+    },
+  };
+  const client = session.client;
+  const unsafe = client.unsafe;
+  if (typeof unsafe !== 'function' || guarded.has(client)) return;
+  guarded.add(client);
+  client.unsafe = function guardedUnsafe(this: unknown, ...args: unknown[]) {
+    const query = unsafe.apply(this, args);
+    scope.getStore()?.started.push(query);
+    return query;
+  };
+}

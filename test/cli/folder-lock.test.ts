@@ -1,0 +1,111 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, startServer, stopServer } from '../support/process.ts';
+
+const ris = (n: number) =>
+  `TY  - JOUR\nTI  - Lock test paper ${n}\nPY  - 2024\nDO  - 10.4242/lock.${n}\nER  - \n\n`;
+
+async function graphql(url: string, query: string, token?: string) {
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify({ query }),
+  });
+  return (await res.json()) as { data?: Record<string, any>; errors?: Array<{ message: string }> };
+}
+
+const ingestMutation = (n: number) =>
+  `mutation { ingestRis(input: { ris: ${JSON.stringify(ris(n))} }) { created } }`;
+
+/** The one line a refused process prints: who holds the folder, as pid, role and start time. */
+function heldBy(what: string, pid: number | undefined): RegExp {
+  return new RegExp(
+    `^bibgraph: the PGlite folder .+ is in use by ${what} \\(pid ${pid}, since \\d{4}-\\d\\d-\\d\\dT[^)]*\\)`,
+  );
+}
+
+// These are the README's own two commands (`npm start`, then `npm run ingest` / `bibgraph token …`)
+// on one PGlite folder. Two PGlite instances on one folder each keep their own copy of the data,
+// so the CLI's writes were lost and the server's pages showed rows twice: the second process must
+// be refused, naming the first.
+describe('one process per PGlite folder', { timeout: 300_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bibgraph-lock-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const data = join(dir, 'data');
+  const env = { BIBGRAPH_DATA_DIR: data };
+  writeFileSync(join(dir, 'one.ris'), ris(1));
+
+  it('refuses CLI commands and a second server while a server holds the folder', async () => {
+    const created = await runCli(['token', 'create', '--name', 'anna'], env);
+    expect(created.code, created.stderr).toBe(0);
+    const token = created.stdout.trim();
+
+    const server = await startServer(env);
+    try {
+      const port = new URL(server.url).port;
+      const holder = heldBy(`bibgraph server on port ${port}`, server.child.pid);
+
+      const ingest = await runCli(['ingest', join(dir, 'one.ris')], env);
+      expect(ingest.code).toBe(2);
+      expect(ingest.stdout).toBe('');
+      expect(ingest.stderr.trim().split('\n')).toHaveLength(1);
+      expect(ingest.stderr).toMatch(holder);
+      expect(ingest.stderr).not.toMatch(/\n\s+at /);
+
+      // The CLI must not say "Revoked" while the server goes on accepting the token.
+      const revoke = await runCli(['token', 'revoke', 'anna'], env);
+      expect(revoke.code).toBe(2);
+      expect(revoke.stdout).toBe('');
+      expect(revoke.stderr).toMatch(holder);
+
+      const second = startServer(env);
+      await expect(second).rejects.toThrow(/server exited with 2/);
+      await second.catch((error: Error) => {
+        const output = error.message.split('\n').slice(1).join('\n').trim();
+        expect(output.split('\n')).toHaveLength(1);
+        expect(output).toMatch(holder);
+      });
+
+      // Nothing the refused processes attempted happened; the server still has the token.
+      const write = await graphql(server.url, ingestMutation(2), token);
+      expect(write.errors).toBeUndefined();
+      expect(write.data?.ingestRis.created).toBe(1);
+      const read = await graphql(server.url, '{ ingestions(first: 5) { totalCount } }');
+      expect(read.data?.ingestions.totalCount).toBe(1);
+    } finally {
+      expect(await stopServer(server.child, 'SIGTERM')).toBe(0);
+    }
+    // A clean stop hands the folder back.
+    expect(existsSync(join(data, 'bibgraph.lock'))).toBe(false);
+    const revoke = await runCli(['token', 'revoke', 'anna'], env);
+    expect(revoke.code, revoke.stderr).toBe(0);
+    expect(revoke.stdout).toMatch(/Revoked API token "anna"/);
+  });
+
+  it('takes over the lock of a process that was killed (kill -9)', async () => {
+    const server = await startServer(env);
+    await stopServer(server.child, 'SIGKILL');
+    const lock = join(data, 'bibgraph.lock');
+    expect(existsSync(lock)).toBe(true);
+    expect(readFileSync(lock, 'utf8')).toContain(`"pid":${server.child.pid}`);
+
+    const ingest = await runCli(['ingest', join(dir, 'one.ris')], env);
+    expect(ingest.stderr).toBe('');
+    expect(ingest.code).toBe(0);
+    expect(ingest.stdout).toMatch(/one\.ris\s+1\s+1\s+0\s+0\s+0/);
+    expect(existsSync(lock)).toBe(false);
+
+    const again = await startServer(env);
+    try {
+      const read = await graphql(again.url, '{ ingestions(first: 5) { totalCount } }');
+      expect(read.data?.ingestions.totalCount).toBe(2);
+    } finally {
+      await stopServer(again.child);
+    }
+  });
+});
