@@ -13,6 +13,7 @@ import {
 } from '../auth/caller.ts';
 import type { Limits } from '../config.ts';
 import type { Database } from '../db/client.ts';
+import type { ErrorCode } from '../error-codes.ts';
 import type { RequestAuth } from '../schema/context.ts';
 import { bodyLimitFor } from './limits.ts';
 
@@ -97,8 +98,14 @@ export function corsPolicy(patterns: readonly string[]): (request: Request) => C
   };
 }
 
-function jsonError(status: number, message: string, code: string, headers: Record<string, string> = {}) {
-  return new Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {
+function jsonError(
+  status: number,
+  message: string,
+  code: ErrorCode,
+  headers: Record<string, string> = {},
+  extensions: Record<string, unknown> = {},
+) {
+  return new Response(JSON.stringify({ errors: [{ message, extensions: { code, ...extensions } }] }), {
     status,
     headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
   });
@@ -164,7 +171,7 @@ export function accessPlugin(options: {
       if (route === 'open') return;
       if (url.pathname === '/export' && request.method !== 'GET') {
         endResponse(
-          jsonError(405, `/export answers GET only, not ${request.method}`, 'METHOD_NOT_ALLOWED', {
+          jsonError(405, `/export answers GET only, not ${request.method}`, 'BAD_REQUEST', {
             allow: 'GET',
           }),
         );
@@ -205,9 +212,13 @@ export function accessPlugin(options: {
           if (!(error instanceof RateLimiterRes)) throw error;
           const retry = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
           endResponse(
-            jsonError(429, `Rate limit of ${name} exceeded; retry in ${retry} s`, 'RATE_LIMITED', {
-              'retry-after': String(retry),
-            }),
+            jsonError(
+              429,
+              `Rate limit of ${name} exceeded; retry in ${retry} s`,
+              'RATE_LIMITED',
+              { 'retry-after': String(retry) },
+              { retryAfter: retry },
+            ),
           );
           return;
         }
@@ -220,10 +231,15 @@ export function accessPlugin(options: {
         url.pathname === '/graphql' &&
         request.method === 'GET' &&
         (request.headers.get('accept') ?? '').includes('text/html');
-      if (auth.readRequiresToken && !wantsPage) {
+      // A token that is sent must be good, whatever the request: a client with a mistyped or
+      // revoked token learns so at once (401), instead of being served as anonymous.
+      const badToken = ['unknown', 'revoked', 'malformed'].includes(caller.token.status);
+      if ((auth.readRequiresToken || badToken) && !wantsPage) {
         const denial = readDenial(caller);
         if (denial) {
-          endResponse(jsonError(401, denial, 'FORBIDDEN', { 'www-authenticate': 'Bearer', ...refuseBody }));
+          endResponse(
+            jsonError(401, denial, 'UNAUTHENTICATED', { 'www-authenticate': 'Bearer', ...refuseBody }),
+          );
           return;
         }
       }
@@ -234,11 +250,16 @@ export function accessPlugin(options: {
       if (request.method === 'POST' && multipart) {
         const denial = await writeDenial(db, caller, auth);
         if (denial) {
+          // Without a (good) token where one would do: 401. A loopback-only server refusing a
+          // remote caller: 403, since no token exists that the caller could send.
+          const needsToken = caller.token.status !== 'none' || denial.includes('needs an API token');
           endResponse(
-            jsonError(401, `File uploads are for mutations, and ${lowerFirst(denial)}`, 'FORBIDDEN', {
-              'www-authenticate': 'Bearer',
-              ...refuseBody,
-            }),
+            jsonError(
+              needsToken ? 401 : 403,
+              `File uploads are for mutations, and ${lowerFirst(denial)}`,
+              needsToken ? 'UNAUTHENTICATED' : 'FORBIDDEN',
+              { ...(needsToken ? { 'www-authenticate': 'Bearer' } : {}), ...refuseBody },
+            ),
           );
         }
       }
