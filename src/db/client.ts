@@ -50,6 +50,8 @@ export interface OpenDatabaseOptions {
    * open the same folder meanwhile ("bibgraph server on port 4000").
    */
   lockHolder?: string;
+  /** PGlite only, for a server: the URL it answers on, recorded in the lock for CLI commands. */
+  lockUrl?: string;
 }
 
 export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations');
@@ -110,7 +112,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   }
   const memory = options.dataDir === 'memory://' || options.dataDir === '';
   if (!memory) mkdirSync(options.dataDir, { recursive: true });
-  const lock = memory ? null : lockFolder(options.dataDir, options.lockHolder ?? 'a bibgraph process');
+  const lock = memory
+    ? null
+    : lockFolder(options.dataDir, options.lockHolder ?? 'a bibgraph process', {
+        url: options.lockUrl,
+      });
   let client: PGlite;
   try {
     client = await PGlite.create({
