@@ -20,6 +20,8 @@ export interface Config {
   readRequiresToken: boolean;
   /** Take the client address from the last X-Forwarded-For hop (only behind a proxy you run). */
   trustProxy: boolean;
+  /** The API token CLI commands send when they go through a server (BIBGRAPH_TOKEN). */
+  clientToken: string | null;
   limits: Limits;
 }
 
@@ -112,6 +114,14 @@ function readTokenList(env: Env, key: string): string[] {
   return [...new Set(tokens)];
 }
 
+function readClientToken(env: Env, key: string): string | null {
+  const raw = env[key]?.trim();
+  if (!raw) return null;
+  // It goes into an HTTP header as it is; a pasted line break would break the request instead.
+  if (/\s/.test(raw)) throw new ConfigError(`${key} must not contain whitespace`);
+  return raw;
+}
+
 /** Parses a size such as `50MB`, `512k` or `1048576`. */
 export function parseByteSize(key: string, raw: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]?)i?b?\s*$/i.exec(raw);
@@ -148,6 +158,7 @@ export function loadConfig(env: Env = process.env): Config {
     apiTokens: readTokenList(env, 'BIBGRAPH_API_TOKENS'),
     readRequiresToken: readBoolean(env, 'BIBGRAPH_READ_REQUIRES_TOKEN', false),
     trustProxy: readBoolean(env, 'BIBGRAPH_TRUST_PROXY', false),
+    clientToken: readClientToken(env, 'BIBGRAPH_TOKEN'),
     limits: {
       maxDepth: readInt(env, 'BIBGRAPH_MAX_DEPTH', d.maxDepth, 1, 100),
       maxCost: readInt(env, 'BIBGRAPH_MAX_COST', d.maxCost, 1, 10_000_000),
