@@ -40,6 +40,8 @@ export interface Config {
   writeWaitMs: number;
   /** Longest /health waits for the database before answering 503, in ms (BIBGRAPH_HEALTH_TIMEOUT). */
   healthTimeoutMs: number;
+  /** The API token CLI commands send when they go through a server (BIBGRAPH_TOKEN). */
+  clientToken: string | null;
   limits: Limits;
 }
 
@@ -186,6 +188,14 @@ function readOrigins(env: Env, key: string, fallback: string[]): string[] {
   ];
 }
 
+function readClientToken(env: Env, key: string): string | null {
+  const raw = env[key]?.trim();
+  if (!raw) return null;
+  // It goes into an HTTP header as it is; a pasted line break would break the request instead.
+  if (/\s/.test(raw)) throw new ConfigError(`${key} must not contain whitespace`);
+  return raw;
+}
+
 /** Parses a size such as `50MB`, `512k` or `1048576`. */
 export function parseByteSize(key: string, raw: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]?)i?b?\s*$/i.exec(raw);
@@ -257,6 +267,7 @@ export function loadConfig(env: Env = process.env): Config {
     ),
     writeWaitMs: readInt(env, 'BIBGRAPH_WRITE_WAIT', DEFAULT_WRITE_WAIT_MS, 100, 86_400_000),
     healthTimeoutMs: readInt(env, 'BIBGRAPH_HEALTH_TIMEOUT', DEFAULT_HEALTH_TIMEOUT_MS, 100, 60_000),
+    clientToken: readClientToken(env, 'BIBGRAPH_TOKEN'),
     limits: {
       maxDepth: readInt(env, 'BIBGRAPH_MAX_DEPTH', d.maxDepth, 1, 100),
       maxCost: readInt(env, 'BIBGRAPH_MAX_COST', d.maxCost, 1, 10_000_000),

@@ -28,6 +28,22 @@ function listen(http: Server, port: number, host: string): Promise<string | null
   });
 }
 
+/**
+ * Where a client on this host reaches the server: loopback when it listens on every interface, so
+ * the CLI counts as a loopback client (which may write while no API token exists).
+ */
+function localUrl(host: string, port: number): string {
+  const address =
+    host === '0.0.0.0' || host === ''
+      ? '127.0.0.1'
+      : host === '::'
+        ? '[::1]'
+        : host.includes(':')
+          ? `[${host}]`
+          : host;
+  return `http://${address}:${port}`;
+}
+
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
   try {
@@ -64,6 +80,7 @@ async function main(): Promise<void> {
       writeWaitMs: config.writeWaitMs,
       healthTimeoutMs: config.healthTimeoutMs,
       lockHolder: `bibgraph server on port ${port}`,
+      lockUrl: localUrl(config.host, port),
     });
   } catch (error) {
     if (!(error instanceof FolderLockedError)) throw error;

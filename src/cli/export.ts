@@ -10,6 +10,7 @@ import {
   loadSelection,
 } from '../export/service.ts';
 import type { CitationFilter } from '../query/citation-filter.ts';
+import { type ServerClient, ServerUsageError } from './server-client.ts';
 
 export const exportUsage = `  export                   Write citations as RIS, BibTeX, CSL-JSON or a formatted bibliography
       --format FORMAT      ris | bibtex | csl-json | text | html (text/html: a bibliography in --style)
@@ -25,6 +26,8 @@ export const exportUsage = `  export                   Write citations as RIS, B
       --keyword TERM       Keyword; repeat for several
       --has-doi | --no-doi Only citations with / without a DOI
       --id N               Citation row ID; repeat for several
+      --server URL         Download from that bibgraph server's GET /export (ris, bibtex, csl-json)
+      --token TOKEN        API token for --server (default: BIBGRAPH_TOKEN)
 `;
 
 /** A formatted bibliography is built whole (styles sort the full list); exports stream. */
@@ -55,6 +58,9 @@ export interface ExportCommand {
   out: string | null;
   filter: CitationFilter;
   ids: number[] | null;
+  /** --server: export through that server instead of opening the database. */
+  server: string | null;
+  token: string | null;
 }
 
 /** Parses `bibgraph export …` arguments; throws ExportUsageError with a message for the user. */
@@ -77,6 +83,8 @@ export function parseExportArgs(args: string[]): ExportCommand {
       'has-doi': { type: 'boolean' },
       'no-doi': { type: 'boolean' },
       id: { type: 'string', multiple: true },
+      server: { type: 'string' },
+      token: { type: 'string' },
     },
   });
   if (positionals.length > 0) throw new ExportUsageError(`unexpected argument "${positionals[0]}"`);
@@ -106,6 +114,8 @@ export function parseExportArgs(args: string[]): ExportCommand {
       hasDoi: values['has-doi'] ? true : values['no-doi'] ? false : null,
     },
     ids: values.id ? values.id.map((v) => int(v, 'id') as number) : null,
+    server: values.server ?? null,
+    token: values.token ?? null,
   };
 }
 
@@ -145,4 +155,62 @@ export async function runExport(
     }
   }
   return count;
+}
+
+/** The `GET /export` query string for a command: the route's parameter names for the CLI's flags. */
+function exportParams(command: ExportCommand): URLSearchParams {
+  const { filter } = command;
+  const params = new URLSearchParams();
+  const format = command.format === 'csl_json' ? 'csl-json' : command.format;
+  params.set('format', format);
+  const one = (name: string, value: string | number | boolean | null | undefined) => {
+    if (value !== null && value !== undefined) params.set(name, String(value));
+  };
+  const many = (name: string, values: ReadonlyArray<string | number> | null | undefined) => {
+    for (const value of values ?? []) params.append(name, String(value));
+  };
+  one('search', filter.search);
+  one('yearFrom', filter.yearFrom);
+  one('yearTo', filter.yearTo);
+  many('type', filter.types);
+  one('containerTitle', filter.containerTitle);
+  one('doi', filter.doi);
+  many('keyword', filter.keywords);
+  one('hasDoi', filter.hasDoi);
+  many('id', command.ids);
+  return params;
+}
+
+/** Runs the export through a server's `GET /export`; returns the number of bytes written. */
+export async function runExportThroughServer(
+  client: ServerClient,
+  command: ExportCommand,
+  stdout: NodeJS.WritableStream,
+): Promise<number> {
+  if (command.format === 'text' || command.format === 'html') {
+    throw new ServerUsageError(
+      `--format ${command.format} cannot go through the server (GET /export serves ris, bibtex and csl-json); use the bibliography GraphQL query at ${client.base}/graphql, or stop the server`,
+    );
+  }
+  const response = await client.download(exportParams(command));
+  // The DOM typings lack ReadableStream's async iterator, which Node has.
+  const body = response.body as unknown as AsyncIterable<Uint8Array>;
+  const out = command.out ? createWriteStream(command.out) : stdout;
+  let bytes = 0;
+  try {
+    for await (const chunk of body) {
+      bytes += chunk.byteLength;
+      if (!out.write(chunk)) await once(out, 'drain');
+    }
+  } catch (error) {
+    throw new Error(
+      `the download from ${client.base}/export broke off after ${bytes} bytes (${(error as Error).message}); the output is incomplete`,
+    );
+  } finally {
+    if (command.out) {
+      out.end();
+      await once(out, 'finish');
+    }
+  }
+  return bytes;
 }

@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, openAsBlob } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { SingleBar } from 'cli-progress';
@@ -6,6 +6,7 @@ import type { Database } from '../db/client.ts';
 import { BusyError } from '../errors.ts';
 import { IngestError } from '../ingest/errors.ts';
 import { formatBytes, type IngestReport, ingestRis } from '../ingest/ingest.ts';
+import type { ServerClient } from './server-client.ts';
 import { formatTable } from './table.ts';
 
 export interface IngestCommandOptions {
@@ -18,10 +19,21 @@ export interface IngestCommandOptions {
   err: NodeJS.WritableStream;
 }
 
+/** The part of an ingest report the summary prints: what the local service and the server both give. */
+export type IngestSummary = Pick<
+  IngestReport,
+  'found' | 'created' | 'updated' | 'unchanged' | 'failed' | 'problems'
+>;
+
 export interface FileResult {
   file: string;
-  report: IngestReport | null;
+  report: IngestSummary | null;
   error: string | null;
+}
+
+/** The label stored with an ingestion when --source is not given: the file name, or "stdin". */
+function sourceOf(file: string, options: IngestCommandOptions): string {
+  return options.source ?? (file === '-' ? 'stdin' : basename(file));
 }
 
 /** Files of a folder, recursively, in name order; hidden files skipped. */
@@ -62,7 +74,7 @@ export async function runIngest(
     const stream = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1024 * 1024 });
     try {
       const report = await ingestRis(db, stream as AsyncIterable<Uint8Array>, {
-        source: options.source ?? (file === '-' ? 'stdin' : basename(file)),
+        source: sourceOf(file, options),
         dryRun: options.dryRun,
         maxBytes: options.maxBytes,
         keepOutcomes: false,
@@ -92,7 +104,44 @@ export async function runIngest(
   return results;
 }
 
-function printSummary(results: FileResult[], options: IngestCommandOptions): void {
+async function readStdin(): Promise<Blob> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return new Blob([Buffer.concat(chunks)]);
+}
+
+/**
+ * The same command through a running server: each file is one `ingestRisFile` upload (one
+ * transaction on the server), and the summary is the one the local path prints. `via` says which
+ * server, for the line above the table. A ServerAccessError (unreachable, refused) stops the run;
+ * the files sent before it are summarised first.
+ */
+export async function runIngestThroughServer(
+  client: ServerClient,
+  target: string,
+  options: IngestCommandOptions & { via: string },
+): Promise<FileResult[]> {
+  const files = target === '-' ? ['-'] : await listFiles(target);
+  const results: FileResult[] = [];
+  try {
+    for (const file of files) {
+      // A file on disk is streamed into the upload, not read into memory first.
+      const body = file === '-' ? await readStdin() : await openAsBlob(file);
+      if (options.progress)
+        options.err.write(`${file}: sending ${formatBytes(body.size)} to ${client.base} …\n`);
+      const name = file === '-' ? 'stdin' : basename(file);
+      const outcome = await client.ingestFile(body, name, sourceOf(file, options), options.dryRun);
+      results.push({ file, ...outcome });
+    }
+  } catch (error) {
+    if (results.length > 0) printSummary(results, options);
+    throw error;
+  }
+  printSummary(results, options);
+  return results;
+}
+
+function printSummary(results: FileResult[], options: IngestCommandOptions & { via?: string }): void {
   const rows = results.map((r) => [
     r.file,
     r.report?.found ?? 0,
@@ -109,7 +158,7 @@ function printSummary(results: FileResult[], options: IngestCommandOptions): voi
   }
   const headers = ['file', 'found', 'created', 'updated', 'unchanged', 'failed', 'problems', 'error'];
   options.out.write(
-    `${options.dryRun ? 'Dry run: nothing was written.\n' : ''}${formatTable(headers, rows)}\n`,
+    `${options.via ? `${options.via}\n` : ''}${options.dryRun ? 'Dry run: nothing was written.\n' : ''}${formatTable(headers, rows)}\n`,
   );
   for (const r of results) {
     const serious = r.report?.problems.filter((p) => p.severity === 'error') ?? [];

@@ -2,9 +2,17 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.ts';
 import { openDatabase } from '../db/client.ts';
 import { FolderLockedError } from '../db/folder-lock.ts';
+import { formatBytes } from '../ingest/ingest.ts';
 import { documentsUsage, runDocumentsCommand } from './documents.ts';
-import { ExportUsageError, exportUsage, parseExportArgs, runExport } from './export.ts';
-import { runIngest } from './ingest.ts';
+import {
+  ExportUsageError,
+  exportUsage,
+  parseExportArgs,
+  runExport,
+  runExportThroughServer,
+} from './export.ts';
+import { type FileResult, runIngest, runIngestThroughServer } from './ingest.ts';
+import { ServerAccessError, ServerClient, ServerUsageError } from './server-client.ts';
 import { runTokenCommand, tokenUsage } from './token.ts';
 
 const usage = `Usage: bibgraph <command> [options]
@@ -13,9 +21,29 @@ Commands:
   ingest <file|folder|->   Ingest RIS from a file, every file of a folder, or stdin (-)
       --source NAME        Label stored with the ingestion (default: the file name)
       --dry-run            Parse, map and match; report what would happen; write nothing
+      --server URL         Upload to that bibgraph server instead of opening the database
+      --token TOKEN        API token for the server (default: BIBGRAPH_TOKEN)
 ${exportUsage}${tokenUsage}${documentsUsage}
 The database is DATABASE_URL when set, else the embedded PGlite in BIBGRAPH_DATA_DIR (./data).
+While a bibgraph server on this machine holds that PGlite folder, ingest and export go through it.
 `;
+
+/** 1 when a record failed or a file was rejected. */
+function ingestExitCode(results: FileResult[]): number {
+  return results.some((r) => r.error !== null || (r.report?.failed ?? 0) > 0) ? 1 : 0;
+}
+
+/** The line above the summary when a server did the work, naming it and why it was used. */
+function viaLine(client: ServerClient, held: FolderLockedError | null): string {
+  return held
+    ? `Through the bibgraph server at ${client.base} (${held.holder.what}, pid ${held.holder.pid}), which holds the PGlite folder ${held.folder}.`
+    : `Through the bibgraph server at ${client.base}.`;
+}
+
+/** The server to go through when opening the database failed because a server on this host holds it. */
+function holdingServer(error: unknown): FolderLockedError | null {
+  return error instanceof FolderLockedError && error.serverUrl !== null ? error : null;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -28,30 +56,49 @@ async function main(argv: string[]): Promise<number> {
     const { values, positionals } = parseArgs({
       args: rest,
       allowPositionals: true,
-      options: { source: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
+      options: {
+        source: { type: 'string' },
+        'dry-run': { type: 'boolean', default: false },
+        server: { type: 'string' },
+        token: { type: 'string' },
+      },
     });
     const target = positionals[0];
     if (!target || positionals.length > 1) {
       process.stderr.write(`bibgraph ingest: expected one file, folder or -\n\n${usage}`);
       return 2;
     }
-    const database = await openDatabase({
-      databaseUrl: config.databaseUrl,
-      dataDir: config.dataDir,
-      lockHolder: 'bibgraph ingest',
-      writeWaitMs: config.writeWaitMs,
-    });
+    const options = {
+      source: values.source,
+      dryRun: values['dry-run'] ?? false,
+      maxBytes: config.maxIngestBytes,
+      progress: Boolean(process.stderr.isTTY),
+      out: process.stdout,
+      err: process.stderr,
+    };
+    const token = values.token ?? config.clientToken;
+    const throughServer = async (url: string, held: FolderLockedError | null) => {
+      const client = new ServerClient(url, token, process.stderr);
+      const via = viaLine(client, held);
+      return ingestExitCode(await runIngestThroughServer(client, target, { ...options, via }));
+    };
+    if (values.server) return throughServer(values.server, null);
+    let database: Awaited<ReturnType<typeof openDatabase>>;
     try {
-      const results = await runIngest(database.db, target, {
-        source: values.source,
-        dryRun: values['dry-run'] ?? false,
-        maxBytes: config.maxIngestBytes,
-        progress: Boolean(process.stderr.isTTY),
-        out: process.stdout,
-        err: process.stderr,
+      database = await openDatabase({
+        databaseUrl: config.databaseUrl,
+        dataDir: config.dataDir,
+        lockHolder: 'bibgraph ingest',
+        writeWaitMs: config.writeWaitMs,
       });
-      const bad = results.some((r) => r.error !== null || (r.report?.failed ?? 0) > 0);
-      return bad ? 1 : 0;
+    } catch (error) {
+      // PGlite allows one process per folder: the server holding it does the work instead.
+      const held = holdingServer(error);
+      if (!held?.serverUrl) throw error;
+      return throughServer(held.serverUrl, held);
+    }
+    try {
+      return ingestExitCode(await runIngest(database.db, target, options));
     } finally {
       await database.close();
     }
@@ -72,11 +119,29 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`bibgraph export: ${(error as Error).message}\n\n${usage}`);
       return 2;
     }
-    const database = await openDatabase({
-      databaseUrl: config.databaseUrl,
-      dataDir: config.dataDir,
-      lockHolder: 'bibgraph export',
-    });
+    const token = parsed.token ?? config.clientToken;
+    const throughServer = async (url: string, held: FolderLockedError | null) => {
+      const client = new ServerClient(url, token, process.stderr);
+      const bytes = await runExportThroughServer(client, parsed, process.stdout);
+      const via = viaLine(client, held).replace(/^Through/, 'through');
+      process.stderr.write(
+        `bibgraph export: ${formatBytes(bytes)}${parsed.out ? ` written to ${parsed.out}` : ''} ${via}\n`,
+      );
+      return 0;
+    };
+    if (parsed.server) return throughServer(parsed.server, null);
+    let database: Awaited<ReturnType<typeof openDatabase>>;
+    try {
+      database = await openDatabase({
+        databaseUrl: config.databaseUrl,
+        dataDir: config.dataDir,
+        lockHolder: 'bibgraph export',
+      });
+    } catch (error) {
+      const held = holdingServer(error);
+      if (!held?.serverUrl) throw error;
+      return throughServer(held.serverUrl, held);
+    }
     try {
       const count = await runExport(database.db, parsed, process.stdout);
       process.stderr.write(
@@ -97,7 +162,13 @@ main(process.argv.slice(2)).then(
     const message =
       error instanceof ConfigError ? `configuration error: ${error.message}` : (error as Error).message;
     process.stderr.write(`bibgraph: ${message}\n`);
-    // A held PGlite folder is a usage error like a bad setting: nothing was read or written.
-    process.exit(error instanceof ConfigError || error instanceof FolderLockedError ? 2 : 1);
+    // A held PGlite folder, or a server that cannot be reached or refuses the caller, is a usage
+    // error like a bad setting: the command could not do its work at all.
+    const usageLike =
+      error instanceof ConfigError ||
+      error instanceof FolderLockedError ||
+      error instanceof ServerAccessError ||
+      error instanceof ServerUsageError;
+    process.exit(usageLike ? 2 : 1);
   },
 );

@@ -67,6 +67,8 @@ export interface OpenDatabaseOptions {
   writeWaitMs?: number;
   /** Longest `ping()` waits for an answer, in ms (default 2 s). */
   healthTimeoutMs?: number;
+  /** PGlite only, for a server: the URL it answers on, recorded in the lock for CLI commands. */
+  lockUrl?: string;
 }
 
 export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations');
@@ -133,7 +135,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   }
   const memory = options.dataDir === 'memory://' || options.dataDir === '';
   if (!memory) mkdirSync(options.dataDir, { recursive: true });
-  const lock = memory ? null : lockFolder(options.dataDir, options.lockHolder ?? 'a bibgraph process');
+  const lock = memory
+    ? null
+    : lockFolder(options.dataDir, options.lockHolder ?? 'a bibgraph process', {
+        url: options.lockUrl,
+      });
   let pglite: PGlite;
   try {
     pglite = await PGlite.create({

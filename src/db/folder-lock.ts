@@ -34,6 +34,11 @@ export interface LockHolder {
   host: string;
   /** Linux: the process start time (clock ticks since boot), to tell a reused pid from the holder. */
   started: number | null;
+  /**
+   * A server holder: where it answers on this host (http://127.0.0.1:4000), so a CLI command that
+   * finds the folder held can go through the server instead of being refused. Null for others.
+   */
+  url: string | null;
 }
 
 export class FolderLockedError extends Error {
@@ -47,6 +52,11 @@ export class FolderLockedError extends Error {
       `the PGlite folder ${folder} is in use by ${holder.what} (pid ${holder.pid}${elsewhere}, since ${holder.since}); ` +
         `PGlite allows one process per folder: stop it first${elsewhere ? ` (or delete ${join(folder, LOCK_FILE)} if it is gone)` : ''}, or use PostgreSQL (DATABASE_URL), which both can share`,
     );
+  }
+
+  /** The holding server's URL when it runs on this host, so a CLI command can go through it. */
+  get serverUrl(): string | null {
+    return this.holder.host === hostname() ? this.holder.url : null;
   }
 }
 
@@ -92,6 +102,7 @@ function parse(text: string): LockHolder | null {
       since: String(value.since ?? 'an unknown time'),
       host: String(value.host ?? hostname()),
       started: typeof value.started === 'number' ? value.started : null,
+      url: typeof value.url === 'string' ? value.url : null,
     };
   } catch {
     return null;
@@ -197,9 +208,10 @@ function releaseAll(): void {
 
 /**
  * Takes the folder (which must exist) for this process, or throws FolderLockedError naming the
- * process that holds it. `what` is how this process is named to the next one that tries.
+ * process that holds it. `what` is how this process is named to the next one that tries; a server
+ * also records the `url` it answers on.
  */
-export function lockFolder(folder: string, what: string): FolderLock {
+export function lockFolder(folder: string, what: string, details: { url?: string } = {}): FolderLock {
   const key = realpathSync(folder);
   const file = join(key, LOCK_FILE);
   const holder: LockHolder = {
@@ -208,6 +220,7 @@ export function lockFolder(folder: string, what: string): FolderLock {
     since: new Date().toISOString(),
     host: hostname(),
     started: processStart(process.pid),
+    url: details.url ?? null,
   };
   const text = `${JSON.stringify(holder)}\n`;
   // A few rounds: each lost race (a holder just releasing, two takeovers at once) costs one.

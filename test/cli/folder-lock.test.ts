@@ -31,16 +31,18 @@ function heldBy(what: string, pid: number | undefined): RegExp {
 
 // These are the README's own two commands (`npm start`, then `npm run ingest` / `bibgraph token …`)
 // on one PGlite folder. Two PGlite instances on one folder each keep their own copy of the data,
-// so the CLI's writes were lost and the server's pages showed rows twice: the second process must
-// be refused, naming the first.
+// so the CLI's writes were lost and the server's pages showed rows twice: a second process must
+// never open the folder. Ingest goes through the server holding it
+// (test/cli/ingest-through-server.test.ts); commands the server cannot do, and a second server,
+// are refused, naming the first.
 describe('one process per PGlite folder', { timeout: 300_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'bibgraph-lock-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const data = join(dir, 'data');
-  const env = { BIBGRAPH_DATA_DIR: data };
+  const env = { BIBGRAPH_DATA_DIR: data, BIBGRAPH_TOKEN: '' };
   writeFileSync(join(dir, 'one.ris'), ris(1));
 
-  it('refuses CLI commands and a second server while a server holds the folder', async () => {
+  it('sends CLI ingests through the server and refuses token commands and a second server', async () => {
     const created = await runCli(['token', 'create', '--name', 'anna'], env);
     expect(created.code, created.stderr).toBe(0);
     const token = created.stdout.trim();
@@ -50,12 +52,22 @@ describe('one process per PGlite folder', { timeout: 300_000 }, () => {
       const port = new URL(server.url).port;
       const holder = heldBy(`bibgraph server on port ${port}`, server.child.pid);
 
+      // A token exists, so the server refuses an ingest without one: one line, exit 2, nothing sent.
       const ingest = await runCli(['ingest', join(dir, 'one.ris')], env);
       expect(ingest.code).toBe(2);
       expect(ingest.stdout).toBe('');
       expect(ingest.stderr.trim().split('\n')).toHaveLength(1);
-      expect(ingest.stderr).toMatch(holder);
+      expect(ingest.stderr).toMatch(
+        new RegExp(
+          `^bibgraph: the bibgraph server at http://127\\.0\\.0\\.1:${port} refused the request: This mutation needs an API token.*set BIBGRAPH_TOKEN`,
+        ),
+      );
       expect(ingest.stderr).not.toMatch(/\n\s+at /);
+      // With the token it goes through the server, into the folder the server holds.
+      const sent = await runCli(['ingest', join(dir, 'one.ris')], { ...env, BIBGRAPH_TOKEN: token });
+      expect(sent.stderr).toBe('');
+      expect(sent.code).toBe(0);
+      expect(sent.stdout).toMatch(/one\.ris\s+1\s+1\s+0\s+0\s+0/);
 
       // The CLI must not say "Revoked" while the server goes on accepting the token.
       const revoke = await runCli(['token', 'revoke', 'anna'], env);
@@ -76,7 +88,7 @@ describe('one process per PGlite folder', { timeout: 300_000 }, () => {
       expect(write.errors).toBeUndefined();
       expect(write.data?.ingestRis.created).toBe(1);
       const read = await graphql(server.url, '{ ingestions(first: 5) { totalCount } }');
-      expect(read.data?.ingestions.totalCount).toBe(1);
+      expect(read.data?.ingestions.totalCount).toBe(2);
     } finally {
       expect(await stopServer(server.child, 'SIGTERM')).toBe(0);
     }
@@ -93,17 +105,20 @@ describe('one process per PGlite folder', { timeout: 300_000 }, () => {
     const lock = join(data, 'bibgraph.lock');
     expect(existsSync(lock)).toBe(true);
     expect(readFileSync(lock, 'utf8')).toContain(`"pid":${server.child.pid}`);
+    expect(readFileSync(lock, 'utf8')).toContain(`"url":"http://127.0.0.1:${new URL(server.url).port}"`);
 
+    // The dead server's URL in the lock is not used: the CLI takes the folder and works locally.
     const ingest = await runCli(['ingest', join(dir, 'one.ris')], env);
     expect(ingest.stderr).toBe('');
     expect(ingest.code).toBe(0);
-    expect(ingest.stdout).toMatch(/one\.ris\s+1\s+1\s+0\s+0\s+0/);
+    expect(ingest.stdout).not.toMatch(/Through the bibgraph server/);
+    expect(ingest.stdout).toMatch(/one\.ris\s+1\s+0\s+0\s+1\s+0/);
     expect(existsSync(lock)).toBe(false);
 
     const again = await startServer(env);
     try {
       const read = await graphql(again.url, '{ ingestions(first: 5) { totalCount } }');
-      expect(read.data?.ingestions.totalCount).toBe(2);
+      expect(read.data?.ingestions.totalCount).toBe(3);
     } finally {
       await stopServer(again.child);
     }

@@ -47,6 +47,14 @@ describe('configuration', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 
+  it('reads the token CLI commands send to a server (BIBGRAPH_TOKEN)', () => {
+    expect(loadConfig({}).clientToken).toBeNull();
+    expect(loadConfig({ BIBGRAPH_TOKEN: '  bg_abc  ' }).clientToken).toBe('bg_abc');
+    expect(() => loadConfig({ BIBGRAPH_TOKEN: 'bg_abc\nbg_def' })).toThrow(
+      'BIBGRAPH_TOKEN must not contain whitespace',
+    );
+  });
+
   it('reads tokens and limits, with sane defaults and suggestions hidden in production', () => {
     const c = loadConfig({
       BIBGRAPH_API_TOKENS: ' first-token-0123456789 , second-token-0123456789 ',

@@ -1,0 +1,210 @@
+/**
+ * The CLI's door into a running bibgraph server. While a server holds the PGlite folder (PGlite
+ * allows one process per folder), or with `--server URL`, `bibgraph ingest` uploads each file with
+ * the GraphQL multipart request and `bibgraph export` downloads `GET /export`: the same services,
+ * run by the server's process.
+ */
+import type { IngestSummary } from './ingest.ts';
+
+/**
+ * Nothing (more) can go through this server: it cannot be reached, refuses the caller, or is not a
+ * bibgraph server. The run stops; the CLI prints the message as one line and exits 2.
+ */
+export class ServerAccessError extends Error {
+  override name = 'ServerAccessError';
+}
+
+/** The server refused the request's arguments (an unknown export parameter): a usage error. */
+export class ServerUsageError extends Error {
+  override name = 'ServerUsageError';
+}
+
+/** What one file's upload came to: the server's summary, or why the server rejected the file. */
+export type UploadOutcome = { report: IngestSummary; error: null } | { report: null; error: string };
+
+const INGEST_FILE = `mutation IngestFile($file: File!, $source: String, $dryRun: Boolean) {
+  ingestRisFile(file: $file, source: $source, dryRun: $dryRun) {
+    found created updated unchanged failed
+    problems { record line severity message }
+  }
+}`;
+
+/** How long to wait for a server that answers 503 while it is still starting (opening the database). */
+const STARTING_WAIT_MS = 60_000;
+
+interface GraphQLResponse {
+  data?: { ingestRisFile?: IngestPayload | null } | null;
+  errors?: Array<{ message: string; extensions?: { code?: string } }>;
+}
+
+interface IngestPayload {
+  found: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+  problems: Array<{ record: number; line: number | null; severity: string; message: string }>;
+}
+
+/** Reads `--server`: an http(s) URL of the server, with or without the `/graphql` path. */
+export function serverBase(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ServerUsageError(`--server must be a URL such as http://localhost:4000, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ServerUsageError(`--server must be an http:// or https:// URL, got "${raw}"`);
+  }
+  const path = url.pathname.replace(/\/+$/, '').replace(/\/graphql$/, '');
+  return `${url.origin}${path}`;
+}
+
+function messageOf(body: string): string {
+  try {
+    const json = JSON.parse(body) as GraphQLResponse;
+    const message = json.errors?.[0]?.message;
+    if (message) return message;
+  } catch {}
+  return body.trim().split('\n')[0]?.slice(0, 300) || '(no reason given)';
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((done) => setTimeout(done, ms));
+}
+
+export class ServerClient {
+  readonly base: string;
+  constructor(
+    url: string,
+    private readonly token: string | null,
+    /** Where to say that the run waits for the server's rate limit (stderr). */
+    private readonly notes: NodeJS.WritableStream | null = null,
+  ) {
+    this.base = serverBase(url);
+  }
+
+  private authRefusal(reason: string): ServerAccessError {
+    const hint = this.token
+      ? 'check that BIBGRAPH_TOKEN (or --token) is a valid, unrevoked API token of that server'
+      : 'set BIBGRAPH_TOKEN (or pass --token) to an API token of that server';
+    return new ServerAccessError(
+      `the bibgraph server at ${this.base} refused the request: ${reason}; ${hint}`,
+    );
+  }
+
+  /**
+   * One request; a fresh body per attempt, since a server still opening its database answers 503
+   * with Retry-After, and a rate-limited one 429 with Retry-After, and the request is sent again.
+   */
+  private async send(path: string, init: () => RequestInit): Promise<Response> {
+    const deadline = Date.now() + STARTING_WAIT_MS;
+    for (;;) {
+      const request = init();
+      let response: Response;
+      try {
+        response = await fetch(`${this.base}${path}`, {
+          ...request,
+          headers: {
+            ...(request.headers as Record<string, string>),
+            ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+          },
+        });
+      } catch (error) {
+        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+        const reason = cause?.code ?? cause?.message ?? (error as Error).message;
+        throw new ServerAccessError(`cannot reach the bibgraph server at ${this.base} (${reason})`);
+      }
+      const retryAfter = Number(response.headers.get('retry-after'));
+      if (response.status === 503 && retryAfter > 0 && Date.now() < deadline) {
+        await response.body?.cancel();
+        await sleep(Math.min(retryAfter, 5) * 1000);
+        continue;
+      }
+      if (response.status === 401 || response.status === 403) {
+        throw this.authRefusal(messageOf(await response.text()));
+      }
+      if (response.status === 429) {
+        // A folder of many files is many requests; the server says when the next one is welcome.
+        const reason = messageOf(await response.text());
+        if (!(retryAfter > 0)) {
+          throw new ServerAccessError(
+            `the bibgraph server at ${this.base} is rate-limiting this client: ${reason}`,
+          );
+        }
+        this.notes?.write(`bibgraph: ${reason}; waiting\n`);
+        await sleep(retryAfter * 1000);
+        continue;
+      }
+      if (response.status === 404) {
+        await response.body?.cancel();
+        throw new ServerAccessError(
+          `${this.base}${path} is not a bibgraph endpoint (HTTP 404); check --server`,
+        );
+      }
+      return response;
+    }
+  }
+
+  /** Uploads one RIS file to `ingestRisFile`. */
+  async ingestFile(file: Blob, name: string, source: string, dryRun: boolean): Promise<UploadOutcome> {
+    const response = await this.send('/graphql', () => {
+      const form = new FormData();
+      form.set(
+        'operations',
+        JSON.stringify({ query: INGEST_FILE, variables: { file: null, source, dryRun } }),
+      );
+      form.set('map', JSON.stringify({ 0: ['variables.file'] }));
+      form.set('0', file, name);
+      return {
+        method: 'POST',
+        // Uploads are refused without a header a browser cannot send cross-site (CSRF prevention).
+        headers: { 'x-graphql-yoga-csrf': '1', accept: 'application/json' },
+        body: form,
+      };
+    });
+    const text = await response.text();
+    // The upload limit is checked before the body is read and names the setting.
+    if (response.status === 413) return { report: null, error: messageOf(text) };
+    let json: GraphQLResponse;
+    try {
+      json = JSON.parse(text) as GraphQLResponse;
+    } catch {
+      return { report: null, error: `the server answered HTTP ${response.status}: ${messageOf(text)}` };
+    }
+    const payload = json.data?.ingestRisFile;
+    if (payload) {
+      return {
+        report: {
+          ...payload,
+          problems: payload.problems.map((p) => ({
+            ...p,
+            severity: p.severity.toLowerCase() as IngestSummary['problems'][number]['severity'],
+          })),
+        },
+        error: null,
+      };
+    }
+    const first = json.errors?.[0];
+    if (first?.extensions?.code === 'FORBIDDEN' || first?.extensions?.code === 'UNAUTHENTICATED') {
+      throw this.authRefusal(first.message);
+    }
+    return {
+      report: null,
+      error: first?.message ?? `the server answered HTTP ${response.status} without a result`,
+    };
+  }
+
+  /** `GET /export` with these parameters; resolves with the streaming response once it is 200. */
+  async download(params: URLSearchParams): Promise<Response> {
+    const response = await this.send(`/export?${params}`, () => ({ method: 'GET' }));
+    if (response.status === 400) throw new ServerUsageError(messageOf(await response.text()));
+    if (!response.ok || !response.body) {
+      throw new ServerAccessError(
+        `the bibgraph server at ${this.base} could not export (HTTP ${response.status}): ${messageOf(await response.text())}`,
+      );
+    }
+    return response;
+  }
+}
