@@ -77,7 +77,16 @@ export class InvalidCursorError extends BibgraphError {
 /** The caller may not do this (no, wrong or revoked token; not a loopback client). */
 export class ForbiddenError extends BibgraphError {
   override name = 'ForbiddenError';
-  readonly code = 'FORBIDDEN';
+  readonly code: 'FORBIDDEN' | 'UNAUTHENTICATED' = 'FORBIDDEN';
+}
+
+/**
+ * The caller sent no token, or one that is not good, where a token is needed. A ForbiddenError
+ * still (it is the same member of the mutation result unions), with the code of a 401.
+ */
+export class UnauthenticatedError extends ForbiddenError {
+  override name = 'UnauthenticatedError';
+  override readonly code = 'UNAUTHENTICATED';
 }
 
 /** The change contradicts stored data or an earlier curation decision. */

@@ -134,6 +134,16 @@ export function envTokenHashes(options: AuthOptions): string[] {
   return hashes;
 }
 
+export const NEEDS_TOKEN = 'This mutation needs an API token: send "Authorization: Bearer <token>"';
+
+/**
+ * Whether a refusal is for want of credentials (no token, or one that is not good): 401
+ * UNAUTHENTICATED. Otherwise no token could help (a remote caller of a loopback-only server): 403.
+ */
+export function refusedForCredentials(caller: Caller, reason: string): boolean {
+  return caller.token.status !== 'none' || reason === NEEDS_TOKEN;
+}
+
 /** Why this caller may not change data, in words for the client; null when it may. */
 export async function writeDenial(
   db: Database,
@@ -143,7 +153,7 @@ export async function writeDenial(
   const token = tokenDenial(caller);
   if (token !== undefined) return token;
   if (await anyActiveToken(db, envTokenHashes(options))) {
-    return 'This mutation needs an API token: send "Authorization: Bearer <token>"';
+    return NEEDS_TOKEN;
   }
   if (caller.loopback) return null;
   if (caller.notLoopbackBecause) {

@@ -5,9 +5,10 @@ import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { getTableConfig } from 'drizzle-orm/pg-core';
+import { refusedForCredentials } from '../auth/caller.ts';
 import type { Relations } from '../db/client.ts';
 import { relations } from '../db/relations.ts';
-import { ForbiddenError } from '../errors.ts';
+import { ForbiddenError, UnauthenticatedError } from '../errors.ts';
 import { fieldCost } from './complexity.ts';
 import type { Context } from './context.ts';
 import { MAX_ITEMS } from './extensions.ts';
@@ -37,8 +38,12 @@ export const builder = new SchemaBuilder<PothosTypes>({
     authScopes: (ctx) => ({
       writer: async () => (await ctx.auth.writeDenial()) === null,
     }),
-    unauthorizedError: (_parent, ctx) =>
-      new ForbiddenError(ctx.auth.deniedBecause ?? 'This operation is not allowed for this caller'),
+    unauthorizedError: (_parent, ctx) => {
+      const reason = ctx.auth.deniedBecause ?? 'This operation is not allowed for this caller';
+      return refusedForCredentials(ctx.auth.caller, reason)
+        ? new UnauthenticatedError(reason)
+        : new ForbiddenError(reason);
+    },
   },
   complexity: {
     // Limits are enforced per request by the server (src/server/limits.ts); the builder only

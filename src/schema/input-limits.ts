@@ -22,7 +22,7 @@ export const INPUT_DEFAULTS = {
   /** Strings read by queries: names, DOIs, titles, style names. */
   queryText: 500,
   /** Strings written by mutations (curation edits: an abstract is long). */
-  mutationText: 100_000,
+  mutationText: 200_000,
   /** IDs are short base64 strings. */
   id: 200,
   /** Entries of a list argument or list filter. */

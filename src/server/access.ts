@@ -9,6 +9,7 @@ import {
   identifyCaller,
   type RequestOrigin,
   readDenial,
+  refusedForCredentials,
   writeDenial,
 } from '../auth/caller.ts';
 import type { Limits } from '../config.ts';
@@ -252,7 +253,7 @@ export function accessPlugin(options: {
         if (denial) {
           // Without a (good) token where one would do: 401. A loopback-only server refusing a
           // remote caller: 403, since no token exists that the caller could send.
-          const needsToken = caller.token.status !== 'none' || denial.includes('needs an API token');
+          const needsToken = refusedForCredentials(caller, denial);
           endResponse(
             jsonError(
               needsToken ? 401 : 403,

@@ -2,7 +2,6 @@ import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { type ErrorCode, isErrorCode } from '../error-codes.ts';
 import { BibgraphError } from '../errors.ts';
-import { boundText } from './log.ts';
 
 /**
  * The one place where errors become what a client sees. Services throw plain domain errors
@@ -63,21 +62,25 @@ export function codeOf(error: GraphQLError): ErrorCode {
   return error.path ? 'INTERNAL' : 'BAD_REQUEST';
 }
 
-/** Yoga's `maskError`: domain errors keep their message and details, the unexpected are masked. */
+/** A domain error as the client receives it: its message, its code and details, no original error. */
+function fromDomain(original: BibgraphError, located: GraphQLError | null): GraphQLError {
+  return new GraphQLError(original.message, {
+    nodes: located?.nodes,
+    path: located?.path,
+    extensions: { ...original.details, code: original.code },
+  });
+}
+
+/**
+ * Yoga's `maskError`, for what is left after `domainErrorPlugin`: domain errors keep their
+ * message, anything unexpected becomes INTERNAL. Yoga logs what this masks, through the bounded
+ * logger (log.ts), so the cause stays in the server log and nowhere else.
+ */
 export function maskError(error: unknown, message: string): Error {
   const graphql = error instanceof GraphQLError ? error : null;
   const original = graphql?.originalError ?? (graphql ? null : error);
-  if (original instanceof BibgraphError) {
-    return new GraphQLError(original.message, {
-      nodes: graphql?.nodes,
-      path: graphql?.path,
-      extensions: { ...original.details, code: original.code },
-    });
-  }
+  if (original instanceof BibgraphError) return fromDomain(original, graphql);
   if (graphql && (!original || original instanceof GraphQLError)) return graphql;
-  console.error(
-    `bibgraph: unexpected error${graphql?.path ? ` at ${graphql.path.join('.')}` : ''}: ${boundText(original instanceof Error ? (original.stack ?? original.message) : String(original), 4_000)}`,
-  );
   return new GraphQLError(message, {
     nodes: graphql?.nodes,
     path: graphql?.path,
@@ -128,6 +131,45 @@ function mapPayload<T extends Payload>(payload: T): T {
 
 async function* mapStream(stream: AsyncIterable<Payload>): AsyncGenerator<Payload> {
   for await (const payload of stream) yield mapPayload(payload);
+}
+
+function domainPayload<T extends Payload>(payload: T): T {
+  const convert = (errors: readonly GraphQLError[]) =>
+    errors.map((e) => (e.originalError instanceof BibgraphError ? fromDomain(e.originalError, e) : e));
+  if (!payload || typeof payload !== 'object') return payload;
+  let out = payload;
+  if (payload.errors?.length) out = { ...out, errors: convert(payload.errors) };
+  if (payload.incremental?.some((part) => part.errors?.length)) {
+    out = {
+      ...out,
+      incremental: payload.incremental.map((part) =>
+        part.errors?.length ? { ...part, errors: convert(part.errors) } : part,
+      ),
+    };
+  }
+  return out;
+}
+
+async function* domainStream(stream: AsyncIterable<Payload>): AsyncGenerator<Payload> {
+  for await (const payload of stream) yield domainPayload(payload);
+}
+
+/**
+ * Turns domain errors (an unknown ID, a bad argument, BUSY) into plain GraphQL errors right where
+ * execution ends, before Yoga's masking sees them: they are answers, not incidents, so they are
+ * neither masked nor logged as unexpected.
+ */
+export function domainErrorPlugin(): Plugin {
+  return {
+    onExecute({ executeFn, setExecuteFn }) {
+      setExecuteFn(async (args) => {
+        const result = (await executeFn(args)) as unknown;
+        if (result && typeof result === 'object' && Symbol.asyncIterator in result)
+          return domainStream(result as AsyncIterable<Payload>) as never;
+        return domainPayload(result as Payload) as never;
+      });
+    },
+  };
 }
 
 /** Gives every error in every result (batched, incremental or not) its code from the set. */

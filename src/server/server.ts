@@ -15,7 +15,7 @@ import {
   type ServerContext,
 } from './access.ts';
 import { compressionPlugin } from './compression.ts';
-import { errorCodePlugin, maskError } from './errors.ts';
+import { domainErrorPlugin, errorCodePlugin, maskError } from './errors.ts';
 import { exportResponse } from './export-route.ts';
 import { limitPlugins, MULTIPART_OVERHEAD } from './limits.ts';
 import { boundedLogger } from './log.ts';
@@ -122,6 +122,8 @@ export function createServer(options: ServerOptions): BibgraphServer {
       ...responseCachePlugins({ store, ttlSeconds: options.cacheTtlSeconds ?? 0 }),
       useDeferStream(),
       ...limitPlugins(limits, options.maxIngestBytes),
+      // After the limits, so it wraps the execution the timeout plugin set up.
+      domainErrorPlugin(),
       {
         async onRequest({ url, request, serverContext, endResponse, fetchAPI }) {
           if (url.pathname === '/health') {

@@ -175,7 +175,7 @@ describe('bibgraph ingest --server URL', { timeout: 300_000 }, () => {
     expect(refused.stdout).toBe('');
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
     expect(refused.stderr).toMatch(
-      /^bibgraph: the bibgraph server at http:\/\/localhost:\d+ refused the request: This mutation needs an API token.*; set BIBGRAPH_TOKEN \(or pass --token\)/,
+      /^bibgraph: the bibgraph server at http:\/\/localhost:\d+ refused the request: .*needs an API token.*; set BIBGRAPH_TOKEN \(or pass --token\)/,
     );
 
     const wrong = await runCli(['ingest', join(dir, 'refs.ris'), '--server', `${server.url}/graphql`], {

@@ -62,7 +62,7 @@ describe.skipIf(!url)(
 
         const after = await graphql(server.url, mutation('b'), token);
         expect(after.body.data?.ingestRis ?? null).toBeNull();
-        expect(after.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+        expect(after.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
         expect(after.body.errors?.[0]?.message).toBe(`The API token "${name}" has been revoked`);
         const readAfter = await graphql(server.url, '{ ingestions(first: 1) { totalCount } }', token);
         expect(readAfter.status).toBe(401);
