@@ -3,6 +3,7 @@ import type { Database, DatabaseHandle } from '../../src/db/client.ts';
 import { type BibgraphServer, createServer } from '../../src/server/server.ts';
 import { databaseTargets, inRolledBackTransaction, openTestDatabase } from '../support/db.ts';
 import { gql } from '../support/graphql.ts';
+import { useTestServer } from '../support/server.ts';
 
 const TAG = 'zqxcurated';
 const record = (lines: string[]) => `${lines.join('\n')}\nER  - \n\n`;
@@ -38,23 +39,8 @@ const update = `mutation($id: ID!, $input: UpdateCitationInput!) {
 const count = `query { citations(filter: { search: "${TAG}" }) { totalCount } }`;
 
 describe.each(databaseTargets)('curated values and re-ingest on $name', ({ url }) => {
-  let handle: DatabaseHandle;
-  let yoga: BibgraphServer;
-  beforeAll(async () => {
-    handle = await openTestDatabase(url);
-    yoga = createServer({ database: handle, maxIngestBytes: 1024 * 1024, maskErrors: true });
-  });
-  afterAll(() => handle.close());
-
-  async function run<T = Record<string, any>>(
-    tx: Database,
-    query: string,
-    variables?: Record<string, unknown>,
-  ) {
-    const r = await gql<T>(yoga, tx, query, variables);
-    expect(r.errors, JSON.stringify(r.errors)).toBeUndefined();
-    return r.data as T;
-  }
+  const server = useTestServer(url);
+  const { run } = server;
 
   async function curate(tx: Database, id: string, input: Record<string, unknown>) {
     const r = await run(tx, update, { id, input });
@@ -63,7 +49,7 @@ describe.each(databaseTargets)('curated values and re-ingest on $name', ({ url }
   }
 
   it('a corrected DOI is remembered: re-ingesting the original file finds the citation', async () => {
-    await inRolledBackTransaction(handle, async (tx) => {
+    await inRolledBackTransaction(server.handle, async (tx) => {
       const first = await run(tx, ingest, { ris: withDoi });
       const id = first.ingestRis.records[0].citation.id;
       await curate(tx, id, { doi: `https://doi.org/10.5555/${TAG}.right` });
@@ -83,7 +69,7 @@ describe.each(databaseTargets)('curated values and re-ingest on $name', ({ url }
   });
 
   it('a cleared DOI stays cleared and still finds the citation', async () => {
-    await inRolledBackTransaction(handle, async (tx) => {
+    await inRolledBackTransaction(server.handle, async (tx) => {
       const first = await run(tx, ingest, { ris: withDoi });
       const id = first.ingestRis.records[0].citation.id;
       const cleared = await curate(tx, id, { doi: null });
@@ -95,7 +81,7 @@ describe.each(databaseTargets)('curated values and re-ingest on $name', ({ url }
   });
 
   it('a corrected title of a citation without DOI is remembered', async () => {
-    await inRolledBackTransaction(handle, async (tx) => {
+    await inRolledBackTransaction(server.handle, async (tx) => {
       const first = await run(tx, ingest, { ris: withoutDoi });
       const id = first.ingestRis.records[0].citation.id;
       await curate(tx, id, { title: `The effect of aspirin on platelets ${TAG}`, year: 2021 });
@@ -110,7 +96,7 @@ describe.each(databaseTargets)('curated values and re-ingest on $name', ({ url }
   });
 
   it('a cleared abstract does not come back; a value set again lifts the mark', async () => {
-    await inRolledBackTransaction(handle, async (tx) => {
+    await inRolledBackTransaction(server.handle, async (tx) => {
       const first = await run(tx, ingest, { ris: withDoi });
       const id = first.ingestRis.records[0].citation.id;
       const cleared = await curate(tx, id, { abstract: null });

@@ -4,6 +4,7 @@ import { type Database, type DatabaseHandle, rowsOf } from '../../src/db/client.
 import { type BibgraphServer, createServer } from '../../src/server/server.ts';
 import { databaseTargets, inRolledBackTransaction, openTestDatabase } from '../support/db.ts';
 import { gql } from '../support/graphql.ts';
+import { useTestServer } from '../support/server.ts';
 
 const TAG = 'zqxtwicecredited';
 const record = (lines: string[]) => `${lines.join('\n')}\nER  - \n\n`;
@@ -45,26 +46,11 @@ async function doubleCredits(tx: Database): Promise<unknown[]> {
 }
 
 describe.each(databaseTargets)('an author merged from two spellings on $name', ({ url }) => {
-  let handle: DatabaseHandle;
-  let yoga: BibgraphServer;
-  beforeAll(async () => {
-    handle = await openTestDatabase(url);
-    yoga = createServer({ database: handle, maxIngestBytes: 1024 * 1024, maskErrors: true });
-  });
-  afterAll(() => handle.close());
-
-  async function run<T = Record<string, any>>(
-    tx: Database,
-    query: string,
-    variables?: Record<string, unknown>,
-  ) {
-    const r = await gql<T>(yoga, tx, query, variables);
-    expect(r.errors, JSON.stringify(r.errors)).toBeUndefined();
-    return r.data as T;
-  }
+  const server = useTestServer(url);
+  const { run } = server;
 
   it('is credited once per role, after the merge and on every later ingest', async () => {
-    await inRolledBackTransaction(handle, async (tx) => {
+    await inRolledBackTransaction(server.handle, async (tx) => {
       const first = await run(tx, ingest, { ris: bothSpellings + onlyInitials });
       expect(first.ingestRis.created).toBe(2);
       const authors = (await run(tx, authorsQuery)).authors.nodes as Array<{ id: string; name: string }>;

@@ -3,6 +3,7 @@ import type { Database, DatabaseHandle } from '../../src/db/client.ts';
 import { type BibgraphServer, createServer } from '../../src/server/server.ts';
 import { databaseTargets, inRolledBackTransaction, openTestDatabase } from '../support/db.ts';
 import { gql } from '../support/graphql.ts';
+import { useTestServer } from '../support/server.ts';
 
 /** A word only this file's records contain, so searches see exactly them. */
 const TAG = 'zqxdoiclash';
@@ -61,26 +62,11 @@ type Listing = {
 };
 
 describe.each(databaseTargets)('a DOI shared by different works on $name', ({ url }) => {
-  let handle: DatabaseHandle;
-  let yoga: BibgraphServer;
-  beforeAll(async () => {
-    handle = await openTestDatabase(url);
-    yoga = createServer({ database: handle, maxIngestBytes: 1024 * 1024, maskErrors: true });
-  });
-  afterAll(() => handle.close());
-
-  async function run<T = Record<string, any>>(
-    tx: Database,
-    query: string,
-    variables?: Record<string, unknown>,
-  ) {
-    const r = await gql<T>(yoga, tx, query, variables);
-    expect(r.errors, JSON.stringify(r.errors)).toBeUndefined();
-    return r.data as T;
-  }
+  const server = useTestServer(url);
+  const { run } = server;
 
   it('keeps the second work as its own citation, warns naming both, and shows the conflict', async () => {
-    await inRolledBackTransaction(handle, async (tx) => {
+    await inRolledBackTransaction(server.handle, async (tx) => {
       const first = await run(tx, ingest, { ris: stemCells + proteinFolding });
       expect(first.ingestRis).toMatchObject({ found: 2, created: 2, updated: 0, unchanged: 0, failed: 0 });
       const [a, b] = first.ingestRis.records;
@@ -132,7 +118,7 @@ describe.each(databaseTargets)('a DOI shared by different works on $name', ({ ur
   });
 
   it('still deduplicates a re-export whose title differs only slightly, or has no title', async () => {
-    await inRolledBackTransaction(handle, async (tx) => {
+    await inRolledBackTransaction(server.handle, async (tx) => {
       await run(tx, ingest, { ris: stemCells });
       const variants = [
         // A subtitle added (the stored title is a prefix of it).
@@ -161,7 +147,7 @@ describe.each(databaseTargets)('a DOI shared by different works on $name', ({ ur
   });
 
   it('gives the DOI to the work kept apart once its holder is deleted', async () => {
-    await inRolledBackTransaction(handle, async (tx) => {
+    await inRolledBackTransaction(server.handle, async (tx) => {
       const first = await run(tx, ingest, { ris: stemCells + proteinFolding });
       const [a, b] = first.ingestRis.records;
       const deleted = await run(tx, 'mutation($id: ID!) { deleteCitation(id: $id) { __typename } }', {
@@ -179,7 +165,7 @@ describe.each(databaseTargets)('a DOI shared by different works on $name', ({ ur
   });
 
   it('keeps a third work with the same DOI apart from both', async () => {
-    await inRolledBackTransaction(handle, async (tx) => {
+    await inRolledBackTransaction(server.handle, async (tx) => {
       const third = record([
         'TY  - JOUR',
         `TI  - Coral reef bleaching under marine heatwaves ${TAG}`,

@@ -4,6 +4,7 @@ import { type Database, type DatabaseHandle, rowsOf } from '../../src/db/client.
 import { type BibgraphServer, createServer } from '../../src/server/server.ts';
 import { databaseTargets, inRolledBackTransaction, openTestDatabase } from '../support/db.ts';
 import { gql } from '../support/graphql.ts';
+import { useTestServer } from '../support/server.ts';
 
 const TAG = 'Zqxkeyless';
 const record = (lines: string[]) => `${lines.join('\n')}\nER  - \n\n`;
@@ -31,26 +32,11 @@ async function citationCount(tx: Database): Promise<number> {
 }
 
 describe.each(databaseTargets)('records with no DOI and no title on $name', ({ url }) => {
-  let handle: DatabaseHandle;
-  let yoga: BibgraphServer;
-  beforeAll(async () => {
-    handle = await openTestDatabase(url);
-    yoga = createServer({ database: handle, maxIngestBytes: 1024 * 1024, maskErrors: true });
-  });
-  afterAll(() => handle.close());
-
-  async function run<T = Record<string, any>>(
-    tx: Database,
-    query: string,
-    variables?: Record<string, unknown>,
-  ) {
-    const r = await gql<T>(yoga, tx, query, variables);
-    expect(r.errors, JSON.stringify(r.errors)).toBeUndefined();
-    return r.data as T;
-  }
+  const server = useTestServer(url);
+  const { run } = server;
 
   it('are matched by their raw record on re-ingest instead of being created again', async () => {
-    await inRolledBackTransaction(handle, async (tx) => {
+    await inRolledBackTransaction(server.handle, async (tx) => {
       const first = await run(tx, ingest, { ris: untitled + symbolsOnly });
       expect(first.ingestRis).toMatchObject({ found: 2, created: 2 });
       const ids = first.ingestRis.records.map((r: { citation: { id: string } }) => r.citation.id);
@@ -71,7 +57,7 @@ describe.each(databaseTargets)('records with no DOI and no title on $name', ({ u
   });
 
   it('repeats inside one file are one citation', async () => {
-    await inRolledBackTransaction(handle, async (tx) => {
+    await inRolledBackTransaction(server.handle, async (tx) => {
       const r = await run(tx, ingest, { ris: untitled + untitledAgain + untitled });
       expect(r.ingestRis).toMatchObject({ found: 3, created: 1, unchanged: 2 });
       expect(await citationCount(tx)).toBe(1);
@@ -79,7 +65,7 @@ describe.each(databaseTargets)('records with no DOI and no title on $name', ({ u
   });
 
   it('a curator giving one a title does not make the next ingest of the file create it again', async () => {
-    await inRolledBackTransaction(handle, async (tx) => {
+    await inRolledBackTransaction(server.handle, async (tx) => {
       const first = await run(tx, ingest, { ris: untitled });
       const id = first.ingestRis.records[0].citation.id;
       const update = await run(

@@ -4,6 +4,7 @@ import { ingestRis } from '../../src/ingest/ingest.ts';
 import { type BibgraphServer, createServer } from '../../src/server/server.ts';
 import { databaseTargets, inRolledBackTransaction, openTestDatabase } from '../support/db.ts';
 import { gql, LOOPBACK } from '../support/graphql.ts';
+import { useTestServer } from '../support/server.ts';
 
 const TAG = 'zqxsurrogate';
 // JSON can carry an unpaired surrogate ("\ud800"), and JSON.stringify writes it that way.
@@ -30,26 +31,11 @@ const ingest = `mutation($ris: String!, $source: String) {
 }`;
 
 describe.each(databaseTargets)('unpaired surrogates on $name', ({ url }) => {
-  let handle: DatabaseHandle;
-  let yoga: BibgraphServer;
-  beforeAll(async () => {
-    handle = await openTestDatabase(url);
-    yoga = createServer({ database: handle, maxIngestBytes: 1024 * 1024, maskErrors: true });
-  });
-  afterAll(() => handle.close());
-
-  async function run<T = Record<string, any>>(
-    tx: Database,
-    query: string,
-    variables?: Record<string, unknown>,
-  ) {
-    const r = await gql<T>(yoga, tx, query, variables);
-    expect(r.errors, JSON.stringify(r.errors)).toBeUndefined();
-    return r.data as T;
-  }
+  const server = useTestServer(url);
+  const { run } = server;
 
   it('in RIS text become U+FFFD with warnings, and everything else is stored', async () => {
-    await inRolledBackTransaction(handle, async (tx) => {
+    await inRolledBackTransaction(server.handle, async (tx) => {
       const r = await run(tx, ingest, { ris, source: `export \ud800.ris` });
       expect(r.ingestRis).toMatchObject({ found: 2, created: 2, failed: 0 });
       const warnings = r.ingestRis.problems.filter((p: { message: string }) => /surrogate/.test(p.message));
@@ -75,14 +61,14 @@ describe.each(databaseTargets)('unpaired surrogates on $name', ({ url }) => {
   });
 
   it('through the service directly (the CLI door) as well', async () => {
-    await inRolledBackTransaction(handle, async (tx) => {
+    await inRolledBackTransaction(server.handle, async (tx) => {
       const report = await ingestRis(tx, ris, { source: 'cli \udc00', actor: 'cli' });
       expect(report).toMatchObject({ found: 2, created: 2, failed: 0 });
     });
   });
 
   it('in an uploaded file (surrogates encoded one by one) are replaced and reported', async () => {
-    await inRolledBackTransaction(handle, async (tx) => {
+    await inRolledBackTransaction(server.handle, async (tx) => {
       const bytes = Buffer.concat([
         Buffer.from(`TY  - JOUR\nTI  - Uploaded `),
         Buffer.from([0xed, 0xa0, 0x80]),
@@ -99,7 +85,7 @@ describe.each(databaseTargets)('unpaired surrogates on $name', ({ url }) => {
       );
       form.append('map', JSON.stringify({ 0: ['variables.file'] }));
       form.append('0', new File([bytes], 'wtf8.ris'));
-      const res = await yoga.fetch(
+      const res = await server.yoga.fetch(
         'http://localhost/graphql',
         { method: 'POST', body: form, headers: { 'x-graphql-yoga-csrf': '1' } },
         { db: tx, clientAddress: LOOPBACK },
@@ -117,7 +103,7 @@ describe.each(databaseTargets)('unpaired surrogates on $name', ({ url }) => {
   });
 
   it('in updateCitation text are refused naming the field', async () => {
-    await inRolledBackTransaction(handle, async (tx) => {
+    await inRolledBackTransaction(server.handle, async (tx) => {
       const r = await run(tx, ingest, { ris });
       const [first] = (await run(tx, `{ citations(filter: { search: "intact ${TAG}" }) { nodes { id } } }`))
         .citations.nodes;

@@ -1,0 +1,40 @@
+import { afterAll, beforeAll, expect } from 'vitest';
+import type { Database, DatabaseHandle } from '../../src/db/client.ts';
+import { type BibgraphServer, createServer, type ServerOptions } from '../../src/server/server.ts';
+import { openTestDatabase } from './db.ts';
+import { gql } from './graphql.ts';
+
+export interface TestServer {
+  /** The database, open between the file's beforeAll and afterAll. */
+  readonly handle: DatabaseHandle;
+  readonly yoga: BibgraphServer;
+  /** Runs an operation in `tx` and returns its data, failing the test on any error. */
+  run<T = Record<string, any>>(tx: Database, query: string, variables?: Record<string, unknown>): Promise<T>;
+}
+
+/** A database and a server on it for one test file (or one `describe.each` target). */
+export function useTestServer(url: string | null, options: Partial<ServerOptions> = {}): TestServer {
+  let handle: DatabaseHandle | undefined;
+  let yoga: BibgraphServer | undefined;
+  beforeAll(async () => {
+    handle = await openTestDatabase(url);
+    yoga = createServer({ database: handle, maxIngestBytes: 1024 * 1024, maskErrors: true, ...options });
+  });
+  afterAll(() => handle?.close());
+  const fixture: TestServer = {
+    get handle() {
+      if (!handle) throw new Error('the test database opens in beforeAll');
+      return handle;
+    },
+    get yoga() {
+      if (!yoga) throw new Error('the test server starts in beforeAll');
+      return yoga;
+    },
+    async run<T>(tx: Database, query: string, variables?: Record<string, unknown>) {
+      const r = await gql<T>(fixture.yoga, tx, query, variables);
+      expect(r.errors, JSON.stringify(r.errors)).toBeUndefined();
+      return r.data as T;
+    },
+  };
+  return fixture;
+}
