@@ -6,7 +6,7 @@
  */
 
 import { and, asc, eq, gt, inArray, type SQL, sql } from 'drizzle-orm';
-import { type Database, groupBy } from '../db/client.ts';
+import { type Database, type DatabaseKind, groupBy } from '../db/client.ts';
 import {
   affiliations,
   authorAffiliations,
@@ -17,6 +17,7 @@ import {
   contributions,
   keywords,
 } from '../db/schema.ts';
+import { Turns } from '../db/turns.ts';
 import { type CitationFilter, citationFilterSql } from '../query/citation-filter.ts';
 import type { ContributorRole } from '../ris/types.ts';
 import { CitationKeys, formatBibtex } from './bibtex.ts';
@@ -46,6 +47,22 @@ export const EXPORT_FORMATS: Readonly<Record<ExportFormat, ExportFormatInfo>> = 
 };
 
 export const DEFAULT_BATCH_SIZE = 500;
+
+/**
+ * The embedded database runs each statement on the event loop (WebAssembly), so a batch there is
+ * smaller: a 500-record batch held every other request, /health included, for seconds.
+ */
+export const EMBEDDED_BATCH_SIZE = 100;
+
+export function exportBatchSize(kind: DatabaseKind): number {
+  return kind === 'pglite' ? EMBEDDED_BATCH_SIZE : DEFAULT_BATCH_SIZE;
+}
+
+/**
+ * One export batch is read at a time in this process: concurrent exports take turns batch by
+ * batch, so a cheap query waits for at most one batch, not one from every export in flight.
+ */
+const batchTurns = new Turns();
 
 const citationColumns = {
   id: citations.id,
@@ -179,14 +196,22 @@ export async function* exportRecordBatches(
   const where = selectionSql(selection);
   let after = 0;
   for (;;) {
-    const rows = await db
-      .select(citationColumns)
-      .from(citations)
-      .where(where ? and(where, gt(citations.id, after)) : gt(citations.id, after))
-      .orderBy(asc(citations.id))
-      .limit(batchSize);
+    const { rows, records } = await batchTurns.run(async () => {
+      const rows = await db
+        .select(citationColumns)
+        .from(citations)
+        .where(where ? and(where, gt(citations.id, after)) : gt(citations.id, after))
+        .orderBy(asc(citations.id))
+        .limit(batchSize);
+      return {
+        rows,
+        records: rows.length === 0 ? [] : await loadExportRecords(db, rows as ExportCitation[]),
+      };
+    });
     if (rows.length === 0) return;
-    yield await loadExportRecords(db, rows as ExportCitation[]);
+    yield records;
+    // Let waiting requests (and I/O) run before the next batch is read and formatted.
+    await new Promise((resolve) => setImmediate(resolve));
     if (rows.length < batchSize) return;
     after = (rows[rows.length - 1] as { id: number }).id;
   }
@@ -278,9 +303,10 @@ export async function loadSelection(
   db: Database,
   selection: ExportSelection,
   limit: number,
+  batchSize = DEFAULT_BATCH_SIZE,
 ): Promise<ExportRecord[]> {
   const out: ExportRecord[] = [];
-  for await (const batch of exportRecordBatches(db, selection, Math.min(DEFAULT_BATCH_SIZE, limit + 1))) {
+  for await (const batch of exportRecordBatches(db, selection, Math.min(batchSize, limit + 1))) {
     out.push(...batch);
     if (out.length > limit) throw new ExportTooLargeError(out.length, limit);
   }
@@ -293,10 +319,11 @@ export async function exportDocument(
   selection: ExportSelection,
   format: ExportFormat,
   limit: number,
+  batchSize = DEFAULT_BATCH_SIZE,
 ): Promise<{ content: string; count: number }> {
   const writer = new ExportWriter(format);
   const parts = [writer.start()];
-  for await (const batch of exportRecordBatches(db, selection, Math.min(DEFAULT_BATCH_SIZE, limit + 1))) {
+  for await (const batch of exportRecordBatches(db, selection, Math.min(batchSize, limit + 1))) {
     if (writer.written + batch.length > limit)
       throw new ExportTooLargeError(writer.written + batch.length, limit);
     parts.push(writer.write(batch));

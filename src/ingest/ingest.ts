@@ -58,7 +58,7 @@ export interface IngestProgress {
 export interface IngestOptions {
   source?: string | null;
   dryRun?: boolean;
-  /** Largest input accepted, in bytes; larger input fails with IngestError('TOO_LARGE'). */
+  /** Largest input accepted, in bytes; larger input fails with IngestError('PAYLOAD_TOO_LARGE'). */
   maxBytes?: number;
   /** Records written per round trip. */
   batchSize?: number;
@@ -128,7 +128,7 @@ async function* limitBytes(
     if (counter.bytes > maxBytes) {
       throw new IngestError(
         `Input exceeds the ingest size limit of ${formatBytes(maxBytes)} (BIBGRAPH_MAX_INGEST_SIZE); nothing was stored`,
-        'TOO_LARGE',
+        'PAYLOAD_TOO_LARGE',
       );
     }
     yield chunk;

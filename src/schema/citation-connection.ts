@@ -6,6 +6,7 @@ import {
   getArgumentValues,
   Kind,
 } from 'graphql';
+import { ValidationError } from '../errors.ts';
 import type { CitationFilter } from '../query/citation-filter.ts';
 import { clampFacetSize, countCitations, type FacetKind } from '../query/facets.ts';
 import { citationRowsQuery } from '../query/ordering.ts';
@@ -52,6 +53,30 @@ function prefetchFacets(loader: FacetLoader, info: GraphQLResolveInfo, nodes: Fi
   }
 }
 
+type PagingArgs = {
+  first?: number | null;
+  last?: number | null;
+  after?: string | null;
+  before?: string | null;
+};
+
+/**
+ * The paging arguments, checked whatever the request selects: the connection plugin checks them
+ * only when it reads rows, so a request for `totalCount` alone took `first: -1` or a foreign
+ * cursor without a word.
+ */
+function checkPaging(args: PagingArgs, scopeKey: string): void {
+  for (const name of ['first', 'last'] as const) {
+    const value = args[name];
+    if (value != null && value < 0)
+      throw new ValidationError(`${name} must be 0 or more, got ${value}`, name);
+  }
+  if (args.first != null && args.last != null) {
+    throw new ValidationError('Give first (paging forward) or last (paging backward), not both', 'last');
+  }
+  assertCursorScope(args, scopeKey);
+}
+
 /**
  * A filterable, sortable connection of citations with `totalCount` and `facets`, used by the root
  * `citations` query and by the navigation fields of authors, affiliations and keywords. `scope`
@@ -76,8 +101,10 @@ export function citationConnectionField<Parent>(
           description: 'Sort order; default RELEVANCE with a search, RECENTLY_ADDED without.',
         }),
       },
-      totalCount: (parent, args, ctx) =>
-        early.get(args)?.count ?? countCitations(ctx.db, filtersOf(parent, args)),
+      totalCount: (parent, args, ctx) => {
+        checkPaging(args as PagingArgs, citationRowsQuery(filtersOf(parent, args), args.orderBy).scopeKey);
+        return early.get(args)?.count ?? countCitations(ctx.db, filtersOf(parent, args));
+      },
       resolve: async (query, parent, args, ctx, info) => {
         const started: { count?: Promise<number>; facets?: FacetLoader } = {};
         if (selected(info, 'totalCount').length > 0) {
@@ -91,7 +118,7 @@ export function citationConnectionField<Parent>(
         }
         early.set(args, started);
         const rows = citationRowsQuery(filtersOf(parent, args), args.orderBy);
-        assertCursorScope(args as { after?: string | null; before?: string | null }, rows.scopeKey);
+        checkPaging(args as PagingArgs, rows.scopeKey);
         const planned = query(rows as never) as {
           where?: unknown;
           orderBy?: unknown;

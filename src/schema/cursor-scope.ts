@@ -2,9 +2,8 @@ import { decodeBase64, decodeCursorChunk } from '@pothos/core';
 import { InvalidCursorError } from '../errors.ts';
 
 /**
- * Refuses an `after` / `before` cursor made under another ordering or filter. Cursors lead with the
- * scope key of the query that made them (src/query/ordering.ts); one that does not parse is left
- * to the connection plugin, which refuses it as malformed.
+ * Refuses an `after` / `before` cursor that is malformed or was made under another ordering or
+ * filter: cursors lead with the scope key of the query that made them (src/query/ordering.ts).
  */
 export function assertCursorScope(
   args: { after?: string | null; before?: string | null },
@@ -16,11 +15,14 @@ export function assertCursorScope(
     let leading: unknown;
     try {
       const decoded = decodeBase64(cursor);
-      if (!decoded.startsWith('DC:')) continue;
+      if (!decoded.startsWith('DC:')) throw new Error('not a cursor');
       const value = decodeCursorChunk(decoded.slice(3));
       leading = Array.isArray(value) ? value[0] : value;
     } catch {
-      continue;
+      throw new InvalidCursorError(
+        `${argument}: "${cursor.slice(0, 100)}" is not a cursor of this connection`,
+        argument,
+      );
     }
     if (leading !== scopeKey) {
       throw new InvalidCursorError(

@@ -7,6 +7,7 @@ import {
   EXPORT_FORMATS,
   type ExportFormat,
   ExportTooLargeError,
+  exportBatchSize,
   exportDocument,
   exportOne,
   exportRecordsByIds,
@@ -355,7 +356,12 @@ builder.queryFields((t) => ({
         const style = resolveStyle(options.style);
         const ids = citationIds(args.ids);
         const records = inRequestedOrder(
-          await loadSelection(ctx.db, { filter: toCitationFilter(args.filter), ids }, MAX_BIBLIOGRAPHY),
+          await loadSelection(
+            ctx.db,
+            { filter: toCitationFilter(args.filter), ids },
+            MAX_BIBLIOGRAPHY,
+            exportBatchSize(ctx.dbKind),
+          ),
           ids,
         );
         const rendered = await formatBibliography(records, options, ctx.signal);
@@ -389,7 +395,13 @@ builder.queryFields((t) => ({
     resolve: async (_root, args, ctx) => {
       try {
         const selection = { filter: toCitationFilter(args.filter), ids: citationIds(args.ids) };
-        const { content, count } = await exportDocument(ctx.db, selection, args.format, MAX_EXPORT);
+        const { content, count } = await exportDocument(
+          ctx.db,
+          selection,
+          args.format,
+          MAX_EXPORT,
+          exportBatchSize(ctx.dbKind),
+        );
         return { format: args.format, count, content };
       } catch (error) {
         return userError(error);

@@ -180,7 +180,7 @@ const IngestRisInput = builder.inputType('IngestRisInput', {
     ris: t.string({
       required: true,
       description: 'One or more RIS records.',
-      // Bounded by the ingest size (TOO_LARGE), not by a character count.
+      // Bounded by the ingest size (PAYLOAD_TOO_LARGE), not by a character count.
       extensions: { [ALLOWS_NUL]: true, [MAX_LENGTH]: 'BIBGRAPH_MAX_INGEST_SIZE' },
     }),
     source: t.string({ description: 'A label stored with the ingestion (file name, feed name).' }),
@@ -211,7 +211,7 @@ builder.mutationFields((t) => ({
       if (bytes > ctx.maxIngestBytes) {
         throw new GraphQLError(
           `RIS input is ${bytes} bytes, over the ingest size limit of ${ctx.maxIngestBytes} bytes (BIBGRAPH_MAX_INGEST_SIZE)`,
-          { extensions: { code: 'TOO_LARGE' } },
+          { extensions: { code: 'PAYLOAD_TOO_LARGE' } },
         );
       }
       return ingestRis(ctx.db, input.ris, {
@@ -243,7 +243,7 @@ builder.mutationFields((t) => ({
       if (file.size > ctx.maxIngestBytes) {
         throw new GraphQLError(
           `Uploaded file "${file.name}" is ${file.size} bytes, over the ingest size limit of ${ctx.maxIngestBytes} bytes (BIBGRAPH_MAX_INGEST_SIZE)`,
-          { extensions: { code: 'TOO_LARGE' } },
+          { extensions: { code: 'PAYLOAD_TOO_LARGE' } },
         );
       }
       const stream = file.stream() as unknown as AsyncIterable<Uint8Array>;

@@ -53,6 +53,13 @@ const BY_STATUS: Record<number, ErrorCode> = {
 /** The code an error that reached the edge stands for. */
 export function codeOf(error: GraphQLError): ErrorCode {
   const given = error.extensions?.code;
+  // Yoga files the document limits under its parse and validation codes; they have their own.
+  if (given === 'GRAPHQL_PARSE_FAILED' || given === 'GRAPHQL_VALIDATION_FAILED') {
+    const limit = BY_MESSAGE.find(
+      ([pattern, code]) => code.endsWith('_LIMIT') && pattern.test(error.message),
+    );
+    if (limit) return limit[1];
+  }
   if (isErrorCode(given)) return given;
   if (typeof given === 'string' && ALIASES[given]) return ALIASES[given];
   for (const [pattern, code] of BY_MESSAGE) if (pattern.test(error.message)) return code;
@@ -91,8 +98,11 @@ export function maskError(error: unknown, message: string): Error {
 /** The error as the client receives it: its code from the set, with a status for request errors. */
 function withCode(error: GraphQLError): GraphQLError {
   const code = codeOf(error);
-  if (error.extensions?.code === code && code !== 'INTERNAL') return error;
-  const { http, ...rest } = (error.extensions ?? {}) as Record<string, unknown>;
+  if (error.extensions?.code === code && code !== 'INTERNAL' && !error.extensions?.originalError)
+    return error;
+  // originalError: Yoga attaches the underlying error (a JSON SyntaxError echoing the body) even
+  // with masking on; a client learns what is wrong from the message and the code.
+  const { http, originalError: _original, ...rest } = (error.extensions ?? {}) as Record<string, unknown>;
   const extensions: Record<string, unknown> = { ...rest, code };
   const variable = /^Variable "\$(\w+)"/.exec(error.message)?.[1];
   if (code === 'BAD_USER_INPUT' && variable) extensions.variable = variable;

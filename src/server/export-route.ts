@@ -7,6 +7,8 @@
 import type { Database } from '../db/client.ts';
 import { EXPORT_FORMATS, type ExportFormat, streamExport } from '../export/service.ts';
 import type { CitationFilter } from '../query/citation-filter.ts';
+import { MAX_SEARCH_LENGTH } from '../schema/extensions.ts';
+import { INPUT_DEFAULTS } from '../schema/input-limits.ts';
 
 export class ExportRequestError extends Error {}
 
@@ -89,6 +91,11 @@ export interface ExportRequest {
 export function parseExportRequest(query: URLSearchParams): ExportRequest {
   for (const [name, value] of query) {
     if (value.includes('\u0000')) throw new ExportRequestError(`${name} contains a NUL character`);
+    // The same bounds as the GraphQL arguments these parameters mirror (src/schema/input-limits.ts).
+    const max = name === 'search' ? MAX_SEARCH_LENGTH : INPUT_DEFAULTS.queryText;
+    if (value.length > max) {
+      throw new ExportRequestError(`${name} is ${value.length} characters long; at most ${max} are allowed`);
+    }
   }
   const params = new QueryString(query);
   const name = (params.get('format') ?? '').trim().toLowerCase();
@@ -141,7 +148,7 @@ function plain(status: number, text: string): Response {
  * The first batch is read before answering, so a failing query is a 500 with a reason instead of
  * a download that breaks off; a failure in a later batch ends the transfer early.
  */
-export async function exportResponse(db: Database, url: URL): Promise<Response> {
+export async function exportResponse(db: Database, url: URL, batchSize?: number): Promise<Response> {
   let request: ExportRequest;
   try {
     request = parseExportRequest(url.searchParams);
@@ -150,7 +157,7 @@ export async function exportResponse(db: Database, url: URL): Promise<Response> 
     return plain(400, error.message);
   }
   const encoder = new TextEncoder();
-  const chunks = streamExport(db, { filter: request.filter, ids: request.ids }, request.format);
+  const chunks = streamExport(db, { filter: request.filter, ids: request.ids }, request.format, batchSize);
   let first: IteratorResult<string>;
   try {
     first = await chunks.next();

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
-import { createGraphQLError, type Plugin } from 'graphql-yoga';
+import { createGraphQLError, type Plugin, type YogaInitialContext } from 'graphql-yoga';
 import { documentHash, parseDocumentList } from '../persisted/documents.ts';
 import type { SharedStore } from './shared-store.ts';
 
@@ -15,7 +15,15 @@ export interface PersistedOptions {
 }
 
 /** Automatic persisted queries are kept this long after their last registration. */
-const APQ_TTL_SECONDS = 7 * 24 * 3600;
+const APQ_TTL_SECONDS = 24 * 3600;
+/** Longest document kept for automatic persisted queries (a large real operation is a few KB). */
+const APQ_MAX_CHARS = 32 * 1024;
+
+function hashOf(extensions: unknown): string | null {
+  const hash = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery
+    ?.sha256Hash;
+  return typeof hash === 'string' ? hash.toLowerCase() : null;
+}
 
 /**
  * The trusted documents, re-read when the file changes so `bibgraph documents add` takes effect
@@ -65,17 +73,23 @@ export function persistedOperationPlugins(options: PersistedOptions): Plugin[] {
   const restricted = (request: Request) => options.persistedOnly && !options.isTrusted(request);
   const registration: Plugin = {
     onParams({ params, request }) {
-      const hash = (params.extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)
-        ?.persistedQuery?.sha256Hash;
-      if (typeof hash !== 'string' || !params.query || restricted(request)) return;
-      if (documentHash(params.query) !== hash.toLowerCase()) {
+      const hash = hashOf(params.extensions);
+      if (!hash || !params.query || restricted(request)) return;
+      if (documentHash(params.query) !== hash) {
         throw createGraphQLError('provided sha does not match query', {
           extensions: { code: 'PERSISTED_QUERY_HASH_MISMATCH', http: { status: 400 } },
         });
       }
-      // Registration must not fail the request it arrives with; a lost registration only costs
-      // the client one more round trip next time.
-      void options.store.set(`apq:${hash.toLowerCase()}`, params.query, APQ_TTL_SECONDS).catch(() => {});
+    },
+    // Kept only once the document has passed parsing, validation and every limit, and only up to
+    // a size no real operation needs: a registration must not be a way to park megabytes of text
+    // in the shared store.
+    onExecute({ args }) {
+      const { params, request } = args.contextValue as unknown as YogaInitialContext;
+      const hash = hashOf(params?.extensions);
+      if (!hash || !params.query || params.query.length > APQ_MAX_CHARS || restricted(request)) return;
+      // Registration must not fail the request it arrives with; a lost one costs a round trip.
+      void options.store.set(`apq:${hash}`, params.query, APQ_TTL_SECONDS).catch(() => {});
     },
   };
   return [

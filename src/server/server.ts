@@ -4,6 +4,7 @@ import { createYoga, type LogLevel, type YogaServerInstance } from 'graphql-yoga
 import { type AuthOptions, type Caller, clientAddress, identifyCaller } from '../auth/caller.ts';
 import { DEFAULT_LIMITS, type Limits } from '../config.ts';
 import type { DatabaseHandle } from '../db/client.ts';
+import { exportBatchSize } from '../export/service.ts';
 import type { Context } from '../schema/context.ts';
 import { schema } from '../schema/index.ts';
 import {
@@ -144,7 +145,13 @@ export function createServer(options: ServerOptions): BibgraphServer {
               ),
             );
           } else if (url.pathname === '/export' && request.method === 'GET') {
-            endResponse(await exportResponse((serverContext as ServerContext).db ?? database.db, url));
+            endResponse(
+              await exportResponse(
+                (serverContext as ServerContext).db ?? database.db,
+                url,
+                exportBatchSize(database.kind),
+              ),
+            );
           } else if (url.pathname === '/') {
             endResponse(new fetchAPI.Response(null, { status: 302, headers: { location: '/graphql' } }));
           }

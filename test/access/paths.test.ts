@@ -158,7 +158,7 @@ describe.each(databaseTargets)('every spelling of a data path passes the same gu
         const r = await rawRequest(port, 'POST', path, JSON_HEADERS, write);
         expect(hasData(r), path).toBe(false);
         if (GRAPHQL_SERVED.includes(path)) {
-          expect(JSON.parse(r.text).errors[0].extensions.code, path).toBe('FORBIDDEN');
+          expect(JSON.parse(r.text).errors[0].extensions.code, path).toBe('UNAUTHENTICATED');
         } else {
           expect([path, r.status]).toEqual([path, /^\/export(\?|$)/.test(path) ? 405 : 404]);
         }

@@ -85,6 +85,16 @@ describe.each(databaseTargets)('error contract on $name', ({ url }) => {
     ],
     ['a negative first', '{ citations(first: -1) { nodes { title } } locales }', 'BAD_USER_INPUT'],
     ['first with last', '{ citations(first: 1, last: 1) { nodes { title } } locales }', 'BAD_USER_INPUT'],
+    [
+      'a negative first with totalCount alone',
+      '{ citations(first: -1) { totalCount } locales }',
+      'BAD_USER_INPUT',
+    ],
+    [
+      'a malformed cursor with totalCount alone',
+      '{ citations(after: "zzz") { totalCount } locales }',
+      'INVALID_CURSOR',
+    ],
   ])('%s fails the connection, not the response', async (_name, query, code) => {
     const result = await run(query);
     expect(result.data?.citations).toBeNull();
@@ -132,6 +142,7 @@ describe.each(databaseTargets)('error contract on $name', ({ url }) => {
     ['{ nope }', 'GRAPHQL_VALIDATION_FAILED'],
     ['{ citations { nodes { authors { citations { nodes { authors { id } } } } } } }', 'DEPTH_LIMIT'],
     ['{ a: locales b: locales c: locales d: locales }', 'ALIAS_LIMIT'],
+    [`{ ${'locales '.repeat(2100)}}`, 'TOKEN_LIMIT'],
   ])('document errors carry their code: %s', async (query, code) => {
     const result = await run(query);
     expect(result.errors?.[0]?.extensions?.code).toBe(code);
@@ -151,6 +162,23 @@ describe.each(databaseTargets)('error contract on $name', ({ url }) => {
     const text = JSON.stringify(result);
     expect(text).not.toMatch(/keywords_gone|relation|select|stack|originalError|at /i);
   });
+});
+
+it('a body that is not JSON is BAD_REQUEST without the parser error attached', async () => {
+  const handle = await openTestDatabase(null);
+  try {
+    const yoga = createServer({ database: handle, maxIngestBytes: 1024 });
+    const res = await yoga.fetch('http://localhost/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query":"{ a',
+    });
+    const body = (await res.json()) as { errors: Array<{ extensions: Record<string, unknown> }> };
+    expect(body.errors[0]?.extensions.code).toBe('BAD_REQUEST');
+    expect(body.errors[0]?.extensions.originalError).toBeUndefined();
+  } finally {
+    await handle.close();
+  }
 });
 
 describe('the documented error codes', () => {

@@ -152,6 +152,17 @@ describe.each(databaseTargets)('frontend clients on $name', ({ url: databaseUrl 
     expect(json.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_HASH_MISMATCH');
   });
 
+  it('keeps an APQ registration only for a document that ran, and only up to 32 KB', async () => {
+    const huge = `#${'x'.repeat(40 * 1024)}\n{ locales }`;
+    const invalid = '{ noSuchField }';
+    for (const text of [huge, invalid]) {
+      const sha256Hash = documentHash(text);
+      await post({ query: text, extensions: { persistedQuery: { version: 1, sha256Hash } } });
+      const replay = await post({ extensions: { persistedQuery: { version: 1, sha256Hash } } });
+      expect(replay.json.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    }
+  });
+
   it('GET queries need no CSRF header; form posts still do', async () => {
     const get = await fetch(
       `${server.url}?query=${encodeURIComponent('{ citations(first: 1) { totalCount } }')}`,

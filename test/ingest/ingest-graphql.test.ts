@@ -186,7 +186,7 @@ describe.each(databaseTargets)('ingestion through GraphQL on $name', ({ url }) =
     await inRolledBackTransaction(handle, async (tx) => {
       const r = await gql(yoga, tx, ingest, { ris: paperA.repeat(400) });
       expect(r.errors?.[0]?.message).toMatch(/over the ingest size limit of 65536 bytes/);
-      expect(r.errors?.[0]?.extensions?.code).toBe('TOO_LARGE');
+      expect(r.errors?.[0]?.extensions?.code).toBe('PAYLOAD_TOO_LARGE');
     });
   });
 

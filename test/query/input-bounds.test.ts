@@ -124,7 +124,7 @@ describe.each(databaseTargets)('bounded strings and lists on $name', ({ url }) =
       };
       expect(describe('filter', 'search')).toMatch(/At most 200 characters\.$/);
       expect(describe('filter', 'types')).toMatch(/At most 100 entries of at most 500 characters each\.$/);
-      expect(describe('update', 'abstract')).toMatch(/At most 100,000 characters\.$/);
+      expect(describe('update', 'abstract')).toMatch(/At most 200,000 characters\.$/);
     });
   });
 });
