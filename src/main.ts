@@ -71,6 +71,11 @@ async function main(): Promise<void> {
   const address = http.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
 
+  // A fresh PGlite folder takes a while (creating and migrating the database); say so, so a first
+  // `npm start` is not twenty silent seconds.
+  console.log(
+    `bibgraph: opening the ${config.databaseUrl ? 'PostgreSQL database' : `embedded database in ${config.dataDir}`} (port ${port} answers 503 "starting" meanwhile)…`,
+  );
   let database: DatabaseHandle;
   try {
     database = await openDatabase({

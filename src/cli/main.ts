@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.ts';
 import { openDatabase } from '../db/client.ts';
@@ -51,21 +52,46 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage);
     return command ? 0 : 1;
   }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(usage);
+    return 0;
+  }
   const config = loadConfig();
   if (command === 'ingest') {
-    const { values, positionals } = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      options: {
-        source: { type: 'string' },
-        'dry-run': { type: 'boolean', default: false },
-        server: { type: 'string' },
-        token: { type: 'string' },
-      },
-    });
+    let parsed: {
+      values: { source?: string; 'dry-run'?: boolean; server?: string; token?: string };
+      positionals: string[];
+    };
+    try {
+      parsed = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          source: { type: 'string' },
+          'dry-run': { type: 'boolean', default: false },
+          server: { type: 'string' },
+          token: { type: 'string' },
+        },
+      });
+    } catch (error) {
+      // node:util's own wording ("To specify a positional argument starting with a '-' …") is
+      // about its API, not this command; one line in ours instead.
+      const option = /'(-[^']*)'/.exec((error as Error).message)?.[1];
+      process.stderr.write(
+        `bibgraph ingest: ${option ? `unknown option ${option}` : (error as Error).message}; see bibgraph ingest --help\n`,
+      );
+      return 2;
+    }
+    const { values, positionals } = parsed;
     const target = positionals[0];
     if (!target || positionals.length > 1) {
-      process.stderr.write(`bibgraph ingest: expected one file, folder or -\n\n${usage}`);
+      process.stderr.write(
+        `bibgraph ingest: expected one file, folder or -${positionals.length > 1 ? ` (got ${positionals.length}: quote names with spaces)` : ''}; see bibgraph ingest --help\n`,
+      );
+      return 2;
+    }
+    if (target !== '-' && !existsSync(target)) {
+      process.stderr.write(`bibgraph ingest: no such file or folder: ${target}\n`);
       return 2;
     }
     const options = {

@@ -61,6 +61,15 @@ describe('bibgraph ingest (CLI)', { timeout: 180_000 }, () => {
     const none = await runCli(['ingest'], {});
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/expected one file, folder or -/);
+    const unknown = await runCli(['ingest', join(dir, 'bad.ris'), '--frobnicate'], {});
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe('bibgraph ingest: unknown option --frobnicate; see bibgraph ingest --help\n');
+    const missing = await runCli(['ingest', join(dir, 'nowhere.ris')], {});
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(`bibgraph ingest: no such file or folder: ${join(dir, 'nowhere.ris')}\n`);
+    const help = await runCli(['ingest', '--help'], {});
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: bibgraph <command>/);
     const badEnv = await runCli(['ingest', join(dir, 'bad.ris')], { PORT: 'x' });
     expect(badEnv.code).toBe(2);
     expect(badEnv.stderr).toMatch(/configuration error: PORT must be a whole number/);
