@@ -99,6 +99,9 @@ export function corsPolicy(patterns: readonly string[]): (request: Request) => C
   };
 }
 
+/** Bodies up to this size are read before a 413, so the client gets the answer (see the guard). */
+const DRAIN_BEFORE_REFUSING = 8 * 1024 * 1024;
+
 function jsonError(
   status: number,
   message: string,
@@ -185,6 +188,10 @@ export function accessPlugin(options: {
       if (declared !== null) {
         const limit = bodyLimitFor(request.headers.get('content-type'), limits, options.maxUploadBytes);
         if (Number(declared) > limit.bytes) {
+          // A body a little over the limit is read and dropped before answering: a client still
+          // sending when the connection closes sees a reset instead of the 413 that names the
+          // limit. A large one is cut off unread; its client may see the reset.
+          if (Number(declared) <= DRAIN_BEFORE_REFUSING) await request.arrayBuffer().catch(() => {});
           endResponse(
             jsonError(
               413,

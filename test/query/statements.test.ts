@@ -62,7 +62,10 @@ describe.each(databaseTargets)('statements per request on $name', ({ name, url }
   const shape = (list: string[]) =>
     `${[...list]
       .sort()
-      .map((q) => q.replace(/in \(\$\d+(, \$\d+)*\)/g, 'in (…)'))
+      // Cursor scope keys hash the filter, whose IDs vary with the data as well.
+      .map((q) =>
+        q.replace(/in \(\$\d+(, \$\d+)*\)/g, 'in (…)').replace(/'s[0-9a-f]{12}'::text/g, "'s…'::text"),
+      )
       .join(';\n\n')};\n`;
 
   async function measure(tx: Parameters<typeof gql>[1], query: string, variables: Record<string, unknown>) {
