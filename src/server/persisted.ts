@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
-import { createGraphQLError, type Plugin, type YogaInitialContext } from 'graphql-yoga';
+import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { documentHash, parseDocumentList } from '../persisted/documents.ts';
 import type { SharedStore } from './shared-store.ts';
 
@@ -71,6 +71,10 @@ function persistedError(message: string, code: string, status = 400) {
 export function persistedOperationPlugins(options: PersistedOptions): Plugin[] {
   const documents = documentList(options.documentsFile);
   const restricted = (request: Request) => options.persistedOnly && !options.isTrusted(request);
+  // Registrations wait until the request has an answer with data: only a document that parsed,
+  // validated and passed every limit is kept — also when its answer came from the response cache,
+  // where no execution happens.
+  const pending = new WeakMap<Request, { hash: string; query: string }>();
   const registration: Plugin = {
     onParams({ params, request }) {
       const hash = hashOf(params.extensions);
@@ -80,16 +84,18 @@ export function persistedOperationPlugins(options: PersistedOptions): Plugin[] {
           extensions: { code: 'PERSISTED_QUERY_HASH_MISMATCH', http: { status: 400 } },
         });
       }
+      // A registration must not be a way to park megabytes of text in the shared store.
+      if (params.query.length <= APQ_MAX_CHARS) pending.set(request, { hash, query: params.query });
     },
-    // Kept only once the document has passed parsing, validation and every limit, and only up to
-    // a size no real operation needs: a registration must not be a way to park megabytes of text
-    // in the shared store.
-    onExecute({ args }) {
-      const { params, request } = args.contextValue as unknown as YogaInitialContext;
-      const hash = hashOf(params?.extensions);
-      if (!hash || !params.query || params.query.length > APQ_MAX_CHARS || restricted(request)) return;
+    onResultProcess({ request, result }) {
+      const registering = pending.get(request);
+      if (!registering) return;
+      const answered = Array.isArray(result)
+        ? false
+        : Symbol.asyncIterator in (result as object) || (result as { data?: unknown }).data != null;
+      if (!answered) return;
       // Registration must not fail the request it arrives with; a lost one costs a round trip.
-      void options.store.set(`apq:${hash}`, params.query, APQ_TTL_SECONDS).catch(() => {});
+      void options.store.set(`apq:${registering.hash}`, registering.query, APQ_TTL_SECONDS).catch(() => {});
     },
   };
   return [

@@ -163,6 +163,18 @@ describe.each(databaseTargets)('frontend clients on $name', ({ url: databaseUrl 
     }
   });
 
+  it('registers an APQ document whose answer came from the response cache', async () => {
+    const text = '{ citations(first: 4) { totalCount } }';
+    const sha256Hash = documentHash(text);
+    // Another client's plain GET puts the answer in the cache…
+    expect((await fetch(`${server.url}?query=${encodeURIComponent(text)}`)).status).toBe(200);
+    // …so this registration is answered from it, without executing, and must still be kept.
+    await post({ query: text, extensions: { persistedQuery: { version: 1, sha256Hash } } });
+    const replay = await post({ extensions: { persistedQuery: { version: 1, sha256Hash } } });
+    expect(replay.json.errors).toBeUndefined();
+    expect(replay.json.data.citations.totalCount).toBeGreaterThan(0);
+  });
+
   it('GET queries need no CSRF header; form posts still do', async () => {
     const get = await fetch(
       `${server.url}?query=${encodeURIComponent('{ citations(first: 1) { totalCount } }')}`,
