@@ -39,7 +39,7 @@ async function serve(handle: DatabaseHandle): Promise<Served> {
     database: handle,
     maxIngestBytes: 512 * 1024 * 1024,
     // The benchmark is the only client: no rate limit, and ingests travel as JSON bodies.
-    limits: { rateLimitPerIp: 10_000_000, maxBodyBytes: 512 * 1024 * 1024 },
+    limits: { rateLimitPerIp: 10_000_000, rateLimitIpBurst: 10_000_000, maxBodyBytes: 512 * 1024 * 1024 },
   });
   const http = createHttpServer(yoga);
   // Readers pause while the writers' inputs are generated; Node's 5 s default would close their
