@@ -1,8 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database, DatabaseHandle } from '../../src/db/client.ts';
-import { type BibgraphServer, createServer } from '../../src/server/server.ts';
-import { databaseTargets, inRolledBackTransaction, openTestDatabase } from '../support/db.ts';
-import { gql } from '../support/graphql.ts';
+import { describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/client.ts';
+import { databaseTargets, inRolledBackTransaction } from '../support/db.ts';
 import { useTestServer } from '../support/server.ts';
 
 const TAG = 'zqxcurated';

@@ -1,9 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, type DatabaseHandle, rowsOf } from '../../src/db/client.ts';
-import { type BibgraphServer, createServer } from '../../src/server/server.ts';
-import { databaseTargets, inRolledBackTransaction, openTestDatabase } from '../support/db.ts';
-import { gql } from '../support/graphql.ts';
+import { describe, expect, it } from 'vitest';
+import { type Database, rowsOf } from '../../src/db/client.ts';
+import { databaseTargets, inRolledBackTransaction } from '../support/db.ts';
 import { useTestServer } from '../support/server.ts';
 
 const TAG = 'zqxtwicecredited';

@@ -1,19 +1,16 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { like } from 'drizzle-orm';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import type { Database, DatabaseHandle } from '../../src/db/client.ts';
 import { citations } from '../../src/db/schema.ts';
 import { createServer, type ServerOptions } from '../../src/server/server.ts';
 import { listen } from '../access/http.ts';
+import { CHROMIUM, hasChromium, launchChromium } from '../support/browser.ts';
 import { databaseTargets, inRolledBackTransaction, openTestDatabase } from '../support/db.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'env-token-for-browser-tests-0123456789';
 const PLANTED = 'zqxplanted';
 
@@ -74,9 +71,9 @@ const attack = async ({ target, token, marker }: { target: string; token?: strin
   return { read, write, exported };
 };
 
-describe.skipIf(!existsSync(CHROMIUM))('pages on other origins, in Chromium', () => {
+describe.skipIf(!hasChromium)(`pages on other origins, in Chromium (${CHROMIUM} missing: skipped)`, () => {
   let context: BrowserContext;
-  let profile: string;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   let attacker: Server;
   let attackerPort: number;
   beforeAll(async () => {
@@ -86,28 +83,15 @@ describe.skipIf(!existsSync(CHROMIUM))('pages on other origins, in Chromium', ()
     });
     await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
     attackerPort = (attacker.address() as AddressInfo).port;
-    profile = mkdtempSync(join(tmpdir(), 'bibgraph-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        // Names a site on the network (or an attacker's rebinding DNS) would use, all at this machine.
-        '--host-resolver-rules=MAP partner.test 127.0.0.1, MAP lan-host.test 127.0.0.1, MAP rebind.test 127.0.0.1',
-      ],
-    });
+    browser = await launchChromium([
+      // Names a site on the network (or an attacker's rebinding DNS) would use, all at this machine.
+      '--host-resolver-rules=MAP partner.test 127.0.0.1, MAP lan-host.test 127.0.0.1, MAP rebind.test 127.0.0.1',
+    ]);
+    context = browser.context;
   }, 60_000);
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await new Promise((resolve) => attacker?.close(resolve));
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   describe.each(databaseTargets)('on $name', ({ url }) => {

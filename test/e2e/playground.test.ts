@@ -1,17 +1,12 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/client.ts';
 import { defaultDocument } from '../../src/server/playground.ts';
 import { createServer } from '../../src/server/server.ts';
+import { CHROMIUM, hasChromium, launchChromium } from '../support/browser.ts';
 import { openTestDatabase } from '../support/db.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 
 const operations = [...defaultDocument.matchAll(/^(query|mutation) (\w+)/gm)].map((m) => m[2] as string);
 
@@ -54,7 +49,7 @@ describe.skipIf(!hasChromium)(`playground in a browser (${CHROMIUM} missing: ski
   let http: Server;
   let base: string;
   let context: BrowserContext;
-  let profile: string;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
 
   beforeAll(async () => {
     handle = await openTestDatabase(null);
@@ -62,28 +57,14 @@ describe.skipIf(!hasChromium)(`playground in a browser (${CHROMIUM} missing: ski
     http = createHttpServer(yoga);
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-    profile = mkdtempSync(join(tmpdir(), 'bibgraph-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
+    context = browser.context;
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await new Promise((resolve) => http?.close(resolve));
     await handle?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   it('opens /graphql, runs the examples from the page and sees data', async () => {

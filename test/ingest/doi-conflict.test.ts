@@ -1,8 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database, DatabaseHandle } from '../../src/db/client.ts';
-import { type BibgraphServer, createServer } from '../../src/server/server.ts';
-import { databaseTargets, inRolledBackTransaction, openTestDatabase } from '../support/db.ts';
-import { gql } from '../support/graphql.ts';
+import { describe, expect, it } from 'vitest';
+import { databaseTargets, inRolledBackTransaction } from '../support/db.ts';
 import { useTestServer } from '../support/server.ts';
 
 /** A word only this file's records contain, so searches see exactly them. */

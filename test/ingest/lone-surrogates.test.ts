@@ -1,9 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database, DatabaseHandle } from '../../src/db/client.ts';
+import { describe, expect, it } from 'vitest';
 import { ingestRis } from '../../src/ingest/ingest.ts';
-import { type BibgraphServer, createServer } from '../../src/server/server.ts';
-import { databaseTargets, inRolledBackTransaction, openTestDatabase } from '../support/db.ts';
-import { gql, LOOPBACK } from '../support/graphql.ts';
+import { databaseTargets, inRolledBackTransaction } from '../support/db.ts';
+import { LOOPBACK } from '../support/graphql.ts';
 import { useTestServer } from '../support/server.ts';
 
 const TAG = 'zqxsurrogate';
