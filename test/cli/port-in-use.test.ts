@@ -1,32 +1,16 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { root } from '../support/process.ts';
+import { root, runNode } from '../support/process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bibgraph-port-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function runServerToExit(
-  env: Record<string, string>,
-): Promise<{ code: number | null; stderr: string; stdout: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'src/main.ts')], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: '', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
+function runServerToExit(env: Record<string, string>) {
+  return runNode(['--import', 'tsx', resolve(root, 'src/main.ts')], {
+    env: { ...process.env, DATABASE_URL: '', ...env },
   });
 }
 

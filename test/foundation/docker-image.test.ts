@@ -13,7 +13,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, posix, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { root } from '../support/process.ts';
+import { root, runNode } from '../support/process.ts';
 import { createScratchDatabase } from '../support/scratch-db.ts';
 
 /**
@@ -121,22 +121,9 @@ function assemble(app: string): string[] {
 }
 
 function run(command: string[], cwd: string, env: Record<string, string>, input?: string) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done, fail) => {
-    const [program, ...args] = command;
-    expect(program).toBe('node');
-    const child = spawn(process.execPath, args, { cwd, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
+  const [program, ...args] = command;
+  expect(program).toBe('node');
+  return runNode(args, { cwd, env, input });
 }
 
 function start(command: string[], cwd: string, env: Record<string, string>) {

@@ -9,13 +9,13 @@ export interface Run {
   stderr: string;
 }
 
-/** Runs the real CLI (bin/bibgraph.mjs) as a child process. */
-export function runCli(args: string[], env: Record<string, string>, input?: string): Promise<Run> {
+/** Runs Node with `args` to its exit, collecting what it printed. */
+export function runNode(
+  args: string[],
+  options: { cwd?: string; env: NodeJS.ProcessEnv; input?: string },
+): Promise<Run> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [resolve(root, 'bin/bibgraph.mjs'), ...args], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: '', ...env },
-    });
+    const child = spawn(process.execPath, args, { cwd: options.cwd ?? root, env: options.env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {
@@ -26,8 +26,15 @@ export function runCli(args: string[], env: Record<string, string>, input?: stri
     });
     child.on('error', fail);
     child.on('close', (code) => done({ code, stdout, stderr }));
-    if (input !== undefined) child.stdin.end(input);
-    else child.stdin.end();
+    child.stdin.end(options.input);
+  });
+}
+
+/** Runs the real CLI (bin/bibgraph.mjs) as a child process. */
+export function runCli(args: string[], env: Record<string, string>, input?: string): Promise<Run> {
+  return runNode([resolve(root, 'bin/bibgraph.mjs'), ...args], {
+    env: { ...process.env, DATABASE_URL: '', ...env },
+    input,
   });
 }
 
