@@ -27,29 +27,11 @@ export class NotFoundError extends BibgraphError {
   }
 }
 
-/** An argument that cannot be accepted as given. */
-export class ValidationError extends BibgraphError {
-  override name = 'ValidationError';
-  readonly code = 'BAD_USER_INPUT';
+/** A failure about one argument, which it names (`input.doi`, `filter.authorIds[2]`, `after`). */
+abstract class ArgumentError extends BibgraphError {
   constructor(
     message: string,
-    /** The argument or input field at fault (`input.doi`). */
-    readonly field: string | null = null,
-  ) {
-    super(message);
-  }
-  override get details() {
-    return this.field ? { argument: this.field } : {};
-  }
-}
-
-/** An ID argument that is not a global ID, or names another kind of object than the field takes. */
-export class InvalidIdError extends BibgraphError {
-  override name = 'InvalidIdError';
-  readonly code = 'INVALID_ID';
-  constructor(
-    message: string,
-    /** The argument at fault (`id`, `filter.authorIds[2]`). */
+    /** The argument or input field at fault; null when it is not one. */
     readonly argument: string | null = null,
   ) {
     super(message);
@@ -59,19 +41,26 @@ export class InvalidIdError extends BibgraphError {
   }
 }
 
+/** An argument that cannot be accepted as given. */
+export class ValidationError extends ArgumentError {
+  override name = 'ValidationError';
+  readonly code = 'BAD_USER_INPUT';
+  /** The argument at fault, as the ValidationError result type names it. */
+  get field(): string | null {
+    return this.argument;
+  }
+}
+
+/** An ID argument that is not a global ID, or names another kind of object than the field takes. */
+export class InvalidIdError extends ArgumentError {
+  override name = 'InvalidIdError';
+  readonly code = 'INVALID_ID';
+}
+
 /** A cursor that is malformed or belongs to another ordering or filter. */
-export class InvalidCursorError extends BibgraphError {
+export class InvalidCursorError extends ArgumentError {
   override name = 'InvalidCursorError';
   readonly code = 'INVALID_CURSOR';
-  constructor(
-    message: string,
-    readonly argument: 'after' | 'before',
-  ) {
-    super(message);
-  }
-  override get details() {
-    return { argument: this.argument };
-  }
 }
 
 /** The caller may not do this (no, wrong or revoked token; not a loopback client). */

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config.ts';
-import { openDatabase } from '../db/client.ts';
+import { type Config, ConfigError, loadConfig } from '../config.ts';
+import { type DatabaseHandle, openDatabase } from '../db/client.ts';
 import { FolderLockedError } from '../db/folder-lock.ts';
 import { formatBytes } from '../ingest/ingest.ts';
 import { documentsUsage, runDocumentsCommand } from './documents.ts';
@@ -41,9 +41,28 @@ function viaLine(client: ServerClient, held: FolderLockedError | null): string {
     : `Through the bibgraph server at ${client.base}.`;
 }
 
-/** The server to go through when opening the database failed because a server on this host holds it. */
-function holdingServer(error: unknown): FolderLockedError | null {
-  return error instanceof FolderLockedError && error.serverUrl !== null ? error : null;
+/**
+ * The database, or — when a bibgraph server on this host holds the PGlite folder (one process per
+ * folder) — that server, to do the work instead. Any other failure to open is thrown.
+ */
+async function openOrFindServer(
+  config: Config,
+  lockHolder: string,
+): Promise<{ database: DatabaseHandle } | { held: FolderLockedError; url: string }> {
+  try {
+    return {
+      database: await openDatabase({
+        databaseUrl: config.databaseUrl,
+        dataDir: config.dataDir,
+        lockHolder,
+        writeWaitMs: config.writeWaitMs,
+      }),
+    };
+  } catch (error) {
+    if (error instanceof FolderLockedError && error.serverUrl !== null)
+      return { held: error, url: error.serverUrl };
+    throw error;
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -109,20 +128,9 @@ async function main(argv: string[]): Promise<number> {
       return ingestExitCode(await runIngestThroughServer(client, target, { ...options, via }));
     };
     if (values.server) return throughServer(values.server, null);
-    let database: Awaited<ReturnType<typeof openDatabase>>;
-    try {
-      database = await openDatabase({
-        databaseUrl: config.databaseUrl,
-        dataDir: config.dataDir,
-        lockHolder: 'bibgraph ingest',
-        writeWaitMs: config.writeWaitMs,
-      });
-    } catch (error) {
-      // PGlite allows one process per folder: the server holding it does the work instead.
-      const held = holdingServer(error);
-      if (!held?.serverUrl) throw error;
-      return throughServer(held.serverUrl, held);
-    }
+    const opened = await openOrFindServer(config, 'bibgraph ingest');
+    if ('held' in opened) return throughServer(opened.url, opened.held);
+    const { database } = opened;
     try {
       return ingestExitCode(await runIngest(database.db, target, options));
     } finally {
@@ -156,18 +164,9 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     };
     if (parsed.server) return throughServer(parsed.server, null);
-    let database: Awaited<ReturnType<typeof openDatabase>>;
-    try {
-      database = await openDatabase({
-        databaseUrl: config.databaseUrl,
-        dataDir: config.dataDir,
-        lockHolder: 'bibgraph export',
-      });
-    } catch (error) {
-      const held = holdingServer(error);
-      if (!held?.serverUrl) throw error;
-      return throughServer(held.serverUrl, held);
-    }
+    const opened = await openOrFindServer(config, 'bibgraph export');
+    if ('held' in opened) return throughServer(opened.url, opened.held);
+    const { database } = opened;
     try {
       const count = await runExport(database.db, parsed, process.stdout);
       process.stderr.write(

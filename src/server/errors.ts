@@ -123,46 +123,38 @@ type Payload = {
   errors?: readonly GraphQLError[];
   incremental?: Array<{ errors?: readonly GraphQLError[] }>;
 };
+type ResultLike = Payload | readonly Payload[] | AsyncIterable<Payload>;
 
-function mapPayload<T extends Payload>(payload: T): T {
+/** `payload` with `map` applied to every error in it, incremental parts included. */
+function mapErrors<T extends Payload>(payload: T, map: (e: GraphQLError) => GraphQLError): T {
   if (!payload || typeof payload !== 'object') return payload;
   let out = payload;
-  if (payload.errors?.length) out = { ...out, errors: payload.errors.map(withCode) };
+  if (payload.errors?.length) out = { ...out, errors: payload.errors.map(map) };
   if (payload.incremental?.some((part) => part.errors?.length)) {
     out = {
       ...out,
       incremental: payload.incremental.map((part) =>
-        part.errors?.length ? { ...part, errors: part.errors.map(withCode) } : part,
+        part.errors?.length ? { ...part, errors: part.errors.map(map) } : part,
       ),
     };
   }
   return out;
 }
 
-async function* mapStream(stream: AsyncIterable<Payload>): AsyncGenerator<Payload> {
-  for await (const payload of stream) yield mapPayload(payload);
+async function* mapStream(stream: AsyncIterable<Payload>, map: (e: GraphQLError) => GraphQLError) {
+  for await (const payload of stream) yield mapErrors(payload, map);
 }
 
-function domainPayload<T extends Payload>(payload: T): T {
-  const convert = (errors: readonly GraphQLError[]) =>
-    errors.map((e) => (e.originalError instanceof BibgraphError ? fromDomain(e.originalError, e) : e));
-  if (!payload || typeof payload !== 'object') return payload;
-  let out = payload;
-  if (payload.errors?.length) out = { ...out, errors: convert(payload.errors) };
-  if (payload.incremental?.some((part) => part.errors?.length)) {
-    out = {
-      ...out,
-      incremental: payload.incremental.map((part) =>
-        part.errors?.length ? { ...part, errors: convert(part.errors) } : part,
-      ),
-    };
-  }
-  return out;
+/** A result of any shape (single, batched, streamed) with `map` applied to every error. */
+function mapResult(result: ResultLike, map: (e: GraphQLError) => GraphQLError): ResultLike {
+  if (Array.isArray(result)) return result.map((r: Payload) => mapErrors(r, map));
+  if (result && Symbol.asyncIterator in (result as object))
+    return mapStream(result as AsyncIterable<Payload>, map);
+  return mapErrors(result as Payload, map);
 }
 
-async function* domainStream(stream: AsyncIterable<Payload>): AsyncGenerator<Payload> {
-  for await (const payload of stream) yield domainPayload(payload);
-}
+const fromDomainError = (e: GraphQLError) =>
+  e.originalError instanceof BibgraphError ? fromDomain(e.originalError, e) : e;
 
 /**
  * Turns domain errors (an unknown ID, a bad argument, BUSY) into plain GraphQL errors right where
@@ -172,12 +164,9 @@ async function* domainStream(stream: AsyncIterable<Payload>): AsyncGenerator<Pay
 export function domainErrorPlugin(): Plugin {
   return {
     onExecute({ executeFn, setExecuteFn }) {
-      setExecuteFn(async (args) => {
-        const result = (await executeFn(args)) as unknown;
-        if (result && typeof result === 'object' && Symbol.asyncIterator in result)
-          return domainStream(result as AsyncIterable<Payload>) as never;
-        return domainPayload(result as Payload) as never;
-      });
+      setExecuteFn(
+        async (args) => mapResult((await executeFn(args)) as ResultLike, fromDomainError) as never,
+      );
     },
   };
 }
@@ -186,10 +175,7 @@ export function domainErrorPlugin(): Plugin {
 export function errorCodePlugin(): Plugin {
   return {
     onResultProcess({ result, setResult }) {
-      if (Array.isArray(result)) setResult(result.map((r) => mapPayload(r as Payload)) as typeof result);
-      else if (result && Symbol.asyncIterator in (result as object))
-        setResult(mapStream(result as AsyncIterable<Payload>) as unknown as typeof result);
-      else setResult(mapPayload(result as Payload) as typeof result);
+      setResult(mapResult(result as ResultLike, withCode) as typeof result);
     },
   };
 }

@@ -4,11 +4,13 @@
  * GraphQL `CitationFilter`; list parameters repeat (`type=JOUR&type=BOOK`) or take commas.
  */
 
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { Database } from '../db/client.ts';
 import { EXPORT_FORMATS, type ExportFormat, streamExport } from '../export/service.ts';
 import type { CitationFilter } from '../query/citation-filter.ts';
 import { MAX_SEARCH_LENGTH } from '../schema/extensions.ts';
 import { INPUT_DEFAULTS } from '../schema/input-limits.ts';
+import { decodeRowGlobalID, rowIdOf } from '../schema/node-ids.ts';
 
 export class ExportRequestError extends Error {}
 
@@ -57,15 +59,20 @@ function integer(params: QueryString, name: string): number | null {
   return n;
 }
 
-/** A row ID from a number or a GraphQL global ID (base64 of `Type:id`) of the expected type. */
+/** A row ID from a global ID (the form GraphQL hands out) or a bare number, through the one decoder. */
 function rowId(value: string, typename: string, name: string): number {
-  const decoded = /^\d+$/.test(value)
-    ? `${typename}:${value}`
-    : Buffer.from(value, 'base64').toString('utf8');
-  const m = /^(\w+):(\d+)$/.exec(decoded);
-  if (!m || m[1] !== typename) throw new ExportRequestError(`${name} takes ${typename} IDs, got "${value}"`);
-  const id = Number(m[2]);
-  if (id > INT_MAX) throw new ExportRequestError(`${name}: no ${typename} has the ID "${value}"`);
+  const gid = /^\d+$/.test(value)
+    ? decodeRowGlobalID(encodeGlobalID(typename, value))
+    : decodeRowGlobalID(value);
+  let id: number;
+  try {
+    id = rowIdOf(gid, typename, name);
+  } catch (error) {
+    throw new ExportRequestError((error as Error).message);
+  }
+  // The decoder maps IDs past 32 bits to 0, which no row has; a download says so instead of
+  // answering an empty file.
+  if (id === 0) throw new ExportRequestError(`${name}: no ${typename} has the ID "${value}"`);
   return id;
 }
 
