@@ -131,19 +131,34 @@ function parseCommaName(s: string, ws: readonly string[]): MappedName {
   if (orgs > 0 && (parts.some((p) => words(p).length > 1 && orgWordCount(words(p)) > 0) || ws.length >= 4)) {
     return literal(s);
   }
-  if (parts.length > 4 || HAS_DIGIT.test(s)) return literal(s);
-  const family = parts[0] as string;
+  if (parts.length > 4) return literal(s);
+  let family = parts[0] as string;
+  let suffix: string | null = null;
+  // `Raymond 3rd, Delbert M.`, `Walker Jr., Harold`: the suffix written after the family name.
+  const familyWords = words(family);
+  const trailing = familyWords[familyWords.length - 1] as string;
+  if (familyWords.length >= 2 && trailing !== 'V' && SUFFIX.test(trailing)) {
+    suffix = trailing;
+    family = familyWords.slice(0, -1).join(' ');
+  }
+  // Zotero reads `Family, Given` as a person whatever the family part holds (`Name1, Author`);
+  // digits anywhere else, or in a family part of several words (`Study 329, Investigators`), are
+  // not a person's.
+  if (
+    HAS_DIGIT.test(s) &&
+    (parts.length !== 2 || HAS_DIGIT.test(parts[1] as string) || words(family).length > 1 || orgs > 0)
+  )
+    return literal(s);
   if (!family) {
     // `, John` — a family name lost on the way; keep what is there as the given name.
     return person(null, parts.slice(1).filter(Boolean).join(', '), null);
   }
   let rest = parts.slice(1).filter((p) => p.length > 0);
-  let suffix: string | null = null;
   // `Last, First, Jr.` (RIS order) and `Last, Jr., First` (CSL/BibTeX order).
-  if (rest.length >= 2 && SUFFIX.test(rest[rest.length - 1] as string)) {
+  if (!suffix && rest.length >= 2 && SUFFIX.test(rest[rest.length - 1] as string)) {
     suffix = rest[rest.length - 1] as string;
     rest = rest.slice(0, -1);
-  } else if (rest.length >= 2 && SUFFIX.test(rest[0] as string)) {
+  } else if (!suffix && rest.length >= 2 && SUFFIX.test(rest[0] as string)) {
     suffix = rest[0] as string;
     rest = rest.slice(1);
   }

@@ -30,6 +30,15 @@ describe('parseName', () => {
     ['de la Cruz, Maria', person('de la Cruz', 'Maria')],
     ['Council, John', person('Council', 'John')],
     ['王, 小华', person('王', '小华')],
+    // Zotero splits `Family, Given` at the comma whatever the family part holds.
+    ['Name1, Author', person('Name1', 'Author')],
+    ['Author2, Second', person('Author2', 'Second')],
+    ['Nguyen2nd, T.', person('Nguyen2nd', 'T.')],
+    // A generational suffix written after the family name stays a suffix.
+    ['Raymond 3rd, Delbert M.', person('Raymond', 'Delbert M.', '3rd')],
+    ['Smith III, John', person('Smith', 'John', 'III')],
+    ['Walker Jr., Harold', person('Walker', 'Harold', 'Jr.')],
+    ['Walker Jr, Harold', person('Walker', 'Harold', 'Jr')],
   ])('comma form %j', (raw, expected) => {
     expect(parseName(raw)).toEqual(expected);
   });
@@ -56,6 +65,8 @@ describe('parseName', () => {
     'European Respiratory Society',
     'Cochrane Collaboration',
     'GBD 2019 Diseases and Injuries Collaborators',
+    'COVID-19 Research Group, Wuhan',
+    'Study 329, Investigators',
     'University of California, Davis',
     'National Institute for Health and Care Excellence',
     'WHO',
