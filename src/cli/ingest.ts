@@ -12,6 +12,8 @@ import { formatTable } from './table.ts';
 export interface IngestCommandOptions {
   source?: string;
   dryRun: boolean;
+  /** Print every problem (file, record, line), not only errors and the most frequent kinds. */
+  verbose?: boolean;
   maxBytes: number;
   /** Draw a progress bar (on a TTY). */
   progress: boolean;
@@ -36,6 +38,14 @@ function sourceOf(file: string, options: IngestCommandOptions): string {
   return options.source ?? (file === '-' ? 'stdin' : basename(file));
 }
 
+/** The files the targets name: `-` alone, or each file and every file of each folder, in order. */
+async function listTargets(targets: readonly string[]): Promise<string[]> {
+  if (targets.length === 1 && targets[0] === '-') return ['-'];
+  const files: string[] = [];
+  for (const t of targets) for (const f of await listFiles(t)) if (!files.includes(f)) files.push(f);
+  return files;
+}
+
 /** Files of a folder, recursively, in name order; hidden files skipped. */
 async function listFiles(path: string): Promise<string[]> {
   const info = await stat(path);
@@ -53,10 +63,10 @@ async function listFiles(path: string): Promise<string[]> {
 
 export async function runIngest(
   db: Database,
-  target: string,
+  targets: readonly string[],
   options: IngestCommandOptions,
 ): Promise<FileResult[]> {
-  const files = target === '-' ? ['-'] : await listFiles(target);
+  const files = await listTargets(targets);
   const results: FileResult[] = [];
   for (const file of files) {
     const size = file === '-' ? 0 : (await stat(file)).size;
@@ -118,10 +128,10 @@ async function readStdin(): Promise<Blob> {
  */
 export async function runIngestThroughServer(
   client: ServerClient,
-  target: string,
+  targets: readonly string[],
   options: IngestCommandOptions & { via: string },
 ): Promise<FileResult[]> {
-  const files = target === '-' ? ['-'] : await listFiles(target);
+  const files = await listTargets(targets);
   const results: FileResult[] = [];
   try {
     for (const file of files) {
@@ -161,14 +171,48 @@ function printSummary(results: FileResult[], options: IngestCommandOptions & { v
     `${options.via ? `${options.via}\n` : ''}${options.dryRun ? 'Dry run: nothing was written.\n' : ''}${formatTable(headers, rows)}\n`,
   );
   for (const r of results) {
-    const serious = r.report?.problems.filter((p) => p.severity === 'error') ?? [];
-    for (const p of serious.slice(0, 20)) {
-      // Mapper messages already start with "record N (line L)"; parser messages do not.
-      const where = /^record \d+/.test(p.message)
-        ? ''
-        : `record ${p.record}${p.line ? `, line ${p.line}` : ''}: `;
-      options.err.write(`${r.file}: ${where}${p.message}\n`);
-    }
-    if (serious.length > 20) options.err.write(`${r.file}: … and ${serious.length - 20} more errors\n`);
+    const shown =
+      r.report?.problems.filter((p) => (options.verbose ? p.severity !== 'info' : p.severity === 'error')) ??
+      [];
+    const limit = options.verbose ? shown.length : 20;
+    for (const p of shown.slice(0, limit)) options.err.write(`${r.file}: ${problemLine(p)}\n`);
+    if (shown.length > limit)
+      options.err.write(`${r.file}: … and ${shown.length - limit} more errors (--verbose prints all)\n`);
   }
+  const frequent = mostFrequentProblems(results.flatMap((r) => r.report?.problems ?? []));
+  if (frequent.length > 0) {
+    options.err.write('Most frequent problems:\n');
+    for (const f of frequent)
+      options.err.write(`  ${String(f.count).padStart(6)} × ${f.severity}: ${f.example}\n`);
+  }
+}
+
+type Problem = IngestSummary['problems'][number];
+
+/** One problem with where it is: mapper messages already start with "record N (line L)". */
+function problemLine(p: Problem): string {
+  const where = /^record \d+/.test(p.message)
+    ? ''
+    : `record ${p.record}${p.line ? `, line ${p.line}` : ''}: `;
+  return `${p.severity === 'error' ? '' : `${p.severity}: `}${where}${p.message}`;
+}
+
+/**
+ * The five most frequent kinds of problem: messages grouped once their record/line prefix, quoted
+ * values and numbers are taken out, so "unknown tag XY" in 300 records is one line with a count.
+ */
+export function mostFrequentProblems(
+  problems: readonly Problem[],
+  top = 5,
+): Array<{ count: number; severity: string; example: string }> {
+  const groups = new Map<string, { count: number; severity: string; example: string }>();
+  for (const p of problems) {
+    if (p.severity === 'info') continue;
+    const message = p.message.replace(/^record \d+(?: \(line \d+\))?:\s*/, '');
+    const shape = `${p.severity}|${message.replace(/"[^"]*"|“[^”]*”|'[^']*'|\d+/g, '#')}`;
+    const g = groups.get(shape);
+    if (g) g.count++;
+    else groups.set(shape, { count: 1, severity: p.severity, example: message });
+  }
+  return [...groups.values()].sort((a, b) => b.count - a.count).slice(0, top);
 }

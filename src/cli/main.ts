@@ -16,15 +16,26 @@ import { type FileResult, runIngest, runIngestThroughServer } from './ingest.ts'
 import { ServerAccessError, ServerClient, ServerUsageError } from './server-client.ts';
 import { runTokenCommand, tokenUsage } from './token.ts';
 
+const ingestUsage = `  ingest <file|folder|->…   Ingest RIS from files, every file of folders (recursively), or stdin (-)
+      --source NAME        Label stored with the ingestion (default: the file name)
+      --dry-run            Parse, map and match; report what would happen; write nothing
+      --verbose            Print every problem with its file, record and line
+      --server URL         Upload to that bibgraph server instead of opening the database
+      --token TOKEN        API token for the server (default: BIBGRAPH_TOKEN)
+`;
+
+/** Each command's own lines, printed by `bibgraph <command> --help`. */
+const commandUsage: Record<string, string> = {
+  ingest: ingestUsage,
+  export: exportUsage,
+  token: tokenUsage,
+  documents: documentsUsage,
+};
+
 const usage = `Usage: bibgraph <command> [options]
 
 Commands:
-  ingest <file|folder|->   Ingest RIS from a file, every file of a folder, or stdin (-)
-      --source NAME        Label stored with the ingestion (default: the file name)
-      --dry-run            Parse, map and match; report what would happen; write nothing
-      --server URL         Upload to that bibgraph server instead of opening the database
-      --token TOKEN        API token for the server (default: BIBGRAPH_TOKEN)
-${exportUsage}${tokenUsage}${documentsUsage}
+${ingestUsage}${exportUsage}${tokenUsage}${documentsUsage}
 The database is DATABASE_URL when set, else the embedded PGlite in BIBGRAPH_DATA_DIR (./data).
 While a bibgraph server on this machine holds that PGlite folder, ingest and export go through it.
 `;
@@ -72,13 +83,14 @@ async function main(argv: string[]): Promise<number> {
     return command ? 0 : 1;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(usage);
-    return 0;
+    const own = commandUsage[command];
+    process.stdout.write(own ? `Usage: bibgraph ${command} [options]\n\n${own}` : usage);
+    return own || command === 'help' ? 0 : 2;
   }
   const config = loadConfig();
   if (command === 'ingest') {
     let parsed: {
-      values: { source?: string; 'dry-run'?: boolean; server?: string; token?: string };
+      values: { source?: string; 'dry-run'?: boolean; verbose?: boolean; server?: string; token?: string };
       positionals: string[];
     };
     try {
@@ -88,6 +100,7 @@ async function main(argv: string[]): Promise<number> {
         options: {
           source: { type: 'string' },
           'dry-run': { type: 'boolean', default: false },
+          verbose: { type: 'boolean', default: false },
           server: { type: 'string' },
           token: { type: 'string' },
         },
@@ -102,20 +115,26 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     const { values, positionals } = parsed;
-    const target = positionals[0];
-    if (!target || positionals.length > 1) {
+    const targets = positionals;
+    if (targets.length === 0) {
+      process.stderr.write('bibgraph ingest: expected a file, folder or -; see bibgraph ingest --help\n');
+      return 2;
+    }
+    if (targets.includes('-') && targets.length > 1) {
       process.stderr.write(
-        `bibgraph ingest: expected one file, folder or -${positionals.length > 1 ? ` (got ${positionals.length}: quote names with spaces)` : ''}; see bibgraph ingest --help\n`,
+        'bibgraph ingest: - (stdin) cannot be combined with files; see bibgraph ingest --help\n',
       );
       return 2;
     }
-    if (target !== '-' && !existsSync(target)) {
-      process.stderr.write(`bibgraph ingest: no such file or folder: ${target}\n`);
+    const missing = targets.filter((t) => t !== '-' && !existsSync(t));
+    if (missing.length > 0) {
+      process.stderr.write(`bibgraph ingest: no such file or folder: ${missing.join(', ')}\n`);
       return 2;
     }
     const options = {
       source: values.source,
       dryRun: values['dry-run'] ?? false,
+      verbose: values.verbose ?? false,
       maxBytes: config.maxIngestBytes,
       progress: Boolean(process.stderr.isTTY),
       out: process.stdout,
@@ -125,14 +144,14 @@ async function main(argv: string[]): Promise<number> {
     const throughServer = async (url: string, held: FolderLockedError | null) => {
       const client = new ServerClient(url, token, process.stderr);
       const via = viaLine(client, held);
-      return ingestExitCode(await runIngestThroughServer(client, target, { ...options, via }));
+      return ingestExitCode(await runIngestThroughServer(client, targets, { ...options, via }));
     };
     if (values.server) return throughServer(values.server, null);
     const opened = await openOrFindServer(config, 'bibgraph ingest');
     if ('held' in opened) return throughServer(opened.url, opened.held);
     const { database } = opened;
     try {
-      return ingestExitCode(await runIngest(database.db, target, options));
+      return ingestExitCode(await runIngest(database.db, targets, options));
     } finally {
       await database.close();
     }

@@ -32,6 +32,26 @@ describe('bibgraph ingest (CLI)', { timeout: 180_000 }, () => {
     expect(lines.at(-1)).toMatch(/^total\s+4\s+3\s+0\s+1\s+0/);
   });
 
+  it('takes several files and folders in one call; --verbose prints every problem, the summary the most frequent', async () => {
+    const warned = (n: number) =>
+      `TY  - JOUR\nTI  - Warned paper ${n}\nAU  - Person, Pat\nPY  - 2021\nDO  - no-doi-${n}\nER  - \n\n`;
+    writeFileSync(join(dir, 'warned.ris'), warned(1) + warned(2) + warned(3));
+    const env = { BIBGRAPH_DATA_DIR: join(dir, 'db5') };
+    const quiet = await runCli(['ingest', join(dir, 'folder'), join(dir, 'warned.ris')], env);
+    expect(quiet.code).toBe(0);
+    expect(quiet.stdout).toMatch(/a\.ris\s+2\s+2/);
+    expect(quiet.stdout).toMatch(/b\.ris\s+2\s+1\s+0\s+1/);
+    expect(quiet.stdout).toMatch(/warned\.ris\s+3\s+3/);
+    expect(quiet.stdout).toMatch(/^total\s+7\s+6/m);
+    // Without --verbose warnings are only counted, grouped by kind.
+    expect(quiet.stderr).not.toMatch(/warned\.ris: /);
+    expect(quiet.stderr).toMatch(/Most frequent problems:\n\s+3 × warning: DO 'no-doi-1' is not a valid DOI/);
+    const verbose = await runCli(['ingest', join(dir, 'warned.ris'), '--dry-run', '--verbose'], env);
+    expect(verbose.code).toBe(0);
+    for (const line of [5, 12, 19])
+      expect(verbose.stderr).toMatch(new RegExp(`warned\\.ris: warning: record \\d+ \\(line ${line}\\): DO 'no-doi-`));
+  });
+
   it('reads stdin, supports --dry-run and --source', async () => {
     const env = { BIBGRAPH_DATA_DIR: join(dir, 'db2') };
     const dry = await runCli(['ingest', '-', '--dry-run', '--source', 'pipe'], env, good(7));
@@ -60,7 +80,7 @@ describe('bibgraph ingest (CLI)', { timeout: 180_000 }, () => {
   it('explains usage errors and bad configuration', async () => {
     const none = await runCli(['ingest'], {});
     expect(none.code).toBe(2);
-    expect(none.stderr).toMatch(/expected one file, folder or -/);
+    expect(none.stderr).toBe('bibgraph ingest: expected a file, folder or -; see bibgraph ingest --help\n');
     const unknown = await runCli(['ingest', join(dir, 'bad.ris'), '--frobnicate'], {});
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe('bibgraph ingest: unknown option --frobnicate; see bibgraph ingest --help\n');
@@ -69,7 +89,19 @@ describe('bibgraph ingest (CLI)', { timeout: 180_000 }, () => {
     expect(missing.stderr).toBe(`bibgraph ingest: no such file or folder: ${join(dir, 'nowhere.ris')}\n`);
     const help = await runCli(['ingest', '--help'], {});
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/^Usage: bibgraph <command>/);
+    expect(help.stdout).toMatch(/^Usage: bibgraph ingest \[options\]\n\n {2}ingest <file\|folder\|->/);
+    expect(help.stdout).toMatch(/--verbose/);
+    expect(help.stdout).not.toMatch(/token create/);
+    for (const command of ['export', 'token', 'documents']) {
+      const own = await runCli([command, '--help'], {});
+      expect(own.code, command).toBe(0);
+      expect(own.stdout, command).toMatch(
+        new RegExp(`^Usage: bibgraph ${command} \\[options\\]\\n\\n {2}${command}`),
+      );
+    }
+    const stdinAndFile = await runCli(['ingest', '-', join(dir, 'bad.ris')], {});
+    expect(stdinAndFile.code).toBe(2);
+    expect(stdinAndFile.stderr).toMatch(/^bibgraph ingest: - \(stdin\) cannot be combined with files/);
     const badEnv = await runCli(['ingest', join(dir, 'bad.ris')], { PORT: 'x' });
     expect(badEnv.code).toBe(2);
     expect(badEnv.stderr).toMatch(/configuration error: PORT must be a whole number/);
