@@ -4,24 +4,10 @@
  */
 
 /** What kind of body an organization is; guessed from its name's head words. */
-export type OrganizationKind =
-  | 'UNIVERSITY'
-  | 'HOSPITAL'
-  | 'INSTITUTE'
-  | 'COMPANY'
-  | 'GOVERNMENT'
-  | 'OTHER';
+export type OrganizationKind = 'UNIVERSITY' | 'HOSPITAL' | 'INSTITUTE' | 'COMPANY' | 'GOVERNMENT' | 'OTHER';
 
 /** What kind of part of an organization a unit is. */
-export type UnitKind =
-  | 'DEPARTMENT'
-  | 'SCHOOL'
-  | 'FACULTY'
-  | 'DIVISION'
-  | 'CENTER'
-  | 'LAB'
-  | 'UNIT'
-  | 'OTHER';
+export type UnitKind = 'DEPARTMENT' | 'SCHOOL' | 'FACULTY' | 'DIVISION' | 'CENTER' | 'LAB' | 'UNIT' | 'OTHER';
 
 /** A department, school, lab … named in an address. */
 export interface ParsedUnit {
