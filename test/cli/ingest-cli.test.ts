@@ -49,7 +49,9 @@ describe('bibgraph ingest (CLI)', { timeout: 180_000 }, () => {
     const verbose = await runCli(['ingest', join(dir, 'warned.ris'), '--dry-run', '--verbose'], env);
     expect(verbose.code).toBe(0);
     for (const line of [5, 12, 19])
-      expect(verbose.stderr).toMatch(new RegExp(`warned\\.ris: warning: record \\d+ \\(line ${line}\\): DO 'no-doi-`));
+      expect(verbose.stderr).toMatch(
+        new RegExp(`warned\\.ris: warning: record \\d+ \\(line ${line}\\): DO 'no-doi-`),
+      );
   });
 
   it('reads stdin, supports --dry-run and --source', async () => {
