@@ -97,6 +97,113 @@ export const DEFAULT_LIMITS: Limits = {
   hideFieldSuggestions: false,
 };
 
+/** One environment variable as the settings reference (docs/configuration.md) shows it. */
+export interface SettingDoc {
+  name: string;
+  /** The default as a reader should see it. */
+  default: string;
+  meaning: string;
+}
+
+/**
+ * Every variable `loadConfig` reads, in the order the reference lists them. The table in
+ * docs/configuration.md is generated from this list (`npm run settings:print`), and a test checks
+ * that `loadConfig` reads exactly these names, so a new setting cannot go undocumented.
+ */
+export const SETTINGS: readonly SettingDoc[] = [
+  {
+    name: 'DATABASE_URL',
+    default: '(unset: embedded PGlite)',
+    meaning: '`postgres://user:pass@host:5432/db` for PostgreSQL',
+  },
+  { name: 'BIBGRAPH_DATA_DIR', default: '`./data`', meaning: 'PGlite data folder (`memory://` for none)' },
+  { name: 'PORT', default: '`4000`', meaning: 'Port the server listens on' },
+  { name: 'HOST', default: '`0.0.0.0`', meaning: 'Address the server listens on' },
+  {
+    name: 'NODE_ENV',
+    default: '`development`',
+    meaning: '`production` hides field suggestions and allows no browser origin by default',
+  },
+  { name: 'LOG_LEVEL', default: '`info`', meaning: '`debug`, `info`, `warn`, `error`, `silent`' },
+  { name: 'BIBGRAPH_API_TOKENS', default: '(none)', meaning: 'Comma-separated tokens, ≥ 16 characters each' },
+  {
+    name: 'BIBGRAPH_READ_REQUIRES_TOKEN',
+    default: '`false`',
+    meaning: 'Queries and `/export` need a token too',
+  },
+  {
+    name: 'BIBGRAPH_TRUST_PROXY',
+    default: '`false`',
+    meaning: 'Client address from the last `X-Forwarded-For` hop',
+  },
+  {
+    name: 'REDIS_URL',
+    default: '(none: in memory)',
+    meaning: '`redis://…` shares the response cache and persisted queries between instances',
+  },
+  {
+    name: 'BIBGRAPH_CACHE_TTL',
+    default: '`60`',
+    meaning: "Seconds an anonymous query's response may be served from the cache (0: off)",
+  },
+  {
+    name: 'BIBGRAPH_PERSISTED_DOCUMENTS',
+    default: '(none)',
+    meaning: 'JSON file of trusted documents (`bibgraph documents add`)',
+  },
+  {
+    name: 'BIBGRAPH_PERSISTED_ONLY',
+    default: '`false`',
+    meaning: 'Anonymous callers may run only registered documents',
+  },
+  {
+    name: 'BIBGRAPH_CORS_ORIGINS',
+    default: 'local pages; production: none',
+    meaning: 'Origins whose pages may call the API (`https://app.example.org`, `http://localhost:*`, `*`)',
+  },
+  {
+    name: 'BIBGRAPH_WRITE_WAIT',
+    default: '`600000`',
+    meaning: 'Longest a write waits for its turn, in ms, before `BUSY`',
+  },
+  {
+    name: 'BIBGRAPH_HEALTH_TIMEOUT',
+    default: '`2000`',
+    meaning: 'Longest `/health` waits for the database, in ms',
+  },
+  { name: 'BIBGRAPH_TOKEN', default: '(none)', meaning: 'Token the CLI sends when it goes through a server' },
+  {
+    name: 'BIBGRAPH_MAX_INGEST_SIZE',
+    default: '`50MB`',
+    meaning: 'Largest RIS input or upload (`512k`, `50MB`, `1g`, bytes)',
+  },
+  { name: 'BIBGRAPH_MAX_BODY_SIZE', default: '`2MB`', meaning: 'Largest non-upload request body' },
+  { name: 'BIBGRAPH_MAX_DEPTH', default: '`12`', meaning: 'Deepest field nesting (1–100)' },
+  { name: 'BIBGRAPH_MAX_COST', default: '`30000`', meaning: 'Largest estimated query cost' },
+  { name: 'BIBGRAPH_MAX_ALIASES', default: '`30`', meaning: 'Most aliases per document' },
+  { name: 'BIBGRAPH_MAX_TOKENS', default: '`2000`', meaning: 'Most lexical tokens per document' },
+  { name: 'BIBGRAPH_MAX_DIRECTIVES', default: '`20`', meaning: 'Most directives per document' },
+  { name: 'BIBGRAPH_MAX_PAGE_SIZE', default: '`100`', meaning: 'Largest `first` / `last` (1–100)' },
+  {
+    name: 'BIBGRAPH_REQUEST_TIMEOUT',
+    default: '`30000`',
+    meaning: 'Query time limit in ms (mutations are never cut off)',
+  },
+  {
+    name: 'BIBGRAPH_RATE_LIMIT_IP',
+    default: '`1200`',
+    meaning: 'Requests per window per IP without a valid token',
+  },
+  {
+    name: 'BIBGRAPH_RATE_LIMIT_IP_BURST',
+    default: '`50`',
+    meaning: 'Requests per second per IP without a valid token',
+  },
+  { name: 'BIBGRAPH_RATE_LIMIT_TOKEN', default: '`3000`', meaning: 'Requests per window per token' },
+  { name: 'BIBGRAPH_RATE_LIMIT_WINDOW', default: '`60`', meaning: 'Rate-limit window in seconds' },
+  { name: 'BIBGRAPH_HIDE_SUGGESTIONS', default: '`true` in production', meaning: 'Hide "Did you mean …?"' },
+];
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
