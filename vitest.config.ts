@@ -11,6 +11,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // Migrates PGlite once; each test file opens a copy (test/support/db.ts).
+    globalSetup: ['test/support/pglite-snapshot.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // PGlite instances are heavy (~100 MB each); two cores, so keep the pool small.

@@ -37,6 +37,11 @@ export interface DatabaseHandle {
   db: PgAsyncDatabase<PgQueryResultHKT, Relations>;
   close(): Promise<void>;
   /**
+   * PGlite only: the whole data directory as a tarball, which `pgliteSnapshot` opens again as an
+   * independent copy (the test suite migrates once and clones the result per file).
+   */
+  dumpDataDir?: () => Promise<Blob>;
+  /**
    * Whether the database answers `select 1` within the health timeout. On PostgreSQL it asks on a
    * connection of its own, so busy pools cannot starve it and a frozen server cannot hang it.
    */
@@ -69,6 +74,11 @@ export interface OpenDatabaseOptions {
   healthTimeoutMs?: number;
   /** PGlite only, for a server: the URL it answers on, recorded in the lock for CLI commands. */
   lockUrl?: string;
+  /**
+   * PGlite only, in memory: start from this data directory (`dumpDataDir()` of a migrated
+   * database) instead of an empty one; the migrations then find nothing left to apply.
+   */
+  pgliteSnapshot?: Blob;
 }
 
 export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations');
@@ -145,6 +155,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     pglite = await PGlite.create({
       dataDir: memory ? undefined : options.dataDir,
       extensions: { pg_trgm, unaccent },
+      ...(memory && options.pgliteSnapshot ? { loadDataDir: options.pgliteSnapshot } : {}),
     });
   } catch (error) {
     lock?.release();
@@ -169,6 +180,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   return {
     kind: 'pglite',
     db: typed,
+    dumpDataDir: () => pglite.dumpDataDir('gzip'),
     close: async () => {
       if (closed) return;
       closed = true;

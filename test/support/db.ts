@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
+import { inject } from 'vitest';
 import type { Database } from '../../src/db/client.ts';
 import { type DatabaseHandle, openDatabase } from '../../src/db/client.ts';
 import { INGEST_LOCK } from '../../src/ingest/ingest.ts';
@@ -14,8 +16,21 @@ export const databaseTargets: Array<{ name: 'pglite' | 'postgres'; url: string |
     : []),
 ];
 
+let snapshot: Blob | undefined;
+
+/** The migrated PGlite data directory the global setup made (test/support/pglite-snapshot.ts). */
+function pgliteSnapshot(): Blob {
+  snapshot ??= new Blob([readFileSync(inject('pgliteSnapshot'))]);
+  return snapshot;
+}
+
 export async function openTestDatabase(url: string | null): Promise<DatabaseHandle> {
-  return openDatabase({ databaseUrl: url, dataDir: 'memory://', maxConnections: 4 });
+  return openDatabase({
+    databaseUrl: url,
+    dataDir: 'memory://',
+    maxConnections: 4,
+    ...(url ? {} : { pgliteSnapshot: pgliteSnapshot() }),
+  });
 }
 
 /**
