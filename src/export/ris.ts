@@ -13,7 +13,7 @@ import { CITATION_SCALAR_FIELDS } from '../ris/types.ts';
  * never reads back differently from the stored citation, and nothing else is lost.
  */
 
-import { mapRecord } from '../ris/map.ts';
+import { expandEnd, looksLikeCommaList, mapRecord, PAGE_RANGE, readPage } from '../ris/map.ts';
 import {
   affiliationKey,
   foldText,
@@ -58,7 +58,6 @@ function risDate(date: string): string {
   return `${y}/${m}/${d ?? ''}/`;
 }
 
-const PAGE_RANGE = /^(\S+?)\s*(?:[-–—‐‑]+|\bto\b)\s*(\S+)$/;
 const C7_OK = /^[\p{L}\p{N}.\-_]{1,32}$/u;
 
 function pageTags(record: ExportRecord, info: RisTypeInfo): RisTagValue[] {
@@ -71,7 +70,7 @@ function pageTags(record: ExportRecord, info: RisTypeInfo): RisTagValue[] {
     } else if (!end && info.spIsExtent) {
       // A lone SP is the number of pages on books and theses; a one-page range is a first page.
       out.push({ tag: 'SP', value: `${start}-${start}` });
-    } else if (end && cleanPage(end) !== end) {
+    } else if (end && readPage(end) !== end) {
       // An end page such as `P112` loses its letter when read from EP; inside a range it stays.
       out.push({ tag: 'SP', value: `${start}-${end}` });
       return out;
@@ -81,11 +80,6 @@ function pageTags(record: ExportRecord, info: RisTypeInfo): RisTagValue[] {
   }
   if (end) out.push({ tag: 'EP', value: end });
   return out;
-}
-
-function looksLikeCommaList(k: string): boolean {
-  const parts = k.split(',').map((p) => p.trim());
-  return parts.length >= 3 && parts.every((p) => p && p.length <= 60 && p.split(' ').length <= 6);
 }
 
 interface AffiliationPlan {
@@ -193,7 +187,7 @@ export function canonicalRisTags(record: ExportRecord): RisTagValue[] {
   push('DO', c.doi);
   for (const url of c.urls) push('UR', url);
   push('LA', c.language);
-  if (record.keywords.some(looksLikeCommaList)) {
+  if (record.keywords.some((k) => looksLikeCommaList(k) !== null)) {
     // A lone KW value of three or more short comma parts is read as a list; in a multi-line value
     // (one keyword per line, as EndNote writes them) it stays one keyword.
     const lines = record.keywords.length === 1 ? [record.keywords[0], record.keywords[0]] : record.keywords;
@@ -216,19 +210,6 @@ const ALWAYS_MODELLED = new Set(['TY', 'ER', 'AU', 'A1', 'A2', 'A3', 'A4', 'ED',
 const DATE_TAGS = new Set(['PY', 'Y1', 'DA']);
 const NUMBER_TAGS = new Set(['SN', 'BN', 'EI']);
 const URL_TAGS = new Set(['UR', 'LK', 'L2']);
-const PAGE_PREFIX = /^(?:pp?\.?|pages?|page)\s*/i;
-
-function cleanPage(v: string): string {
-  return v.replace(PAGE_PREFIX, '').replace(/[.,;]+$/, '');
-}
-
-/** `3512`, `20` → `3520`, as the mapper expands abbreviated end pages. */
-function expandEnd(start: string, end: string): string {
-  if (/^\d+$/.test(start) && /^\d+$/.test(end) && end.length < start.length) {
-    return start.slice(0, start.length - end.length) + end;
-  }
-  return end;
-}
 
 /** True when the raw tag says nothing the canonical part does not already say. */
 function isRedundant(raw: RisTagValue, record: ExportRecord, canonicalValues: Set<string>): boolean {
@@ -262,9 +243,9 @@ function isRedundant(raw: RisTagValue, record: ExportRecord, canonicalValues: Se
     return tokens.every((u) => c.urls.includes(u));
   }
   if (raw.tag === 'SP' || raw.tag === 'EP') {
-    const p = cleanPage(v);
+    const p = readPage(v);
     const r = PAGE_RANGE.exec(p);
-    if (r) return cleanPage(r[1] as string) === c.startPage;
+    if (r) return readPage(r[1] as string) === c.startPage;
     return (
       p === c.startPage || p === c.endPage || (c.startPage != null && expandEnd(c.startPage, p) === c.endPage)
     );

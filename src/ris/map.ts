@@ -302,7 +302,7 @@ function mapDates(idx: TagIndex, info: RisTypeInfo, problems: Problems): DateRes
 // Pages
 
 const PAGE_PREFIX = /^(?:pages?|pp?\.?)\s*/i;
-const PAGE_RANGE = /^(\S+?)\s*(?:[-–—‐‑]+|\bto\b)\s*(\S+)$/;
+export const PAGE_RANGE = /^(\S+?)\s*(?:[-–—‐‑]+|\bto\b)\s*(\S+)$/;
 const NO_PAGES = /^(?:n\.?\s?pag\.?|n\/?a|none|unpaginated|-)$/i;
 
 function cleanPage(v: string): string {
@@ -310,8 +310,13 @@ function cleanPage(v: string): string {
   return v.replace(/[.,;\-–]+$/, '');
 }
 
+/** A page as the mapper reads it from SP or EP: no `pp.`/`pages` prefix, no trailing punctuation. */
+export function readPage(v: string): string {
+  return cleanPage(v.replace(PAGE_PREFIX, ''));
+}
+
 /** `1112–25` → `1125`: the end page written with only its changed trailing digits. */
-function expandEnd(start: string, end: string): string {
+export function expandEnd(start: string, end: string): string {
   if (/^\d+$/.test(start) && /^\d+$/.test(end) && end.length < start.length) {
     const full = start.slice(0, start.length - end.length) + end;
     if (Number(full) >= Number(start)) return full;
@@ -511,7 +516,7 @@ function cleanKeyword(k: string): string {
 }
 
 /** A lone comma-joined value is a list when it has ≥ 3 short parts; `Neoplasms, Experimental` (a MeSH heading) is not. */
-function looksLikeCommaList(v: string): string[] | null {
+export function looksLikeCommaList(v: string): string[] | null {
   const parts = v.split(',').map((p) => p.trim());
   if (parts.length < 3) return null;
   for (const p of parts) if (!p || p.length > 60 || p.split(' ').length > 6) return null;

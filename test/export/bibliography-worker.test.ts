@@ -80,7 +80,7 @@ describe.each(databaseTargets)(
         expect(formatPool.stats().terminated).toBe(terminated + 1);
         await pending;
         const again = await gql(yoga, tx, query);
-        expect(again.errors).toBeUndefined();
+        expect(again.errors, JSON.stringify(again.errors)).toBeUndefined();
         expect(again.data?.bibliography.count).toBe(SIZE);
       });
     }, 180_000);

