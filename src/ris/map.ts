@@ -18,6 +18,7 @@ import {
   normalizeIsbn,
   normalizeIssn,
 } from './normalize.js';
+import { rewriteLabelledNotes } from './procite.js';
 import type {
   ContributorRole,
   DatePrecision,
@@ -1008,7 +1009,7 @@ const MAX_TYPE_LENGTH = 40;
 /** Map one lexed record. Never throws on odd input; problems say what was dropped and why. */
 export function mapRecord(record: RisRecord): MapResult {
   const problems = new Problems(record.index);
-  const tags = record.tags;
+  const tags = rewriteLabelledNotes(record.tags);
   const idx = indexTags(tags);
   const tyLine = idx.get('TY')?.[0]?.line ?? record.line;
 
@@ -1034,7 +1035,8 @@ export function mapRecord(record: RisRecord): MapResult {
   }
   const info = risTypeInfo(risType);
 
-  const rawTags = tags.map((t) => ({ tag: t.tag, value: t.value }));
+  // The record's own tags, before labelled notes were rewritten.
+  const rawTags = record.tags.map((t) => ({ tag: t.tag, value: t.value }));
   const meaningful = tags.some((t) => t.tag !== 'TY' && t.tag !== 'ER' && t.value.trim() !== '');
   const nothing = (): MapResult => {
     problems.add('error', record.line, 'no title, DOI, authors or container title; nothing to store');

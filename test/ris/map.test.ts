@@ -1066,3 +1066,41 @@ describe('problems', () => {
     expect(r.problems[0]?.message).toMatch(/^record 7 \(line 4\): /);
   });
 });
+
+describe('Reference Manager / ProCite labelled notes', () => {
+  it('reads Author, Monographic and Title Monographic notes as the book-level fields', () => {
+    const { citation } = mapRecord(
+      rec('CHAP', [
+        ['A1', 'Author Name'],
+        ['T1', 'Analytic Title'],
+        ['N1', 'Author, Monographic: Jane Editor; John Second'],
+        ['N1', 'Author Role: Editor'],
+        ['N1', 'Title Monographic: The Monographic Title'],
+        ['N1', 'Series Title: A Series'],
+        ['N1', 'Notes: a real note'],
+        ['PY', '2001'],
+      ]),
+    );
+    expect(citation?.containerTitle).toBe('The Monographic Title');
+    expect(citation?.contributors.map((c) => [c.role, c.name.family])).toEqual([
+      ['author', 'Name'],
+      ['editor', 'Editor'],
+      ['editor', 'Second'],
+    ]);
+    expect(citation?.notes).toEqual(['Author Role: Editor', 'Notes: a real note']);
+    // The source's own tags are kept as they were.
+    expect(citation?.rawTags.filter((t) => t.tag === 'N1')).toHaveLength(5);
+  });
+
+  it('leaves a labelled note alone when the record already has the field', () => {
+    const { citation } = mapRecord(
+      rec('CHAP', [
+        ['T1', 'A'],
+        ['T2', 'Real Book'],
+        ['N1', 'Title, Monographic: Other Book'],
+      ]),
+    );
+    expect(citation?.containerTitle).toBe('Real Book');
+    expect(citation?.notes).toEqual(['Title, Monographic: Other Book']);
+  });
+});
