@@ -92,7 +92,7 @@ async function main(): Promise<void> {
     console.error(`bibgraph: ${error.message}`);
     process.exit(2);
   }
-  const store = openSharedStore(config.redisUrl);
+  const store = openSharedStore(config.redisUrl, config.redisPrefix);
   const yoga = createServer({
     database,
     store,

@@ -43,7 +43,10 @@ export interface ServerOptions {
   auth?: AuthOptions;
   /** Abuse limits; anything left out takes its default. */
   limits?: Partial<Limits>;
-  /** Where cached responses and persisted queries live (Redis for several instances); memory by default. */
+  /**
+   * Where cached responses, persisted queries and rate-limit counts live (Redis for several
+   * instances); memory by default.
+   */
   store?: SharedStore;
   /** Seconds an anonymous query's answer may be served from the cache; 0 (the default here) turns it off. */
   cacheTtlSeconds?: number;
@@ -112,7 +115,14 @@ export function createServer(options: ServerOptions): BibgraphServer {
       };
     },
     plugins: [
-      accessPlugin({ database: database.db, auth, limits, maxUploadBytes: options.maxIngestBytes, callers }),
+      accessPlugin({
+        database: database.db,
+        auth,
+        limits,
+        maxUploadBytes: options.maxIngestBytes,
+        callers,
+        redis: store.redis,
+      }),
       // Before the response cache, which keys on the document text a hash stands for.
       ...persistedOperationPlugins({
         store,
