@@ -303,7 +303,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: readRedisUrl(env),
     redisPrefix: readRedisPrefix(env),
     replicaUrls: readReplicaUrls(env, databaseUrl),
-    replicaCheckMs: readInt(env, 'BIBGRAPH_REPLICA_CHECK_INTERVAL', DEFAULT_REPLICA_CHECK_MS, 100, 3_600_000),
+    replicaCheckMs: readInt(env, 'BIBGRAPH_REPLICA_CHECK', DEFAULT_REPLICA_CHECK_MS, 100, 3_600_000),
     cacheTtlSeconds: readInt(env, 'BIBGRAPH_CACHE_TTL', 60, 0, 86_400),
     persistedDocumentsFile: env.BIBGRAPH_PERSISTED_DOCUMENTS?.trim() || null,
     persistedOnly: readPersistedOnly(env),

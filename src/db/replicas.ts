@@ -37,7 +37,7 @@ export interface ReplicaOptions {
   maxConnections: number;
   statementTimeoutMs?: number;
   healthTimeoutMs: number;
-  /** How often every replica is probed, in ms (BIBGRAPH_REPLICA_CHECK_INTERVAL). */
+  /** How often every replica is probed, in ms (BIBGRAPH_REPLICA_CHECK). */
   checkMs: number;
   logger?: Logger;
   /** Where up/down changes are reported (a line each); stderr by default. */

@@ -54,7 +54,7 @@ describe('configuration', () => {
       loadConfig({
         DATABASE_URL: primary,
         DATABASE_REPLICA_URLS: ' postgres://app:secret@r1:5432/bib , postgresql://app:secret@r2/bib ',
-        BIBGRAPH_REPLICA_CHECK_INTERVAL: '1000',
+        BIBGRAPH_REPLICA_CHECK: '1000',
       }),
     ).toMatchObject({
       replicaUrls: ['postgres://app:secret@r1:5432/bib', 'postgresql://app:secret@r2/bib'],
@@ -80,7 +80,7 @@ describe('configuration', () => {
       { DATABASE_URL: 'postgres://p/bib', DATABASE_REPLICA_URLS: 'postgres://p/bib' },
       /entry 1 is DATABASE_URL itself/,
     ],
-    [{ BIBGRAPH_REPLICA_CHECK_INTERVAL: '10' }, /BIBGRAPH_REPLICA_CHECK_INTERVAL must be between 100/],
+    [{ BIBGRAPH_REPLICA_CHECK: '10' }, /BIBGRAPH_REPLICA_CHECK must be between 100/],
     [{ BIBGRAPH_REDIS_PREFIX: 'has space' }, /BIBGRAPH_REDIS_PREFIX must be 1 to 64/],
   ])('rejects replica and Redis settings %o, never repeating a password', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);

@@ -38,7 +38,7 @@ describe.skipIf(unavailable !== null)(
         DATABASE_URL: primary.url,
         DATABASE_REPLICA_URLS: replica.url,
         // Probes only when /health asks: the first query after a stop meets the dead replica.
-        BIBGRAPH_REPLICA_CHECK_INTERVAL: '3600000',
+        BIBGRAPH_REPLICA_CHECK: '3600000',
         BIBGRAPH_HEALTH_TIMEOUT: '1000',
         // Every query must reach a database, not the response cache.
         BIBGRAPH_CACHE_TTL: '0',
