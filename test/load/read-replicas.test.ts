@@ -153,7 +153,9 @@ describe.skipIf(unavailable !== null)(
       const body = JSON.parse(down.text);
       expect(body).toMatchObject({ status: 'degraded', replicas: [{ replica: 1, status: 'down' }] });
       // Found by the failed read itself (the periodic probe is off here), and retried on the primary.
-      expect(body.replicas[0].reason).toMatch(/^replica 1 failed a read \((ECONNREFUSED|57P01|CONNECTION_\w+)\)$/);
+      expect(body.replicas[0].reason).toMatch(
+        /^replica 1 failed a read \((ECONNREFUSED|57P01|CONNECTION_\w+)\)$/,
+      );
       expect(down.text).not.toContain(String(replica?.port));
       expect(server?.output()).toMatch(/replica 1 is skipped/);
 
