@@ -20,8 +20,20 @@ export interface Config {
   readRequiresToken: boolean;
   /** Take the client address from the last X-Forwarded-For hop (only behind a proxy you run). */
   trustProxy: boolean;
-  /** redis://… shares the response cache and persisted queries between instances; null keeps them in memory. */
+  /**
+   * redis://… shares the response cache, persisted queries and rate limits between instances;
+   * null keeps them in memory.
+   */
   redisUrl: string | null;
+  /** Prepended to every Redis key bibgraph writes (BIBGRAPH_REDIS_PREFIX), so deployments can share a Redis. */
+  redisPrefix: string;
+  /**
+   * postgres://… URLs of streaming replicas (DATABASE_REPLICA_URLS) that serve queries; writes and
+   * mutations stay on DATABASE_URL. Empty without replicas.
+   */
+  replicaUrls: string[];
+  /** How often each replica is probed, in ms, so a stopped one is skipped and a restarted one used again. */
+  replicaCheckMs: number;
   /** How long an anonymous query's response may be served from the cache, in seconds (0 turns caching off). */
   cacheTtlSeconds: number;
   /** A JSON file of trusted documents (`{ "<sha256>": "query …" }`), registered with `bibgraph documents add`. */
@@ -48,6 +60,8 @@ export interface Config {
 /** Writers queue this long by default: a large ingest takes minutes, and a queued write should outlast it. */
 export const DEFAULT_WRITE_WAIT_MS = 600_000;
 export const DEFAULT_HEALTH_TIMEOUT_MS = 2_000;
+export const DEFAULT_REPLICA_CHECK_MS = 5_000;
+export const DEFAULT_REDIS_PREFIX = 'bibgraph:';
 
 /** Abuse limits; every one is checked before a request's operation executes. */
 export interface Limits {
@@ -137,9 +151,21 @@ export const SETTINGS: readonly SettingDoc[] = [
     meaning: 'Client address from the last `X-Forwarded-For` hop',
   },
   {
+    name: 'DATABASE_REPLICA_URLS',
+    default: '(none)',
+    meaning:
+      'Comma-separated streaming replicas of `DATABASE_URL` that serve queries (see docs/scale-out.md)',
+  },
+  { name: 'BIBGRAPH_REPLICA_CHECK', default: '`5000`', meaning: 'How often each replica is probed, in ms' },
+  {
     name: 'REDIS_URL',
     default: '(none: in memory)',
-    meaning: '`redis://…` shares the response cache and persisted queries between instances',
+    meaning: '`redis://…` shares rate limits, the response cache and persisted queries between instances',
+  },
+  {
+    name: 'BIBGRAPH_REDIS_PREFIX',
+    default: '`bibgraph:`',
+    meaning: 'Prefix of every Redis key bibgraph writes',
   },
   {
     name: 'BIBGRAPH_CACHE_TTL',
@@ -325,6 +351,42 @@ function readRedisUrl(env: Env): string | null {
   return raw;
 }
 
+function readRedisPrefix(env: Env): string {
+  const raw = env.BIBGRAPH_REDIS_PREFIX;
+  if (raw === undefined || raw.trim() === '') return DEFAULT_REDIS_PREFIX;
+  if (!/^[A-Za-z0-9:._-]{1,64}$/.test(raw))
+    throw new ConfigError(`BIBGRAPH_REDIS_PREFIX must be 1 to 64 letters, digits or ":._-", got "${raw}"`);
+  return raw;
+}
+
+/** Checks a postgres:// URL; the message names the setting and never repeats the URL, which may hold a password. */
+function checkPostgresUrl(key: string, url: string): void {
+  if (!/^postgres(ql)?:\/\//.test(url))
+    throw new ConfigError(`${key} must start with postgres:// or postgresql://`);
+  try {
+    new URL(url);
+  } catch {
+    throw new ConfigError(`${key} is not a valid URL`);
+  }
+}
+
+function readReplicaUrls(env: Env, primary: string | null): string[] {
+  const raw = env.DATABASE_REPLICA_URLS?.trim();
+  if (!raw) return [];
+  // Replicas serve reads for a PostgreSQL primary; embedded PGlite has none to stream from.
+  if (!primary) throw new ConfigError('DATABASE_REPLICA_URLS needs DATABASE_URL (the primary) to be set');
+  const urls = raw.split(',').map((u) => u.trim());
+  urls.forEach((url, i) => {
+    const key = `DATABASE_REPLICA_URLS entry ${i + 1}`;
+    if (url === '')
+      throw new ConfigError(`DATABASE_REPLICA_URLS has an empty entry; separate URLs with single commas`);
+    checkPostgresUrl(key, url);
+    if (url === primary) throw new ConfigError(`${key} is DATABASE_URL itself; list the replicas only`);
+  });
+  if (new Set(urls).size !== urls.length) throw new ConfigError('DATABASE_REPLICA_URLS lists a URL twice');
+  return urls;
+}
+
 function readPersistedOnly(env: Env): boolean {
   const on = readBoolean(env, 'BIBGRAPH_PERSISTED_ONLY', false);
   // Without a list, persisted-only would refuse every anonymous request: say so at start-up instead.
@@ -341,13 +403,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError(`DATABASE_URL must start with postgres:// or postgresql://, got "${databaseUrl}"`);
   }
-  if (databaseUrl) {
-    try {
-      new URL(databaseUrl);
-    } catch {
-      throw new ConfigError('DATABASE_URL is not a valid URL');
-    }
-  }
+  if (databaseUrl) checkPostgresUrl('DATABASE_URL', databaseUrl);
   const maxIngest = env.BIBGRAPH_MAX_INGEST_SIZE?.trim();
   const maxBody = env.BIBGRAPH_MAX_BODY_SIZE?.trim();
   const nodeEnv = readEnum(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
@@ -364,6 +420,9 @@ export function loadConfig(env: Env = process.env): Config {
     readRequiresToken: readBoolean(env, 'BIBGRAPH_READ_REQUIRES_TOKEN', false),
     trustProxy: readBoolean(env, 'BIBGRAPH_TRUST_PROXY', false),
     redisUrl: readRedisUrl(env),
+    redisPrefix: readRedisPrefix(env),
+    replicaUrls: readReplicaUrls(env, databaseUrl),
+    replicaCheckMs: readInt(env, 'BIBGRAPH_REPLICA_CHECK', DEFAULT_REPLICA_CHECK_MS, 100, 3_600_000),
     cacheTtlSeconds: readInt(env, 'BIBGRAPH_CACHE_TTL', 60, 0, 86_400),
     persistedDocumentsFile: env.BIBGRAPH_PERSISTED_DOCUMENTS?.trim() || null,
     persistedOnly: readPersistedOnly(env),

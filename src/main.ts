@@ -84,6 +84,8 @@ async function main(): Promise<void> {
       statementTimeoutMs: config.limits.requestTimeoutMs,
       writeWaitMs: config.writeWaitMs,
       healthTimeoutMs: config.healthTimeoutMs,
+      replicaUrls: config.replicaUrls,
+      replicaCheckMs: config.replicaCheckMs,
       lockHolder: `bibgraph server on port ${port}`,
       lockUrl: localUrl(config.host, port),
     });
@@ -92,7 +94,7 @@ async function main(): Promise<void> {
     console.error(`bibgraph: ${error.message}`);
     process.exit(2);
   }
-  const store = openSharedStore(config.redisUrl);
+  const store = openSharedStore(config.redisUrl, config.redisPrefix);
   const yoga = createServer({
     database,
     store,
@@ -126,7 +128,11 @@ async function main(): Promise<void> {
     console.error('bibgraph: a request failed with an unhandled error; the server keeps running:', reason);
   });
   handler = yoga;
-  const where = database.kind === 'pglite' ? `embedded PGlite (${config.dataDir})` : 'PostgreSQL';
+  const replicas = config.replicaUrls.length;
+  const where =
+    database.kind === 'pglite'
+      ? `embedded PGlite (${config.dataDir})`
+      : `PostgreSQL${replicas ? ` (queries on ${replicas} replica${replicas > 1 ? 's' : ''})` : ''}`;
   console.log(`bibgraph listening on http://localhost:${port}/graphql — database: ${where}`);
 
   let stopping = false;

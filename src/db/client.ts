@@ -11,10 +11,12 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
-import { DEFAULT_HEALTH_TIMEOUT_MS, DEFAULT_WRITE_WAIT_MS } from '../config.ts';
+import { DEFAULT_HEALTH_TIMEOUT_MS, DEFAULT_REPLICA_CHECK_MS, DEFAULT_WRITE_WAIT_MS } from '../config.ts';
 import { SharedSession } from './embedded-session.ts';
 import { lockFolder } from './folder-lock.ts';
+import { PostgresProbe, withTimeout } from './probe.ts';
 import { relations } from './relations.ts';
+import { ReplicaSet } from './replicas.ts';
 import { registerWriteGate, WriteGate } from './writers.ts';
 
 export type Relations = typeof relations;
@@ -46,6 +48,11 @@ export interface DatabaseHandle {
    * connection of its own, so busy pools cannot starve it and a frozen server cannot hang it.
    */
   ping(): Promise<DatabaseHealth>;
+  /**
+   * Streaming replicas that serve queries (DATABASE_REPLICA_URLS), or null without any. `db`
+   * stays the primary: a request is routed to a replica explicitly (src/server/read-routing.ts).
+   */
+  replicas: ReplicaSet | null;
 }
 
 export interface OpenDatabaseOptions {
@@ -79,6 +86,10 @@ export interface OpenDatabaseOptions {
    * database) instead of an empty one; the migrations then find nothing left to apply.
    */
   pgliteSnapshot?: Blob;
+  /** PostgreSQL only: streaming replicas of `databaseUrl` for queries (DATABASE_REPLICA_URLS). */
+  replicaUrls?: readonly string[];
+  /** How often replicas are probed, in ms (default 5 s). */
+  replicaCheckMs?: number;
 }
 
 export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations');
@@ -134,11 +145,28 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       new WriteGate(writerDb as unknown as PgAsyncDatabase<PgQueryResultHKT, Relations>, writeWaitMs),
     );
     const health = new PostgresProbe(url, healthTimeoutMs);
+    const replicas = options.replicaUrls?.length
+      ? new ReplicaSet(options.replicaUrls, {
+          maxConnections: options.maxConnections ?? 10,
+          statementTimeoutMs: options.statementTimeoutMs,
+          healthTimeoutMs,
+          checkMs: options.replicaCheckMs ?? DEFAULT_REPLICA_CHECK_MS,
+          logger: options.logger,
+        })
+      : null;
+    // Known before the first request, so a replica that is down at start-up is skipped from the start.
+    await replicas?.check();
     return {
       kind: 'postgres',
       db: typed,
+      replicas,
       close: async () => {
-        await Promise.all([client.end({ timeout: 5 }), writers.end({ timeout: 5 }), health.close()]);
+        await Promise.all([
+          client.end({ timeout: 5 }),
+          writers.end({ timeout: 5 }),
+          health.close(),
+          replicas?.close(),
+        ]);
       },
       ping: () => health.ping(),
     };
@@ -181,6 +209,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     kind: 'pglite',
     db: typed,
     dumpDataDir: () => pglite.dumpDataDir('gzip'),
+    replicas: null,
     close: async () => {
       if (closed) return;
       closed = true;
@@ -205,72 +234,6 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       );
     },
   };
-}
-
-/** `work`'s outcome, or `late()`'s when `ms` pass first. */
-function withTimeout<T>(work: Promise<T>, ms: number, late: () => T): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<T>((resolve) => {
-    timer = setTimeout(() => resolve(late()), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
-
-/**
- * /health's own PostgreSQL connection. A probe that gets no answer in time is abandoned with its
- * connection (a frozen server never answers on it), and the next probe opens a new one; probes
- * arriving while one is in flight share it, so a flood of /health requests opens one connection.
- */
-class PostgresProbe {
-  #client: postgres.Sql | null = null;
-  #inFlight: Promise<DatabaseHealth> | null = null;
-  constructor(
-    readonly url: string,
-    readonly timeoutMs: number,
-  ) {}
-
-  ping(): Promise<DatabaseHealth> {
-    this.#inFlight ??= this.#probe().finally(() => {
-      this.#inFlight = null;
-    });
-    return this.#inFlight;
-  }
-
-  async #probe(): Promise<DatabaseHealth> {
-    this.#client ??= postgres(this.url, {
-      max: 1,
-      onnotice: () => {},
-      connect_timeout: Math.ceil(this.timeoutMs / 1000),
-      connection: { application_name: 'bibgraph health', statement_timeout: this.timeoutMs },
-    });
-    const client = this.#client;
-    const result = await withTimeout(
-      client`select 1`.then(
-        (): DatabaseHealth => ({ ok: true }),
-        (error: { code?: string }): DatabaseHealth => ({
-          // The driver's message may name hosts and users; /health is public, the code is enough.
-          ok: false,
-          reason: `PostgreSQL refused the probe (${error.code ?? 'connection error'})`,
-        }),
-      ),
-      this.timeoutMs,
-      (): DatabaseHealth => ({
-        ok: false,
-        reason: `PostgreSQL did not answer within ${this.timeoutMs} ms (BIBGRAPH_HEALTH_TIMEOUT)`,
-      }),
-    );
-    if (!result.ok) {
-      if (this.#client === client) this.#client = null;
-      client.end({ timeout: 0 }).catch(() => {});
-    }
-    return result;
-  }
-
-  async close(): Promise<void> {
-    await this.#inFlight?.catch(() => {});
-    await this.#client?.end({ timeout: 1 });
-    this.#client = null;
-  }
 }
 
 /** Rows of a raw `db.execute()` on either driver (PGlite wraps them, postgres.js does not). */

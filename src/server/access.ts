@@ -1,6 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
+import {
+  type RateLimiterAbstract,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+} from 'rate-limiter-flexible';
 import {
   type AuthOptions,
   actorName,
@@ -121,6 +127,34 @@ export function requestOrigin(request: Request, url?: URL): RequestOrigin {
 }
 
 /**
+ * One rate-limit rule. With Redis, every instance counts into the same key, so N instances hold
+ * one limit together instead of N. The memory limiter is Redis's insurance: while Redis is not
+ * connected (or a command times out, see shared-store.ts) each instance counts on its own again,
+ * so an outage loosens the limit to one per instance but never refuses or stalls a request.
+ */
+function rateLimiter(
+  points: number,
+  duration: number,
+  id: string,
+  redis: { client: Redis; prefix: string } | undefined,
+): RateLimiterAbstract {
+  const memory = new RateLimiterMemory({ points, duration });
+  if (!redis) return memory;
+  return new RateLimiterRedis({
+    storeClient: redis.client,
+    keyPrefix: `${redis.prefix}rate:${id}`,
+    points,
+    duration,
+    insuranceLimiter: memory,
+    // Not connected: straight to the insurance, instead of queueing behind a reconnect.
+    rejectIfRedisNotReady: true,
+    // A key over its limit is refused from memory until its window ends, so a flood from one
+    // address costs Redis nothing.
+    inMemoryBlockOnConsumed: points + 1,
+  });
+}
+
+/**
  * The guard in front of every data request, run before the body is read: the path, declared body
  * size, caller identity, rate limits (per token, or per IP address without one: a per-second
  * burst and a per-window budget), the read-token rule, and for uploads the write rule. The caller
@@ -132,11 +166,13 @@ export function accessPlugin(options: {
   limits: Limits;
   maxUploadBytes: number;
   callers: WeakMap<Request, Caller>;
+  /** Where instances share their counts (REDIS_URL); each instance counts alone without it. */
+  redis?: { client: Redis; prefix: string };
 }): Plugin<ServerContext> {
   const { auth, limits } = options;
   const window = limits.rateLimitWindowSeconds;
-  const rule = (points: number, duration: number, name: string) => ({
-    limiter: new RateLimiterMemory({ points, duration }),
+  const rule = (points: number, duration: number, id: string, name: string) => ({
+    limiter: rateLimiter(points, duration, id, options.redis),
     name,
   });
   // Checked in this order; a request refused by the burst does not spend the window's budget.
@@ -144,11 +180,13 @@ export function accessPlugin(options: {
     rule(
       limits.rateLimitIpBurst,
       1,
+      'ip-burst',
       `${limits.rateLimitIpBurst} requests per second per IP address (BIBGRAPH_RATE_LIMIT_IP_BURST)`,
     ),
     rule(
       limits.rateLimitPerIp,
       window,
+      'ip',
       `${limits.rateLimitPerIp} requests per ${window} s per IP address (BIBGRAPH_RATE_LIMIT_IP)`,
     ),
   ];
@@ -156,6 +194,7 @@ export function accessPlugin(options: {
     rule(
       limits.rateLimitPerToken,
       window,
+      'token',
       `${limits.rateLimitPerToken} requests per ${window} s per token (BIBGRAPH_RATE_LIMIT_TOKEN)`,
     ),
   ];

@@ -22,6 +22,7 @@ import { limitPlugins, MULTIPART_OVERHEAD } from './limits.ts';
 import { boundedLogger } from './log.ts';
 import { persistedOperationPlugins } from './persisted.ts';
 import { defaultDocument } from './playground.ts';
+import { readDatabase, readRoutingPlugin } from './read-routing.ts';
 import { responseCachePlugins } from './response-cache.ts';
 import { memoryStore, type SharedStore } from './shared-store.ts';
 
@@ -43,7 +44,10 @@ export interface ServerOptions {
   auth?: AuthOptions;
   /** Abuse limits; anything left out takes its default. */
   limits?: Partial<Limits>;
-  /** Where cached responses and persisted queries live (Redis for several instances); memory by default. */
+  /**
+   * Where cached responses, persisted queries and rate-limit counts live (Redis for several
+   * instances); memory by default.
+   */
   store?: SharedStore;
   /** Seconds an anonymous query's answer may be served from the cache; 0 (the default here) turns it off. */
   cacheTtlSeconds?: number;
@@ -112,7 +116,14 @@ export function createServer(options: ServerOptions): BibgraphServer {
       };
     },
     plugins: [
-      accessPlugin({ database: database.db, auth, limits, maxUploadBytes: options.maxIngestBytes, callers }),
+      accessPlugin({
+        database: database.db,
+        auth,
+        limits,
+        maxUploadBytes: options.maxIngestBytes,
+        callers,
+        redis: store.redis,
+      }),
       // Before the response cache, which keys on the document text a hash stands for.
       ...persistedOperationPlugins({
         store,
@@ -122,6 +133,8 @@ export function createServer(options: ServerOptions): BibgraphServer {
       }),
       ...responseCachePlugins({ store, ttlSeconds: options.cacheTtlSeconds ?? 0 }),
       useDeferStream(),
+      // Before the limits: the time limit guards whichever database the query was sent to.
+      readRoutingPlugin(database),
       ...limitPlugins(limits, options.maxIngestBytes),
       // After the limits, so it wraps the execution the timeout plugin set up.
       domainErrorPlugin(),
@@ -130,14 +143,20 @@ export function createServer(options: ServerOptions): BibgraphServer {
           if (url.pathname === '/health') {
             // Bounded by the health timeout on a connection of its own (DatabaseHandle.ping), so a
             // frozen or saturated database is a prompt 503, never a hanging probe.
-            const health = await database.ping();
+            const [health] = await Promise.all([database.ping(), database.replicas?.check()]);
+            // Replicas by their place in DATABASE_REPLICA_URLS: /health is public, their URLs are not.
+            const replicas = database.replicas?.status();
+            const degraded = replicas?.some((r) => r.status === 'down') ?? false;
             endResponse(
               new fetchAPI.Response(
-                JSON.stringify(
-                  health.ok
-                    ? { status: 'ok', database: database.kind }
-                    : { status: 'unavailable', database: database.kind, reason: health.reason },
-                ),
+                JSON.stringify({
+                  // A replica that is down costs capacity, not answers (its queries go elsewhere),
+                  // so the instance stays in service: 200, "degraded".
+                  ...(health.ok
+                    ? { status: degraded ? 'degraded' : 'ok', database: database.kind }
+                    : { status: 'unavailable', database: database.kind, reason: health.reason }),
+                  ...(replicas ? { replicas } : {}),
+                }),
                 {
                   status: health.ok ? 200 : 503,
                   headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
@@ -147,7 +166,7 @@ export function createServer(options: ServerOptions): BibgraphServer {
           } else if (url.pathname === '/export' && request.method === 'GET') {
             endResponse(
               await exportResponse(
-                (serverContext as ServerContext).db ?? database.db,
+                (serverContext as ServerContext).db ?? readDatabase(database),
                 url,
                 exportBatchSize(database.kind),
               ),

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { DEFAULT_REDIS_PREFIX } from '../config.ts';
 
 /**
  * The little state instances share: cached responses, persisted-query texts and the cache's
@@ -7,6 +8,8 @@ import { Redis } from 'ioredis';
  */
 export interface SharedStore {
   readonly kind: 'memory' | 'redis';
+  /** The Redis connection and key prefix, for what else instances share there (rate limits). */
+  readonly redis?: { client: Redis; prefix: string };
   get(key: string): Promise<string | null>;
   /** Several keys in one round trip. */
   getMany(keys: readonly string[]): Promise<Array<string | null>>;
@@ -71,13 +74,11 @@ export function memoryStore(maxBytes = 64 * 1024 * 1024): SharedStore {
   };
 }
 
-const PREFIX = 'bibgraph:';
-
 /**
  * Redis through ioredis. A command gives up after half a second instead of waiting for Redis to
  * come back, so an outage costs cache hits, not requests: callers treat a failed read as a miss.
  */
-export function redisStore(url: string): SharedStore {
+export function redisStore(url: string, prefix = DEFAULT_REDIS_PREFIX): SharedStore {
   const redis = new Redis(url, {
     maxRetriesPerRequest: 1,
     commandTimeout: 500,
@@ -88,7 +89,7 @@ export function redisStore(url: string): SharedStore {
     if (warned) return;
     warned = true;
     console.error(
-      `bibgraph: Redis at REDIS_URL is unavailable (${error.message}); serving without the shared cache`,
+      `bibgraph: Redis at REDIS_URL is unavailable (${error.message}); serving without the shared cache, rate limits counted per instance`,
     );
   });
   redis.on('ready', () => {
@@ -96,12 +97,13 @@ export function redisStore(url: string): SharedStore {
   });
   return {
     kind: 'redis',
-    get: (key) => redis.get(PREFIX + key),
-    getMany: (keys) => (keys.length === 0 ? Promise.resolve([]) : redis.mget(keys.map((k) => PREFIX + k))),
+    redis: { client: redis, prefix },
+    get: (key) => redis.get(prefix + key),
+    getMany: (keys) => (keys.length === 0 ? Promise.resolve([]) : redis.mget(keys.map((k) => prefix + k))),
     async set(key, value, ttlSeconds) {
-      await redis.set(PREFIX + key, value, 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+      await redis.set(prefix + key, value, 'EX', Math.max(1, Math.ceil(ttlSeconds)));
     },
-    increment: (key) => redis.incr(PREFIX + key),
+    increment: (key) => redis.incr(prefix + key),
     async close() {
       redis.disconnect();
     },
@@ -109,6 +111,6 @@ export function redisStore(url: string): SharedStore {
 }
 
 /** Redis when a URL is given, else memory. */
-export function openSharedStore(redisUrl: string | null): SharedStore {
-  return redisUrl ? redisStore(redisUrl) : memoryStore();
+export function openSharedStore(redisUrl: string | null, prefix = DEFAULT_REDIS_PREFIX): SharedStore {
+  return redisUrl ? redisStore(redisUrl, prefix) : memoryStore();
 }

@@ -47,6 +47,51 @@ describe('configuration', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 
+  it('reads streaming replicas for queries (DATABASE_REPLICA_URLS) and how often they are probed', () => {
+    const primary = 'postgres://app:secret@primary:5432/bib';
+    expect(loadConfig({ DATABASE_URL: primary })).toMatchObject({ replicaUrls: [], replicaCheckMs: 5_000 });
+    expect(
+      loadConfig({
+        DATABASE_URL: primary,
+        DATABASE_REPLICA_URLS: ' postgres://app:secret@r1:5432/bib , postgresql://app:secret@r2/bib ',
+        BIBGRAPH_REPLICA_CHECK: '1000',
+      }),
+    ).toMatchObject({
+      replicaUrls: ['postgres://app:secret@r1:5432/bib', 'postgresql://app:secret@r2/bib'],
+      replicaCheckMs: 1_000,
+    });
+  });
+
+  it.each([
+    [{ DATABASE_REPLICA_URLS: 'postgres://app:secret@r1/bib' }, /needs DATABASE_URL/],
+    [
+      { DATABASE_URL: 'postgres://p/bib', DATABASE_REPLICA_URLS: 'mysql://app:secret@r1/bib' },
+      /DATABASE_REPLICA_URLS entry 1 must start with postgres/,
+    ],
+    [
+      { DATABASE_URL: 'postgres://p/bib', DATABASE_REPLICA_URLS: 'postgres://r1/bib,,postgres://r2/bib' },
+      /DATABASE_REPLICA_URLS has an empty entry/,
+    ],
+    [
+      { DATABASE_URL: 'postgres://p/bib', DATABASE_REPLICA_URLS: 'postgres://r1/bib,postgres://r1/bib' },
+      /lists a URL twice/,
+    ],
+    [
+      { DATABASE_URL: 'postgres://p/bib', DATABASE_REPLICA_URLS: 'postgres://p/bib' },
+      /entry 1 is DATABASE_URL itself/,
+    ],
+    [{ BIBGRAPH_REPLICA_CHECK: '10' }, /BIBGRAPH_REPLICA_CHECK must be between 100/],
+    [{ BIBGRAPH_REDIS_PREFIX: 'has space' }, /BIBGRAPH_REDIS_PREFIX must be 1 to 64/],
+  ])('rejects replica and Redis settings %o, never repeating a password', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+    expect(() => loadConfig(env)).not.toThrow(/secret/);
+  });
+
+  it('prefixes Redis keys with bibgraph: unless told otherwise (BIBGRAPH_REDIS_PREFIX)', () => {
+    expect(loadConfig({}).redisPrefix).toBe('bibgraph:');
+    expect(loadConfig({ BIBGRAPH_REDIS_PREFIX: 'library-a:' }).redisPrefix).toBe('library-a:');
+  });
+
   it('reads the token CLI commands send to a server (BIBGRAPH_TOKEN)', () => {
     expect(loadConfig({}).clientToken).toBeNull();
     expect(loadConfig({ BIBGRAPH_TOKEN: '  bg_abc  ' }).clientToken).toBe('bg_abc');
