@@ -110,55 +110,59 @@ describe.each(databaseTargets)('parsing ingest input in a worker thread on $name
 
   it('gives the same NOT_RIS error as parsing inline', async () => {
     const notRis = 'PT J\nAU Doe, J\nTI Web of Science plain text\nER\n';
-    const inline = await ingestRis(handle.db, notRis, { offThread: false }).catch((e: unknown) => e);
-    const worker = await ingestRis(handle.db, notRis, { offThread: true }).catch((e: unknown) => e);
+    const attempt = (offThread: boolean) =>
+      inRolledBackTransaction(handle, (tx) => ingestRis(tx, notRis, { offThread }).catch((e: unknown) => e));
+    const inline = await attempt(false);
+    const worker = await attempt(true);
     expect(inline).toBeInstanceOf(IngestError);
     expect(worker).toEqual(inline);
   });
 
+  // The ingests below run inside a transaction (as a savepoint) that is rolled back at the end:
+  // other test files count rows on the same PostgreSQL database.
   it('fails the whole ingest cleanly when the worker dies, and stores nothing', async () => {
-    const label = `Worker death ${url ? 'pg' : 'pglite'}`;
-    let killed = false;
-    const failure = await ingestRis(handle.db, inPieces(Buffer.from(papers(label, 3000))), {
-      source: label,
-      batchSize: 100,
-      onProgress: () => {
-        // The first progress event comes after 64 KB, long before the worker could have finished.
-        if (!killed) void preparePool.close();
-        killed = true;
-      },
-    }).catch((e: unknown) => e);
-    expect(killed).toBe(true);
-    expect(failure).toBeInstanceOf(PrepareWorkerError);
-    expect((failure as Error).message).toMatch(/parsing worker stopped unexpectedly/);
-    expect(
-      await count(handle.db, `select count(*)::int as n from ingestions where source = '${label}'`),
-    ).toBe(0);
-    expect(
-      await count(handle.db, `select count(*)::int as n from citations where title like '${label} %'`),
-    ).toBe(0);
-    expect(preparePool.stats().busy).toBe(0);
+    await inRolledBackTransaction(handle, async (tx) => {
+      let killed = false;
+      const failure = await ingestRis(tx, inPieces(Buffer.from(papers('Worker death', 3000))), {
+        source: 'worker death',
+        batchSize: 100,
+        onProgress: () => {
+          // The first progress event comes after 64 KB, long before the worker could have finished.
+          if (!killed) void preparePool.close();
+          killed = true;
+        },
+      }).catch((e: unknown) => e);
+      expect(killed).toBe(true);
+      expect(failure).toBeInstanceOf(PrepareWorkerError);
+      expect((failure as Error).message).toMatch(/parsing worker stopped unexpectedly/);
+      expect(await count(tx, "select count(*)::int as n from ingestions where source = 'worker death'")).toBe(
+        0,
+      );
+      expect(
+        await count(tx, "select count(*)::int as n from citations where title like 'Worker death %'"),
+      ).toBe(0);
+      expect(preparePool.stats().busy).toBe(0);
 
-    // The pool starts a new worker for the next ingest.
-    const after = await ingestRis(handle.db, inPieces(Buffer.from(papers(`${label} after`, 5))), {
-      source: `${label} after`,
+      // The pool starts a new worker for the next ingest.
+      const after = await ingestRis(tx, inPieces(Buffer.from(papers('After worker death', 5))));
+      expect(after.created).toBe(5);
     });
-    expect(after.created).toBe(5);
   });
 
   it('still refuses input over the size limit, found while the worker asks for more', async () => {
-    const label = `Worker too large ${url ? 'pg' : 'pglite'}`;
-    const failure = await ingestRis(handle.db, inPieces(Buffer.from(papers(label, 2000))), {
-      source: label,
-      batchSize: 50,
-      maxBytes: 50_000,
-    }).catch((e: unknown) => e);
-    expect(failure).toBeInstanceOf(IngestError);
-    expect((failure as IngestError).code).toBe('PAYLOAD_TOO_LARGE');
-    expect(
-      await count(handle.db, `select count(*)::int as n from ingestions where source = '${label}'`),
-    ).toBe(0);
-    expect(preparePool.stats().busy).toBe(0);
+    await inRolledBackTransaction(handle, async (tx) => {
+      const failure = await ingestRis(tx, inPieces(Buffer.from(papers('Worker too large', 2000))), {
+        source: 'worker too large',
+        batchSize: 50,
+        maxBytes: 50_000,
+      }).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(IngestError);
+      expect((failure as IngestError).code).toBe('PAYLOAD_TOO_LARGE');
+      expect(
+        await count(tx, "select count(*)::int as n from ingestions where source = 'worker too large'"),
+      ).toBe(0);
+      expect(preparePool.stats().busy).toBe(0);
+    });
   });
 });
 
