@@ -6,7 +6,8 @@
  *  2. ingest into PostgreSQL vs the floor: COPYing the same normalised rows into the same tables;
  *  3. peak memory of the CLI ingesting generated files of growing size (200 MB the largest).
  * PostgreSQL: BENCH_DATABASE_URL (an admin connection; default postgres://postgres@127.0.0.1:5432/postgres).
- * Scratch databases bibgraph_bench_ingest and bibgraph_bench_copy are created and dropped.
+ * Scratch databases bibgraph_bench_ingest and bibgraph_bench_copy are created and dropped
+ * (BENCH_DB_PREFIX=name replaces `bibgraph_bench`, so runs on a shared server stay apart).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -22,6 +23,7 @@ import { generateRis, generateRisStream } from './lib/generate-ris.ts';
 const root = resolve(import.meta.dirname, '..');
 const N = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 50_000);
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const dbPrefix = process.env.BENCH_DB_PREFIX ?? 'bibgraph_bench';
 const skipMemory = process.argv.includes('--no-memory');
 // Disk writeback makes single runs vary by ±20% on a shared machine; the table reports medians.
 const RUNS = Number(/--runs=(\d+)/.exec(process.argv.join(' '))?.[1] ?? 3);
@@ -71,7 +73,7 @@ async function section2(admin: postgres.Sql): Promise<void> {
   let rowCount = 0;
   try {
     for (let run = 0; run < RUNS; run++) {
-      const url = await freshDatabase(admin, 'bibgraph_bench_ingest');
+      const url = await freshDatabase(admin, `${dbPrefix}_ingest`);
       const handle = await openDatabase({ databaseUrl: url, dataDir: '' });
       const t0 = performance.now();
       const report = await ingestRis(handle.db, text, { source: 'bench', batchSize: 1000 });
@@ -89,7 +91,7 @@ async function section2(admin: postgres.Sql): Promise<void> {
           .split('\n')
           .reduce((sum, n) => sum + Number(n), 0);
       }
-      const copyUrl = await freshDatabase(admin, 'bibgraph_bench_copy');
+      const copyUrl = await freshDatabase(admin, `${dbPrefix}_copy`);
       const migrated = await openDatabase({ databaseUrl: copyUrl, dataDir: '' });
       await migrated.close();
       const load = [
@@ -103,8 +105,8 @@ async function section2(admin: postgres.Sql): Promise<void> {
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
-    await admin.unsafe('drop database if exists bibgraph_bench_ingest with (force)');
-    await admin.unsafe('drop database if exists bibgraph_bench_copy with (force)');
+    await admin.unsafe(`drop database if exists ${dbPrefix}_ingest with (force)`);
+    await admin.unsafe(`drop database if exists ${dbPrefix}_copy with (force)`);
   }
 
   const ingestRate = (N / median(ingestMs)) * 1000;
@@ -198,7 +200,7 @@ async function section3(admin: postgres.Sql): Promise<void> {
       // ~1.3 KB per generated record.
       const records = Math.round((mb * 1e6) / 1300);
       await pipeline(generateRisStream(records, 7), createWriteStream(file));
-      const url = await freshDatabase(admin, 'bibgraph_bench_memory');
+      const url = await freshDatabase(admin, `${dbPrefix}_memory`);
       const r = await runCli(file, url);
       const size = statSync(file).size / 1e6;
       rows.push([
@@ -209,7 +211,7 @@ async function section3(admin: postgres.Sql): Promise<void> {
         Math.round(r.rssMb),
       ]);
       rmSync(file);
-      await admin.unsafe('drop database if exists bibgraph_bench_memory with (force)');
+      await admin.unsafe(`drop database if exists ${dbPrefix}_memory with (force)`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -11,6 +11,7 @@
  */
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import postgres from 'postgres';
 import { formatTable } from '../src/cli/table.ts';
 import { DEFAULT_LIMITS } from '../src/config.ts';
@@ -75,11 +76,15 @@ async function post(base: string, body: string): Promise<{ ms: number; ok: boole
 interface Sample {
   latencies: number[];
   errors: number;
+  /** How late the main thread's event loop ran while the sample was taken (its stalls). */
+  loop: IntervalHistogram;
 }
 
 /** Readers hammer the cheap query until `count` requests are done or `until` settles. */
 async function read(base: string, options: { count?: number; until?: Promise<unknown> }): Promise<Sample> {
-  const sample: Sample = { latencies: [], errors: 0 };
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  const sample: Sample = { latencies: [], errors: 0, loop };
   let stop = false;
   options.until?.then(
     () => (stop = true),
@@ -97,6 +102,7 @@ async function read(base: string, options: { count?: number; until?: Promise<unk
       }
     }),
   );
+  loop.disable();
   return sample;
 }
 
@@ -106,6 +112,9 @@ function percentile(values: number[], p: number): number {
 }
 
 const ms = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(2)} s` : `${n.toFixed(1)} ms`);
+/** The histogram counts in ns, and includes its own 10 ms sampling interval: that is subtracted. */
+const lag = (h: IntervalHistogram, p: number) =>
+  ms(Math.max(0, (p === 100 ? h.max : h.percentile(p)) / 1e6 - 10));
 
 function report(title: string, idle: Sample, loaded: Sample, writers: string[]): void {
   const p95Idle = percentile(idle.latencies, 95);
@@ -113,7 +122,7 @@ function report(title: string, idle: Sample, loaded: Sample, writers: string[]):
   console.log(`\n## ${title}\n`);
   console.log(
     formatTable(
-      ['phase', 'requests', 'errors', 'p50', 'p95', 'max'],
+      ['phase', 'requests', 'errors', 'p50', 'p95', 'max', 'loop delay p50 / p99 / max'],
       [
         [
           'idle',
@@ -122,6 +131,7 @@ function report(title: string, idle: Sample, loaded: Sample, writers: string[]):
           ms(percentile(idle.latencies, 50)),
           ms(p95Idle),
           ms(Math.max(...idle.latencies)),
+          `${lag(idle.loop, 50)} / ${lag(idle.loop, 99)} / ${lag(idle.loop, 100)}`,
         ],
         [
           'under load',
@@ -130,6 +140,7 @@ function report(title: string, idle: Sample, loaded: Sample, writers: string[]):
           ms(percentile(loaded.latencies, 50)),
           ms(p95Load),
           ms(Math.max(...loaded.latencies)),
+          `${lag(loaded.loop, 50)} / ${lag(loaded.loop, 99)} / ${lag(loaded.loop, 100)}`,
         ],
       ],
     ),

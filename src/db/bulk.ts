@@ -1,12 +1,14 @@
 import { getTableName, type SQL, sql } from 'drizzle-orm';
 import { getTableConfig, type PgColumn, type PgTable } from 'drizzle-orm/pg-core';
 import { type Database, rowsOf } from './client.ts';
+import { mapInSlices } from './time-slice.ts';
 
 /*
  * Bulk writes for ingestion. A multi-row VALUES list sends one bind parameter per cell, and
  * PostgreSQL spends longer binding and planning 25,000 parameters than inserting the rows. Here a
  * whole batch travels as one JSON parameter that jsonb_to_recordset turns back into typed rows, on
- * PGlite and PostgreSQL alike.
+ * PGlite and PostgreSQL alike. Rows are encoded in time slices (time-slice.ts): a server's reads
+ * run between them rather than after a whole batch.
  */
 
 interface ColumnInfo {
@@ -65,6 +67,11 @@ export class RowEncoder {
     return JSON.stringify(o);
   }
 
+  /** Every row encoded, yielding to the event loop every few ms. */
+  encodeAll(rows: ReadonlyArray<Record<string, unknown>>): Promise<string[]> {
+    return mapInSlices(rows, (row) => this.encode(row));
+  }
+
   /** The recordset `r` of the encoded rows. */
   from(encoded: readonly string[]): SQL {
     const definition = sql.raw(this.cols.map((c) => `"${c.name}" ${c.type}`).join(', '));
@@ -72,15 +79,15 @@ export class RowEncoder {
   }
 }
 
-function recordset(
+async function recordset(
   table: PgTable,
   rows: ReadonlyArray<Record<string, unknown>>,
   extra: Record<string, string> = {},
-): { cols: ColumnInfo[]; from: SQL } {
+): Promise<{ cols: ColumnInfo[]; from: SQL }> {
   const keys = new Set<string>();
   for (const row of rows) for (const k of Object.keys(row)) if (row[k] !== undefined) keys.add(k);
   const encoder = new RowEncoder(table, keys, extra);
-  return { cols: encoder.cols, from: encoder.from(rows.map((row) => encoder.encode(row))) };
+  return { cols: encoder.cols, from: encoder.from(await encoder.encodeAll(rows)) };
 }
 
 function columnList(cols: ColumnInfo[], prefix = ''): SQL {
@@ -104,7 +111,7 @@ export async function bulkInsert<T = Record<string, unknown>>(
   options: BulkInsertOptions = {},
 ): Promise<T[]> {
   if (rows.length === 0) return [];
-  const { cols, from } = recordset(table, rows, options.extra);
+  const { cols, from } = await recordset(table, rows, options.extra);
   const stored = cols.filter((c) => !c.extra);
   const computed = Object.entries(options.computed ?? {});
   const target = sql.raw(
@@ -149,8 +156,9 @@ export async function bulkUpdate(
       .map((c) => `"${c.name}" = r."${c.name}"`)
       .join(', '),
   );
+  const from = encoder.from(await encoder.encodeAll(rows));
   await tx.execute(
-    sql`update ${encoder.table} as t set ${assignments} from ${encoder.from(rows.map((r) => encoder.encode(r)))} where t."${sql.raw(keyColumn.name)}" = r."${sql.raw(keyColumn.name)}"`,
+    sql`update ${encoder.table} as t set ${assignments} from ${from} where t."${sql.raw(keyColumn.name)}" = r."${sql.raw(keyColumn.name)}"`,
   );
 }
 
@@ -169,7 +177,7 @@ export async function upsertKeyed(
   if (rows.length === 0) return ids;
   const keyKey = [...columnsOf(table).values()].find((c) => c.name === keyColumn.name)?.key as string;
   rows.sort((a, b) => (String(a[keyKey]) < String(b[keyKey]) ? -1 : 1));
-  const { cols, from } = recordset(table, rows);
+  const { cols, from } = await recordset(table, rows);
   const key = sql.raw(`"${keyColumn.name}"`);
   const id = sql.raw(`"${idColumn.name}"`);
   const result = await tx.execute(sql`

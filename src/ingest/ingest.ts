@@ -15,25 +15,25 @@ import {
   keywords,
   type NewCitation,
 } from '../db/schema.ts';
+import { mapInSlices, TimeSlice } from '../db/time-slice.ts';
 import { WRITERS_LOCK, writeTransaction } from '../db/writers.ts';
 import { BusyError } from '../errors.ts';
 import { refreshSearchDocuments, searchDocumentSql } from '../query/search.ts';
-import { mapRecord } from '../ris/map.ts';
 import {
   affiliationKey,
   authorKey,
-  citationFingerprint,
   displayName,
   hasLoneSurrogate,
   keywordKey,
   replaceLoneSurrogates,
 } from '../ris/normalize.ts';
-import { parseRisStream } from '../ris/parse.ts';
-import type { MappedCitation, RisProblem, RisRecord } from '../ris/types.ts';
+import type { MappedCitation, RisProblem } from '../ris/types.ts';
 import { citationsMarkedDistinct, type Survivor, survivorsByKey } from './decisions.ts';
 import { IngestError } from './errors.ts';
-import { rawRecordHash, titlesClearlyDiffer } from './match.ts';
+import { titlesClearlyDiffer } from './match.ts';
 import { type Comparable, MERGEABLE_LISTS, MERGEABLE_SCALARS, mergeCitation } from './merge.ts';
+import { type PreparedEvent, type PreparedRecord, prepareStream } from './prepare.ts';
+import { PrepareWorkerError, preparePool } from './prepare-pool.ts';
 
 export type IngestInput = string | Uint8Array | AsyncIterable<Uint8Array | string>;
 export type IngestAction = 'created' | 'updated' | 'unchanged' | 'failed';
@@ -72,6 +72,12 @@ export interface IngestOptions {
   actor?: string;
   /** The audit log's action name (default `ingestRis`). */
   action?: string;
+  /**
+   * Parse and map in a worker thread (prepare-pool.ts), so that a server's event loop stays free
+   * for reads while an ingest runs. Default: for streams and for inputs of 256 KB or more; a
+   * smaller string is parsed faster than a worker would start.
+   */
+  offThread?: boolean;
 }
 
 export interface IngestReport {
@@ -88,7 +94,7 @@ export interface IngestReport {
 }
 
 interface Item {
-  record: RisRecord;
+  record: PreparedRecord;
   mapped: MappedCitation;
   doi: string | null;
   fingerprint: string | null;
@@ -106,6 +112,9 @@ class DryRunRollback extends Error {}
 
 /** Records mapped between yields to the event loop while a batch is being written. */
 const YIELD_EVERY = 32;
+
+/** Inputs from this size up are parsed off the event loop unless told otherwise. */
+const OFF_THREAD_BYTES = 256 * 1024;
 
 /** Advisory lock held by every writer of the graph (ingests and curation), one at a time. */
 export const INGEST_LOCK = WRITERS_LOCK;
@@ -169,6 +178,9 @@ export async function ingestRis(
   };
   const counter = { bytes: 0 };
   const source = limitBytes(asChunks(input), options.maxBytes ?? Number.POSITIVE_INFINITY, counter);
+  const offThread = options.offThread ?? inputBytes(input) >= OFF_THREAD_BYTES;
+  const prepared = (): AsyncIterable<PreparedEvent> =>
+    offThread ? preparePool.prepare(source) : prepareStream(source);
 
   try {
     // One writer at a time. Unique keys and ON CONFLICT already keep duplicates out, but two long
@@ -194,7 +206,7 @@ export async function ingestRis(
       };
 
       try {
-        for await (const event of parseRisStream(source)) {
+        for await (const event of prepared()) {
           if (event.type === 'problem') {
             if (event.problem.record === 0 && event.problem.severity === 'error' && report.found === 0) {
               notRis = event.problem;
@@ -213,9 +225,10 @@ export async function ingestRis(
               // rejection while the next batch is still being parsed.
               inFlight.catch(() => {});
               batch = [];
-            } else if (inFlight !== null && report.found % YIELD_EVERY === 0) {
+            } else if (!offThread && inFlight !== null && report.found % YIELD_EVERY === 0) {
               // Parsing a decoded chunk is synchronous; let the driver read the database's answer
-              // and send the batch's next statement.
+              // and send the batch's next statement. (From the worker, records arrive in messages,
+              // each its own turn of the event loop.)
               await new Promise((done) => setImmediate(done));
             }
           }
@@ -261,7 +274,8 @@ export async function ingestRis(
       for (const o of report.outcomes) if (o.action === 'created') o.citationId = null;
       return report;
     }
-    if (error instanceof IngestError || error instanceof BusyError) throw error;
+    if (error instanceof IngestError || error instanceof BusyError || error instanceof PrepareWorkerError)
+      throw error;
     // Drizzle's message carries the whole statement and its parameters; the driver's cause is the
     // part worth showing.
     const cause = (error as { cause?: Error }).cause ?? (error as Error);
@@ -302,8 +316,15 @@ function detach(s: string): string {
   return Buffer.from(s, 'utf8').toString('utf8');
 }
 
-function toItem(record: RisRecord, report: IngestReport, keepOutcome: boolean): Item | null {
-  const { citation, problems } = mapRecord(record);
+/** Bytes of an input given whole; streams count as large (their size is not known up front). */
+function inputBytes(input: IngestInput): number {
+  if (typeof input === 'string') return input.length;
+  if (input instanceof Uint8Array) return input.byteLength;
+  return Number.POSITIVE_INFINITY;
+}
+
+function toItem(record: PreparedRecord, report: IngestReport, keepOutcome: boolean): Item | null {
+  const { citation, problems, fingerprint, rawHash } = record;
   for (const p of problems) report.problems.push({ ...p, message: detach(p.message) });
   const outcome: RecordOutcome = {
     record: record.index,
@@ -320,14 +341,12 @@ function toItem(record: RisRecord, report: IngestReport, keepOutcome: boolean): 
     report.failed++;
     return null;
   }
-  const fingerprint = citationFingerprint(citation);
   return {
     record,
     mapped: citation,
     doi: citation.doi,
     fingerprint,
-    // Without DOI and title the raw record is all a re-ingest can recognise.
-    rawHash: citation.doi || fingerprint ? null : rawRecordHash(citation.rawTags),
+    rawHash,
     doiTakenBy: null,
     outcome,
   };
@@ -578,7 +597,7 @@ async function storeDistinct(
     }>(
       tx,
       citations,
-      fresh.map((i) => ({
+      await mapInSlices(fresh, (i) => ({
         ...citationRow(i, ingestionId),
         keywords_text: i.mapped.keywords.join(' '),
       })),
@@ -652,7 +671,9 @@ async function storeDistinct(
     const kwOf = groupBy(keywordKeys, (r) => r.citationId);
     const affOf = groupBy(affiliationKeys, (r) => r.citationId);
 
+    const slice = new TimeSlice();
     for (const { item, row } of matched) {
+      await slice.tick();
       const incoming = citationRow(item, ingestionId) as unknown as Comparable;
       const patch: Partial<Comparable> & { conflictingDoi?: string | null } = mergeCitation(row, incoming);
       // The DOI's holder is gone (deleted): the citation kept apart with it now holds it itself.
@@ -729,9 +750,14 @@ interface Aliases {
 
 /** Dedup keys in the batch that belong to rows merged into another (mergeAuthors and friends). */
 async function mergedAliases(tx: Database, items: Item[]): Promise<Aliases> {
-  const authorKeys = items.flatMap((i) => i.mapped.contributors.map((c) => authorKey(c.name)));
-  const affiliationKeys = items.flatMap((i) => i.mapped.affiliations.map((a) => affiliationKey(a.name)));
-  const keywordKeys = items.flatMap((i) => i.mapped.keywords.map(keywordKey));
+  const keys = await mapInSlices(items, (i) => ({
+    authors: i.mapped.contributors.map((c) => authorKey(c.name)),
+    affiliations: i.mapped.affiliations.map((a) => affiliationKey(a.name)),
+    keywords: i.mapped.keywords.map(keywordKey),
+  }));
+  const authorKeys = keys.flatMap((k) => k.authors);
+  const affiliationKeys = keys.flatMap((k) => k.affiliations);
+  const keywordKeys = keys.flatMap((k) => k.keywords);
   const [a, f, k] = await Promise.all([
     survivorsByKey(tx, 'Author', authorKeys),
     survivorsByKey(tx, 'Affiliation', affiliationKeys),
@@ -772,8 +798,10 @@ async function writeLinks(tx: Database, jobs: LinkJob[], aliases: Aliases): Prom
   const authorRows = new Map<string, typeof authors.$inferInsert>();
   const affiliationRows = new Map<string, typeof affiliations.$inferInsert>();
   const keywordRows = new Map<string, typeof keywords.$inferInsert>();
+  const slice = new TimeSlice();
 
   for (const job of jobs) {
+    await slice.tick();
     const m = job.item.mapped;
     for (const c of m.contributors) {
       if (job.roles && !job.roles.has(c.role)) continue;
@@ -821,6 +849,7 @@ async function writeLinks(tx: Database, jobs: LinkJob[], aliases: Aliases): Prom
   const replaced: Array<{ citationId: number; roles: string[] }> = [];
 
   for (const job of jobs) {
+    await slice.tick();
     const m = job.item.mapped;
     const citationId = job.citationId;
     if (job.roles && job.roles.size > 0) replaced.push({ citationId, roles: [...job.roles] });
