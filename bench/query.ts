@@ -15,6 +15,7 @@
  *   BENCH_PEER=0    skip PostGraphile (e.g. where bench/peer is not installed)
  *   BENCH_PROFILE=<dir>   bibgraph writes a V8 CPU profile there (node --cpu-prof) on exit
  *   BENCH_QUERIES=canonical,typeahead   only the pages whose names start with these
+ *   BENCH_BASELINE=<dir>  also measure the bibgraph checked out there ("bibgraph before", port +2)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -44,9 +45,11 @@ const PORT = Number(process.env.BENCH_PORT ?? 4400);
 const ONLY = process.env.BENCH_QUERIES?.split(',');
 const root = fileURLToPath(new URL('..', import.meta.url));
 const peerNode = `${root}bench/peer/node_modules/node/bin/node`;
+/** Another checkout of bibgraph (e.g. the commit before a change) measured beside this one. */
+const BASELINE = process.env.BENCH_BASELINE;
 const WITH_PEER = process.env.BENCH_PEER !== '0' && existsSync(peerNode);
 
-type Target = 'floor' | 'bibgraph' | 'postgraphile';
+type Target = 'floor' | 'bibgraph' | 'bibgraph before' | 'postgraphile';
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -71,13 +74,13 @@ async function waitFor(url: string, child: ChildProcess): Promise<void> {
   throw new Error(`${url} did not answer`);
 }
 
-function startBibgraph(databaseUrl: string, port: number): ChildProcess {
+function startBibgraph(databaseUrl: string, port: number, cwd = root): ChildProcess {
   const profile = process.env.BENCH_PROFILE;
   return spawn(
     process.execPath,
     [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []), '--import', 'tsx', 'src/main.ts'],
     {
-      cwd: root,
+      cwd,
       stdio: ['ignore', 'ignore', 'inherit'],
       env: {
         ...process.env,
@@ -168,6 +171,12 @@ async function benchSize(n: number) {
   const servers: Array<[Target, ChildProcess, string]> = [
     ['bibgraph', startBibgraph(url, PORT), `http://127.0.0.1:${PORT}/graphql`],
   ];
+  if (BASELINE)
+    servers.push([
+      'bibgraph before',
+      startBibgraph(url, PORT + 2, BASELINE),
+      `http://127.0.0.1:${PORT + 2}/graphql`,
+    ]);
   if (WITH_PEER)
     servers.push(['postgraphile', startPeer(url, PORT + 1), `http://127.0.0.1:${PORT + 1}/graphql`]);
   try {
@@ -187,11 +196,19 @@ async function benchSize(n: number) {
           ['floor', () => q.floor(sql), null],
           ['bibgraph', poster(endpointOf('bibgraph') as string, q.bibgraph, q.check), q.bibgraph],
         ];
+        const before = endpointOf('bibgraph before');
+        if (before) targets.push(['bibgraph before', poster(before, q.bibgraph, q.check), q.bibgraph]);
         const peer = endpointOf('postgraphile');
         if (peer && q.postgraphile)
           targets.push(['postgraphile', poster(peer, q.postgraphile, q.check), q.postgraphile]);
         for (const [target, fn, request] of targets) {
-          const samples = await timeSequential(fn);
+          // A target that answers with an error is reported and left out of the table for this
+          // page, so one failing server does not cost the others' measurements.
+          const samples = await timeSequential(fn).catch((error: Error) => {
+            console.error(`  ${target}, ${q.name}: ${error.message.slice(0, 300)}`);
+            return null;
+          });
+          if (!samples) continue;
           const c = cell(q, target);
           c.p50.push(percentile(samples, 50));
           c.p95.push(percentile(samples, 95));
@@ -226,7 +243,7 @@ for (const { n, queries, cells } of results) {
     const get = (t: Target) => cells.get(`${q.name}\u0000${t}`);
     const floor = get('floor');
     const peer = get('postgraphile');
-    for (const t of ['floor', 'bibgraph', 'postgraphile'] as const) {
+    for (const t of ['floor', 'bibgraph', 'bibgraph before', 'postgraphile'] as const) {
       const c = get(t);
       if (!c) continue;
       const rps = c.rps.length ? median(c.rps) : Number.NaN;
