@@ -10,6 +10,9 @@ import { searchBound } from './extensions.ts';
 import { rowIdOf } from './node-ids.ts';
 
 export const AffiliationRef = builder.drizzleNode('affiliations', {
+  // Each field selects its own columns: a page of citations lists many of these, and keys and
+  // timestamps would only be encoded as JSON, sent and parsed to be dropped.
+  select: {},
   name: 'Affiliation',
   description: 'An institution or address that authors are affiliated with, deduplicated by normalised text.',
   id: { column: (a) => a.id, description: 'Global ID of the affiliation.' },

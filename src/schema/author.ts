@@ -19,6 +19,9 @@ import { KeywordRef } from './keyword.ts';
 import { rowIdOf } from './node-ids.ts';
 
 export const AuthorRef = builder.drizzleNode('authors', {
+  // Each field selects its own columns: a page of citations lists many of these, and keys and
+  // timestamps would only be encoded as JSON, sent and parsed to be dropped.
+  select: {},
   name: 'Author',
   description:
     'A person or organisation credited on citations, deduplicated across records by normalised name.',

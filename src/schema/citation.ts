@@ -145,6 +145,7 @@ export const CitationRef = builder.drizzleNode('citations', {
       select: (_args, _ctx, nestedSelection) => ({
         with: {
           contributions: {
+            columns: { authorId: true },
             where: { role: 'author' },
             orderBy: { position: 'asc' },
             with: { author: nestedSelection(true) },
@@ -163,6 +164,7 @@ export const CitationRef = builder.drizzleNode('citations', {
       select: (_args, _ctx, nestedSelection) => ({
         with: {
           affiliationLinks: {
+            columns: { affiliationId: true },
             orderBy: { position: 'asc' },
             with: { affiliation: nestedSelection(true) },
           },
@@ -176,6 +178,7 @@ export const CitationRef = builder.drizzleNode('citations', {
       select: (_args, _ctx, nestedSelection) => ({
         with: {
           keywordLinks: {
+            columns: { keywordId: true },
             orderBy: { position: 'asc' },
             with: { keyword: nestedSelection(true) },
           },

@@ -16,6 +16,9 @@ import { searchBound } from './extensions.ts';
 import { rowIdOf } from './node-ids.ts';
 
 export const KeywordRef = builder.drizzleNode('keywords', {
+  // Each field selects its own columns: a page of citations lists many of these, and keys and
+  // timestamps would only be encoded as JSON, sent and parsed to be dropped.
+  select: {},
   name: 'Keyword',
   description: 'A subject term; the same term in any letter case is one keyword.',
   id: { column: (k) => k.id, description: 'Global ID of the keyword.' },

@@ -7,9 +7,11 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { createComplexityRule } from '@pothos/plugin-complexity';
 import {
   type ASTVisitor,
+  type DocumentNode,
   type ExecutionResult,
   GraphQLError,
   type GraphQLInputType,
+  type GraphQLSchema,
   getNamedType,
   getNullableType,
   getOperationAST,
@@ -132,45 +134,82 @@ function pageSizeRule(maxPageSize: number, variables: Record<string, unknown>) {
   });
 }
 
+/** Cost (lists weighted by page size) with the request's variables, refused over the limit. */
+function costRule(limits: Limits, variables: Record<string, unknown>, operationName: string | undefined) {
+  return createComplexityRule({
+    // The cost of a field depends only on its arguments (complexity.ts), never on the caller.
+    context: {},
+    variableValues: variables,
+    operationName,
+    validate: (state, report) => {
+      if (state.complexity > limits.maxCost) {
+        report(
+          new GraphQLError(
+            `Query cost of ${state.complexity} exceeds the cost limit of ${limits.maxCost} (BIBGRAPH_MAX_COST); ask for smaller pages or fewer nested lists`,
+            { extensions: { code: 'COST_LIMIT', cost: state.complexity, maxCost: limits.maxCost } },
+          ),
+        );
+      }
+    },
+  });
+}
+
+/** Verdicts kept per parsed document (Yoga's parse cache hands out one object per query text). */
+const MAX_VERDICTS_PER_DOCUMENT = 64;
+/** Longest variables (as JSON) whose verdict is kept; longer ones are judged every time. */
+const MAX_REMEMBERED_VARIABLES = 2048;
+
 /**
- * Cost (lists weighted by page size) and page size, checked before execution — but only on a
- * document that passed graphql-js's own validation. The cost rule reads argument values the way
- * execution does, so on an invalid document (`citation(doi: 5)`) it would throw and hide the
- * precise validation error behind a vague one.
+ * The limits that read the request's variables — page size, cost, NUL characters and input
+ * bounds — judged per request, once the document passed validation. Validation itself looks at the
+ * query text alone, so Yoga may cache its result per document; these rules are a single walk of
+ * the cached document, and their verdict is remembered per document and variables, so the
+ * requests a frontend repeats (same query, same variables) pay for it once.
  */
-function costPlugin(limits: Limits): Plugin {
+function requestLimitsPlugin(limits: Limits): Plugin {
+  const verdicts = new WeakMap<DocumentNode, Map<string, readonly GraphQLError[]>>();
+  const judge = (
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    rawVariables: unknown,
+    operationName: string | undefined,
+  ): readonly GraphQLError[] => {
+    const variables = (rawVariables ?? {}) as Record<string, unknown>;
+    const json = JSON.stringify(variables);
+    const key = json.length <= MAX_REMEMBERED_VARIABLES ? `${operationName ?? ''}\u0000${json}` : null;
+    let known = verdicts.get(document);
+    const cached = key === null ? undefined : known?.get(key);
+    if (cached) return cached;
+    let errors: readonly GraphQLError[];
+    try {
+      errors = validate(schema, document, [
+        nulRule(variables),
+        inputBoundsRule(variables),
+        pageSizeRule(limits.maxPageSize, variables),
+        costRule(limits, variables, operationName),
+      ]);
+    } catch {
+      // Variables that do not fit their types: execution rejects them with the precise message.
+      errors = [];
+    }
+    if (key !== null) {
+      if (!known) {
+        known = new Map();
+        verdicts.set(document, known);
+      }
+      if (known.size >= MAX_VERDICTS_PER_DOCUMENT) known.clear();
+      known.set(key, errors);
+    }
+    return errors;
+  };
   return {
-    onValidate({ params: { schema, documentAST }, context }) {
-      return ({ valid, result, setResult }) => {
-        if (!valid) return;
-        const params = (context as unknown as YogaInitialContext).params ?? {};
-        const variables = (params.variables ?? {}) as Record<string, unknown>;
-        let errors: readonly GraphQLError[];
-        try {
-          errors = validate(schema, documentAST, [
-            pageSizeRule(limits.maxPageSize, variables),
-            createComplexityRule({
-              context,
-              variableValues: variables,
-              operationName: params.operationName ?? undefined,
-              validate: (state, report) => {
-                if (state.complexity > limits.maxCost) {
-                  report(
-                    new GraphQLError(
-                      `Query cost of ${state.complexity} exceeds the cost limit of ${limits.maxCost} (BIBGRAPH_MAX_COST); ask for smaller pages or fewer nested lists`,
-                      { extensions: { code: 'COST_LIMIT', cost: state.complexity, maxCost: limits.maxCost } },
-                    ),
-                  );
-                }
-              },
-            }),
-          ]);
-        } catch {
-          // Variables that do not fit their types: execution rejects them with the precise message.
-          return;
-        }
-        if (errors.length > 0) setResult([...result, ...errors]);
-      };
+    onExecute({ args, setResultAndStopExecution }) {
+      const errors = judge(args.schema, args.document, args.variableValues, args.operationName ?? undefined);
+      if (errors.length > 0) setResultAndStopExecution({ errors: [...errors] });
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const errors = judge(args.schema, args.document, args.variableValues, args.operationName ?? undefined);
+      if (errors.length > 0) setResultAndStopExecution({ errors: [...errors] });
     },
   };
 }
@@ -268,62 +307,52 @@ function nulError(where: string): GraphQLError {
  * PostgreSQL cannot take them, and a search for `a\u0000b` should be a clear error, not an
  * internal one. Fields marked `allowsNul` in the schema (RIS text) are exempt.
  */
-function nulPlugin(): Plugin {
-  return {
-    onValidate({ addValidationRule, context }) {
-      const variables = ((context as unknown as YogaInitialContext).params?.variables ?? {}) as Record<
-        string,
-        unknown
-      >;
-      addValidationRule((ctx: ValidationContext): ASTVisitor => {
-        // The definition the value at the current position belongs to: an input field or an argument.
-        const position = (parent: unknown) => {
-          if (parent && typeof parent === 'object' && 'kind' in parent && parent.kind === Kind.OBJECT_FIELD) {
-            const owner = getNamedType(ctx.getParentInputType());
-            return isInputObjectType(owner)
-              ? owner.getFields()[(parent as ObjectFieldNode).name.value]
-              : null;
+function nulRule(variables: Record<string, unknown>) {
+  return (ctx: ValidationContext): ASTVisitor => {
+    // The definition the value at the current position belongs to: an input field or an argument.
+    const position = (parent: unknown) => {
+      if (parent && typeof parent === 'object' && 'kind' in parent && parent.kind === Kind.OBJECT_FIELD) {
+        const owner = getNamedType(ctx.getParentInputType());
+        return isInputObjectType(owner) ? owner.getFields()[(parent as ObjectFieldNode).name.value] : null;
+      }
+      return parent && typeof parent === 'object' && 'kind' in parent && parent.kind === Kind.ARGUMENT
+        ? ctx.getArgument()
+        : null;
+    };
+    // A variable is checked unless every place it is used takes NULs.
+    const exempt = new Map<string, boolean>();
+    return {
+      StringValue(node, _key, parent) {
+        const at = position(parent);
+        if (node.value.includes('\u0000') && !allowsNul(at)) {
+          const kind = (parent as { kind?: string }).kind === Kind.ARGUMENT ? 'Argument' : 'Field';
+          ctx.reportError(nulError(at ? `${kind} "${at.name}"` : 'A string argument'));
+        }
+      },
+      Variable(node, _key, parent) {
+        const name = node.name.value;
+        if (
+          parent &&
+          typeof parent === 'object' &&
+          'kind' in parent &&
+          parent.kind === Kind.VARIABLE_DEFINITION
+        )
+          return;
+        exempt.set(name, (exempt.get(name) ?? true) && allowsNul(position(parent)));
+      },
+      OperationDefinition: {
+        leave(operation) {
+          for (const definition of operation.variableDefinitions ?? []) {
+            const name = definition.variable.name.value;
+            const type = typeFromAST(ctx.getSchema(), definition.type);
+            if (exempt.get(name) || !type || !isInputType(type)) continue;
+            const found: string[] = [];
+            nulPaths(variables[name], type, `$${name}`, found);
+            if (found.length > 0) ctx.reportError(nulError(`Variable ${found[0]}`));
           }
-          return parent && typeof parent === 'object' && 'kind' in parent && parent.kind === Kind.ARGUMENT
-            ? ctx.getArgument()
-            : null;
-        };
-        // A variable is checked unless every place it is used takes NULs.
-        const exempt = new Map<string, boolean>();
-        return {
-          StringValue(node, _key, parent) {
-            const at = position(parent);
-            if (node.value.includes('\u0000') && !allowsNul(at)) {
-              const kind = (parent as { kind?: string }).kind === Kind.ARGUMENT ? 'Argument' : 'Field';
-              ctx.reportError(nulError(at ? `${kind} "${at.name}"` : 'A string argument'));
-            }
-          },
-          Variable(node, _key, parent) {
-            const name = node.name.value;
-            if (
-              parent &&
-              typeof parent === 'object' &&
-              'kind' in parent &&
-              parent.kind === Kind.VARIABLE_DEFINITION
-            )
-              return;
-            exempt.set(name, (exempt.get(name) ?? true) && allowsNul(position(parent)));
-          },
-          OperationDefinition: {
-            leave(operation) {
-              for (const definition of operation.variableDefinitions ?? []) {
-                const name = definition.variable.name.value;
-                const type = typeFromAST(ctx.getSchema(), definition.type);
-                if (exempt.get(name) || !type || !isInputType(type)) continue;
-                const found: string[] = [];
-                nulPaths(variables[name], type, `$${name}`, found);
-                if (found.length > 0) ctx.reportError(nulError(`Variable ${found[0]}`));
-              }
-            },
-          },
-        };
-      });
-    },
+        },
+      },
+    };
   };
 }
 
@@ -399,45 +428,35 @@ function checkBounds(value: unknown, type: GraphQLInputType, def: Extended, wher
  * long fuzzy search string or a huge filter list costs the database far more than the query cost
  * says, and a megabyte of either used to end as an internal error.
  */
-function inputBoundsPlugin(): Plugin {
-  return {
-    onValidate({ addValidationRule, context }) {
-      const variables = ((context as unknown as YogaInitialContext).params?.variables ?? {}) as Record<
-        string,
-        unknown
-      >;
-      addValidationRule(
-        (ctx: ValidationContext): ASTVisitor => ({
-          Argument(node) {
-            const def = ctx.getArgument();
-            if (!def) return;
-            // Variables arrive raw here (they are coerced later); an ill-typed value is left to
-            // the standard rules and to variable coercion, which name it precisely.
-            let value: unknown;
-            try {
-              value = valueFromAST(node.value, def.type, variables);
-            } catch {
-              return;
-            }
-            const field = ctx.getFieldDef();
-            const where = `Argument "${def.name}"${field ? ` of field "${field.name}"` : ''}`;
-            try {
-              checkBounds(value, def.type, def, where);
-            } catch (error) {
-              if (!(error instanceof InputTooLarge)) throw error;
-              const inside = error.message.startsWith('Field ') ? ` (in ${where.toLowerCase()})` : '';
-              ctx.reportError(
-                new GraphQLError(`${error.message}${inside}`, {
-                  nodes: [node],
-                  extensions: { code: 'BAD_USER_INPUT', argument: def.name, ...error.bound },
-                }),
-              );
-            }
-          },
-        }),
-      );
+function inputBoundsRule(variables: Record<string, unknown>) {
+  return (ctx: ValidationContext): ASTVisitor => ({
+    Argument(node) {
+      const def = ctx.getArgument();
+      if (!def) return;
+      // Variables arrive raw here (they are coerced later); an ill-typed value is left to
+      // the standard rules and to variable coercion, which name it precisely.
+      let value: unknown;
+      try {
+        value = valueFromAST(node.value, def.type, variables);
+      } catch {
+        return;
+      }
+      const field = ctx.getFieldDef();
+      const where = `Argument "${def.name}"${field ? ` of field "${field.name}"` : ''}`;
+      try {
+        checkBounds(value, def.type, def, where);
+      } catch (error) {
+        if (!(error instanceof InputTooLarge)) throw error;
+        const inside = error.message.startsWith('Field ') ? ` (in ${where.toLowerCase()})` : '';
+        ctx.reportError(
+          new GraphQLError(`${error.message}${inside}`, {
+            nodes: [node],
+            extensions: { code: 'BAD_USER_INPUT', argument: def.name, ...error.bound },
+          }),
+        );
+      }
     },
-  };
+  });
 }
 
 /** Every document-shape limit plus CSRF prevention, in the order they can reject. */
@@ -449,9 +468,7 @@ export function limitPlugins(limits: Limits, maxUploadBytes: number): Plugin[] {
     maxDepthPlugin({ n: limits.maxDepth, flattenFragments: true }) as Plugin,
     maxAliasesPlugin({ n: limits.maxAliases }) as Plugin,
     maxDirectivesPlugin({ n: limits.maxDirectives }) as Plugin,
-    nulPlugin(),
-    inputBoundsPlugin(),
-    costPlugin(limits),
+    requestLimitsPlugin(limits),
     timeoutPlugin(limits.requestTimeoutMs),
   ];
   if (limits.hideFieldSuggestions) plugins.push(blockFieldSuggestionsPlugin() as Plugin);

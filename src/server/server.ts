@@ -91,10 +91,10 @@ export function createServer(options: ServerOptions): BibgraphServer {
         defaultQuery: defaultDocument,
       },
     multipart: true,
-    // The page-size and cost rules read the request's variables, so a validation result belongs to
-    // one request, not to the query text: Yoga's cache would replay the first verdict (an error, or
-    // a pass for a page size the next request exceeds) to every later request with that text.
-    parserAndValidationCache: { validationCache: false },
+    // Parsing and validation look at the query text alone, so Yoga caches both per document; the
+    // limits that read variables (page size, cost, input bounds) are judged per request in
+    // limits.ts, after validation.
+    parserAndValidationCache: true,
     // Our guard (access.ts, limits.ts) measures bodies against BIBGRAPH_MAX_BODY_SIZE and the upload
     // limit and names them; Yoga's own 25 MB default would cut uploads short of a larger limit.
     maxRequestBodySize: Math.max(options.maxIngestBytes + MULTIPART_OVERHEAD, limits.maxBodyBytes),

@@ -1,0 +1,298 @@
+/**
+ * Seeds a PostgreSQL database (migrations already applied) with `n` generated citations in the
+ * shape bibgraph's ingestion produces, entirely inside the server (generate_series, one statement
+ * per table), so a million citations take minutes rather than hours. The shape scales with the
+ * library the way real bibliographies do: people, institutions and terms grow with the number of
+ * citations, and a few of each are far more frequent than the rest (power-law picks), so facets,
+ * author pages and typeahead meet realistic skew at every size.
+ *
+ * Secondary indexes of the loaded tables are dropped before the load and rebuilt from their own
+ * definitions afterwards (pg_indexes), which keeps them exactly as the migrations made them.
+ */
+import type postgres from 'postgres';
+
+const SYLLABLES = [
+  'ka',
+  'to',
+  'mi',
+  'ra',
+  'ne',
+  'so',
+  'lu',
+  'be',
+  'da',
+  'fi',
+  'ge',
+  'ho',
+  'ji',
+  'ko',
+  'la',
+  'ma',
+  'no',
+  'pe',
+  'ri',
+  'sa',
+  'ta',
+  'vo',
+  'wi',
+  'ya',
+  'zu',
+  'an',
+  'el',
+  'in',
+  'or',
+  'us',
+  'ber',
+  'gar',
+  'son',
+  'man',
+  'ler',
+  'sky',
+  'ova',
+  'ez',
+  'ski',
+  'ton',
+];
+const GIVEN = [
+  'Xiaohua',
+  'John',
+  'Anna',
+  'Carlos',
+  'Maria',
+  'Thi Mai',
+  'Pieter',
+  'Giulia',
+  'Min-jun',
+  'João',
+  'Erik',
+  'Claire',
+  'Jan',
+  'Ayşe',
+  'Chinedu',
+  'Haruto',
+  'Olga',
+  'Siobhan',
+  'David',
+  'Layla',
+];
+const DEPTS = [
+  'Department of Hematology',
+  'Institute of Neuroscience',
+  'School of Public Health',
+  'Faculty of Medicine',
+  'Department of Ecology',
+  'Laboratoire de Physique',
+  'Centre for Evidence Synthesis',
+  'Department of Chemistry',
+];
+const PLACES = [
+  ['University of Amsterdam, Amsterdam', 'Netherlands'],
+  ['Harvard University, Boston, MA', 'USA'],
+  ['Max Planck Institute, Mainz', 'Germany'],
+  ['Universidade de São Paulo, São Paulo', 'Brazil'],
+  ['University of Tokyo, Tokyo', 'Japan'],
+  ['University of Oxford, Oxford', 'United Kingdom'],
+  ['CNRS, Paris', 'France'],
+  ['China Medical University, Siping', 'China'],
+  ['University of Lagos, Lagos', 'Nigeria'],
+  ['Charles University, Prague', 'Czech Republic'],
+];
+export const TOPICS = [
+  'stem cells',
+  'systematic review',
+  'meta-analysis',
+  'machine learning',
+  'climate change',
+  'randomized controlled trial',
+  'thrombocytopenia',
+  'sleep',
+  'wildfires',
+  'biodiversity',
+  'public health',
+  'deep learning',
+  'epidemiology',
+  'gene expression',
+  'cohort study',
+  'air pollution',
+  'microbiome',
+  'malaria',
+  'graph neural networks',
+  'soil carbon',
+];
+const QUALIFIERS = ['', ' in children', ' in adults', ' modelling', ' outcomes'];
+const WORDS = (
+  'the of and in to a with for patients results study was were data analysis effect treatment ' +
+  'significant model group clinical outcomes associated between increased using methods we observed compared ' +
+  'response population risk after during higher lower cells samples years cohort exposure incidence ' +
+  'mortality regression variance protein expression receptor signalling pathway habitat species ' +
+  'temperature rainfall sediment nitrogen isotope spectra neural network training accuracy benchmark'
+).split(' ');
+const JOURNALS = [
+  'Experimental and Therapeutic Medicine',
+  'Journal of Ecology',
+  'The Lancet',
+  'Nature Communications',
+  'PLOS ONE',
+  'BMJ Open',
+  'Scientific Reports',
+  'Global Change Biology',
+  'Blood',
+  'NeuroImage',
+  'Cell Reports',
+  'Environmental Research',
+  'Sleep',
+  'Bioinformatics',
+  'Ecology Letters',
+];
+
+/** How many people, institutions and terms a library of `n` citations has. */
+export function shapeOf(n: number) {
+  return {
+    authors: Math.max(1000, Math.round(n * 0.6)),
+    affiliations: 80 + Math.round(n / 500),
+    keywords: TOPICS.length * QUALIFIERS.length + Math.round(n / 200),
+  };
+}
+
+const LOADED = [
+  'citations',
+  'authors',
+  'affiliations',
+  'keywords',
+  'contributions',
+  'citation_affiliations',
+  'author_affiliations',
+  'citation_keywords',
+];
+
+const lit = (values: readonly string[]) =>
+  `array[${values.map((v) => `'${v.replaceAll("'", "''")}'`).join(',')}]::text[]`;
+
+/** Folds like src/ris/normalize.ts foldText does for these ASCII-and-Latin names. */
+const fold = (expr: string) =>
+  `btrim(regexp_replace(regexp_replace(lower(unaccent(${expr})), '[^a-z0-9| ]+', ' ', 'g'), ' +', ' ', 'g'))`;
+
+export async function seedDatabase(sql: postgres.Sql, n: number, log: (line: string) => void): Promise<void> {
+  const shape = shapeOf(n);
+  const step = async (label: string, statement: string) => {
+    const t0 = performance.now();
+    await sql.unsafe(statement);
+    log(`  ${label}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  };
+  await sql.unsafe(`set maintenance_work_mem = '512MB'`);
+  await sql.unsafe(`set max_parallel_workers_per_gather = 0`);
+  await sql.unsafe(`select setseed(0.42)`);
+  // The rows are consistent by construction; replica mode skips the per-row foreign-key triggers.
+  await sql.unsafe(`set session_replication_role = replica`);
+  const indexes = await sql<Array<{ indexname: string; indexdef: string }>>`
+    select i.indexname, i.indexdef from pg_indexes i
+    where i.schemaname = 'public' and i.tablename in ${sql(LOADED)}
+      and not exists (select 1 from pg_constraint c where c.conname = i.indexname)`;
+  for (const { indexname } of indexes) await sql.unsafe(`drop index "${indexname}"`);
+
+  // Family names are two or three syllables; a bijection (multiply by a unit mod the product) turns
+  // the row number into a unique family × given × initial combination, so keys never collide.
+  const S = SYLLABLES.length;
+  const G = GIVEN.length;
+  const M = S * S * S * G * 26;
+  await step(
+    `authors (${shape.authors})`,
+    `insert into authors (family, given, name, name_key)
+     select fam, giv, giv || ' ' || fam, ${fold("fam || '|' || giv")}
+     from (
+       select initcap(s[1 + m % ${S}] || s[1 + (m / ${S}) % ${S}] || case when (m / ${S * S}) % 3 = 0 then '' else s[1 + (m / ${S * S}) % ${S}] end) as fam,
+              g[1 + (m / ${S * S * S}) % ${G}] || ' ' || chr(65 + (m / ${S * S * S * G}) % 26) || '.' as giv
+       from (select ((i::bigint * 7919 + 13) % ${M})::int as m from generate_series(1, ${shape.authors}) i) x,
+            (select ${lit(SYLLABLES)} as s, ${lit(GIVEN)} as g) c
+     ) y`,
+  );
+  await step(
+    `affiliations (${shape.affiliations})`,
+    `insert into affiliations (name, name_key, country)
+     select nm, ${fold('nm')} || ' ' || i, country from (
+       select i, d[1 + i % ${DEPTS.length}] || case when i > ${DEPTS.length * PLACES.length} then ' ' || i else '' end
+                 || ', ' || p[1 + (i / ${DEPTS.length}) % ${PLACES.length}] || ', ' || k[1 + (i / ${DEPTS.length}) % ${PLACES.length}] as nm,
+              k[1 + (i / ${DEPTS.length}) % ${PLACES.length}] as country
+       from generate_series(0, ${shape.affiliations - 1}) i,
+            (select ${lit(DEPTS)} as d, ${lit(PLACES.map((p) => p[0] as string))} as p, ${lit(PLACES.map((p) => p[1] as string))} as k) c
+     ) y`,
+  );
+  const base = TOPICS.length * QUALIFIERS.length;
+  await step(
+    `keywords (${shape.keywords})`,
+    `insert into keywords (term, term_key)
+     select t, ${fold('t')} from (
+       select case when i < ${base} then tp[1 + i / ${QUALIFIERS.length}] || q[1 + i % ${QUALIFIERS.length}]
+                   else tp[1 + i % ${TOPICS.length}] || ' ' || s[1 + (i / 20) % ${S}] || s[1 + (i / ${20 * S}) % ${S}] || s[1 + (i / ${20 * S * S}) % ${S}] end as t
+       from generate_series(0, ${shape.keywords - 1}) i,
+            (select ${lit(TOPICS)} as tp, ${lit(QUALIFIERS)} as q, ${lit(SYLLABLES)} as s) c
+     ) y`,
+  );
+  // Power-law picks: 1 + floor(N * random()^k) makes low ids frequent and the long tail rare.
+  await step(
+    'keyword links',
+    `create unlogged table seed_keywords as
+     select distinct on (c, k) c, k, p from (
+       select c, 1 + floor(${shape.keywords} * random() ^ 3)::int as k, p
+       from generate_series(1, ${n}) c, lateral generate_series(1, 3 + (c * 7) % 4) p
+     ) x order by c, k, p`,
+  );
+  await sql.unsafe('create index on seed_keywords (c)');
+  await step(
+    `citations (${n})`,
+    `insert into citations (id, ris_type, title, container_title, abstract, year, doi, raw_record, raw_tags, search_vector, created_at)
+     overriding system value
+     select c, ty, ti, ct, ab, yr, case when c % 5 <> 0 then '10.5555/bench.' || c end,
+            'TY  - ' || ty || E'\\nER  - ', jsonb_build_array(jsonb_build_object('tag', 'TY', 'value', ty)),
+            setweight(to_tsvector('english', unaccent(coalesce(ti, ''))), 'A') ||
+            setweight(to_tsvector('english', unaccent(coalesce(kw, ''))), 'B') ||
+            setweight(to_tsvector('english', unaccent(coalesce(ct, ''))), 'C') ||
+            setweight(to_tsvector('english', unaccent(coalesce(ab, ''))), 'D'),
+            now() - make_interval(secs => ${n} - c)
+     from (
+       select c, ty, case when c % 100 = 0 then null else initcap(
+                (select string_agg(w[1 + floor(random() * ${WORDS.length})::int + 0 * g], ' ') from generate_series(1, 8 + (c * 13) % 6) g)
+                || ' ' || tp[1 + floor(random() * ${TOPICS.length})::int]) end as ti,
+              case when ty = 'JOUR' then j[1 + floor(random() * ${JOURNALS.length})::int]
+                   when c % 2 = 0 then 'Handbook of ' || tp[1 + floor(random() * ${TOPICS.length})::int] end as ct,
+              (select string_agg(w[1 + floor(random() * ${WORDS.length})::int + 0 * g], ' ') from generate_series(1, 84) g where g > 0 * c) as ab,
+              case when c % 50 = 0 then null else 1990 + floor(random() * 35)::int end as yr,
+              (select string_agg(k.term, ' ' order by l.p) from seed_keywords l join keywords k on k.id = l.k where l.c = x.c) as kw
+       from (select c, (array['JOUR','JOUR','JOUR','JOUR','JOUR','BOOK','CHAP','CONF'])[1 + floor(random() * 8)::int] as ty
+             from generate_series(1, ${n}) c) x,
+            (select ${lit(WORDS)} as w, ${lit(TOPICS)} as tp, ${lit(JOURNALS)} as j) a
+     ) y`,
+  );
+  await sql.unsafe(`select setval(pg_get_serial_sequence('citations', 'id'), ${n})`);
+  await step(
+    'citation_keywords',
+    `insert into citation_keywords (citation_id, keyword_id, position) select c, k, p from seed_keywords`,
+  );
+  await sql.unsafe('drop table seed_keywords');
+  await step(
+    'contributions',
+    `insert into contributions (citation_id, author_id, role, position, name_as_written)
+     select c, 1 + floor(${shape.authors} * random() ^ 2)::int, 'author', p, 'x'
+     from generate_series(1, ${n}) c, lateral generate_series(1, 3 + (c * 11) % 5) p`,
+  );
+  await step(
+    'citation_affiliations',
+    `insert into citation_affiliations (citation_id, affiliation_id, position)
+     select distinct on (c, a) c, a, p from (
+       select c, 1 + floor(${shape.affiliations} * random() ^ 2)::int as a, p
+       from generate_series(1, ${n}) c, lateral generate_series(1, 1 + (c * 5) % 3) p
+     ) x order by c, a, p`,
+  );
+  await step(
+    'author_affiliations',
+    `insert into author_affiliations (author_id, affiliation_id, citation_id)
+     select distinct o.author_id, a.affiliation_id, o.citation_id
+     from contributions o
+     join (select citation_id, affiliation_id, row_number() over w as rn, count(*) over w as cnt
+           from citation_affiliations window w as (partition by citation_id order by position
+             rows between unbounded preceding and unbounded following)) a
+       on a.citation_id = o.citation_id and a.rn = 1 + (o.position - 1) % a.cnt`,
+  );
+  for (const { indexname, indexdef } of indexes) await step(`index ${indexname}`, indexdef);
+  await step('vacuum analyze', 'vacuum analyze');
+}

@@ -1,0 +1,96 @@
+import { type Logger, type SQL, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateRis } from '../../bench/lib/generate-ris.ts';
+import { benchQueries } from '../../bench/lib/queries.ts';
+import { type DatabaseHandle, openDatabase, rowsOf } from '../../src/db/client.ts';
+import { ingestRis } from '../../src/ingest/ingest.ts';
+import { type BibgraphServer, createServer } from '../../src/server/server.ts';
+import { databaseTargets, inRolledBackTransaction } from '../support/db.ts';
+import { gql } from '../support/graphql.ts';
+
+/** Tables that grow with the library: a page must reach their rows through an index. */
+const BIG = 'citations|contributions|authors|citation_keywords|citation_affiliations';
+const SCAN = new RegExp(
+  `(Seq Scan|Index Scan|Index Only Scan|Bitmap Heap Scan)(?: Backward)?(?: using \\S+)? on (${BIG})\\b`,
+);
+
+/**
+ * Scans of the big tables that read them whole: any sequential scan, and any index scan that
+ * filters rows without an index condition (a full walk of the index). An index scan with neither
+ * is an ordered read that a LIMIT stops (the newest citations first).
+ */
+function fullScans(plan: string): string[] {
+  const lines = plan.split('\n');
+  const found: string[] = [];
+  lines.forEach((line, i) => {
+    const scan = SCAN.exec(line);
+    if (!scan) return;
+    const details: string[] = [];
+    for (let j = i + 1; j < lines.length && !(lines[j] as string).includes('->'); j++)
+      details.push(lines[j] as string);
+    const cond = details.some((d) => /Index Cond|Recheck Cond/.test(d));
+    const filter = details.some((d) => /^\s*Filter:/.test(d));
+    if (scan[1] === 'Seq Scan' || (!cond && filter)) found.push(line.trim());
+  });
+  return found;
+}
+
+/** A logged statement with its parameters, as one drizzle SQL object that EXPLAIN can wrap. */
+function withParams(query: string, params: readonly unknown[]): SQL {
+  const parts = query.split(/\$(\d+)/);
+  return sql.join(
+    parts.map((part, i) => (i % 2 === 0 ? sql.raw(part) : sql`${params[Number(part) - 1]}`)),
+    sql``,
+  );
+}
+
+/**
+ * The pages the query benchmark measures (bench/lib/queries.ts) keep plans that scale: every
+ * statement they send reaches the big tables through an index. Sequential scans are priced out
+ * (`enable_seqscan = off`), so a small fixture shows what the planner would do on a large library:
+ * a statement without a usable index still scans, and fails here.
+ */
+describe.each(databaseTargets)('plans of the benchmark pages on $name', ({ url }) => {
+  const statements: Array<{ query: string; params: unknown[] }> = [];
+  const logger: Logger = { logQuery: (query, params) => statements.push({ query, params }) };
+  let handle: DatabaseHandle;
+  let yoga: BibgraphServer;
+  beforeAll(async () => {
+    handle = await openDatabase({ databaseUrl: url, dataDir: 'memory://', maxConnections: 4, logger });
+    yoga = createServer({ database: handle, maxIngestBytes: 10 * 1024 * 1024, maskErrors: false });
+  });
+  afterAll(async () => {
+    await handle.close();
+  });
+
+  it('reach citations, contributions, authors and their links through indexes only', async () => {
+    await inRolledBackTransaction(handle, async (tx) => {
+      const report = await ingestRis(tx, generateRis(120, 4202));
+      expect(report.created).toBe(120);
+      const probe = await gql(yoga, tx, '{ citations(first: 1) { nodes { authors { id name } } } }');
+      const author = probe.data?.citations.nodes[0].authors[0];
+      const pages = benchQueries(10_000);
+      const variables: Record<string, Record<string, unknown>> = {
+        'canonical page': { first: 50 },
+        'author page': { id: author.id },
+        'search + 6 facets': { search: 'patients' },
+        typeahead: { prefix: String(author.name).slice(0, 4) },
+      };
+      await tx.execute(sql`set local enable_seqscan = off`);
+      for (const page of pages) {
+        statements.length = 0;
+        const result = await gql(yoga, tx, page.bibgraph.query, variables[page.name] ?? {});
+        expect(result.errors, page.name).toBeUndefined();
+        expect(statements.length, page.name).toBeGreaterThan(0);
+        for (const s of [...statements]) {
+          const plan = rowsOf<Record<string, string>>(
+            await tx.execute(sql`explain (costs off) ${withParams(s.query, s.params)}`),
+          )
+            .map((row) => Object.values(row)[0])
+            .join('\n');
+          expect(fullScans(plan), `${page.name}: ${s.query.slice(0, 160)}\n${plan}`).toEqual([]);
+        }
+      }
+    });
+  });
+});
