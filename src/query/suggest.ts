@@ -1,6 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { type Database, rowsOf } from '../db/client.ts';
 import {
+  affiliationOrganizations,
   affiliations,
   authorAffiliations,
   authors,
@@ -9,16 +10,17 @@ import {
   citations,
   contributions,
   keywords,
+  organizations,
 } from '../db/schema.ts';
 import { foldQuery, fuzzyMatchSql, fuzzyScoreSql } from './names.ts';
 
-export type SuggestionKind = 'author' | 'affiliation' | 'keyword';
+export type SuggestionKind = 'author' | 'affiliation' | 'keyword' | 'organization';
 
 export interface SuggestionRow {
   kind: SuggestionKind;
   id: number;
   label: string;
-  /** Disambiguation: an author's latest affiliation, an affiliation's country. */
+  /** Disambiguation: an author's latest affiliation, an affiliation's or organization's country. */
   hint: string | null;
   count: number;
   score: number;
@@ -46,6 +48,17 @@ function branch(kind: SuggestionKind, folded: string, first: number): SQL {
         from (select ${affiliations.id} as id, ${affiliations.name} as name, ${affiliations.country} as country,
                 ${fuzzyScoreSql(affiliations.nameKey, folded)} as score
               from ${affiliations} where ${fuzzyMatchSql(affiliations.nameKey, folded)}
+              order by 4 desc, 1 limit ${first}) e)`;
+    case 'organization':
+      // Top-level organizations only; a unit is found through its organization.
+      return sql`(select 'organization' as kind, e.id, e.name as label, e.country as hint,
+          (select count(distinct ca.citation_id)::int from ${citationAffiliations} ca
+             join ${affiliationOrganizations} ao on ao.affiliation_id = ca.affiliation_id and ao.depth = 0
+           where ao.organization_id = e.id) as count,
+          e.score
+        from (select ${organizations.id} as id, ${organizations.name} as name, ${organizations.countryName} as country,
+                ${fuzzyScoreSql(organizations.key, folded)} as score
+              from ${organizations} where ${organizations.parentId} is null and ${fuzzyMatchSql(organizations.key, folded)}
               order by 4 desc, 1 limit ${first}) e)`;
     case 'keyword':
       return sql`(select 'keyword' as kind, e.id, e.term as label, null::text as hint,

@@ -1,0 +1,185 @@
+import { type SQL, sql } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import { type Database, rowsOf } from '../db/client.ts';
+import { type AuthorRow, authorJson } from './navigation.ts';
+import {
+  affiliationOrganizations,
+  authorOrganizations,
+  authors,
+  citationAffiliations,
+  citations,
+  organizationLinkDecisions,
+  organizations,
+} from '../db/schema.ts';
+
+/*
+ * Reads of organizations and their links. An organization rolls its units up: its citations are
+ * those whose addresses name it or any of its units. Aggregates are correlated subqueries that
+ * return JSON (planned into the statement that loads the parent rows, like src/query/navigation.ts),
+ * so a page of organizations or authors with their lists is one statement.
+ */
+
+/** Columns of an organization row as JSON under the keys of its row type. */
+const organizationJson = (alias: string) =>
+  sql.raw(`json_build_object('id', ${alias}.id, 'name', ${alias}.name, 'key', ${alias}.key,
+    'countryCode', ${alias}.country_code, 'countryName', ${alias}.country_name, 'kind', ${alias}.kind,
+    'parentId', ${alias}.parent_id)`);
+
+/** Citations naming the organization or one of its units, as a subquery of citation ids. */
+function rolledUpCitationIds(organizationId: AnyPgColumn | SQL): SQL {
+  return sql`(select ca.citation_id from ${citationAffiliations} ca
+    join ${affiliationOrganizations} ao on ao.affiliation_id = ca.affiliation_id
+    join ${organizations} u on u.id = ao.organization_id
+    where u.id = ${organizationId} or u.parent_id = ${organizationId})`;
+}
+
+export function organizationCitationCountSql(organizationId: AnyPgColumn): SQL<number> {
+  return sql<number>`(select count(distinct x.citation_id)::int from ${rolledUpCitationIds(organizationId)} x)`;
+}
+
+export interface YearCount {
+  year: number;
+  count: number;
+}
+
+/** Citations per publication year, oldest first (undated citations are not counted). */
+export function organizationCitationsPerYearSql(organizationId: AnyPgColumn): SQL {
+  return sql`coalesce((select json_agg(json_build_object('year', s.year, 'count', s.n) order by s.year)
+    from (select c.year, count(*)::int as n from ${citations} c
+          where c.id in ${rolledUpCitationIds(organizationId)} and c.year is not null group by c.year) s), '[]'::json)`;
+}
+
+export interface SpellingCount {
+  spelling: string;
+  count: number;
+}
+
+/** Spellings the addresses used for the organization, by the number of citations using each. */
+export function organizationSpellingsSql(organizationId: AnyPgColumn): SQL {
+  return sql`coalesce((select json_agg(json_build_object('spelling', s.spelling, 'count', s.n) order by s.n desc, s.spelling)
+    from (select ao.spelling, count(distinct ca.citation_id)::int as n from ${affiliationOrganizations} ao
+          left join ${citationAffiliations} ca on ca.affiliation_id = ao.affiliation_id
+          where ao.organization_id = ${organizationId} group by ao.spelling) s), '[]'::json)`;
+}
+
+export type Evidence = 'EXPLICIT' | 'INFERRED';
+export type Decision = 'CONFIRMED' | 'REJECTED';
+
+export interface OrganizationRow {
+  id: number;
+  name: string;
+  key: string;
+  countryCode: string | null;
+  countryName: string | null;
+  kind: string;
+  parentId: number | null;
+}
+
+/** An author's time at an organization: the links of all their citations there, taken together. */
+export interface AuthorOrganizationRow {
+  organization: OrganizationRow;
+  unit: OrganizationRow | null;
+  firstYear: number | null;
+  lastYear: number | null;
+  count: number;
+  /** EXPLICIT when any citation links them explicitly. */
+  evidence: Evidence;
+  /** The highest confidence among the links (1 for explicit ones and for confirmed pairs). */
+  confidence: number;
+  rules: string[];
+  decision: Decision | null;
+}
+
+/**
+ * Which grouped links a read returns: never rejected pairs; below the threshold only when asked,
+ * or when a curator confirmed the pair.
+ */
+function visibleSql(minConfidence: number): SQL {
+  return sql`(d.decision is null or d.decision <> 'REJECTED')
+    and (max(l.confidence) >= ${minConfidence} or d.decision = 'CONFIRMED')`;
+}
+
+/** The author's organizations with years and counts, most recent first. */
+export function authorOrganizationsSql(authorId: AnyPgColumn, minConfidence: number): SQL {
+  return sql`coalesce((select json_agg(json_build_object(
+      'organization', ${organizationJson('o')}, 'unit', case when u.id is null then null else ${organizationJson('u')} end,
+      'firstYear', s.first_year, 'lastYear', s.last_year, 'count', s.n, 'evidence', s.evidence,
+      'confidence', s.confidence, 'rules', s.rules, 'decision', s.decision)
+      order by s.last_year desc nulls last, s.n desc, o.id)
+    from (select l.organization_id, min(c.year) as first_year, max(c.year) as last_year,
+            count(*)::int as n,
+            case when bool_or(l.evidence = 'EXPLICIT') then 'EXPLICIT' else 'INFERRED' end as evidence,
+            case when d.decision = 'CONFIRMED' then 1 else max(l.confidence) end as confidence,
+            array_agg(distinct l.rule) as rules,
+            mode() within group (order by l.unit_id) as unit_id,
+            d.decision
+          from ${authorOrganizations} l join ${citations} c on c.id = l.citation_id
+          left join ${organizationLinkDecisions} d on d.author_id = l.author_id and d.organization_id = l.organization_id
+          where l.author_id = ${authorId}
+          group by l.organization_id, d.decision
+          having ${visibleSql(minConfidence)}) s
+    join ${organizations} o on o.id = s.organization_id
+    left join ${organizations} u on u.id = s.unit_id), '[]'::json)`;
+}
+
+export interface OrganizationPersonRow {
+  author: AuthorRow;
+  firstYear: number | null;
+  lastYear: number | null;
+  citationCount: number;
+  evidence: Evidence;
+  confidence: number;
+  decision: Decision | null;
+}
+
+/** People linked to an organization, most citations first: one page and the size of the whole list. */
+export async function organizationPeople(
+  db: Database,
+  organizationId: number,
+  minConfidence: number,
+  page: { offset: number; limit: number },
+): Promise<{ rows: OrganizationPersonRow[]; total: number }> {
+  const grouped = sql`select l.author_id, min(c.year) as first_year, max(c.year) as last_year,
+      count(*)::int as citation_count,
+      case when bool_or(l.evidence = 'EXPLICIT') then 'EXPLICIT' else 'INFERRED' end as evidence,
+      case when d.decision = 'CONFIRMED' then 1 else max(l.confidence) end as confidence,
+      d.decision
+    from ${authorOrganizations} l join ${citations} c on c.id = l.citation_id
+    left join ${organizationLinkDecisions} d on d.author_id = l.author_id and d.organization_id = l.organization_id
+    where l.organization_id = ${organizationId}
+    group by l.author_id, d.decision
+    having ${visibleSql(minConfidence)}`;
+  const rows = rowsOf<{
+    author_id: number;
+    first_year: number | null;
+    last_year: number | null;
+    citation_count: number;
+    evidence: Evidence;
+    confidence: number;
+    decision: Decision | null;
+    author: AuthorRow | string;
+    total: number;
+  }>(
+    await db.execute(sql`select g.*, count(*) over ()::int as total, ${authorJson} as author
+      from (${grouped}) g join ${authors} a on a.id = g.author_id
+      order by g.citation_count desc, g.author_id limit ${page.limit} offset ${page.offset}`),
+  );
+  let total = rows[0]?.total ?? 0;
+  if (rows.length === 0 && page.offset > 0) {
+    total = Number(
+      rowsOf<{ n: number }>(await db.execute(sql`select count(*)::int as n from (${grouped}) g`))[0]?.n ?? 0,
+    );
+  }
+  return {
+    total: Number(total),
+    rows: rows.map((r) => ({
+      author: typeof r.author === 'string' ? (JSON.parse(r.author) as AuthorRow) : r.author,
+      firstYear: r.first_year,
+      lastYear: r.last_year,
+      citationCount: r.citation_count,
+      evidence: r.evidence,
+      confidence: Number(r.confidence),
+      decision: r.decision,
+    })),
+  };
+}
