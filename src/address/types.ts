@@ -4,24 +4,10 @@
  */
 
 /** What kind of body an organization is; guessed from its name's head words. */
-export type OrganizationKind =
-  | 'UNIVERSITY'
-  | 'HOSPITAL'
-  | 'INSTITUTE'
-  | 'COMPANY'
-  | 'GOVERNMENT'
-  | 'OTHER';
+export type OrganizationKind = 'UNIVERSITY' | 'HOSPITAL' | 'INSTITUTE' | 'COMPANY' | 'GOVERNMENT' | 'OTHER';
 
 /** What kind of part of an organization a unit is. */
-export type UnitKind =
-  | 'DEPARTMENT'
-  | 'SCHOOL'
-  | 'FACULTY'
-  | 'DIVISION'
-  | 'CENTER'
-  | 'LAB'
-  | 'UNIT'
-  | 'OTHER';
+export type UnitKind = 'DEPARTMENT' | 'SCHOOL' | 'FACULTY' | 'DIVISION' | 'CENTER' | 'LAB' | 'UNIT' | 'OTHER';
 
 /** A department, school, lab … named in an address. */
 export interface ParsedUnit {
@@ -65,6 +51,8 @@ export interface ParsedAddress {
    * As written; matching them to the record's contributors is the mapper's job.
    */
   authorNames: string[];
+  /** Where `authorNames` came from: a WoS bracket, a name written in front, or none. */
+  authorNamesForm: 'WOS_BRACKET' | 'NAME_PREFIX' | null;
   /** Organizations named, the main one first; empty when the string could not be parsed. */
   organizations: ParsedOrganization[];
   street: string | null;
