@@ -22,7 +22,11 @@ import { organizationIdentity, refreshOrganizationNames } from '../ingest/organi
  * any change the links of the authors it concerns are recomputed rather than edited.
  */
 
-export type OrganizationAction = 'mergeOrganizations' | 'moveUnit' | 'confirmOrganizationLink' | 'rejectOrganizationLink';
+export type OrganizationAction =
+  | 'mergeOrganizations'
+  | 'moveUnit'
+  | 'confirmOrganizationLink'
+  | 'rejectOrganizationLink';
 
 const ids = (list: readonly number[]) => `{${list.join(',')}}`;
 
@@ -76,7 +80,8 @@ export async function mergeOrganizations(
   fromIds: number[],
 ): Promise<{ intoId: number; mergedIds: number[] }> {
   const from = [...new Set(fromIds)];
-  if (from.length === 0) throw new ValidationError('from must name at least one organization to merge', 'from');
+  if (from.length === 0)
+    throw new ValidationError('from must name at least one organization to merge', 'from');
   if (from.includes(intoId))
     throw new ValidationError(`Organization:${intoId} is both the survivor (into) and in from`, 'from');
   return writeTransaction(db, 'mergeOrganizations', async (tx) => {
@@ -131,10 +136,19 @@ export async function mergeOrganizations(
 
     // Units first: their identity includes the parent, so they change identity too.
     if (units.length > 0) {
-      await tx.insert(organizationAliases).values(
-        units.map((u) => ({ identity: identityOf(u), organizationId: u.id, reason: 'move' as const })),
-      ).onConflictDoUpdate({ target: organizationAliases.identity, set: { organizationId: sql`excluded.organization_id` } });
-      await tx.update(organizations).set({ parentId: intoId, updatedAt: new Date() }).where(inArray(organizations.parentId, from));
+      await tx
+        .insert(organizationAliases)
+        .values(
+          units.map((u) => ({ identity: identityOf(u), organizationId: u.id, reason: 'move' as const })),
+        )
+        .onConflictDoUpdate({
+          target: organizationAliases.identity,
+          set: { organizationId: sql`excluded.organization_id` },
+        });
+      await tx
+        .update(organizations)
+        .set({ parentId: intoId, updatedAt: new Date() })
+        .where(inArray(organizations.parentId, from));
     }
     await tx.execute(sql`insert into ${affiliationOrganizations} (affiliation_id, organization_id, position, depth, spelling)
       select affiliation_id, ${intoId}::int, position, depth, spelling from ${affiliationOrganizations}
@@ -142,10 +156,15 @@ export async function mergeOrganizations(
     await tx.execute(sql`insert into ${organizationLinkDecisions} (author_id, organization_id, decision, decided_by, decided_at)
       select author_id, ${intoId}::int, decision, decided_by, decided_at from ${organizationLinkDecisions}
       where organization_id = any(${ids(from)}::int[]) on conflict do nothing`);
-    await tx.update(organizationAliases).set({ organizationId: intoId }).where(inArray(organizationAliases.organizationId, from));
+    await tx
+      .update(organizationAliases)
+      .set({ organizationId: intoId })
+      .where(inArray(organizationAliases.organizationId, from));
     await tx
       .insert(organizationAliases)
-      .values(merged.map((o) => ({ identity: identityOf(o), organizationId: intoId, reason: 'merge' as const })))
+      .values(
+        merged.map((o) => ({ identity: identityOf(o), organizationId: intoId, reason: 'merge' as const })),
+      )
       .onConflictDoUpdate({ target: organizationAliases.identity, set: { organizationId: intoId } });
     // Old IDs keep resolving to the survivor (node, mutation arguments).
     await tx
@@ -154,7 +173,9 @@ export async function mergeOrganizations(
       .where(and(eq(mergedIds.kind, 'Organization'), inArray(mergedIds.intoId, from)));
     await tx
       .insert(mergedIds)
-      .values(merged.map((o) => ({ kind: 'Organization' as const, fromId: o.id, intoId, fromKey: identityOf(o) })))
+      .values(
+        merged.map((o) => ({ kind: 'Organization' as const, fromId: o.id, intoId, fromKey: identityOf(o) })),
+      )
       .onConflictDoUpdate({
         target: [mergedIds.kind, mergedIds.fromKey],
         set: { fromId: sql`excluded.from_id`, intoId: sql`excluded.into_id`, mergedAt: sql`now()` },
@@ -167,7 +188,10 @@ export async function mergeOrganizations(
       action: 'mergeOrganizations',
       subjects: [intoId, ...from].map((id) => subjectId('Organization', id)),
       before: snapshot,
-      after: { into: subjectId('Organization', intoId), units: snapshot.units.map((id) => subjectId('Organization', id)) },
+      after: {
+        into: subjectId('Organization', intoId),
+        units: snapshot.units.map((id) => subjectId('Organization', id)),
+      },
     });
     return { intoId, mergedIds: from };
   });
@@ -223,7 +247,10 @@ async function moveUnitRow(tx: Database, unit: Organization, toId: number): Prom
   await tx
     .delete(organizationAliases)
     .where(eq(organizationAliases.identity, organizationIdentity(unit.key, unit.countryCode, toId)));
-  await tx.update(organizations).set({ parentId: toId, updatedAt: new Date() }).where(eq(organizations.id, unit.id));
+  await tx
+    .update(organizations)
+    .set({ parentId: toId, updatedAt: new Date() })
+    .where(eq(organizations.id, unit.id));
 }
 
 /**
@@ -240,7 +267,8 @@ export async function decideOrganizationLink(
   const action = decision === 'CONFIRMED' ? 'confirmOrganizationLink' : 'rejectOrganizationLink';
   await writeTransaction(db, action, async (tx) => {
     const [author] = await tx.select({ id: authors.id }).from(authors).where(eq(authors.id, authorId));
-    if (!author) throw new NotFoundError(`No author with ID Author:${authorId}`, subjectId('Author', authorId));
+    if (!author)
+      throw new NotFoundError(`No author with ID Author:${authorId}`, subjectId('Author', authorId));
     const org = (await load(tx, [organizationId])).get(organizationId) as Organization;
     if (org.parentId !== null) {
       throw new ValidationError(
@@ -286,7 +314,11 @@ export async function undoOrganizationChange(
 ): Promise<{ action: OrganizationAction; organizationIds: number[]; authorIds: number[] }> {
   return writeTransaction(db, 'undoOrganizationChange', async (tx) => {
     const [entry] = await tx.select().from(auditLog).where(eq(auditLog.id, auditId));
-    if (!entry) throw new NotFoundError(`No audit entry with ID AuditEntry:${auditId}`, subjectId('AuditEntry', auditId));
+    if (!entry)
+      throw new NotFoundError(
+        `No audit entry with ID AuditEntry:${auditId}`,
+        subjectId('AuditEntry', auditId),
+      );
     const undone = await tx.execute(
       sql`select 1 from ${auditLog} where action = 'undoOrganizationChange' and (after->>'undid')::int = ${auditId} limit 1`,
     );
@@ -295,7 +327,11 @@ export async function undoOrganizationChange(
     let organizationIds: number[] = [];
     let authorIds: number[] = [];
     if (action === 'confirmOrganizationLink' || action === 'rejectOrganizationLink') {
-      const before = entry.before as { authorId: number; organizationId: number; decision: DecisionRow | null };
+      const before = entry.before as {
+        authorId: number;
+        organizationId: number;
+        decision: DecisionRow | null;
+      };
       await tx
         .delete(organizationLinkDecisions)
         .where(
@@ -324,8 +360,8 @@ export async function undoOrganizationChange(
       const intoId = before.into.id;
       const fromIds = before.from.map((o) => o.id);
       // The merged-away rows come back under their own IDs, so IDs handed out before stay valid.
-      await tx.execute(sql`insert into ${organizations} overriding system value
-          (id, name, key, country_code, country_name, kind, parent_id)
+      await tx.execute(sql`insert into ${organizations}
+          (id, name, key, country_code, country_name, kind, parent_id) overriding system value
         select id, name, key, country_code, country_name, kind, parent_id
         from jsonb_to_recordset(${JSON.stringify(
           before.from.map((o) => ({
@@ -351,7 +387,10 @@ export async function undoOrganizationChange(
         await tx
           .insert(organizationAliases)
           .values({ identity: a.identity, organizationId: a.organizationId, reason: 'merge' })
-          .onConflictDoUpdate({ target: organizationAliases.identity, set: { organizationId: a.organizationId } });
+          .onConflictDoUpdate({
+            target: organizationAliases.identity,
+            set: { organizationId: a.organizationId },
+          });
       }
       if (before.units.length > 0) {
         const units = await tx.select().from(organizations).where(inArray(organizations.id, before.units));
@@ -393,7 +432,10 @@ export async function undoOrganizationChange(
       authorIds = await concernedAuthors(tx, organizationIds);
       await refreshOrganizationNames(tx, organizationIds);
     } else {
-      throw new ValidationError(`AuditEntry:${auditId} (${entry.action}) is not an organization change`, 'entry');
+      throw new ValidationError(
+        `AuditEntry:${auditId} (${entry.action}) is not an organization change`,
+        'entry',
+      );
     }
     await recomputeAuthorLinks(tx, authorIds);
     await recordChange(tx, {

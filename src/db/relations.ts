@@ -138,7 +138,11 @@ export const relations = defineRelations(schema, (r) => ({
       to: r.organizations.id,
       alias: 'author_unit',
     }),
-    citation: r.one.citations({ from: r.authorOrganizations.citationId, to: r.citations.id, optional: false }),
+    citation: r.one.citations({
+      from: r.authorOrganizations.citationId,
+      to: r.citations.id,
+      optional: false,
+    }),
   },
   keywords: {
     citationLinks: r.many.citationKeywords({ from: r.keywords.id, to: r.citationKeywords.keywordId }),

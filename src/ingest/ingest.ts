@@ -33,10 +33,14 @@ import type { MappedCitation, RisProblem, RisRecord } from '../ris/types.ts';
 import { citationsMarkedDistinct, type Survivor, survivorsByKey } from './decisions.ts';
 import { IngestError } from './errors.ts';
 import { rawRecordHash, titlesClearlyDiffer } from './match.ts';
-import { addressOf } from './addresses.ts';
-import { recomputeAuthorLinks } from './organization-links.ts';
-import { type AddressRow, refreshOrganizationNames, storeAddresses, unreadAffiliations } from './organizations.ts';
 import { type Comparable, MERGEABLE_LISTS, MERGEABLE_SCALARS, mergeCitation } from './merge.ts';
+import { recomputeAuthorLinks } from './organization-links.ts';
+import {
+  type AddressRow,
+  refreshOrganizationNames,
+  storeAddresses,
+  unreadAffiliations,
+} from './organizations.ts';
 
 export type IngestInput = string | Uint8Array | AsyncIterable<Uint8Array | string>;
 export type IngestAction = 'created' | 'updated' | 'unchanged' | 'failed';
@@ -339,7 +343,9 @@ function toItem(record: RisRecord, report: IngestReport, keepOutcome: boolean): 
     report.failed++;
     return null;
   }
-  report.unparsedAddresses += citation.affiliations.filter((a) => addressOf(a).organizations.length === 0).length;
+  report.unparsedAddresses += citation.affiliations.filter(
+    (a) => a.address.organizations.length === 0,
+  ).length;
   const fingerprint = citationFingerprint(citation);
   return {
     record,
@@ -870,7 +876,7 @@ async function writeLinks(
       }
       c.affiliations.forEach((index, i) => {
         const affiliationId = affIdsByIndex[index];
-        const rule = (c as { affiliationRules?: string[] }).affiliationRules?.[i] ?? null;
+        const rule = c.affiliationRules[i] ?? null;
         if (affiliationId !== undefined) authorAffRows.push({ authorId, affiliationId, citationId, rule });
       });
     }
@@ -933,7 +939,7 @@ async function writeLinks(
         const affiliationId = affiliationIds.get(affiliationKey(a.name));
         if (affiliationId === undefined || !unread.has(affiliationId)) continue;
         unread.delete(affiliationId);
-        rows.push({ affiliationId, address: addressOf(a) });
+        rows.push({ affiliationId, address: a.address });
       }
     }
     for (const id of await storeAddresses(tx, rows)) work.organizationIds.add(id);

@@ -19,7 +19,11 @@ export interface AddressRow {
  * The identity an organization is deduplicated on. Merges and unit moves remember the identities
  * they folded away (organization_aliases) under this same form.
  */
-export function organizationIdentity(key: string, countryCode: string | null, parentId: number | null): string {
+export function organizationIdentity(
+  key: string,
+  countryCode: string | null,
+  parentId: number | null,
+): string {
   return `${key}\u0001${countryCode ?? ''}\u0001${parentId ?? ''}`;
 }
 
@@ -49,7 +53,10 @@ export async function unreadAffiliations(tx: Database, ids: readonly number[]): 
  * Finds or creates the organizations (identity → id). Aliases left by curators win over the rows
  * an identity would otherwise find or create.
  */
-async function resolveOrganizations(tx: Database, inputs: Map<string, OrgInput>): Promise<Map<string, number>> {
+async function resolveOrganizations(
+  tx: Database,
+  inputs: Map<string, OrgInput>,
+): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
   if (inputs.size === 0) return ids;
   const aliasRows = rowsOf<{ identity: string; organization_id: number }>(
@@ -159,7 +166,13 @@ export async function storeAddresses(tx: Database, rows: readonly AddressRow[]):
         if (seen.has(organizationId)) return;
         seen.add(organizationId);
         touched.add(organizationId);
-        links.push({ affiliation_id: affiliationId, organization_id: organizationId, position, depth, spelling });
+        links.push({
+          affiliation_id: affiliationId,
+          organization_id: organizationId,
+          position,
+          depth,
+          spelling,
+        });
       });
     });
   }

@@ -7,7 +7,6 @@ import { writeTransaction } from '../db/writers.ts';
 import { mapRecord } from '../ris/map.ts';
 import { affiliationKey, authorKey } from '../ris/normalize.ts';
 import type { RisRecord } from '../ris/types.ts';
-import { addressOf } from './addresses.ts';
 import { survivorsByKey } from './decisions.ts';
 import { recomputeAuthorLinks } from './organization-links.ts';
 import { type AddressRow, refreshOrganizationNames, storeAddresses } from './organizations.ts';
@@ -50,11 +49,18 @@ const list = (ids: readonly number[]) => `{${ids.join(',')}}`;
 
 /** A stored record as the mapper takes it (line numbers are gone; problems are not reported). */
 function recordOf(id: number, rawTags: Array<{ tag: string; value: string }>, raw: string): RisRecord {
-  const ty = rawTags.find((t) => t.tag === 'TY')?.value.trim().toUpperCase() ?? '';
+  const ty =
+    rawTags
+      .find((t) => t.tag === 'TY')
+      ?.value.trim()
+      .toUpperCase() ?? '';
   return { index: id, line: 0, type: ty, tags: rawTags.map((t) => ({ ...t, line: 0 })), raw };
 }
 
-export async function reindexOrganizations(db: Database, options: ReindexOptions = {}): Promise<ReindexReport> {
+export async function reindexOrganizations(
+  db: Database,
+  options: ReindexOptions = {},
+): Promise<ReindexReport> {
   const batchSize = options.batchSize ?? 500;
   const report: ReindexReport = {
     citations: 0,
@@ -72,7 +78,9 @@ export async function reindexOrganizations(db: Database, options: ReindexOptions
   for (;;) {
     const done = await writeTransaction(db, 'reindex', async (tx) => {
       const rows = rowsOf<{ id: number; raw_tags: unknown; raw_record: string }>(
-        await tx.execute(sql`select id, raw_tags, raw_record from citations where id > ${after} order by id limit ${batchSize}`),
+        await tx.execute(
+          sql`select id, raw_tags, raw_record from citations where id > ${after} order by id limit ${batchSize}`,
+        ),
       );
       if (rows.length === 0) return true;
       after = rows[rows.length - 1]?.id ?? after;
@@ -97,7 +105,9 @@ export async function reindexOrganizations(db: Database, options: ReindexOptions
       and not exists (select 1 from affiliation_organizations ao where ao.organization_id = o.id)
       and not exists (select 1 from ${organizations} u where u.parent_id = o.id)
       and not exists (select 1 from organization_link_decisions d where d.organization_id = o.id)`);
-    const ids = rowsOf<{ id: number }>(await tx.execute(sql`select id from ${organizations}`)).map((r) => r.id);
+    const ids = rowsOf<{ id: number }>(await tx.execute(sql`select id from ${organizations}`)).map(
+      (r) => r.id,
+    );
     await refreshOrganizationNames(tx, ids);
     report.organizations = ids.length;
   });
@@ -116,7 +126,13 @@ export async function reindexOrganizations(db: Database, options: ReindexOptions
     );
     report.links = Number(n);
     if (options.actor) {
-      await recordChange(tx, { actor: options.actor, action: 'reindex', subjects: [], before: null, after: report });
+      await recordChange(tx, {
+        actor: options.actor,
+        action: 'reindex',
+        subjects: [],
+        before: null,
+        after: report,
+      });
     }
   });
   return report;
@@ -146,7 +162,8 @@ async function reindexCitations(
   for (const m of mapped) {
     for (const a of m.citation.affiliations) {
       const key = affiliationKey(a.name);
-      if (!survivors.has(key) && !fresh.has(key)) fresh.set(key, { name: a.name, nameKey: key, country: a.country });
+      if (!survivors.has(key) && !fresh.has(key))
+        fresh.set(key, { name: a.name, nameKey: key, country: a.country });
     }
   }
   const affiliationIds = await upsertKeyed(tx, affiliations, affiliations.nameKey, affiliations.id, [
@@ -167,7 +184,12 @@ async function reindexCitations(
   const authorOf = new Map(credited.map((c) => [`${c.citation_id}\u0000${c.name_key}`, c.author_id]));
 
   const citationLinks: Array<{ citation_id: number; affiliation_id: number; position: number }> = [];
-  const authorLinks: Array<{ author_id: number; affiliation_id: number; citation_id: number; rule: string | null }> = [];
+  const authorLinks: Array<{
+    author_id: number;
+    affiliation_id: number;
+    citation_id: number;
+    rule: string | null;
+  }> = [];
   const addresses: AddressRow[] = [];
   for (const { id, citation } of mapped) {
     const byIndex = citation.affiliations.map((a) => affiliationIds.get(affiliationKey(a.name)));
@@ -178,7 +200,7 @@ async function reindexCitations(
       seen.add(affiliationId);
       citationLinks.push({ citation_id: id, affiliation_id: affiliationId, position: seen.size });
       report.addresses++;
-      const address = addressOf(a);
+      const address = a.address;
       if (address.organizations.length === 0) report.unparsedAddresses++;
       if (!read.has(affiliationId)) {
         read.add(affiliationId);
@@ -191,7 +213,7 @@ async function reindexCitations(
       if (authorId === undefined) continue;
       c.affiliations.forEach((index, i) => {
         const affiliationId = byIndex[index];
-        const rule = (c as { affiliationRules?: string[] }).affiliationRules?.[i] ?? null;
+        const rule = c.affiliationRules[i] ?? null;
         if (affiliationId !== undefined)
           authorLinks.push({ author_id: authorId, affiliation_id: affiliationId, citation_id: id, rule });
       });

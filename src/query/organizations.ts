@@ -1,7 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { type Database, rowsOf } from '../db/client.ts';
-import { type AuthorRow, authorJson } from './navigation.ts';
 import {
   affiliationOrganizations,
   authorOrganizations,
@@ -11,6 +10,7 @@ import {
   organizationLinkDecisions,
   organizations,
 } from '../db/schema.ts';
+import { type AuthorRow, authorJson } from './navigation.ts';
 
 /*
  * Reads of organizations and their links. An organization rolls its units up: its citations are

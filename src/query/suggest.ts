@@ -1,4 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
+import { organizationKey } from '../address/organization-key.ts';
 import { type Database, rowsOf } from '../db/client.ts';
 import {
   affiliationOrganizations,
@@ -29,7 +30,7 @@ export interface SuggestionRow {
 export const MAX_SUGGESTIONS = 50;
 
 // Every branch names its columns: when only one kind is asked for, its names are the result's.
-function branch(kind: SuggestionKind, folded: string, first: number): SQL {
+function branch(kind: SuggestionKind, folded: string, first: number, orgKey: string): SQL {
   switch (kind) {
     case 'author':
       return sql`(select 'author' as kind, e.id, e.name as label,
@@ -57,8 +58,8 @@ function branch(kind: SuggestionKind, folded: string, first: number): SQL {
            where ao.organization_id = e.id) as count,
           e.score
         from (select ${organizations.id} as id, ${organizations.name} as name, ${organizations.countryName} as country,
-                ${fuzzyScoreSql(organizations.key, folded)} as score
-              from ${organizations} where ${organizations.parentId} is null and ${fuzzyMatchSql(organizations.key, folded)}
+                ${fuzzyScoreSql(organizations.key, orgKey)} as score
+              from ${organizations} where ${organizations.parentId} is null and ${fuzzyMatchSql(organizations.key, orgKey)}
               order by 4 desc, 1 limit ${first}) e)`;
     case 'keyword':
       return sql`(select 'keyword' as kind, e.id, e.term as label, null::text as hint,
@@ -83,9 +84,11 @@ export async function suggest(
   const folded = foldQuery(prefix);
   const limit = Math.max(0, Math.min(MAX_SUGGESTIONS, Math.trunc(first)));
   const wanted = [...new Set(kinds)];
+  // Organization keys fold abbreviations and word order too ("Univ Sydney" = "sydney univ").
+  const orgKey = organizationKey(prefix) || folded;
   if (folded === '' || limit === 0 || wanted.length === 0) return [];
   const statement = sql.join(
-    wanted.map((k) => branch(k, folded, limit)),
+    wanted.map((k) => branch(k, folded, limit, orgKey)),
     sql` union all `,
   );
   const rows = rowsOf<SuggestionRow>(await db.execute(statement));

@@ -36,7 +36,8 @@ export const CitationFilterInput = builder.inputType('CitationFilter', {
         'Organization IDs: citations whose addresses name any of them; an organization includes its units.',
     }),
     countries: t.stringList({
-      description: 'ISO 3166-1 alpha-2 country codes ("AU"), case-insensitive: citations with an address there.',
+      description:
+        'ISO 3166-1 alpha-2 country codes ("AU"), case-insensitive: citations with an address there.',
     }),
     hasDoi: t.boolean({ description: 'True: only citations with a DOI; false: only those without.' }),
   }),

@@ -1,7 +1,15 @@
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { affiliations, authors, citations, ingestions, keywords, mergedIds, organizations } from '../db/schema.ts';
+import {
+  affiliations,
+  authors,
+  citations,
+  ingestions,
+  keywords,
+  mergedIds,
+  organizations,
+} from '../db/schema.ts';
 import { InvalidIdError } from '../errors.ts';
 
 type GlobalId = { typename: string; id: string };

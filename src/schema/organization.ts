@@ -1,5 +1,6 @@
 import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import { type SQL, sql } from 'drizzle-orm';
+import { organizationKey } from '../address/organization-key.ts';
 import type { authors } from '../db/schema.ts';
 import { organizations } from '../db/schema.ts';
 import { DEFAULT_LINK_THRESHOLD } from '../organizations/infer.ts';
@@ -47,7 +48,9 @@ export const OrganizationKindEnum = builder.enumType('OrganizationKind', {
 export const LinkEvidenceEnum = builder.enumType('LinkEvidence', {
   description: 'Why bibgraph believes an author was at an organization.',
   values: {
-    EXPLICIT: { description: 'A record says so (one author, addresses in author order, a name in the address …).' },
+    EXPLICIT: {
+      description: 'A record says so (one author, addresses in author order, a name in the address …).',
+    },
     INFERRED: {
       description:
         'One of the documented rules (docs/organizations.md), with a confidence in [0, 1] and the citations that support it.',
@@ -59,7 +62,9 @@ export const LinkDecisionEnum = builder.enumType('LinkDecision', {
   description: 'A curator’s word on an author ↔ organization link.',
   values: {
     CONFIRMED: { description: 'Confirmed: returned whatever its confidence.' },
-    REJECTED: { description: 'Rejected: never returned, and never linked again by a later ingest or reindex.' },
+    REJECTED: {
+      description: 'Rejected: never returned, and never linked again by a later ingest or reindex.',
+    },
   } as const,
 });
 
@@ -71,7 +76,9 @@ interface CountryShape {
 export const CountryRef = builder.objectRef<CountryShape>('Country').implement({
   description: 'A country, as ISO 3166-1.',
   fields: (t) => ({
-    code: t.exposeString('code', { description: 'Alpha-2 code ("AU"), as `CitationFilter.countries` takes it.' }),
+    code: t.exposeString('code', {
+      description: 'Alpha-2 code ("AU"), as `CitationFilter.countries` takes it.',
+    }),
     name: t.exposeString('name', { nullable: true, description: 'English short name ("Australia").' }),
   }),
 });
@@ -113,10 +120,7 @@ export const OrganizationRef = builder.drizzleNode('organizations', {
   }),
 });
 
-interface SpellingShape {
-  spelling: string;
-  count: number;
-}
+type SpellingShape = SpellingCount;
 
 const SpellingRef = builder.objectRef<SpellingShape>('OrganizationSpelling').implement({
   description: 'A way the addresses wrote an organization’s name.',
@@ -184,7 +188,8 @@ builder.drizzleObjectFields(OrganizationRef, (t) => ({
   }),
   citationsPerYear: t.field({
     type: [YearCountRef],
-    description: 'Its citations (units included) per publication year, oldest first; undated ones not counted.',
+    description:
+      'Its citations (units included) per publication year, oldest first; undated ones not counted.',
     select: { extras: { citationsPerYear: (o) => organizationCitationsPerYearSql(o.id) } },
     resolve: (o) => parseJsonArray<YearCount>((o as { citationsPerYear?: unknown }).citationsPerYear),
   }),
@@ -207,11 +212,17 @@ builder.drizzleObjectFields(OrganizationRef, (t) => ({
       },
       resolve: async (o, args, ctx) => {
         let total = 0;
-        const connection = await resolveOffsetConnection({ args, defaultSize: 20, maxSize: 100 }, async ({ offset, limit }) => {
-          const page = await organizationPeople(ctx.db, o.parentId ?? o.id, threshold(args), { offset, limit });
-          total = page.total;
-          return page.rows;
-        });
+        const connection = await resolveOffsetConnection(
+          { args, defaultSize: 20, maxSize: 100 },
+          async ({ offset, limit }) => {
+            const page = await organizationPeople(ctx.db, o.parentId ?? o.id, threshold(args), {
+              offset,
+              limit,
+            });
+            total = page.total;
+            return page.rows;
+          },
+        );
         return { ...connection, totalCount: total };
       },
     },
@@ -229,53 +240,58 @@ builder.drizzleObjectFields(OrganizationRef, (t) => ({
   ),
 }));
 
-export const AuthorOrganizationRef = builder.objectRef<AuthorOrganizationRow>('AuthorOrganization').implement({
-  description: 'An organization an author was at, with when, how often and why (one row of the timeline).',
-  fields: (t) => ({
-    organization: t.field({
-      type: OrganizationRef,
-      description: 'The organization.',
-      resolve: (r) => r.organization as never,
+export const AuthorOrganizationRef = builder
+  .objectRef<AuthorOrganizationRow>('AuthorOrganization')
+  .implement({
+    description: 'An organization an author was at, with when, how often and why (one row of the timeline).',
+    fields: (t) => ({
+      organization: t.field({
+        type: OrganizationRef,
+        description: 'The organization.',
+        resolve: (r) => r.organization as never,
+      }),
+      unit: t.field({
+        type: OrganizationRef,
+        nullable: true,
+        description: 'The unit the explicit addresses name most often; null when none does.',
+        resolve: (r) => r.unit as never,
+      }),
+      firstYear: t.exposeInt('firstYear', {
+        nullable: true,
+        description: 'Earliest year of a citation placing the author there; null when none is dated.',
+      }),
+      lastYear: t.exposeInt('lastYear', {
+        nullable: true,
+        description: 'Latest year of a citation placing the author there; null when none is dated.',
+      }),
+      count: t.exposeInt('count', { description: 'Number of citations placing the author there.' }),
+      evidence: t.field({
+        type: LinkEvidenceEnum,
+        description: 'EXPLICIT when any of those citations says so; INFERRED otherwise.',
+        resolve: (r) => r.evidence,
+      }),
+      confidence: t.exposeFloat('confidence', {
+        description: 'Highest confidence among the links, in [0, 1]; 1 for explicit and confirmed links.',
+      }),
+      rules: t.exposeStringList('rules', {
+        description: 'The rules that made the links (docs/organizations.md explains each).',
+      }),
+      decision: t.field({
+        type: LinkDecisionEnum,
+        nullable: true,
+        description: 'A curator’s decision on the link; null when none.',
+        resolve: (r) => r.decision,
+      }),
     }),
-    unit: t.field({
-      type: OrganizationRef,
-      nullable: true,
-      description: 'The unit the explicit addresses name most often; null when none does.',
-      resolve: (r) => r.unit as never,
-    }),
-    firstYear: t.exposeInt('firstYear', {
-      nullable: true,
-      description: 'Earliest year of a citation placing the author there; null when none is dated.',
-    }),
-    lastYear: t.exposeInt('lastYear', {
-      nullable: true,
-      description: 'Latest year of a citation placing the author there; null when none is dated.',
-    }),
-    count: t.exposeInt('count', { description: 'Number of citations placing the author there.' }),
-    evidence: t.field({
-      type: LinkEvidenceEnum,
-      description: 'EXPLICIT when any of those citations says so; INFERRED otherwise.',
-      resolve: (r) => r.evidence,
-    }),
-    confidence: t.exposeFloat('confidence', {
-      description: 'Highest confidence among the links, in [0, 1]; 1 for explicit and confirmed links.',
-    }),
-    rules: t.exposeStringList('rules', {
-      description: 'The rules that made the links (docs/organizations.md explains each).',
-    }),
-    decision: t.field({
-      type: LinkDecisionEnum,
-      nullable: true,
-      description: 'A curator’s decision on the link; null when none.',
-      resolve: (r) => r.decision,
-    }),
-  }),
-});
+  });
 
 export const OrganizationOrderEnum = builder.enumType('OrganizationOrder', {
   description: 'How a list of organizations is sorted; ties are broken by name, then ID.',
   values: {
-    RELEVANCE: { value: 'relevance', description: 'Closest name match first (with `search`; otherwise NAME).' },
+    RELEVANCE: {
+      value: 'relevance',
+      description: 'Closest name match first (with `search`; otherwise NAME).',
+    },
     NAME: { value: 'name', description: 'By name key, ignoring case, accents and abbreviations.' },
     CITATION_COUNT: { value: 'citation_count', description: 'Most citations first (units included).' },
   } as const,
@@ -291,7 +307,8 @@ function organizationsQuery(args: {
   if (!args.includeUnits) conditions.push((t) => sql`${t.parentId} is null`);
   const country = args.country?.trim().toUpperCase();
   if (country) conditions.push((t) => sql`${t.countryCode} = ${country}`);
-  const folded = args.search ? foldQuery(args.search) : '';
+  // Keys fold abbreviations and word order as well as case and accents ("Univ Sydney" = "sydney univ").
+  const folded = args.search ? organizationKey(args.search) || foldQuery(args.search) : '';
   return entityRowsQuery<typeof organizations>({
     key: (t) => t.key,
     citationCount: (t) => organizationCitationCountSql(t.id),
@@ -318,8 +335,13 @@ builder.queryFields((t) => ({
       description:
         'Organizations, optionally fuzzy-searched by name (accents, case, word order, abbreviations such as "Univ" and small typos do not matter), in pages (default 20, at most 100).',
       args: {
-        search: t.arg.string({ description: 'Name or part of it; blank means no search.', extensions: searchBound }),
-        country: t.arg.string({ description: 'ISO 3166-1 alpha-2 code ("AU"), case-insensitive; absent means any.' }),
+        search: t.arg.string({
+          description: 'Name or part of it; blank means no search.',
+          extensions: searchBound,
+        }),
+        country: t.arg.string({
+          description: 'ISO 3166-1 alpha-2 code ("AU"), case-insensitive; absent means any.',
+        }),
         includeUnits: t.arg.boolean({
           description: 'True lists units (departments, schools …) too; by default only organizations.',
         }),
@@ -333,7 +355,10 @@ builder.queryFields((t) => ({
       resolve: (query, _root, args, ctx) =>
         ctx.db.query.organizations.findMany(query(organizationsQuery(args) as never)),
     },
-    { name: 'OrganizationConnection', description: 'A page of organizations with cursors and the size of the whole set.' },
+    {
+      name: 'OrganizationConnection',
+      description: 'A page of organizations with cursors and the size of the whole set.',
+    },
     { name: 'OrganizationEdge', description: 'An organization in a connection page, with its cursor.' },
   ),
 }));
@@ -344,17 +369,20 @@ builder.drizzleObjectFields(AuthorRef, (t) => ({
     description:
       'Where the author has worked: one row per organization with first and last year, most recent first. Links below the threshold are left out unless asked for; rejected links never appear.',
     args: {
-        minConfidence: t.arg.float({ description: MIN_CONFIDENCE_DESCRIPTION }),
-        includeBelowThreshold: t.arg.boolean({ description: BELOW_THRESHOLD_DESCRIPTION }),
-      },
+      minConfidence: t.arg.float({ description: MIN_CONFIDENCE_DESCRIPTION }),
+      includeBelowThreshold: t.arg.boolean({ description: BELOW_THRESHOLD_DESCRIPTION }),
+    },
     // The extra is named by its threshold so two aliased selections with different arguments coexist.
     select: (args) => ({
       extras: {
-        [`organizations${threshold(args)}`]: (a: typeof authors) => authorOrganizationsSql(a.id, threshold(args)),
+        [`organizations${threshold(args)}`]: (a: typeof authors) =>
+          authorOrganizationsSql(a.id, threshold(args)),
       },
     }),
     resolve: (a, args) =>
-      parseJsonArray<AuthorOrganizationRow>((a as Record<string, unknown>)[`organizations${threshold(args)}`]),
+      parseJsonArray<AuthorOrganizationRow>(
+        (a as Record<string, unknown>)[`organizations${threshold(args)}`],
+      ),
   }),
 }));
 
@@ -366,9 +394,15 @@ interface AffiliationOrganizationShape {
 }
 
 builder.drizzleObjectFields(AffiliationRef, (t) => ({
-  street: t.exposeString('street', { nullable: true, description: 'Street or PO box, when the address gives one.' }),
+  street: t.exposeString('street', {
+    nullable: true,
+    description: 'Street or PO box, when the address gives one.',
+  }),
   city: t.exposeString('city', { nullable: true, description: 'City, when recognised.' }),
-  region: t.exposeString('region', { nullable: true, description: 'State, province or region, when recognised.' }),
+  region: t.exposeString('region', {
+    nullable: true,
+    description: 'State, province or region, when recognised.',
+  }),
   postalCode: t.exposeString('postalCode', { nullable: true, description: 'Postal code, when recognised.' }),
   countryInfo: t.field({
     type: CountryRef,

@@ -64,6 +64,11 @@ builder.queryField('suggest', (t) =>
       }),
     },
     resolve: (_root, args, ctx) =>
-      suggest(ctx.db, args.prefix, args.kinds ?? ['author', 'affiliation', 'keyword', 'organization'], args.first ?? 10),
+      suggest(
+        ctx.db,
+        args.prefix,
+        args.kinds ?? ['author', 'affiliation', 'keyword', 'organization'],
+        args.first ?? 10,
+      ),
   }),
 );
