@@ -58,9 +58,8 @@ interface Citation {
   addresses: ParsedAddress[];
 }
 
-const orgId = (key: string, address: ParsedAddress): string => `${key}|${address.country?.code ?? ''}`;
-
-const citations: Citation[] = [];
+type Mapped = NonNullable<ReturnType<typeof mapRecord>['citation']>;
+const mapped: Array<{ id: string; c: Mapped }> = [];
 const seen = new Set<string>();
 for (const file of walk(folder)) {
   for (const record of parseRis(readFileSync(file)).records) {
@@ -69,26 +68,48 @@ for (const file of walk(folder)) {
     const id = c.doi ? `doi:${c.doi}` : (citationFingerprint(c) ?? `${file}#${record.index}`);
     if (seen.has(id)) continue;
     seen.add(id);
-    const authors = c.contributors.filter((p) => p.role === 'author');
-    const orgsByAffiliation = c.affiliations.map((a) =>
-      a.address.organizations.map((o) => orgId(o.key, a.address)),
-    );
-    const explicit = new Map<string, Set<string>>();
-    for (const p of authors) {
-      if (p.affiliations.length === 0) continue;
-      const set = explicit.get(authorKey(p.name)) ?? new Set<string>();
-      for (const ai of p.affiliations) for (const o of orgsByAffiliation[ai] ?? []) set.add(o);
-      explicit.set(authorKey(p.name), set);
-    }
-    citations.push({
-      id,
-      year: c.year,
-      authors: [...new Set(authors.map((p) => authorKey(p.name)))],
-      orgsByAffiliation,
-      explicit,
-      addresses: c.affiliations.map((a) => a.address),
-    });
+    mapped.push({ id, c });
   }
+}
+
+// Organizations are one per (key, country). A string that names no country does not name another
+// country: its organization joins the one country its key is seen with, when there is exactly one.
+const countriesOfKey = new Map<string, Set<string>>();
+for (const { c } of mapped)
+  for (const a of c.affiliations)
+    for (const o of a.address.organizations)
+      if (a.address.country) {
+        const set = countriesOfKey.get(o.key) ?? new Set<string>();
+        set.add(a.address.country.code);
+        countriesOfKey.set(o.key, set);
+      }
+function orgId(key: string, address: ParsedAddress): string {
+  const known = countriesOfKey.get(key);
+  const country = address.country?.code ?? (known?.size === 1 ? [...known][0] : '');
+  return `${key}|${country}`;
+}
+
+const citations: Citation[] = [];
+for (const { id, c } of mapped) {
+  const authors = c.contributors.filter((p) => p.role === 'author');
+  const orgsByAffiliation = c.affiliations.map((a) =>
+    a.address.organizations.map((o) => orgId(o.key, a.address)),
+  );
+  const explicit = new Map<string, Set<string>>();
+  for (const p of authors) {
+    if (p.affiliations.length === 0) continue;
+    const set = explicit.get(authorKey(p.name)) ?? new Set<string>();
+    for (const ai of p.affiliations) for (const o of orgsByAffiliation[ai] ?? []) set.add(o);
+    explicit.set(authorKey(p.name), set);
+  }
+  citations.push({
+    id,
+    year: c.year,
+    authors: [...new Set(authors.map((p) => authorKey(p.name)))],
+    orgsByAffiliation,
+    explicit,
+    addresses: c.affiliations.map((a) => a.address),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
