@@ -109,6 +109,8 @@ const REGIONS = new Set(
     'penn',
     'conn',
     'ont',
+    'on',
+    'alta',
     'ontario',
     'quebec',
     'qc',
@@ -194,13 +196,27 @@ const REGIONS = new Set(
 );
 const CANADIAN_POSTCODE = /\b[A-Z]\d[A-Z] ?\d[A-Z]\d\b/;
 const UK_POSTCODE = /\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b/;
-const PREFIXED_POSTCODE = /\b[A-Z]{1,3}-\d{3,6}\b/;
-const NUMERIC_POSTCODE = /(?<![\w-])\d{3,6}(?:-\d{3,4})?(?![\w-])|(?<![\w-])\d{2} \d{3}(?![\w-])/;
+// `SF-01620`, `I-20126`, Swedish `SE-405 30`.
+const PREFIXED_POSTCODE = /\b[A-Z]{1,3}-(?:\d{3} \d{2}|\d{3,6})\b/;
+const NUMERIC_POSTCODE =
+  /(?<![\w-])\d{3} \d{2,3}(?![\w-])|(?<![\w-])\d{2}-\d{3}(?![\w-])|(?<![\w-])\d{3,6}(?:-\d{3,4})?(?![\w-])|(?<![\w-])\d{2} \d{3}(?![\w-])/;
+// Dutch `3769 DE`.
+const DUTCH_POSTCODE = /(?<![\w-])\d{4} ?[A-Z]{2}(?![\w-])/;
 const POSTCODE_AFTER = /\s+([A-Z]\d[A-Z] ?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}|\d{2,3}-\d{3})$/;
-const POSTCODES = [CANADIAN_POSTCODE, PREFIXED_POSTCODE, UK_POSTCODE, NUMERIC_POSTCODE];
+const POSTCODES = [CANADIAN_POSTCODE, PREFIXED_POSTCODE, UK_POSTCODE, DUTCH_POSTCODE, NUMERIC_POSTCODE];
 const STREET =
-  /\b(?:street|str|st|road|rd|avenue|ave|av|avenida|boulevard|blvd|lane|drive|dr|way|place|pl|square|sq|strasse|straße|stra[sß]e|rue|via|calle|rua|piazza|plaza|platz|weg|gasse|allee|building|bldg|floor|fl|room|rm|suite|ste|mailstop|box|bp|cp|s\/n|km|hall|mall|campus)\b\.?|^p\.?\s?o\.?\s?box\b|\bpostfach\b|\bpostbus\b|\bcaixa postal\b|\bapartado\b/i;
-const PO_BOX = /^(?:p\.?\s?o\.?\s?box|bp|cp|postfach|postbus|box|caixa postal|apartado)\b/i;
+  /\b(?:street|str|st|road|rd|highway|hwy|route|rte|avenue|ave|av|avenida|boulevard|blvd|lane|drive|dr|way|place|pl|square|sq|strasse|straße|stra[sß]e|rue|via|calle|rua|piazza|plaza|platz|weg|gasse|allee|building|bldg|floor|fl|room|rm|suite|ste|mailstop|box|bp|cp|s\/n|km|hall|mall|campus)\b\.?|^p\.?\s?o\.?\s?box\b|\bpostfach\b|\bpostbus\b|\bcaixa postal\b|\bapartado\b/i;
+const PO_BOX =
+  /^(?:p\.?\s?o\.?\s?b(?:ox)?|pob|bp|cp|postfach|postbus|box|caixa postal|apartado|mailstop|suite|room|rm)\b/i;
+const HOUSE_NUMBER_FIRST = /^(?:No\.?\s*)?\d[\d-]*[A-Za-z]?\s+\S/;
+// `Kitson Hall`, `Moore Building`, `Campus Box 8115`: a building or mail stop, not a body.
+const BUILDING =
+  /^(?:[\p{Lu}][\p{L}'’-]*\s+){1,3}(?:hall|building|bldg|tower|wing|pavilion)$|^campus box\b/iu;
+
+/** A street or PO box, wherever it stands (`135 College St`, `250 Durham Hall`, `PO Box 14`). */
+function isStreet(part: string): boolean {
+  return PO_BOX.test(part) || BUILDING.test(part) || (HOUSE_NUMBER_FIRST.test(part) && STREET.test(part));
+}
 
 function foldKey(s: string): string {
   return s
@@ -272,8 +288,11 @@ function takePostcodeAndRegion(part: string, loc: Location): string {
     loc.region ??= rest.replace(/\.$/, '');
     rest = '';
   }
-  // `Vantaa 62` (a Finnish postal district) is the city Vantaa.
-  return rest.replace(/\s+\d{1,3}$/, '').replace(/^\d{1,3}\s+/, '');
+  // `Vantaa 62` (a Finnish postal district) is the city Vantaa; `Marseille Cedex 9` is Marseille.
+  return rest
+    .replace(/\s+cedex(?:\s+\d+)?$/i, '')
+    .replace(/\s+\d{1,3}$/, '')
+    .replace(/^\d{1,3}\s+/, '');
 }
 
 const INSTITUTIONAL = /\p{L}/u;
@@ -288,6 +307,18 @@ function readLocation(parts: string[]): Location {
     bodyParts: parts.length,
   };
   let end = parts.length;
+  // `Iran, Islamic Republic of`, `Korea, Republic of`: a country written backwards over two parts.
+  const lastPart = parts[parts.length - 1] ?? '';
+  if (
+    parts.length >= 2 &&
+    /^(?:the\s+)?(?:\p{L}+\s+){0,3}(?:republic|state|kingdom|province)\s+of\b/iu.test(lastPart)
+  ) {
+    const joined = lookupCountry(`${lastPart} ${parts[parts.length - 2]}`.replace(/[.\s]+$/, ''));
+    if (joined) {
+      parts.splice(parts.length - 2, 2, joined.name);
+      end = parts.length;
+    }
+  }
   // Country: the last part, or the one before a trailing postcode (`Zagreb, Croatia, 10000`).
   for (let i = parts.length - 1; i >= Math.max(0, parts.length - 3) && !loc.country; i--) {
     const p = parts[i] as string;
@@ -322,12 +353,14 @@ function readLocation(parts: string[]): Location {
     const hasDigit = /\d/.test(raw);
     const words = raw.split(' ').length;
     const institutional = hasInstitutionWord(raw);
-    if (PO_BOX.test(raw) || (hasDigit && STREET.test(raw) && !loc.city && !institutional)) {
+    if (isStreet(raw) || (hasDigit && STREET.test(raw) && !loc.city && !institutional)) {
       streets.unshift(raw);
       end = i;
       continue;
     }
-    if (!institutional && (isRegion(raw) || /^[A-Z]{2}$/.test(raw))) {
+    // A region's name once the region is known is the city (`New York, NY`, `Washington, DC`).
+    const regionName = isRegion(raw) || /^[A-Z]{2}$/.test(raw);
+    if (!hasDigit && !institutional && regionName && !(loc.region && !loc.city && !/^[A-Z]{2}$/.test(raw))) {
       loc.region ??= raw.replace(/\.$/, '');
       end = i;
       lastWasPlace = true;
@@ -349,7 +382,13 @@ function readLocation(parts: string[]): Location {
     }
     // The city: a short, non-institutional part; after a region/postcode it may be anything short
     // (`University Park, PA 16802`).
-    if (!loc.city && words <= 4 && (!institutional || (lastWasPlace && words <= 2 && loc.region != null))) {
+    // The only strong body of the address is never the city (`Biology Department, Lincoln University, PA`).
+    const strongBefore = () => parts.slice(0, i).some((p) => rankOf(p) === Rank.STRONG);
+    if (
+      !loc.city &&
+      words <= 4 &&
+      (!institutional || (lastWasPlace && words <= 2 && loc.region != null && strongBefore()))
+    ) {
       loc.city = raw;
       end = i;
       continue;
@@ -361,7 +400,14 @@ function readLocation(parts: string[]): Location {
     }
     break;
   }
-  // A single remaining part that is a city with a postcode (`Beijing 100871`) needs no body check.
+  // `New York, NY 10028` with no country: a US state with a ZIP code.
+  if (
+    !loc.country &&
+    loc.region &&
+    US_STATES.has(loc.region) &&
+    /^\d{5}(?:-\d{4})?$/.test(loc.postalCode ?? '')
+  )
+    loc.country = lookupCountry('United States');
   loc.street = streets.length > 0 ? streets.join(', ') : null;
   loc.bodyParts = end;
   return loc;
@@ -373,20 +419,25 @@ function readLocation(parts: string[]): Location {
 /** Rank of a comma part as an organization. */
 enum Rank {
   UNIT = 0,
-  WEAK = 1,
-  UNKNOWN = 2,
+  /** No head word at all: a place (`Fontenay-Aux-Roses`), an acronym, or a body (`TNO Human Factors`). */
+  UNKNOWN = 1,
+  WEAK = 2,
   AMBIGUOUS = 3,
   STRONG = 4,
 }
 
 const UNIT_HEAD =
-  /^(?:\d+(?:st|nd|rd|th)\s+|(?:first|second|third)\s+)?(?:dept?s?\b|departments?|departamento|d[ée]partement|departament|dipartimento|abteilung|division|div|divisi[oó]n|section|sect|sektion|secci[oó]n|unit[éeà]?|units?|unidad|laborator(?:y|ies|ium)|labs?\b|laboratoire|laboratorio|program(?:me)?s?|programa|service|servicio|servizio|chair|lehrstuhl|ward|group|team|graduate school|grad sch|klinik f[üu]r|clinic of|cl[ií]nica de|area|branch|core|office of|bureau of|key laboratory|key lab|state key lab\w*)\b/i;
+  /^(?:\d+(?:st|nd|rd|th)\s+|(?:first|second|third)\s+)?(?:univ(?:ersity)?\s+(?=dep|div|clinic|lab))?(?:zak[lł]ad|katedr\w*|dept?s?\b|departments?|departamento|d[ée]partement|departament|dipartimento|abteilung|division|div|divisi[oó]n|section|sect|sektion|secci[oó]n|unit[éeà]?|units?|unidad|laborator(?:y|ies|ium)|labs?\b|laboratoire|laboratorio|program(?:me)?s?|programa|service|servicio|servizio|chair|lehrstuhl|ward|group|team|graduate school|grad sch|klinik f[üu]r|clinic of|cl[ií]nica de|area|branch|core|office of|bureau of|key laboratory|key lab|state key lab\w*)\b/i;
+// Web of Science abbreviates `School of Nursing` to `Sch Nursing`: a unit head without `of`.
+const WOS_WEAK_HEAD = /^(?:Sch|Coll|Fac|Inst|Ctr|Grad Sch)\s+\p{Lu}/u;
+// `Grado Department of …`, `Biology Department`: a department named inside the part.
+const INNER_UNIT = /\b(?:department|dept|division)\b/i;
 const WEAK_HEAD =
   /^(?:school|sch|college|coll|faculty|fac|facultad|facult[ée]|fakult[äa]t|facolt[àa]|institute|inst|institut|instituto|istituto|centre|center|ctr|centro|zentrum|clinic|klinik|museum|station)\b(?:\s+(?:of|for|de|d'|du|des|für|fur|di|del|della|on))/i;
 const STRONG_WORD =
-  /\b(?:univ\w*|universit\w*|universidad\w*|universidade|universit[äaée]\w*|hochschule|hosp\w*|h[oô]pital\w*|ospedal\w*|krankenhaus|klinikum|infirmary|medical cent(?:er|re)|med ctr|health (?:system|care|service)s?|healthcare|nhs|ministry|ministerio|minist[eè]re|agency|academy|acad|akademie|acad[ée]mie|academia|foundation|fdn|fondazione|fundaci[oó]n|trust|council|society|association|assoc|federation|commission|corporation|corp|company|inc|ltd|llc|gmbh|plc|ag|s\.?a\.?|s\.?p\.?a\.?|b\.?v\.?|pty|co\.|pharmaceuticals?|pharma|cnrs|inserm|inra|csic|cnr|nih|cdc|usda|who|government|govt|national laboratory|natl lab|observatory|polytechnic|politecnico|polytechnique)\b/i;
+  /\b(?:univ\w*|universit\w*|universidad\w*|universidade|universit[äaée]\w*|hochschule|hosp\w*|h[oô]pital\w*|ospedal\w*|krankenhaus|klinikum|infirmary|medical cent(?:er|re)|med ctr|health (?:system|care|service)s?|healthcare|nhs|ministry|ministerio|minist[eè]re|agency|academy|acad|akademie|acad[ée]mie|academia|foundation|fdn|fondazione|fundaci[oó]n|trust|council|society|association|assoc|federation|commission|corporation|corp|company|inc|ltd|llc|gmbh|plc|ag|s\.?a\.?|s\.?p\.?a\.?|b\.?v\.?|pty|co\.|pharmaceuticals?|pharma|cnrs|inserm|inra|csic|cnr|nih|cdc|usda|who|government|govt|national laboratory|natl lab|observatory|polytechnic|politecnico|polytechnique|suny|cuny|chu|chru|chr|ap-hp|centre hospitalier|centro hospitalar|irccs)\b|\b\p{Lu}\p{L}+ Tech\.?$/iu;
 const AMBIGUOUS_WORD =
-  /\b(?:inst\w*|institut\w*|istituto|cent(?:er|re|ro|rum)s?|ctr|zentrum|college|coll|school|sch|clinic\w*|klinik|laborator\w*|lab|station|museum|library|service|program|group)\b/i;
+  /\b(?:inst\w*|institut\w*|istituto|cent(?:er|re|ro|rum)s?|ctr|zentrum|college|coll|school|sch|clinic\w*|klinik|laborator\w*|lab|station|museum|library)\b/i;
 // Non-Latin heads: CJK (大学 university, 医院 hospital, 研究所/研究院 institute, 学院 school,
 // 系/科 department, 实验室 lab, 公司 company) and Cyrillic.
 const CJK_STRONG = /(?:大学|大學|대학교|医院|醫院|병원|公司|株式会社|科学院|科學院|研究院)$/;
@@ -426,7 +477,9 @@ function rankOf(part: string): Rank {
     return Rank.UNKNOWN;
   }
   if (WEAK_HEAD.test(part)) return STRONG_WORD.test(part.replace(WEAK_HEAD, '')) ? Rank.UNIT : Rank.WEAK;
+  if (WOS_WEAK_HEAD.test(part) && !STRONG_WORD.test(part)) return Rank.WEAK;
   if (STRONG_WORD.test(part)) return Rank.STRONG;
+  if (INNER_UNIT.test(part)) return Rank.UNIT;
   if (AMBIGUOUS_WORD.test(part)) return Rank.AMBIGUOUS;
   return Rank.UNKNOWN;
 }
@@ -456,7 +509,7 @@ function organizationKind(name: string): OrganizationKind {
     )
   )
     return 'GOVERNMENT';
-  if (/\b(?:college|coll|school|sch|academy|acad)\b|学院|學院/i.test(name)) return 'UNIVERSITY';
+  if (/\b(?:college|coll|school|sch)\b|\bTech\.?$|学院|學院/i.test(name)) return 'UNIVERSITY';
   if (
     /\b(?:inst\w*|institut\w*|istituto|cent(?:er|re|ro|rum)|ctr|zentrum|laborator\w*|lab|academy|acad|akademie|academia|cnrs|inserm|observatory)\b|研究|中心|институт|центр|академи/i.test(
       name,
@@ -474,6 +527,7 @@ function unitKind(name: string): UnitKind {
     )
   )
     return 'DEPARTMENT';
+  if (/\b(?:department|dept)\b/i.test(n)) return 'DEPARTMENT';
   if (/^(?:faculty|fac|facultad|facult[ée]|fakult[äa]t|facolt[àa])\b|学部$|факультет/i.test(n))
     return 'FACULTY';
   if (/^(?:school|sch|college|coll|graduate school|grad sch)\b|school|sch\b|学院$|學院$|研究科$/i.test(n))
@@ -522,8 +576,18 @@ function cleanName(s: string): string {
   return s.replace(WS_RUN, ' ').replace(TRIM, '');
 }
 
-function readBodies(parts: string[]): ParsedOrganization[] {
-  const bodies = parts
+// `Etymotic Research, Inc.`: the legal form is part of the company's name.
+const LEGAL_FORM =
+  /^(?:inc|ltd|llc|llp|plc|gmbh|ag|corp|co|s\.?a|s\.?p\.?a|s\.?r\.?l|b\.?v|n\.?v|pty(?: ltd)?|kk|oy|ab|as)\.?$/i;
+
+function readBodies(parts: string[], streets: string[]): ParsedOrganization[] {
+  const kept: string[] = [];
+  for (const p of parts) {
+    if (isStreet(p)) streets.push(p);
+    else if (LEGAL_FORM.test(p) && kept.length > 0) kept[kept.length - 1] = `${kept[kept.length - 1]}, ${p}`;
+    else kept.push(p);
+  }
+  const bodies = kept
     .flatMap(expandPart)
     .map(cleanName)
     .filter((p) => /\p{L}/u.test(p));
@@ -563,6 +627,7 @@ function readBodies(parts: string[]): ParsedOrganization[] {
 // ---------------------------------------------------------------------------------------------
 // Names in front of an address
 
+const INITIALS_FIRST = /^(?:\p{Lu}\.\s?-?){1,3}\s?\p{Lu}[\p{L}'’-]+$/u;
 // Ovid/PsycINFO: `O'Doherty, Kieran C.: Department of …`.
 const COLON_NAME = /^([\p{L}'’. -]{1,40},[\p{L}'’. -]{1,40}):\s*/u;
 
@@ -584,10 +649,13 @@ function takeNamePrefix(text: string, names: ReadonlySet<string> | null): { name
   const colon = COLON_NAME.exec(text);
   if (colon && !hasInstitutionWord(colon[1] as string))
     return { names: [cleanName(colon[1] as string)], rest: text.slice(colon[0].length) };
+  // `S. Prowse`: an Embase address that is only the author's name.
+  if (INITIALS_FIRST.test(text.trim())) return { names: [text.trim()], rest: '' };
   const comma = text.indexOf(',');
   if (comma > 0) {
     const head = text.slice(0, comma).trim();
-    if (isNamePart(head, names) && !hasInstitutionWord(head))
+    // Initials (`S.A. Fausti`) are never an institution, even when they spell a legal form.
+    if (isNamePart(head, names) && (INITIALS_FIRST.test(head) || !hasInstitutionWord(head)))
       return { names: [head], rest: text.slice(comma + 1) };
   }
   return { names: [], rest: text };
@@ -615,7 +683,9 @@ function parseChunk(chunk: AddressChunk, names: ReadonlySet<string> | null): Par
     .map((p) => p.replace(TRIM, ''))
     .filter((p) => p.length > 0);
   const loc = readLocation(parts);
-  const organizations = readBodies(parts.slice(0, loc.bodyParts));
+  const streets: string[] = [];
+  const organizations = readBodies(parts.slice(0, loc.bodyParts), streets);
+  if (streets.length > 0) loc.street = [...streets, ...(loc.street ? [loc.street] : [])].join(', ');
   return {
     raw,
     authorNames: [...chunk.bracketNames, ...prefix.names],

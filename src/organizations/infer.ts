@@ -8,6 +8,10 @@
  *   and this record names it.
  * - `ONLY_ORGANIZATION`: the record names one organization, so every author on it is taken to be
  *   there (co-authors from elsewhere would usually have brought their own address).
+ * - `ONLY_ADDRESS`: the record has one address naming several bodies (a hospital and its
+ *   university): every author is at each of them.
+ * - `FIRST_ADDRESS`: the first author is at the first address: Scopus, Web of Science and PubMed
+ *   list addresses in order of first use, starting with the first author.
  * - `REPEATED`: the organization is named on several of the author's records (this one included),
  *   more often than chance co-listing explains.
  * - `CO_LISTED`: the organization is one of k on the record, nothing more — a weak hint, below the
@@ -23,37 +27,44 @@ import type { AuthorCitation, InferredLink } from './types.js';
 export const DEFAULT_LINK_THRESHOLD = 0.6;
 
 /** Rule names, stable: they are stored and shown to users as the evidence. */
-export const LINK_RULES = ['EXPLICIT_ELSEWHERE', 'ONLY_ORGANIZATION', 'REPEATED', 'CO_LISTED'] as const;
+export const LINK_RULES = [
+  'EXPLICIT_ELSEWHERE',
+  'ONLY_ORGANIZATION',
+  'ONLY_ADDRESS',
+  'FIRST_ADDRESS',
+  'REPEATED',
+  'CO_LISTED',
+] as const;
 export type LinkRule = (typeof LINK_RULES)[number];
 
 /** Confidence of each rule (calibrated on the corpus: see docs/organizations.md, "Measured"). */
 export const RULE_CONFIDENCE = {
   EXPLICIT_ELSEWHERE: 0.9,
-  ONLY_ORGANIZATION: 0.8,
-  REPEATED: 0.7,
+  ONLY_ORGANIZATION: 0.85,
+  ONLY_ADDRESS: 0.85,
+  FIRST_ADDRESS: 0.7,
+  REPEATED: 0.55,
 } as const;
 
 function byId(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+function addToList(map: Map<string, string[]>, key: string, value: string): void {
+  const l = map.get(key);
+  if (l) l.push(value);
+  else map.set(key, [value]);
+}
+
 /** Links to propose for ONE author, given all of that author's citations. */
 export function inferAuthorLinks(citations: readonly AuthorCitation[]): InferredLink[] {
   // Where the author is explicitly, and on which citations.
   const explicitAt = new Map<string, string[]>();
-  // On how many of the author's citations each organization is named, and where.
+  // On which of the author's citations each organization is named.
   const namedOn = new Map<string, string[]>();
   for (const c of citations) {
-    for (const o of new Set(c.explicitOrganizationIds)) {
-      const l = explicitAt.get(o);
-      if (l) l.push(c.citationId);
-      else explicitAt.set(o, [c.citationId]);
-    }
-    for (const o of new Set(c.organizationIds)) {
-      const l = namedOn.get(o);
-      if (l) l.push(c.citationId);
-      else namedOn.set(o, [c.citationId]);
-    }
+    for (const o of new Set(c.explicitOrganizationIds)) addToList(explicitAt, o, c.citationId);
+    for (const o of new Set(c.organizationIds)) addToList(namedOn, o, c.citationId);
   }
 
   const out: InferredLink[] = [];
@@ -62,6 +73,9 @@ export function inferAuthorLinks(citations: readonly AuthorCitation[]): Inferred
     if (c.explicitOrganizationIds.length > 0) continue;
     const orgs = [...new Set(c.organizationIds)].sort(byId);
     if (orgs.length === 0) continue;
+    const addresses = c.addressOrganizationIds?.filter((a) => a.length > 0) ?? orgs.map((o) => [o]);
+    const oneAddress = new Set(addresses.map((a) => [...new Set(a)].sort(byId).join('\u0001'))).size === 1;
+    const first = new Set(addresses[0] ?? []);
     for (const o of orgs) {
       const elsewhere = (explicitAt.get(o) ?? []).filter((id) => id !== c.citationId);
       const named = namedOn.get(o) ?? [];
@@ -70,11 +84,15 @@ export function inferAuthorLinks(citations: readonly AuthorCitation[]): Inferred
         link = rule(c, o, 'EXPLICIT_ELSEWHERE', RULE_CONFIDENCE.EXPLICIT_ELSEWHERE, elsewhere);
       } else if (orgs.length === 1) {
         link = rule(c, o, 'ONLY_ORGANIZATION', RULE_CONFIDENCE.ONLY_ORGANIZATION, [c.citationId]);
+      } else if (oneAddress) {
+        link = rule(c, o, 'ONLY_ADDRESS', RULE_CONFIDENCE.ONLY_ADDRESS, [c.citationId]);
+      } else if (c.authorPosition === 0 && first.has(o)) {
+        link = rule(c, o, 'FIRST_ADDRESS', RULE_CONFIDENCE.FIRST_ADDRESS, [c.citationId]);
       } else if (named.length >= 2) {
         link = rule(c, o, 'REPEATED', RULE_CONFIDENCE.REPEATED, named);
       } else {
-        // One of k: a chance of 1/k, scaled below the threshold.
-        link = rule(c, o, 'CO_LISTED', round(Math.min(0.5, 1 / orgs.length) * 0.8), [c.citationId]);
+        // One of k: a chance of about 1/k, kept below the threshold.
+        link = rule(c, o, 'CO_LISTED', round(Math.min(0.5, 1 / orgs.length)), [c.citationId]);
       }
       out.push(link);
     }
