@@ -132,54 +132,88 @@ export interface OrganizationPersonRow {
   decision: Decision | null;
 }
 
-/** People linked to an organization, most citations first: one page and the size of the whole list. */
+/** One page of people of one organization: its position and the threshold. */
+export interface PeoplePage {
+  organizationId: number;
+  minConfidence: number;
+  offset: number;
+  limit: number;
+}
+
+/**
+ * People linked to organizations (to a unit: through the links whose address names it), most
+ * citations first: for each request, one page and the size
+ * of the whole list. Requests sharing a threshold and a page position are one statement whatever
+ * the number of organizations (a list of organizations with their people is not N+1).
+ */
 export async function organizationPeople(
   db: Database,
-  organizationId: number,
-  minConfidence: number,
-  page: { offset: number; limit: number },
-): Promise<{ rows: OrganizationPersonRow[]; total: number }> {
-  const grouped = sql`select l.author_id, min(c.year) as first_year, max(c.year) as last_year,
-      count(*)::int as citation_count,
-      case when bool_or(l.evidence = 'EXPLICIT') then 'EXPLICIT' else 'INFERRED' end as evidence,
-      case when d.decision = 'CONFIRMED' then 1 else max(l.confidence) end as confidence,
-      d.decision
-    from ${authorOrganizations} l join ${citations} c on c.id = l.citation_id
-    left join ${organizationLinkDecisions} d on d.author_id = l.author_id and d.organization_id = l.organization_id
-    where l.organization_id = ${organizationId}
-    group by l.author_id, d.decision
-    having ${visibleSql(minConfidence)}`;
-  const rows = rowsOf<{
-    author_id: number;
-    first_year: number | null;
-    last_year: number | null;
-    citation_count: number;
-    evidence: Evidence;
-    confidence: number;
-    decision: Decision | null;
-    author: AuthorRow | string;
-    total: number;
-  }>(
-    await db.execute(sql`select g.*, count(*) over ()::int as total, ${authorJson} as author
-      from (${grouped}) g join ${authors} a on a.id = g.author_id
-      order by g.citation_count desc, g.author_id limit ${page.limit} offset ${page.offset}`),
-  );
-  let total = rows[0]?.total ?? 0;
-  if (rows.length === 0 && page.offset > 0) {
-    total = Number(
-      rowsOf<{ n: number }>(await db.execute(sql`select count(*)::int as n from (${grouped}) g`))[0]?.n ?? 0,
-    );
+  requests: readonly PeoplePage[],
+): Promise<Array<{ rows: OrganizationPersonRow[]; total: number }>> {
+  const groups = new Map<string, PeoplePage[]>();
+  for (const r of requests) {
+    const key = `${r.minConfidence}:${r.offset}:${r.limit}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
   }
-  return {
-    total: Number(total),
-    rows: rows.map((r) => ({
-      author: typeof r.author === 'string' ? (JSON.parse(r.author) as AuthorRow) : r.author,
-      firstYear: r.first_year,
-      lastYear: r.last_year,
-      citationCount: r.citation_count,
-      evidence: r.evidence,
-      confidence: Number(r.confidence),
-      decision: r.decision,
-    })),
-  };
+  const results = new Map<number, Map<string, { rows: OrganizationPersonRow[]; total: number }>>();
+  await Promise.all(
+    [...groups].map(async ([key, group]) => {
+      const { minConfidence, offset, limit } = group[0] as PeoplePage;
+      const ids = `{${[...new Set(group.map((g) => g.organizationId))].join(',')}}`;
+      const rows = rowsOf<{
+        organization_id: number;
+        rn: number;
+        total: number;
+        first_year: number | null;
+        last_year: number | null;
+        citation_count: number;
+        evidence: Evidence;
+        confidence: number;
+        decision: Decision | null;
+        author: AuthorRow | string;
+      }>(
+        await db.execute(sql`select x.*, ${authorJson} as author from (
+            select g.*, row_number() over (partition by g.organization_id order by g.citation_count desc, g.author_id)::int as rn,
+              count(*) over (partition by g.organization_id)::int as total
+            from (select t.id as organization_id, l.author_id, min(c.year) as first_year, max(c.year) as last_year,
+                count(*)::int as citation_count,
+                case when bool_or(l.evidence = 'EXPLICIT') then 'EXPLICIT' else 'INFERRED' end as evidence,
+                case when d.decision = 'CONFIRMED' then 1 else max(l.confidence) end as confidence,
+                d.decision
+              from unnest(${ids}::int[]) as t(id)
+              join ${authorOrganizations} l on l.organization_id = t.id or l.unit_id = t.id
+              join ${citations} c on c.id = l.citation_id
+              left join ${organizationLinkDecisions} d on d.author_id = l.author_id and d.organization_id = l.organization_id
+              group by t.id, l.author_id, d.decision
+              having ${visibleSql(minConfidence)}) g
+          ) x join ${authors} a on a.id = x.author_id
+          where (x.rn > ${offset} and x.rn <= ${offset + limit}) or x.rn = 1
+          order by x.organization_id, x.rn`),
+      );
+      for (const r of rows) {
+        const byKey = results.get(r.organization_id) ?? new Map();
+        results.set(r.organization_id, byKey);
+        const page = byKey.get(key) ?? { rows: [], total: Number(r.total) };
+        byKey.set(key, page);
+        if (r.rn > offset && r.rn <= offset + limit) {
+          page.rows.push({
+            author: typeof r.author === 'string' ? (JSON.parse(r.author) as AuthorRow) : r.author,
+            firstYear: r.first_year,
+            lastYear: r.last_year,
+            citationCount: r.citation_count,
+            evidence: r.evidence,
+            confidence: Number(r.confidence),
+            decision: r.decision,
+          });
+        }
+      }
+    }),
+  );
+  return requests.map(
+    (r) =>
+      results.get(r.organizationId)?.get(`${r.minConfidence}:${r.offset}:${r.limit}`) ?? {
+        rows: [],
+        total: 0,
+      },
+  );
 }

@@ -15,6 +15,7 @@ import {
   organizationCitationsPerYearSql,
   organizationPeople,
   organizationSpellingsSql,
+  type PeoplePage,
   type SpellingCount,
   type YearCount,
 } from '../query/organizations.ts';
@@ -22,6 +23,7 @@ import { AffiliationRef } from './affiliation.ts';
 import { AuthorRef } from './author.ts';
 import { builder } from './builder.ts';
 import { citationConnectionField } from './citation-connection.ts';
+import type { Context } from './context.ts';
 import { searchBound } from './extensions.ts';
 import { rowIdOf } from './node-ids.ts';
 
@@ -171,6 +173,53 @@ const OrganizationPersonRef = builder.objectRef<OrganizationPersonRow>('Organiza
 const threshold = (args: { minConfidence?: number | null; includeBelowThreshold?: boolean | null }) =>
   args.includeBelowThreshold ? 0 : (args.minConfidence ?? DEFAULT_LINK_THRESHOLD);
 
+/**
+ * Pages of `Organization.people` asked for in one tick, loaded in one statement per threshold and
+ * page position (src/query/organizations.ts), so a list of organizations with people is not N+1.
+ * One per request: keyed by the request's context object, gone with it.
+ */
+class PeopleLoader {
+  private pending: Array<{
+    page: PeoplePage;
+    resolve: (r: { rows: OrganizationPersonRow[]; total: number }) => void;
+    reject: (e: unknown) => void;
+  }> = [];
+
+  constructor(private readonly db: Context['db']) {}
+
+  load(page: PeoplePage): Promise<{ rows: OrganizationPersonRow[]; total: number }> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.length === 0) queueMicrotask(() => void this.flush());
+      this.pending.push({ page, resolve, reject });
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    try {
+      const results = await organizationPeople(
+        this.db,
+        batch.map((b) => b.page),
+      );
+      batch.forEach((b, i) => b.resolve(results[i] as { rows: OrganizationPersonRow[]; total: number }));
+    } catch (error) {
+      for (const b of batch) b.reject(error);
+    }
+  }
+}
+
+const peopleLoaders = new WeakMap<Context, PeopleLoader>();
+
+function peopleLoader(ctx: Context): PeopleLoader {
+  let loader = peopleLoaders.get(ctx);
+  if (!loader) {
+    loader = new PeopleLoader(ctx.db);
+    peopleLoaders.set(ctx, loader);
+  }
+  return loader;
+}
+
 const MIN_CONFIDENCE_DESCRIPTION = `Lowest confidence of an inferred link to return (default ${DEFAULT_LINK_THRESHOLD}, the documented threshold). Confirmed links are always returned, rejected ones never.`;
 const BELOW_THRESHOLD_DESCRIPTION = 'True returns the links below the threshold too (minConfidence 0).';
 
@@ -205,7 +254,7 @@ builder.drizzleObjectFields(OrganizationRef, (t) => ({
     {
       type: OrganizationPersonRef,
       description:
-        'People linked to it (on an organization, through any of its units), most citations first, in pages (default 20, at most 100). Links below the threshold are left out unless asked for.',
+        'People linked to it (on a unit: those whose addresses name the unit), most citations first, in pages (default 20, at most 100). Links below the threshold are left out unless asked for.',
       args: {
         minConfidence: t.arg.float({ description: MIN_CONFIDENCE_DESCRIPTION }),
         includeBelowThreshold: t.arg.boolean({ description: BELOW_THRESHOLD_DESCRIPTION }),
@@ -215,7 +264,9 @@ builder.drizzleObjectFields(OrganizationRef, (t) => ({
         const connection = await resolveOffsetConnection(
           { args, defaultSize: 20, maxSize: 100 },
           async ({ offset, limit }) => {
-            const page = await organizationPeople(ctx.db, o.parentId ?? o.id, threshold(args), {
+            const page = await peopleLoader(ctx).load({
+              organizationId: o.id,
+              minConfidence: threshold(args),
               offset,
               limit,
             });
