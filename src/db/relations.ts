@@ -110,7 +110,6 @@ export const relations = defineRelations(schema, (r) => ({
     authorLinks: r.many.authorOrganizations({
       from: r.organizations.id,
       to: r.authorOrganizations.organizationId,
-      alias: 'author_organization',
     }),
   },
   affiliationOrganizations: {
@@ -130,17 +129,6 @@ export const relations = defineRelations(schema, (r) => ({
     organization: r.one.organizations({
       from: r.authorOrganizations.organizationId,
       to: r.organizations.id,
-      optional: false,
-      alias: 'author_organization',
-    }),
-    unit: r.one.organizations({
-      from: r.authorOrganizations.unitId,
-      to: r.organizations.id,
-      alias: 'author_unit',
-    }),
-    citation: r.one.citations({
-      from: r.authorOrganizations.citationId,
-      to: r.citations.id,
       optional: false,
     }),
   },

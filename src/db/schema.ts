@@ -297,10 +297,12 @@ export const affiliationOrganizations = pgTable(
 );
 
 /**
- * An author at an organization, per citation, with the evidence: EXPLICIT when the record links
- * them, INFERRED by a rule of src/organizations/infer.ts. Derived from the records; recomputed for
- * the authors each ingest touches, and by reindex. `organizationId` is always a top-level
- * organization; `unitId` the most specific unit the explicit address names.
+ * An author at an organization, with the evidence: one row per pair, gathering every citation
+ * that links them. EXPLICIT when any record links them, else INFERRED by the rules of
+ * src/organizations/infer.ts (`rules`). Derived from the records: recomputed for the authors each
+ * ingest touches, and by reindex. One row per pair rather than per citation keeps the table the
+ * size of what is asked of it (timelines, people), not of authors × citations × addresses.
+ * `organizationId` is always a top-level organization.
  */
 export const authorOrganizations = pgTable(
   'author_organizations',
@@ -311,19 +313,24 @@ export const authorOrganizations = pgTable(
     organizationId: integer('organization_id')
       .notNull()
       .references(() => organizations.id, { onDelete: 'cascade' }),
-    citationId: integer('citation_id')
-      .notNull()
-      .references(() => citations.id, { onDelete: 'cascade' }),
-    unitId: integer('unit_id').references(() => organizations.id, { onDelete: 'set null' }),
     evidence: text('evidence').$type<'EXPLICIT' | 'INFERRED'>().notNull(),
-    rule: text('rule').notNull(),
+    /** The rules that made the links (explicit rules such as SINGLE_AUTHOR, or inference rules). */
+    rules: text('rules').array().notNull(),
+    /** Highest confidence among the links, in [0, 1] (1 for explicit). */
     confidence: doublePrecision('confidence').notNull(),
+    /** Every citation linking them, explicitly or by inference. */
+    citationIds: integer('citation_ids').array().notNull(),
+    /** Citations whose evidence supports the inferred links (a few; the first by id). */
     supportingCitationIds: integer('supporting_citation_ids').array().notNull().default(sql`'{}'::int[]`),
+    /** Units the explicit addresses name, most frequent first. */
+    unitIds: integer('unit_ids').array().notNull().default(sql`'{}'::int[]`),
+    firstYear: integer('first_year'),
+    lastYear: integer('last_year'),
+    citationCount: integer('citation_count').notNull(),
   },
   (t) => [
-    primaryKey({ columns: [t.authorId, t.organizationId, t.citationId] }),
+    primaryKey({ columns: [t.authorId, t.organizationId] }),
     index('author_organizations_organization_id_idx').on(t.organizationId),
-    index('author_organizations_citation_id_idx').on(t.citationId),
   ],
 );
 

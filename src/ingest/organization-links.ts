@@ -9,12 +9,15 @@ import type { AuthorCitation } from '../organizations/types.ts';
  * the records say) through what each address names, the inferred ones from the rules of
  * src/organizations/infer.ts over all of an author's citations. So they are recomputed whole for
  * the authors a change touched, never patched: two statements load everything the rules need for
- * a set of authors, one deletes and one writes their links. Curators' REJECTED pairs are never
+ * a set of authors, one deletes and one writes their links (one row per author and organization). Curators' REJECTED pairs are never
  * written; CONFIRMED pairs need nothing here (reads return them whatever their confidence).
  */
 
 /** Authors recomputed per round (bounds the size of each statement). */
 const AUTHORS_PER_ROUND = 2000;
+
+/** Supporting citations kept per link (the lowest ids). */
+export const MAX_SUPPORTING = 10;
 
 /** The rule of an explicit link whose record did not say how it linked (rows from before rules). */
 export const EXPLICIT_RULE_UNKNOWN = 'explicit';
@@ -94,20 +97,36 @@ async function recomputeRound(tx: Database, authorIds: number[]): Promise<void> 
 
   const links: LinkRow[] = [];
   for (const authorId of authorIds) {
+    const mine = citationsBy.get(authorId) ?? [];
+    const yearOf = new Map(mine.map((c) => [c.citation_id, c.year]));
+    const pairs = new Map<number, Pair>();
+    const pair = (organizationId: number): Pair | null => {
+      if (rejected.has(`${authorId}:${organizationId}`)) return null;
+      let p = pairs.get(organizationId);
+      if (!p) {
+        p = {
+          explicit: false,
+          rules: new Set(),
+          confidence: 0,
+          citations: new Set(),
+          supporting: new Set(),
+          units: new Map(),
+        };
+        pairs.set(organizationId, p);
+      }
+      return p;
+    };
     const explicit = explicitBy.get(authorId) ?? [];
     const explicitKeys = new Set(explicit.map((e) => `${e.citation_id}:${e.organization_id}`));
     for (const e of explicit) {
-      if (rejected.has(`${authorId}:${e.organization_id}`)) continue;
-      links.push({
-        authorId,
-        organizationId: e.organization_id,
-        citationId: e.citation_id,
-        unitId: e.unit_id,
-        evidence: 'EXPLICIT',
-        rule: e.rule ?? EXPLICIT_RULE_UNKNOWN,
-        confidence: 1,
-        supportingCitationIds: [e.citation_id],
-      });
+      const p = pair(e.organization_id);
+      if (!p) continue;
+      p.explicit = true;
+      p.rules.add(e.rule ?? EXPLICIT_RULE_UNKNOWN);
+      p.confidence = 1;
+      p.citations.add(e.citation_id);
+      p.supporting.add(e.citation_id);
+      if (e.unit_id !== null) p.units.set(e.unit_id, (p.units.get(e.unit_id) ?? 0) + 1);
     }
     const explicitOf = new Map<number, string[]>();
     for (const e of explicit) {
@@ -115,50 +134,78 @@ async function recomputeRound(tx: Database, authorIds: number[]): Promise<void> 
       list.push(String(e.organization_id));
       explicitOf.set(e.citation_id, list);
     }
-    const input: AuthorCitation[] = (citationsBy.get(authorId) ?? []).map((c) => ({
+    const input: AuthorCitation[] = mine.map((c) => ({
       citationId: String(c.citation_id),
       year: c.year,
       authorCount: c.author_count,
       organizationIds: c.organization_ids.map(String),
       explicitOrganizationIds: explicitOf.get(c.citation_id) ?? [],
     }));
-    if (!input.some((c) => c.organizationIds.length > 0)) continue;
-    for (const link of inferAuthorLinks(input)) {
-      const key = `${link.citationId}:${link.organizationId}`;
-      // Inferred links never override explicit ones, and a rejected pair stays rejected.
-      if (explicitKeys.has(key) || rejected.has(`${authorId}:${link.organizationId}`)) continue;
-      explicitKeys.add(key);
+    if (input.some((c) => c.organizationIds.length > 0)) {
+      for (const link of inferAuthorLinks(input)) {
+        // Inferred links never override explicit ones, and a rejected pair stays rejected.
+        if (explicitKeys.has(`${link.citationId}:${link.organizationId}`)) continue;
+        const p = pair(Number(link.organizationId));
+        if (!p) continue;
+        p.rules.add(link.rule);
+        p.confidence = Math.max(p.confidence, link.confidence);
+        p.citations.add(Number(link.citationId));
+        for (const id of link.supportingCitationIds) p.supporting.add(Number(id));
+      }
+    }
+    for (const [organizationId, p] of pairs) {
+      const citationIds = [...p.citations].sort((a, b) => a - b);
+      const years = citationIds.map((id) => yearOf.get(id)).filter((y): y is number => typeof y === 'number');
       links.push({
         authorId,
-        organizationId: Number(link.organizationId),
-        citationId: Number(link.citationId),
-        unitId: null,
-        evidence: 'INFERRED',
-        rule: link.rule,
-        confidence: link.confidence,
-        supportingCitationIds: link.supportingCitationIds.map(Number),
+        organizationId,
+        evidence: p.explicit ? 'EXPLICIT' : 'INFERRED',
+        rules: [...p.rules].sort(),
+        confidence: p.confidence,
+        citationIds,
+        // The first few say why; an organization named on hundreds of an author's records would
+        // otherwise list them all on every link.
+        supportingCitationIds: [...p.supporting].sort((a, b) => a - b).slice(0, MAX_SUPPORTING),
+        unitIds: [...p.units].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([id]) => id),
+        firstYear: years.length > 0 ? Math.min(...years) : null,
+        lastYear: years.length > 0 ? Math.max(...years) : null,
+        citationCount: citationIds.length,
       });
     }
   }
 
   await tx.execute(sql`delete from ${authorOrganizations} where author_id = any(${ids}::int[])`);
   if (links.length === 0) return;
+  const array = (list: readonly (number | string)[]) => `{${list.join(',')}}`;
   await tx.execute(sql`insert into ${authorOrganizations}
-      (author_id, organization_id, citation_id, unit_id, evidence, rule, confidence, supporting_citation_ids)
-    select author_id, organization_id, citation_id, unit_id, evidence, rule, confidence,
-      array(select jsonb_array_elements_text(supporting))::int[]
+      (author_id, organization_id, evidence, rules, confidence, citation_ids, supporting_citation_ids,
+       unit_ids, first_year, last_year, citation_count)
+    select author_id, organization_id, evidence, rules::text[], confidence, citation_ids::int[],
+      supporting::int[], unit_ids::int[], first_year, last_year, citation_count
     from jsonb_to_recordset(${JSON.stringify(
       links.map((l) => ({
         author_id: l.authorId,
         organization_id: l.organizationId,
-        citation_id: l.citationId,
-        unit_id: l.unitId,
         evidence: l.evidence,
-        rule: l.rule,
+        rules: array(l.rules ?? []),
         confidence: l.confidence,
-        supporting: l.supportingCitationIds,
+        citation_ids: array(l.citationIds ?? []),
+        supporting: array(l.supportingCitationIds ?? []),
+        unit_ids: array(l.unitIds ?? []),
+        first_year: l.firstYear,
+        last_year: l.lastYear,
+        citation_count: l.citationCount,
       })),
-    )}::jsonb) as r(author_id int, organization_id int, citation_id int, unit_id int, evidence text,
-      rule text, confidence float8, supporting jsonb)
-    on conflict do nothing`);
+    )}::jsonb) as r(author_id int, organization_id int, evidence text, rules text, confidence float8,
+      citation_ids text, supporting text, unit_ids text, first_year int, last_year int, citation_count int)`);
+}
+
+interface Pair {
+  explicit: boolean;
+  rules: Set<string>;
+  confidence: number;
+  citations: Set<number>;
+  supporting: Set<number>;
+  /** Unit id → number of explicit addresses naming it. */
+  units: Map<number, number>;
 }

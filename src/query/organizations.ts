@@ -96,30 +96,22 @@ export interface AuthorOrganizationRow {
  */
 function visibleSql(minConfidence: number): SQL {
   return sql`(d.decision is null or d.decision <> 'REJECTED')
-    and (max(l.confidence) >= ${minConfidence} or d.decision = 'CONFIRMED')`;
+    and (l.confidence >= ${minConfidence} or d.decision = 'CONFIRMED')`;
 }
 
 /** The author's organizations with years and counts, most recent first. */
 export function authorOrganizationsSql(authorId: AnyPgColumn, minConfidence: number): SQL {
   return sql`coalesce((select json_agg(json_build_object(
       'organization', ${organizationJson('o')}, 'unit', case when u.id is null then null else ${organizationJson('u')} end,
-      'firstYear', s.first_year, 'lastYear', s.last_year, 'count', s.n, 'evidence', s.evidence,
-      'confidence', s.confidence, 'rules', s.rules, 'decision', s.decision)
-      order by s.last_year desc nulls last, s.n desc, o.id)
-    from (select l.organization_id, min(c.year) as first_year, max(c.year) as last_year,
-            count(*)::int as n,
-            case when bool_or(l.evidence = 'EXPLICIT') then 'EXPLICIT' else 'INFERRED' end as evidence,
-            case when d.decision = 'CONFIRMED' then 1 else max(l.confidence) end as confidence,
-            array_agg(distinct l.rule) as rules,
-            mode() within group (order by l.unit_id) as unit_id,
-            d.decision
-          from ${authorOrganizations} l join ${citations} c on c.id = l.citation_id
-          left join ${organizationLinkDecisions} d on d.author_id = l.author_id and d.organization_id = l.organization_id
-          where l.author_id = ${authorId}
-          group by l.organization_id, d.decision
-          having ${visibleSql(minConfidence)}) s
-    join ${organizations} o on o.id = s.organization_id
-    left join ${organizations} u on u.id = s.unit_id), '[]'::json)`;
+      'firstYear', l.first_year, 'lastYear', l.last_year, 'count', l.citation_count, 'evidence', l.evidence,
+      'confidence', case when d.decision = 'CONFIRMED' then 1 else l.confidence end, 'rules', l.rules,
+      'decision', d.decision)
+      order by l.last_year desc nulls last, l.citation_count desc, o.id)
+    from ${authorOrganizations} l
+    join ${organizations} o on o.id = l.organization_id
+    left join ${organizations} u on u.id = l.unit_ids[1]
+    left join ${organizationLinkDecisions} d on d.author_id = l.author_id and d.organization_id = l.organization_id
+    where l.author_id = ${authorId} and ${visibleSql(minConfidence)}), '[]'::json)`;
 }
 
 export interface OrganizationPersonRow {
@@ -175,17 +167,13 @@ export async function organizationPeople(
         await db.execute(sql`select x.*, ${authorJson} as author from (
             select g.*, row_number() over (partition by g.organization_id order by g.citation_count desc, g.author_id)::int as rn,
               count(*) over (partition by g.organization_id)::int as total
-            from (select t.id as organization_id, l.author_id, min(c.year) as first_year, max(c.year) as last_year,
-                count(*)::int as citation_count,
-                case when bool_or(l.evidence = 'EXPLICIT') then 'EXPLICIT' else 'INFERRED' end as evidence,
-                case when d.decision = 'CONFIRMED' then 1 else max(l.confidence) end as confidence,
+            from (select t.id as organization_id, l.author_id, l.first_year, l.last_year, l.citation_count,
+                l.evidence, case when d.decision = 'CONFIRMED' then 1 else l.confidence end as confidence,
                 d.decision
               from unnest(${ids}::int[]) as t(id)
-              join ${authorOrganizations} l on l.organization_id = t.id or l.unit_id = t.id
-              join ${citations} c on c.id = l.citation_id
+              join ${authorOrganizations} l on l.organization_id = t.id or t.id = any(l.unit_ids)
               left join ${organizationLinkDecisions} d on d.author_id = l.author_id and d.organization_id = l.organization_id
-              group by t.id, l.author_id, d.decision
-              having ${visibleSql(minConfidence)}) g
+              where ${visibleSql(minConfidence)}) g
           ) x join ${authors} a on a.id = x.author_id
           where (x.rn > ${offset} and x.rn <= ${offset + limit}) or x.rn = 1
           order by x.organization_id, x.rn`),

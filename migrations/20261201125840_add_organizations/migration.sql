@@ -10,13 +10,16 @@ CREATE TABLE "affiliation_organizations" (
 CREATE TABLE "author_organizations" (
 	"author_id" integer,
 	"organization_id" integer,
-	"citation_id" integer,
-	"unit_id" integer,
 	"evidence" text NOT NULL,
-	"rule" text NOT NULL,
+	"rules" text[] NOT NULL,
 	"confidence" double precision NOT NULL,
+	"citation_ids" integer[] NOT NULL,
 	"supporting_citation_ids" integer[] DEFAULT '{}'::integer[] NOT NULL,
-	CONSTRAINT "author_organizations_pkey" PRIMARY KEY("author_id","organization_id","citation_id")
+	"unit_ids" integer[] DEFAULT '{}'::integer[] NOT NULL,
+	"first_year" integer,
+	"last_year" integer,
+	"citation_count" integer NOT NULL,
+	CONSTRAINT "author_organizations_pkey" PRIMARY KEY("author_id","organization_id")
 );
 --> statement-breakpoint
 CREATE TABLE "organization_aliases" (
@@ -60,7 +63,6 @@ ALTER TABLE "author_affiliations" ADD COLUMN "rule" text;--> statement-breakpoin
 CREATE INDEX "affiliation_organizations_organization_id_idx" ON "affiliation_organizations" ("organization_id");--> statement-breakpoint
 CREATE INDEX "affiliations_country_code_idx" ON "affiliations" ("country_code");--> statement-breakpoint
 CREATE INDEX "author_organizations_organization_id_idx" ON "author_organizations" ("organization_id");--> statement-breakpoint
-CREATE INDEX "author_organizations_citation_id_idx" ON "author_organizations" ("citation_id");--> statement-breakpoint
 CREATE INDEX "organization_aliases_organization_id_idx" ON "organization_aliases" ("organization_id");--> statement-breakpoint
 CREATE INDEX "organization_link_decisions_organization_id_idx" ON "organization_link_decisions" ("organization_id");--> statement-breakpoint
 CREATE INDEX "organizations_parent_id_idx" ON "organizations" ("parent_id");--> statement-breakpoint
@@ -70,8 +72,6 @@ ALTER TABLE "affiliation_organizations" ADD CONSTRAINT "affiliation_organization
 ALTER TABLE "affiliation_organizations" ADD CONSTRAINT "affiliation_organizations_organization_id_organizations_id_fkey" FOREIGN KEY ("organization_id") REFERENCES "organizations"("id") ON DELETE CASCADE;--> statement-breakpoint
 ALTER TABLE "author_organizations" ADD CONSTRAINT "author_organizations_author_id_authors_id_fkey" FOREIGN KEY ("author_id") REFERENCES "authors"("id") ON DELETE CASCADE;--> statement-breakpoint
 ALTER TABLE "author_organizations" ADD CONSTRAINT "author_organizations_organization_id_organizations_id_fkey" FOREIGN KEY ("organization_id") REFERENCES "organizations"("id") ON DELETE CASCADE;--> statement-breakpoint
-ALTER TABLE "author_organizations" ADD CONSTRAINT "author_organizations_citation_id_citations_id_fkey" FOREIGN KEY ("citation_id") REFERENCES "citations"("id") ON DELETE CASCADE;--> statement-breakpoint
-ALTER TABLE "author_organizations" ADD CONSTRAINT "author_organizations_unit_id_organizations_id_fkey" FOREIGN KEY ("unit_id") REFERENCES "organizations"("id") ON DELETE SET NULL;--> statement-breakpoint
 ALTER TABLE "organization_aliases" ADD CONSTRAINT "organization_aliases_organization_id_organizations_id_fkey" FOREIGN KEY ("organization_id") REFERENCES "organizations"("id") ON DELETE CASCADE;--> statement-breakpoint
 ALTER TABLE "organization_link_decisions" ADD CONSTRAINT "organization_link_decisions_author_id_authors_id_fkey" FOREIGN KEY ("author_id") REFERENCES "authors"("id") ON DELETE CASCADE;--> statement-breakpoint
 ALTER TABLE "organization_link_decisions" ADD CONSTRAINT "organization_link_decisions_G8zhda440AjB_fkey" FOREIGN KEY ("organization_id") REFERENCES "organizations"("id") ON DELETE CASCADE;--> statement-breakpoint
