@@ -202,7 +202,9 @@ class PeopleLoader {
         this.db,
         batch.map((b) => b.page),
       );
-      batch.forEach((b, i) => b.resolve(results[i] as { rows: OrganizationPersonRow[]; total: number }));
+      batch.forEach((b, i) => {
+        b.resolve(results[i] as { rows: OrganizationPersonRow[]; total: number });
+      });
     } catch (error) {
       for (const b of batch) b.reject(error);
     }
