@@ -18,7 +18,7 @@ select "d0"."id" as "id", "d0"."family" as "family", "d0"."given" as "given", "d
           where m.author_id = "d0"."id" group by l.keyword_id order by n desc, l.keyword_id limit $2) s
     join "keywords" k on k.id = s.keyword_id), '[]'::json)) as "keywords5" from "authors" as "d0" where "d0"."id" = $3 limit $4;
 
-select "d0"."id" as "id", "d0"."name" as "name", "d0"."name_key" as "nameKey", "d0"."country" as "country", "d0"."created_at" as "createdAt", "d0"."updated_at" as "updatedAt" from "affiliations" as "d0" where "d0"."id" in (…);
+select "d0"."id" as "id", "d0"."name" as "name", "d0"."name_key" as "nameKey", "d0"."country" as "country", "d0"."street" as "street", "d0"."city" as "city", "d0"."region" as "region", "d0"."postal_code" as "postalCode", "d0"."country_code" as "countryCode", "d0"."emails_removed" as "emailsRemoved", "d0"."parsed" as "parsed", "d0"."parsed_at" as "parsedAt", "d0"."created_at" as "createdAt", "d0"."updated_at" as "updatedAt" from "affiliations" as "d0" where "d0"."id" in (…);
 
 select "d0"."id" as "id", "d0"."term" as "term", "d0"."term_key" as "termKey", "d0"."created_at" as "createdAt", "d0"."updated_at" as "updatedAt" from "keywords" as "d0" where "d0"."id" in (…);
 
