@@ -209,13 +209,21 @@ const STREET =
 const PO_BOX =
   /^(?:p\.?\s?o\.?\s?b(?:ox)?|pob|bp|cp|postfach|postbus|box|caixa postal|apartado|mailstop|suite|room|rm)\b/i;
 const HOUSE_NUMBER_FIRST = /^(?:No\.?\s*)?\d[\d-]*[A-Za-z]?\s+\S/;
+// `Rua Castro Alves 815`, `Via del Ronco 3`, `Jalan Ong Sum Ping`: a street word first.
+const STREET_WORD_FIRST =
+  /^(?:(?:rua|via|calle|avenida|av\.|rue|piazza|strada|ulica|ul\.)\s+\S.*\d|(?:jalan|jl\.)\s)/i;
 // `Kitson Hall`, `Moore Building`, `Campus Box 8115`: a building or mail stop, not a body.
 const BUILDING =
   /^(?:[\p{Lu}][\p{L}'’-]*\s+){1,3}(?:hall|building|bldg|tower|wing|pavilion)$|^campus box\b/iu;
 
 /** A street or PO box, wherever it stands (`135 College St`, `250 Durham Hall`, `PO Box 14`). */
 function isStreet(part: string): boolean {
-  return PO_BOX.test(part) || BUILDING.test(part) || (HOUSE_NUMBER_FIRST.test(part) && STREET.test(part));
+  return (
+    PO_BOX.test(part) ||
+    BUILDING.test(part) ||
+    STREET_WORD_FIRST.test(part) ||
+    (HOUSE_NUMBER_FIRST.test(part) && STREET.test(part))
+  );
 }
 
 function foldKey(s: string): string {
@@ -437,7 +445,7 @@ const WEAK_HEAD =
 const STRONG_WORD =
   /\b(?:univ\w*|universit\w*|universidad\w*|universidade|universit[äaée]\w*|hochschule|hosp\w*|h[oô]pital\w*|ospedal\w*|krankenhaus|klinikum|infirmary|medical cent(?:er|re)|med ctr|health (?:system|care|service)s?|healthcare|nhs|ministry|ministerio|minist[eè]re|agency|academy|acad|akademie|acad[ée]mie|academia|foundation|fdn|fondazione|fundaci[oó]n|trust|council|society|association|assoc|federation|commission|corporation|corp|company|inc|ltd|llc|gmbh|plc|ag|s\.?a\.?|s\.?p\.?a\.?|b\.?v\.?|pty|co\.|pharmaceuticals?|pharma|cnrs|inserm|inra|csic|cnr|nih|cdc|usda|who|government|govt|national laboratory|natl lab|observatory|polytechnic|politecnico|polytechnique|suny|cuny|chu|chru|chr|ap-hp|centre hospitalier|centro hospitalar|irccs)\b|\b\p{Lu}\p{L}+ Tech\.?$/iu;
 const AMBIGUOUS_WORD =
-  /\b(?:inst\w*|institut\w*|istituto|cent(?:er|re|ro|rum)s?|ctr|zentrum|college|coll|school|sch|clinic\w*|klinik|laborator\w*|lab|station|museum|library)\b/i;
+  /\b(?:inst\w*|institut\w*|istituto|cent(?:er|re|ro|rum)s?|ctr|zentrum|college|coll|school|sch|clinic\w*|klinik|laborator\w*|lab|museum|library)\b/i;
 // Non-Latin heads: CJK (大学 university, 医院 hospital, 研究所/研究院 institute, 学院 school,
 // 系/科 department, 实验室 lab, 公司 company) and Cyrillic.
 const CJK_STRONG = /(?:大学|大學|대학교|医院|醫院|병원|公司|株式会社|科学院|科學院|研究院)$/;
@@ -553,7 +561,7 @@ function unitKind(name: string): UnitKind {
 // `Yale University School of Medicine`, `Shanghai Jiao Tong University School of Medicine`: the
 // university and its school. `北京大学物理学院`: the same without spaces.
 const UNIVERSITY_THEN_SCHOOL =
-  /^(.*\b(?:University|Univ\.?|Universit\p{L}*))\s+((?:School|Sch|College|Coll|Faculty|Fac|Graduate School|Medical School|Med Sch|Institute|Inst)\b.*)$/u;
+  /^(.*\b(?:University|Univ\.?|Universit\p{L}*)(?:\s+(?:of|at)(?:\s+\p{Lu}[\p{L}-]*){1,3})?)\s+((?:School|Sch|College|Coll|Faculty|Fac|Graduate School|Medical School|Med Sch|Institute|Inst)\b.*)$/u;
 const CJK_UNIVERSITY_THEN_UNIT =
   /^(.+?(?:大学|大學|대학교))(.+(?:学院|學院|系|学部|研究科|研究所|实验室|中心))$/;
 // `University Hospital Zurich and University Zurich`: two bodies in one part.
