@@ -236,6 +236,17 @@ function foldKey(s: string): string {
 }
 
 function isRegion(s: string): boolean {
+  let hit = regionCache.get(s);
+  if (hit === undefined) {
+    if (regionCache.size >= 50_000) regionCache.clear();
+    hit = isRegionUncached(s);
+    regionCache.set(s, hit);
+  }
+  return hit;
+}
+const regionCache = new Map<string, boolean>();
+
+function isRegionUncached(s: string): boolean {
   const t = s.trim().replace(/\.$/, '');
   if (/^[A-Z]{2}$/.test(t)) return US_STATES.has(t) || REGIONS.has(t.toLowerCase());
   return REGIONS.has(foldKey(t));
@@ -716,6 +727,26 @@ function parseChunk(chunk: AddressChunk, names: ReadonlySet<string> | null): Par
  */
 export function parseAffiliationValue(value: string, options: ParseAffiliationOptions = {}): ParsedAddress[] {
   const names = nameSet(options.authorNames);
+  // The same values recur (one institution's address on many records). Author names change the
+  // result only when one of them is a comma part of the value, so the name-free reading is cached
+  // and reused whenever no part is a name. Callers get their own copy.
+  if (names && valueParts(value).some((p) => names.has(p))) return parseUncached(value, names);
+  let cached = parsedValues.get(value);
+  if (cached === undefined) {
+    if (parsedValues.size >= 20_000) parsedValues.clear();
+    cached = parseUncached(value, null);
+    parsedValues.set(value, cached);
+  }
+  return structuredClone(cached);
+}
+
+const parsedValues = new Map<string, ParsedAddress[]>();
+
+function valueParts(value: string): string[] {
+  return value.split(/[,;:\n[\]]/).map((p) => p.trim().toLowerCase());
+}
+
+function parseUncached(value: string, names: ReadonlySet<string> | null): ParsedAddress[] {
   return splitAddressValue(value, names).map((chunk) => parseChunk(chunk, names));
 }
 
