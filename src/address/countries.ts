@@ -248,8 +248,16 @@ BY_KEY.set(lookupKey('Taiwan (ROC)'), byName('Taiwan'));
 
 /** Country (ISO code + English name) for a spelling, or null. Case, accents and dots are ignored. */
 export function lookupCountry(name: string): ParsedCountry | null {
-  return BY_KEY.get(lookupKey(name)) ?? null;
+  // Called for every comma part of every address in the ingest hot path; spellings repeat.
+  let hit = lookupCache.get(name);
+  if (hit === undefined) {
+    if (lookupCache.size >= 50_000) lookupCache.clear();
+    hit = BY_KEY.get(lookupKey(name)) ?? null;
+    lookupCache.set(name, hit);
+  }
+  return hit;
 }
+const lookupCache = new Map<string, ParsedCountry | null>();
 
 /** Canonical English name for a country spelling, or null. Case, accents and dots are ignored. */
 export function canonicalCountry(name: string): string | null {

@@ -107,6 +107,18 @@ const APOSTROPHE_S = /['’]s\b/g;
 
 /** The dedup key of an organization or unit name (see the module comment for the rules). */
 export function organizationKey(name: string): string {
+  // Every organization and unit of every address goes through here; names repeat.
+  let key = keyCache.get(name);
+  if (key === undefined) {
+    if (keyCache.size >= 50_000) keyCache.clear();
+    key = computeKey(name);
+    keyCache.set(name, key);
+  }
+  return key;
+}
+const keyCache = new Map<string, string>();
+
+function computeKey(name: string): string {
   const text = name.replace(BRACKETED, ' ').replace(APOSTROPHE_S, 's');
   const words = foldText(text).split(' ');
   const out = new Set<string>();

@@ -209,13 +209,21 @@ const STREET =
 const PO_BOX =
   /^(?:p\.?\s?o\.?\s?b(?:ox)?|pob|bp|cp|postfach|postbus|box|caixa postal|apartado|mailstop|suite|room|rm)\b/i;
 const HOUSE_NUMBER_FIRST = /^(?:No\.?\s*)?\d[\d-]*[A-Za-z]?\s+\S/;
+// `Rua Castro Alves 815`, `Via del Ronco 3`, `Jalan Ong Sum Ping`: a street word first.
+const STREET_WORD_FIRST =
+  /^(?:(?:rua|via|calle|avenida|av\.|rue|piazza|strada|ulica|ul\.)\s+\S.*\d|(?:jalan|jl\.)\s)/i;
 // `Kitson Hall`, `Moore Building`, `Campus Box 8115`: a building or mail stop, not a body.
 const BUILDING =
   /^(?:[\p{Lu}][\p{L}'’-]*\s+){1,3}(?:hall|building|bldg|tower|wing|pavilion)$|^campus box\b/iu;
 
 /** A street or PO box, wherever it stands (`135 College St`, `250 Durham Hall`, `PO Box 14`). */
 function isStreet(part: string): boolean {
-  return PO_BOX.test(part) || BUILDING.test(part) || (HOUSE_NUMBER_FIRST.test(part) && STREET.test(part));
+  return (
+    PO_BOX.test(part) ||
+    BUILDING.test(part) ||
+    STREET_WORD_FIRST.test(part) ||
+    (HOUSE_NUMBER_FIRST.test(part) && STREET.test(part))
+  );
 }
 
 function foldKey(s: string): string {
@@ -228,6 +236,17 @@ function foldKey(s: string): string {
 }
 
 function isRegion(s: string): boolean {
+  let hit = regionCache.get(s);
+  if (hit === undefined) {
+    if (regionCache.size >= 50_000) regionCache.clear();
+    hit = isRegionUncached(s);
+    regionCache.set(s, hit);
+  }
+  return hit;
+}
+const regionCache = new Map<string, boolean>();
+
+function isRegionUncached(s: string): boolean {
   const t = s.trim().replace(/\.$/, '');
   if (/^[A-Z]{2}$/.test(t)) return US_STATES.has(t) || REGIONS.has(t.toLowerCase());
   return REGIONS.has(foldKey(t));
@@ -437,7 +456,7 @@ const WEAK_HEAD =
 const STRONG_WORD =
   /\b(?:univ\w*|universit\w*|universidad\w*|universidade|universit[äaée]\w*|hochschule|hosp\w*|h[oô]pital\w*|ospedal\w*|krankenhaus|klinikum|infirmary|medical cent(?:er|re)|med ctr|health (?:system|care|service)s?|healthcare|nhs|ministry|ministerio|minist[eè]re|agency|academy|acad|akademie|acad[ée]mie|academia|foundation|fdn|fondazione|fundaci[oó]n|trust|council|society|association|assoc|federation|commission|corporation|corp|company|inc|ltd|llc|gmbh|plc|ag|s\.?a\.?|s\.?p\.?a\.?|b\.?v\.?|pty|co\.|pharmaceuticals?|pharma|cnrs|inserm|inra|csic|cnr|nih|cdc|usda|who|government|govt|national laboratory|natl lab|observatory|polytechnic|politecnico|polytechnique|suny|cuny|chu|chru|chr|ap-hp|centre hospitalier|centro hospitalar|irccs)\b|\b\p{Lu}\p{L}+ Tech\.?$/iu;
 const AMBIGUOUS_WORD =
-  /\b(?:inst\w*|institut\w*|istituto|cent(?:er|re|ro|rum)s?|ctr|zentrum|college|coll|school|sch|clinic\w*|klinik|laborator\w*|lab|station|museum|library)\b/i;
+  /\b(?:inst\w*|institut\w*|istituto|cent(?:er|re|ro|rum)s?|ctr|zentrum|college|coll|school|sch|clinic\w*|klinik|laborator\w*|lab|museum|library)\b/i;
 // Non-Latin heads: CJK (大学 university, 医院 hospital, 研究所/研究院 institute, 学院 school,
 // 系/科 department, 实验室 lab, 公司 company) and Cyrillic.
 const CJK_STRONG = /(?:大学|大學|대학교|医院|醫院|병원|公司|株式会社|科学院|科學院|研究院)$/;
@@ -553,7 +572,7 @@ function unitKind(name: string): UnitKind {
 // `Yale University School of Medicine`, `Shanghai Jiao Tong University School of Medicine`: the
 // university and its school. `北京大学物理学院`: the same without spaces.
 const UNIVERSITY_THEN_SCHOOL =
-  /^(.*\b(?:University|Univ\.?|Universit\p{L}*))\s+((?:School|Sch|College|Coll|Faculty|Fac|Graduate School|Medical School|Med Sch|Institute|Inst)\b.*)$/u;
+  /^(.*\b(?:University|Univ\.?|Universit\p{L}*)(?:\s+(?:of|at)(?:\s+\p{Lu}[\p{L}-]*){1,3})?)\s+((?:School|Sch|College|Coll|Faculty|Fac|Graduate School|Medical School|Med Sch|Institute|Inst)\b.*)$/u;
 const CJK_UNIVERSITY_THEN_UNIT =
   /^(.+?(?:大学|大學|대학교))(.+(?:学院|學院|系|学部|研究科|研究所|实验室|中心))$/;
 // `University Hospital Zurich and University Zurich`: two bodies in one part.
@@ -708,6 +727,26 @@ function parseChunk(chunk: AddressChunk, names: ReadonlySet<string> | null): Par
  */
 export function parseAffiliationValue(value: string, options: ParseAffiliationOptions = {}): ParsedAddress[] {
   const names = nameSet(options.authorNames);
+  // The same values recur (one institution's address on many records). Author names change the
+  // result only when one of them is a comma part of the value, so the name-free reading is cached
+  // and reused whenever no part is a name. Callers get their own copy.
+  if (names && valueParts(value).some((p) => names.has(p))) return parseUncached(value, names);
+  let cached = parsedValues.get(value);
+  if (cached === undefined) {
+    if (parsedValues.size >= 20_000) parsedValues.clear();
+    cached = parseUncached(value, null);
+    parsedValues.set(value, cached);
+  }
+  return structuredClone(cached);
+}
+
+const parsedValues = new Map<string, ParsedAddress[]>();
+
+function valueParts(value: string): string[] {
+  return value.split(/[,;:\n[\]]/).map((p) => p.trim().toLowerCase());
+}
+
+function parseUncached(value: string, names: ReadonlySet<string> | null): ParsedAddress[] {
   return splitAddressValue(value, names).map((chunk) => parseChunk(chunk, names));
 }
 
