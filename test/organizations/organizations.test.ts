@@ -310,6 +310,12 @@ describe.each(databaseTargets)('organizations on $name', ({ url }) => {
       ]);
       const dry = await ingestRis(tx, unreadable.replace(`${TAG}.6`, `${TAG}.66`), { dryRun: true });
       expect(dry.unparsedAddresses).toBe(1);
+      const viaGraphql = await server.run<{ ingestRis: { unparsedAddresses: number } }>(
+        tx,
+        'mutation ($ris: String!) { ingestRis(input: { ris: $ris, dryRun: true }) { ... on IngestRisPayload { unparsedAddresses } } }',
+        { ris: unreadable.replace(`${TAG}.6`, `${TAG}.67`) },
+      );
+      expect(viaGraphql.ingestRis.unparsedAddresses).toBe(1);
     });
   });
 
