@@ -51,6 +51,8 @@ export interface ParsedAddress {
    * As written; matching them to the record's contributors is the mapper's job.
    */
   authorNames: string[];
+  /** Where `authorNames` came from: a WoS bracket, a name written in front, or none. */
+  authorNamesForm: 'WOS_BRACKET' | 'NAME_PREFIX' | null;
   /** Organizations named, the main one first; empty when the string could not be parsed. */
   organizations: ParsedOrganization[];
   street: string | null;

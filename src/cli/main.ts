@@ -13,6 +13,7 @@ import {
   runExportThroughServer,
 } from './export.ts';
 import { type FileResult, runIngest, runIngestThroughServer } from './ingest.ts';
+import { reindexUsage, runReindex } from './reindex.ts';
 import { ServerAccessError, ServerClient, ServerUsageError } from './server-client.ts';
 import { runTokenCommand, tokenUsage } from './token.ts';
 
@@ -27,6 +28,7 @@ const ingestUsage = `  ingest <file|folder|->…   Ingest RIS from files, every 
 /** Each command's own lines, printed by `bibgraph <command> --help`. */
 const commandUsage: Record<string, string> = {
   ingest: ingestUsage,
+  reindex: reindexUsage,
   export: exportUsage,
   token: tokenUsage,
   documents: documentsUsage,
@@ -35,7 +37,7 @@ const commandUsage: Record<string, string> = {
 const usage = `Usage: bibgraph <command> [options]
 
 Commands:
-${ingestUsage}${exportUsage}${tokenUsage}${documentsUsage}
+${ingestUsage}${reindexUsage}${exportUsage}${tokenUsage}${documentsUsage}
 The database is DATABASE_URL when set, else the embedded PGlite in BIBGRAPH_DATA_DIR (./data).
 While a bibgraph server on this machine holds that PGlite folder, ingest and export go through it.
 `;
@@ -152,6 +154,36 @@ async function main(argv: string[]): Promise<number> {
     const { database } = opened;
     try {
       return ingestExitCode(await runIngest(database.db, targets, options));
+    } finally {
+      await database.close();
+    }
+  }
+  if (command === 'reindex') {
+    let batch: number | undefined;
+    try {
+      const { values } = parseArgs({ args: rest, options: { batch: { type: 'string' } } });
+      batch = values.batch === undefined ? undefined : Number(values.batch);
+      if (batch !== undefined && !(Number.isInteger(batch) && batch > 0))
+        throw new Error('--batch takes a whole number above 0');
+    } catch (error) {
+      process.stderr.write(`bibgraph reindex: ${(error as Error).message}; see bibgraph reindex --help\n`);
+      return 2;
+    }
+    // Not offered through a running server: it rewrites every organization, a job for the
+    // database's own process. A held PGlite folder is the usual FolderLockedError (stop it first).
+    const database = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      lockHolder: 'bibgraph reindex',
+      writeWaitMs: config.writeWaitMs,
+    });
+    try {
+      return await runReindex(database.db, {
+        batchSize: batch,
+        progress: Boolean(process.stderr.isTTY),
+        out: process.stdout,
+        err: process.stderr,
+      });
     } finally {
       await database.close();
     }

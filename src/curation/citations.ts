@@ -17,6 +17,7 @@ import {
 } from '../db/schema.ts';
 import { writeTransaction } from '../db/writers.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { recomputeAuthorLinks } from '../ingest/organization-links.ts';
 import { refreshSearchDocuments } from '../query/search.ts';
 import { citationFingerprint, hasLoneSurrogate, normalizeDoi } from '../ris/normalize.ts';
 import { isKnownRisType } from '../ris/types-map.ts';
@@ -340,6 +341,12 @@ export async function deleteCitation(db: Database, actor: string, id: number): P
           )
           .returning({ id: affiliations.id })
       : [];
+    // The remaining authors' organization links counted this citation (and inference saw it).
+    const removedAuthorIds = new Set(removedAuthors.map((a) => a.id));
+    await recomputeAuthorLinks(
+      tx,
+      authorIds.filter((a) => !removedAuthorIds.has(a)),
+    );
     const removedKeywords = keywordIds.length
       ? await tx
           .delete(keywords)

@@ -13,6 +13,7 @@ import {
 } from '../db/schema.ts';
 import { writeTransaction } from '../db/writers.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { recomputeAuthorLinks } from '../ingest/organization-links.ts';
 
 async function mustExist(tx: Database, kind: 'Author' | 'Affiliation' | 'Citation' | 'Keyword', id: number) {
   const table = { Author: authors, Affiliation: affiliations, Citation: citations, Keyword: keywords }[kind];
@@ -44,7 +45,12 @@ export async function linkAuthorAffiliation(
         'citation',
       );
     }
-    const inserted = await tx.insert(authorAffiliations).values(link).onConflictDoNothing().returning();
+    // Marked as the curator's, so `bibgraph reindex` (which rewrites what records say) keeps it.
+    const inserted = await tx
+      .insert(authorAffiliations)
+      .values({ ...link, rule: 'curator' })
+      .onConflictDoNothing()
+      .returning();
     if (inserted.length === 0) {
       throw new ConflictError('This author is already linked to this affiliation through this citation');
     }
@@ -53,6 +59,7 @@ export async function linkAuthorAffiliation(
       select ${link.citationId}::int, ${link.affiliationId}::int, coalesce(max(position), 0) + 1
       from ${citationAffiliations} where citation_id = ${link.citationId}
       on conflict do nothing returning affiliation_id`);
+    await recomputeAuthorLinks(tx, [link.authorId]);
     await recordChange(tx, {
       actor,
       action: 'linkAuthorAffiliation',
@@ -96,6 +103,7 @@ export async function unlinkAuthorAffiliation(
         `Author:${link.authorId} is not linked to Affiliation:${link.affiliationId}${link.citationId === null ? '' : ` through Citation:${link.citationId}`}`,
       );
     }
+    await recomputeAuthorLinks(tx, [link.authorId]);
     await recordChange(tx, {
       actor,
       action: 'unlinkAuthorAffiliation',

@@ -9,9 +9,11 @@ import {
   keywords,
   mergedIds,
   notDuplicates,
+  organizationLinkDecisions,
 } from '../db/schema.ts';
 import { writeTransaction } from '../db/writers.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { recomputeAuthorLinks } from '../ingest/organization-links.ts';
 import { refreshSearchDocuments } from '../query/search.ts';
 
 export type MergeKind = 'Author' | 'Affiliation' | 'Keyword';
@@ -221,6 +223,10 @@ export async function mergeAuthors(
         where citation_id = any(${idList(citationIds)}::int[]) and position < 0`);
     }
     await moveAuthorAffiliations(tx, 'author_id', intoId, ids);
+    // Curators' word on the merged authors' organizations is the survivor's now.
+    await tx.execute(sql`insert into ${organizationLinkDecisions} (author_id, organization_id, decision, decided_by, decided_at)
+      select ${intoId}::int, organization_id, decision, decided_by, decided_at from ${organizationLinkDecisions}
+      where author_id = any(${idList(ids)}::int[]) on conflict do nothing`);
     await redirect(
       tx,
       'Author',
@@ -228,6 +234,7 @@ export async function mergeAuthors(
       from.map((a) => ({ id: a.id, key: a.nameKey })),
     );
     await tx.delete(authors).where(inArray(authors.id, ids));
+    await recomputeAuthorLinks(tx, [intoId]);
     const orcid = into.orcid ?? orcids[0] ?? null;
     if (orcid !== into.orcid)
       await tx.update(authors).set({ orcid, updatedAt: new Date() }).where(eq(authors.id, intoId));

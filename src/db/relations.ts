@@ -51,6 +51,7 @@ export const relations = defineRelations(schema, (r) => ({
       to: r.citations.id.through(r.contributions.citationId),
     }),
     affiliationLinks: r.many.authorAffiliations({ from: r.authors.id, to: r.authorAffiliations.authorId }),
+    organizationLinks: r.many.authorOrganizations({ from: r.authors.id, to: r.authorOrganizations.authorId }),
   },
   affiliations: {
     citationLinks: r.many.citationAffiliations({
@@ -64,6 +65,10 @@ export const relations = defineRelations(schema, (r) => ({
     authorLinks: r.many.authorAffiliations({
       from: r.affiliations.id,
       to: r.authorAffiliations.affiliationId,
+    }),
+    organizationLinks: r.many.affiliationOrganizations({
+      from: r.affiliations.id,
+      to: r.affiliationOrganizations.affiliationId,
     }),
   },
   citationAffiliations: {
@@ -86,6 +91,46 @@ export const relations = defineRelations(schema, (r) => ({
       optional: false,
     }),
     citation: r.one.citations({ from: r.authorAffiliations.citationId, to: r.citations.id, optional: false }),
+  },
+  organizations: {
+    parent: r.one.organizations({
+      from: r.organizations.parentId,
+      to: r.organizations.id,
+      alias: 'organization_units',
+    }),
+    units: r.many.organizations({
+      from: r.organizations.id,
+      to: r.organizations.parentId,
+      alias: 'organization_units',
+    }),
+    affiliationLinks: r.many.affiliationOrganizations({
+      from: r.organizations.id,
+      to: r.affiliationOrganizations.organizationId,
+    }),
+    authorLinks: r.many.authorOrganizations({
+      from: r.organizations.id,
+      to: r.authorOrganizations.organizationId,
+    }),
+  },
+  affiliationOrganizations: {
+    affiliation: r.one.affiliations({
+      from: r.affiliationOrganizations.affiliationId,
+      to: r.affiliations.id,
+      optional: false,
+    }),
+    organization: r.one.organizations({
+      from: r.affiliationOrganizations.organizationId,
+      to: r.organizations.id,
+      optional: false,
+    }),
+  },
+  authorOrganizations: {
+    author: r.one.authors({ from: r.authorOrganizations.authorId, to: r.authors.id, optional: false }),
+    organization: r.one.organizations({
+      from: r.authorOrganizations.organizationId,
+      to: r.organizations.id,
+      optional: false,
+    }),
   },
   keywords: {
     citationLinks: r.many.citationKeywords({ from: r.keywords.id, to: r.citationKeywords.keywordId }),

@@ -1,7 +1,9 @@
 import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   boolean,
   customType,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -9,6 +11,7 @@ import {
   primaryKey,
   text,
   timestamp,
+  unique,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
@@ -171,10 +174,24 @@ export const affiliations = pgTable(
     name: text('name').notNull(),
     nameKey: text('name_key').notNull(),
     country: text('country'),
+    // The address read into its parts (src/address/parse.ts). Null `parsedAt` means not read yet
+    // (a row from before organizations existed): `bibgraph reindex` reads it.
+    street: text('street'),
+    city: text('city'),
+    region: text('region'),
+    postalCode: text('postal_code'),
+    /** ISO 3166-1 alpha-2 code of the country the address names. */
+    countryCode: text('country_code'),
+    /** True when the string held e-mail addresses, which were left out of every part. */
+    emailsRemoved: boolean('emails_removed').notNull().default(false),
+    /** False when no organization could be read from the string (it is kept raw all the same). */
+    parsed: boolean('parsed').notNull().default(false),
+    parsedAt: timestamp('parsed_at', { withTimezone: true }),
     ...timestamps,
   },
   (t) => [
     uniqueIndex('affiliations_name_key_key').on(t.nameKey),
+    index('affiliations_country_code_idx').on(t.countryCode),
     index('affiliations_country_idx').on(t.country),
     index('affiliations_name_key_trgm_idx').using('gin', t.nameKey.op('gin_trgm_ops')),
   ],
@@ -210,12 +227,153 @@ export const authorAffiliations = pgTable(
     citationId: integer('citation_id')
       .notNull()
       .references(() => citations.id, { onDelete: 'cascade' }),
+    /**
+     * How the record linked them (the mapper's rule: one author, addresses in author order, a name
+     * prefix …); `curator` for linkAuthorAffiliation; null for links stored before rules were kept.
+     */
+    rule: text('rule'),
   },
   (t) => [
     primaryKey({ columns: [t.authorId, t.affiliationId, t.citationId] }),
     index('author_affiliations_affiliation_id_idx').on(t.affiliationId),
     index('author_affiliations_citation_id_idx').on(t.citationId),
   ],
+);
+
+/**
+ * Institutions (universities, hospitals, companies …) and their units (departments, schools,
+ * labs), read from affiliation strings. A unit is an organization whose `parentId` is its
+ * organization, so a query on an organization rolls its units up. One row per (key, country,
+ * parent): the same name in two countries is two organizations.
+ */
+export const organizations = pgTable(
+  'organizations',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    /** The most frequent spelling among the addresses that name it. */
+    name: text('name').notNull(),
+    /** Folded name (case, accents, "The", abbreviations): the dedup key (src/address/organization-key.ts). */
+    key: text('key').notNull(),
+    countryCode: text('country_code'),
+    countryName: text('country_name'),
+    /** OrganizationKind for organizations, UnitKind for units. */
+    kind: text('kind').notNull(),
+    /** The organization a unit belongs to; null for an organization. */
+    parentId: integer('parent_id').references((): AnyPgColumn => organizations.id, { onDelete: 'cascade' }),
+    ...timestamps,
+  },
+  (t) => [
+    unique('organizations_identity_key').on(t.key, t.countryCode, t.parentId).nullsNotDistinct(),
+    index('organizations_parent_id_idx').on(t.parentId),
+    index('organizations_country_code_idx').on(t.countryCode),
+    index('organizations_key_trgm_idx').using('gin', t.key.op('gin_trgm_ops')),
+  ],
+);
+
+/**
+ * What each affiliation string names: its organizations and their units, with the spelling used.
+ * Derived from the string alone, so ingest writes it once per new string and reindex rewrites it.
+ */
+export const affiliationOrganizations = pgTable(
+  'affiliation_organizations',
+  {
+    affiliationId: integer('affiliation_id')
+      .notNull()
+      .references(() => affiliations.id, { onDelete: 'cascade' }),
+    organizationId: integer('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    /** 0-based order of the organization in the address (the main one first). */
+    position: integer('position').notNull(),
+    /** 0 for the organization itself, 1… for its units, most specific first. */
+    depth: integer('depth').notNull(),
+    /** The name as the address wrote it: the spellings an organization shows are these. */
+    spelling: text('spelling').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.affiliationId, t.organizationId] }),
+    index('affiliation_organizations_organization_id_idx').on(t.organizationId),
+  ],
+);
+
+/**
+ * An author at an organization, with the evidence: one row per pair, gathering every citation
+ * that links them. EXPLICIT when any record links them, else INFERRED by the rules of
+ * src/organizations/infer.ts (`rules`). Derived from the records: recomputed for the authors each
+ * ingest touches, and by reindex. One row per pair rather than per citation keeps the table the
+ * size of what is asked of it (timelines, people), not of authors × citations × addresses.
+ * `organizationId` is always a top-level organization.
+ */
+export const authorOrganizations = pgTable(
+  'author_organizations',
+  {
+    authorId: integer('author_id')
+      .notNull()
+      .references(() => authors.id, { onDelete: 'cascade' }),
+    organizationId: integer('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    evidence: text('evidence').$type<'EXPLICIT' | 'INFERRED'>().notNull(),
+    /** The rules that made the links (explicit rules such as SINGLE_AUTHOR, or inference rules). */
+    rules: text('rules').array().notNull(),
+    /** Highest confidence among the links, in [0, 1] (1 for explicit). */
+    confidence: doublePrecision('confidence').notNull(),
+    /** Every citation linking them, explicitly or by inference. */
+    citationIds: integer('citation_ids').array().notNull(),
+    /** Citations whose evidence supports the inferred links (a few; the first by id). */
+    supportingCitationIds: integer('supporting_citation_ids').array().notNull().default(sql`'{}'::int[]`),
+    /** Units the explicit addresses name, most frequent first. */
+    unitIds: integer('unit_ids').array().notNull().default(sql`'{}'::int[]`),
+    firstYear: integer('first_year'),
+    lastYear: integer('last_year'),
+    citationCount: integer('citation_count').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.authorId, t.organizationId] }),
+    index('author_organizations_organization_id_idx').on(t.organizationId),
+  ],
+);
+
+/**
+ * Curators' word on an author ↔ organization pair. REJECTED pairs are never linked again, by any
+ * later ingest or reindex; CONFIRMED pairs are returned whatever their confidence.
+ */
+export const organizationLinkDecisions = pgTable(
+  'organization_link_decisions',
+  {
+    authorId: integer('author_id')
+      .notNull()
+      .references(() => authors.id, { onDelete: 'cascade' }),
+    organizationId: integer('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    decision: text('decision').$type<'CONFIRMED' | 'REJECTED'>().notNull(),
+    decidedBy: text('decided_by').notNull(),
+    decidedAt: timestamp('decided_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.authorId, t.organizationId] }),
+    index('organization_link_decisions_organization_id_idx').on(t.organizationId),
+  ],
+);
+
+/**
+ * Identities (key, country, parent) that lead to another organization: organizations merged away
+ * and units moved to another organization. Ingest and reindex resolve an address through these,
+ * so a re-read string does not bring the duplicate (or the unit under its old parent) back.
+ */
+export const organizationAliases = pgTable(
+  'organization_aliases',
+  {
+    /** `organizationIdentity(key, countryCode, parentId)`. */
+    identity: text('identity').primaryKey(),
+    organizationId: integer('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    reason: text('reason').$type<'merge' | 'move'>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('organization_aliases_organization_id_idx').on(t.organizationId)],
 );
 
 export const keywords = pgTable(
@@ -255,6 +413,8 @@ export type NewCitation = typeof citations.$inferInsert;
 export type Author = typeof authors.$inferSelect;
 export type Affiliation = typeof affiliations.$inferSelect;
 export type Keyword = typeof keywords.$inferSelect;
+export type Organization = typeof organizations.$inferSelect;
+export type AuthorOrganization = typeof authorOrganizations.$inferSelect;
 export type Ingestion = typeof ingestions.$inferSelect;
 
 /**
@@ -297,13 +457,13 @@ export const auditLog = pgTable(
 );
 
 /**
- * Authors, affiliations and keywords merged into another. The old id keeps resolving to the
+ * Authors, affiliations, keywords and organizations merged into another. The old id keeps resolving to the
  * survivor, and the merged-away dedup key keeps a re-ingest from bringing the duplicate back.
  */
 export const mergedIds = pgTable(
   'merged_ids',
   {
-    kind: text('kind').$type<'Author' | 'Affiliation' | 'Keyword'>().notNull(),
+    kind: text('kind').$type<'Author' | 'Affiliation' | 'Keyword' | 'Organization'>().notNull(),
     fromId: integer('from_id').notNull(),
     intoId: integer('into_id').notNull(),
     /** nameKey / termKey of the merged-away row. */

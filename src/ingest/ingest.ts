@@ -1,7 +1,7 @@
 import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import { recordChange, subjectId } from '../audit/log.ts';
 import { bulkInsert, bulkUpdate, RowEncoder, upsertKeyed } from '../db/bulk.ts';
-import { type Database, groupBy } from '../db/client.ts';
+import { type Database, groupBy, rowsOf } from '../db/client.ts';
 import {
   affiliations,
   authorAffiliations,
@@ -34,6 +34,13 @@ import { titlesClearlyDiffer } from './match.ts';
 import { type Comparable, MERGEABLE_LISTS, MERGEABLE_SCALARS, mergeCitation } from './merge.ts';
 import { type PreparedEvent, type PreparedRecord, prepareStream } from './prepare.ts';
 import { PrepareWorkerError, preparePool } from './prepare-pool.ts';
+import { recomputeAuthorLinks } from './organization-links.ts';
+import {
+  type AddressRow,
+  refreshOrganizationNames,
+  storeAddresses,
+  unreadAffiliations,
+} from './organizations.ts';
 
 export type IngestInput = string | Uint8Array | AsyncIterable<Uint8Array | string>;
 export type IngestAction = 'created' | 'updated' | 'unchanged' | 'failed';
@@ -89,8 +96,19 @@ export interface IngestReport {
   unchanged: number;
   failed: number;
   bytes: number;
+  /**
+   * Addresses from which no organization could be read. They are stored all the same (raw, on
+   * their citation); this only counts them.
+   */
+  unparsedAddresses: number;
   problems: RisProblem[];
   outcomes: RecordOutcome[];
+}
+
+/** What a whole ingest touched, for the organization work done once at its end. */
+interface OrganizationWork {
+  citationIds: Set<number>;
+  organizationIds: Set<number>;
 }
 
 interface Item {
@@ -173,6 +191,7 @@ export async function ingestRis(
     unchanged: 0,
     failed: 0,
     bytes: 0,
+    unparsedAddresses: 0,
     problems: sourceProblem ? [sourceProblem] : [],
     outcomes: [],
   };
@@ -194,6 +213,7 @@ export async function ingestRis(
         .returning({ id: ingestions.id });
       const ingestionId = row?.id ?? null;
       let batch: Item[] = [];
+      const work: OrganizationWork = { citationIds: new Set(), organizationIds: new Set() };
       let notRis: RisProblem | null = null;
       // Pipelined: while the database writes one batch, this thread parses and maps the next, so
       // the two halves of the work overlap instead of taking turns. Batches are still written one
@@ -220,7 +240,7 @@ export async function ingestRis(
             if (item) batch.push(item);
             if (batch.length >= batchSize) {
               await settle();
-              inFlight = storeBatch(tx, batch, ingestionId, report);
+              inFlight = storeBatch(tx, batch, ingestionId, report, work);
               // Observed by settle(); without this a failure would surface as an unhandled
               // rejection while the next batch is still being parsed.
               inFlight.catch(() => {});
@@ -240,7 +260,10 @@ export async function ingestRis(
       }
       await settle();
       if (notRis && report.found === 0) throw new IngestError(notRis.message, 'NOT_RIS');
-      await storeBatch(tx, batch, ingestionId, report);
+      await storeBatch(tx, batch, ingestionId, report, work);
+      // Inference looks at all of an author's citations, so it runs once, after every batch, for
+      // the authors of the citations this ingest changed. A dry run skips it: it changes no count.
+      if (!dryRun) await linkOrganizations(tx, work);
       report.bytes = counter.bytes;
       options.onProgress?.({ bytes: counter.bytes, records: report.found });
       report.outcomes.sort((a, b) => a.record - b.record);
@@ -341,6 +364,9 @@ function toItem(record: PreparedRecord, report: IngestReport, keepOutcome: boole
     report.failed++;
     return null;
   }
+  report.unparsedAddresses += citation.affiliations.filter(
+    (a) => a.address.organizations.length === 0,
+  ).length;
   return {
     record,
     mapped: citation,
@@ -415,6 +441,7 @@ async function storeBatch(
   batch: Item[],
   ingestionId: number | null,
   report: IngestReport,
+  work: OrganizationWork,
 ): Promise<void> {
   let pending = batch;
   while (pending.length > 0) {
@@ -429,7 +456,7 @@ async function storeBatch(
         first.push(item);
       }
     }
-    const retry = await storeDistinct(tx, first, ingestionId, report);
+    const retry = await storeDistinct(tx, first, ingestionId, report, work);
     pending = [...retry, ...repeats];
   }
 }
@@ -559,6 +586,7 @@ async function storeDistinct(
   items: Item[],
   ingestionId: number | null,
   report: IngestReport,
+  work: OrganizationWork,
 ): Promise<Item[]> {
   if (items.length === 0) return [];
   const candidates = await loadCandidates(tx, items);
@@ -733,7 +761,7 @@ async function storeDistinct(
   }
 
   await bulkUpdate(tx, updateEncoder, 'id', updates);
-  await writeLinks(tx, linkJobs, aliases);
+  await writeLinks(tx, linkJobs, aliases, work);
   // New citations got their search document on insert; updated ones may have new keywords or text.
   await refreshSearchDocuments(
     tx,
@@ -793,8 +821,14 @@ function countRoles(m: MappedCitation, authorAliases: Map<string, Survivor>): Ma
 }
 
 /** Upserts authors, affiliations and keywords of the batch and writes the link rows. */
-async function writeLinks(tx: Database, jobs: LinkJob[], aliases: Aliases): Promise<void> {
+async function writeLinks(
+  tx: Database,
+  jobs: LinkJob[],
+  aliases: Aliases,
+  work: OrganizationWork,
+): Promise<void> {
   if (jobs.length === 0) return;
+  for (const job of jobs) work.citationIds.add(job.citationId);
   const authorRows = new Map<string, typeof authors.$inferInsert>();
   const affiliationRows = new Map<string, typeof affiliations.$inferInsert>();
   const keywordRows = new Map<string, typeof keywords.$inferInsert>();
@@ -869,10 +903,11 @@ async function writeLinks(tx: Database, jobs: LinkJob[], aliases: Aliases): Prom
         positions.set(c.role, position);
         contributionRows.push({ citationId, authorId, role: c.role, position, nameAsWritten: c.asWritten });
       }
-      for (const index of c.affiliations) {
+      c.affiliations.forEach((index, i) => {
         const affiliationId = affIdsByIndex[index];
-        if (affiliationId !== undefined) authorAffRows.push({ authorId, affiliationId, citationId });
-      }
+        const rule = c.affiliationRules[i] ?? null;
+        if (affiliationId !== undefined) authorAffRows.push({ authorId, affiliationId, citationId, rule });
+      });
     }
     const seenAff = new Set<number>();
     let affPosition = job.affiliationOffset ?? 0;
@@ -923,4 +958,34 @@ async function writeLinks(tx: Database, jobs: LinkJob[], aliases: Aliases): Prom
     bulkInsert(tx, citationKeywords, citationKwRows),
   ]);
   await bulkInsert(tx, authorAffiliations, authorAffRows);
+
+  // Addresses are read into organizations once per string: only rows never read before.
+  const unread = await unreadAffiliations(tx, [...new Set(affiliationIds.values())]);
+  if (unread.size > 0) {
+    const rows: AddressRow[] = [];
+    for (const job of jobs) {
+      for (const a of job.item.mapped.affiliations) {
+        const affiliationId = affiliationIds.get(affiliationKey(a.name));
+        if (affiliationId === undefined || !unread.has(affiliationId)) continue;
+        unread.delete(affiliationId);
+        rows.push({ affiliationId, address: a.address });
+      }
+    }
+    for (const id of await storeAddresses(tx, rows)) work.organizationIds.add(id);
+  }
+}
+
+/** Organization names and author links for what the ingest changed. */
+async function linkOrganizations(tx: Database, work: OrganizationWork): Promise<void> {
+  if (work.citationIds.size === 0) return;
+  await refreshOrganizationNames(tx, work.organizationIds);
+  const authorsOf = rowsOf<{ author_id: number }>(
+    await tx.execute(
+      sql`select distinct author_id from ${contributions} where citation_id = any(${`{${[...work.citationIds].join(',')}}`}::int[])`,
+    ),
+  );
+  await recomputeAuthorLinks(
+    tx,
+    authorsOf.map((r) => r.author_id),
+  );
 }

@@ -17,6 +17,14 @@ export interface AuthorCitation {
   organizationIds: string[];
   /** Organizations the record explicitly links to this author (a subset of `organizationIds`). */
   explicitOrganizationIds: string[];
+  /**
+   * Optional: the organizations of each address of the record, in the record's order. Lets the
+   * rules tell one address naming two bodies (a hospital and its university) from two addresses.
+   * When absent, every organization counts as its own address.
+   */
+  addressOrganizationIds?: string[][];
+  /** Optional: 0-based position of this author among the citation's authors. */
+  authorPosition?: number;
 }
 
 /** A link inference proposes for one author on one citation. */

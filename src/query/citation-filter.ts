@@ -1,10 +1,13 @@
 import { and, eq, inArray, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
 import {
+  affiliationOrganizations,
+  affiliations,
   citationAffiliations,
   citationKeywords,
   type citations,
   contributions,
   keywords as keywordsTable,
+  organizations,
 } from '../db/schema.ts';
 import { keywordKey, normalizeDoi } from '../ris/normalize.ts';
 import { hasSearchText, searchQuerySql } from './search.ts';
@@ -26,6 +29,10 @@ export interface CitationFilter {
   affiliationIds?: number[] | null;
   keywords?: string[] | null;
   keywordIds?: number[] | null;
+  /** Organizations (or units): citations whose addresses name any of them or any of their units. */
+  organizationIds?: number[] | null;
+  /** ISO 3166-1 alpha-2 codes: citations with an address in any of these countries. */
+  countries?: string[] | null;
   hasDoi?: boolean | null;
   ids?: number[] | null;
 }
@@ -76,6 +83,19 @@ export function citationFilterSql(filter: CitationFilter, table: typeof citation
   if (present(filter.keywordIds)) {
     parts.push(
       sql`exists (select 1 from ${citationKeywords} where ${citationKeywords.citationId} = ${table.id} and ${inArray(citationKeywords.keywordId, [...filter.keywordIds])})`,
+    );
+  }
+  if (present(filter.organizationIds)) {
+    // An organization rolls its units up: the addresses that name only a department count too.
+    const ids = `{${filter.organizationIds.join(',')}}`;
+    parts.push(
+      sql`exists (select 1 from ${citationAffiliations} join ${affiliationOrganizations} on ${affiliationOrganizations.affiliationId} = ${citationAffiliations.affiliationId} join ${organizations} on ${organizations.id} = ${affiliationOrganizations.organizationId} where ${citationAffiliations.citationId} = ${table.id} and (${organizations.id} = any(${ids}::int[]) or ${organizations.parentId} = any(${ids}::int[])))`,
+    );
+  }
+  if (present(filter.countries)) {
+    const codes = `{${[...new Set(filter.countries.map((c) => c.trim().toUpperCase()))].join(',')}}`;
+    parts.push(
+      sql`exists (select 1 from ${citationAffiliations} join ${affiliations} on ${affiliations.id} = ${citationAffiliations.affiliationId} where ${citationAffiliations.citationId} = ${table.id} and ${affiliations.countryCode} = any(${codes}::text[]))`,
     );
   }
   if (present(filter.keywords)) {

@@ -1,6 +1,7 @@
 import { and, type SQL, sql } from 'drizzle-orm';
 import { type Database, rowsOf } from '../db/client.ts';
 import {
+  affiliationOrganizations,
   affiliations,
   authors,
   citationAffiliations,
@@ -8,10 +9,19 @@ import {
   citations,
   contributions,
   keywords,
+  organizations,
 } from '../db/schema.ts';
 import { type CitationFilter, citationFilterSql } from './citation-filter.ts';
 
-export type FacetKind = 'years' | 'types' | 'containerTitles' | 'keywords' | 'authors' | 'affiliations';
+export type FacetKind =
+  | 'years'
+  | 'types'
+  | 'containerTitles'
+  | 'keywords'
+  | 'authors'
+  | 'affiliations'
+  | 'organizations'
+  | 'countries';
 
 export interface FacetRequest {
   /** Caller's name for the result (a GraphQL response key); several requests may share a kind. */
@@ -25,7 +35,7 @@ export interface FacetBucket {
   value: string;
   label: string;
   count: number;
-  /** Row id for author, affiliation and keyword buckets; null otherwise. */
+  /** Row id for author, affiliation, keyword and organization buckets; null otherwise. */
   id: number | null;
 }
 
@@ -81,6 +91,22 @@ function branch(request: FacetRequest, source: { filtered: SQL; join: (id: SQL) 
         from (select l.affiliation_id, count(*)::int as n from ${citationAffiliations} l ${join(sql`l.citation_id`)}
               group by l.affiliation_id order by n desc, l.affiliation_id limit ${limit}) x
         join ${affiliations} a on a.id = x.affiliation_id)`;
+    case 'organizations':
+      // Top-level organizations, their units rolled up; a citation counts once per organization.
+      return sql`(select ${key}::text as key, o.id::text as value, o.name as label, x.n as count, o.id as id
+        from (select coalesce(u.parent_id, u.id) as organization_id, count(distinct l.citation_id)::int as n
+              from ${citationAffiliations} l ${join(sql`l.citation_id`)}
+              join ${affiliationOrganizations} ao on ao.affiliation_id = l.affiliation_id
+              join ${organizations} u on u.id = ao.organization_id
+              group by 1 order by n desc, 1 limit ${limit}) x
+        join ${organizations} o on o.id = x.organization_id)`;
+    case 'countries':
+      return sql`(select ${key}::text as key, x.code as value, x.code as label, x.n as count, null::int as id
+        from (select a.country_code as code, count(distinct l.citation_id)::int as n
+              from ${citationAffiliations} l ${join(sql`l.citation_id`)}
+              join ${affiliations} a on a.id = l.affiliation_id
+              where a.country_code is not null
+              group by a.country_code order by n desc, a.country_code limit ${limit}) x)`;
     case 'authors':
       // One person can hold two roles on a citation; the bucket counts citations, not credits.
       return sql`(select ${key}::text as key, a.id::text as value, a.name as label, x.n as count, a.id as id

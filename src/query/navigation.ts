@@ -18,7 +18,7 @@ import {
  * the columns their GraphQL types expose, under the same names.
  */
 
-const authorJson = sql`json_build_object('id', a.id, 'family', a.family, 'given', a.given, 'suffix', a.suffix,
+export const authorJson = sql`json_build_object('id', a.id, 'family', a.family, 'given', a.given, 'suffix', a.suffix,
   'literal', a.literal, 'name', a.name, 'nameKey', a.name_key, 'orcid', a.orcid)`;
 
 export interface AffiliationRow {

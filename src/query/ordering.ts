@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
-import type { affiliations, authors, citations, keywords } from '../db/schema.ts';
+import type { affiliations, authors, citations, keywords, organizations } from '../db/schema.ts';
 import type { CitationFilter } from './citation-filter.ts';
 import { citationFiltersSql } from './facets.ts';
 import { fuzzyMatchSql, fuzzyScoreSql } from './names.ts';
@@ -115,7 +115,7 @@ function unscopedCitationRows(
 
 export type EntityOrder = 'relevance' | 'name' | 'citation_count';
 
-type EntityTable = typeof authors | typeof affiliations | typeof keywords;
+type EntityTable = typeof authors | typeof affiliations | typeof keywords | typeof organizations;
 
 /**
  * Ordering and fuzzy search for authors, affiliations and keywords, which share a shape: a folded

@@ -1,6 +1,8 @@
 import { type SQL, sql } from 'drizzle-orm';
+import { organizationKey } from '../address/organization-key.ts';
 import { type Database, rowsOf } from '../db/client.ts';
 import {
+  affiliationOrganizations,
   affiliations,
   authorAffiliations,
   authors,
@@ -9,16 +11,17 @@ import {
   citations,
   contributions,
   keywords,
+  organizations,
 } from '../db/schema.ts';
 import { foldQuery, fuzzyMatchSql, fuzzyScoreSql } from './names.ts';
 
-export type SuggestionKind = 'author' | 'affiliation' | 'keyword';
+export type SuggestionKind = 'author' | 'affiliation' | 'keyword' | 'organization';
 
 export interface SuggestionRow {
   kind: SuggestionKind;
   id: number;
   label: string;
-  /** Disambiguation: an author's latest affiliation, an affiliation's country. */
+  /** Disambiguation: an author's latest affiliation, an affiliation's or organization's country. */
   hint: string | null;
   count: number;
   score: number;
@@ -27,7 +30,7 @@ export interface SuggestionRow {
 export const MAX_SUGGESTIONS = 50;
 
 // Every branch names its columns: when only one kind is asked for, its names are the result's.
-function branch(kind: SuggestionKind, folded: string, first: number): SQL {
+function branch(kind: SuggestionKind, folded: string, first: number, orgKey: string): SQL {
   switch (kind) {
     case 'author':
       return sql`(select 'author' as kind, e.id, e.name as label,
@@ -46,6 +49,17 @@ function branch(kind: SuggestionKind, folded: string, first: number): SQL {
         from (select ${affiliations.id} as id, ${affiliations.name} as name, ${affiliations.country} as country,
                 ${fuzzyScoreSql(affiliations.nameKey, folded)} as score
               from ${affiliations} where ${fuzzyMatchSql(affiliations.nameKey, folded)}
+              order by 4 desc, 1 limit ${first}) e)`;
+    case 'organization':
+      // Top-level organizations only; a unit is found through its organization.
+      return sql`(select 'organization' as kind, e.id, e.name as label, e.country as hint,
+          (select count(distinct ca.citation_id)::int from ${citationAffiliations} ca
+             join ${affiliationOrganizations} ao on ao.affiliation_id = ca.affiliation_id and ao.depth = 0
+           where ao.organization_id = e.id) as count,
+          e.score
+        from (select ${organizations.id} as id, ${organizations.name} as name, ${organizations.countryName} as country,
+                ${fuzzyScoreSql(organizations.key, orgKey)} as score
+              from ${organizations} where ${organizations.parentId} is null and ${fuzzyMatchSql(organizations.key, orgKey)}
               order by 4 desc, 1 limit ${first}) e)`;
     case 'keyword':
       return sql`(select 'keyword' as kind, e.id, e.term as label, null::text as hint,
@@ -70,9 +84,11 @@ export async function suggest(
   const folded = foldQuery(prefix);
   const limit = Math.max(0, Math.min(MAX_SUGGESTIONS, Math.trunc(first)));
   const wanted = [...new Set(kinds)];
+  // Organization keys fold abbreviations and word order too ("Univ Sydney" = "sydney univ").
+  const orgKey = organizationKey(prefix) || folded;
   if (folded === '' || limit === 0 || wanted.length === 0) return [];
   const statement = sql.join(
-    wanted.map((k) => branch(k, folded, limit)),
+    wanted.map((k) => branch(k, folded, limit, orgKey)),
     sql` union all `,
   );
   const rows = rowsOf<SuggestionRow>(await db.execute(statement));

@@ -8,7 +8,9 @@
  * work is linear in the record's size.
  */
 
-import { COUNTRY_THEN_NEXT, canonicalCountry, usStateZipCountry } from './countries.js';
+import { parseAffiliationValue } from '../address/parse.js';
+import { countryOf, INSTITUTION_WORD } from '../address/split.js';
+import type { ParsedAddress } from '../address/types.js';
 import { parseName, splitNameList } from './names.js';
 import {
   affiliationKey,
@@ -20,6 +22,7 @@ import {
 } from './normalize.js';
 import { rewriteLabelledNotes } from './procite.js';
 import type {
+  AffiliationLinkRule,
   ContributorRole,
   DatePrecision,
   MappedAffiliation,
@@ -37,6 +40,9 @@ import { isKnownRisType, type RisTypeInfo, risTypeInfo } from './types-map.js';
 // Small helpers
 
 const WS_RUN = /\s+/g;
+
+// Tests and scripts read a country off an address string the way the mapper does.
+export { countryOf };
 
 function oneLine(v: string): string {
   return v.replace(WS_RUN, ' ').trim();
@@ -551,25 +557,46 @@ function mapKeywords(idx: TagIndex): string[] {
 // ---------------------------------------------------------------------------------------------
 // Affiliations
 
-const INSTITUTION_WORD =
-  /\b(?:univ\w*|dep(?:t|artment)\w*|hosp\w*|school|sch|coll\w*|inst\w*|cent(?:er|re|r)\w*|ctr|facult\w*|lab\w*|div\w*|unit|clinic\w*|program\w*|company|co|ltd|inc|corp\w*|foundation|academ\w*|ministry|agency|service\w*|research|group|society)\b/i;
-const EMAIL = /\s*(?:Electronic address:\s*)?[\w.+-]+@[\w-]+(?:\.[\w-]+)+/gi;
+const EMAIL_AND_LABEL =
+  /\s*(?:(?:e-?mail(?: address)?|electronic address|correspondence(?: to)?)\s*:?\s*)?[\w.+-]+@[\w-]+(?:\.[\w-]+)+/gi;
 const AFF_TRIM = /^[\s.,;:]+|[\s.,;:]+$/g;
-const NEW_LINE_CONT = /^[\p{Ll}\d(&,]/u;
-// `1 Department of …`, `2) Institute …`: a numbered address list. A number before anything but an
-// institution word (`25 Rue du Docteur Roux`, `136000, P.R. China`) stays a wrapped continuation.
-const NUMBERED_ADDRESS = new RegExp(`^\\d{1,2}[.)]?\\s+(?=${INSTITUTION_WORD.source})`, 'i');
-const LINE_OPEN_END = /(?:[,&-]|\band|\bof|\bfor|\bthe)$/i;
 
 export interface SplitAffiliation {
   name: string;
   country: string | null;
-  /** Names from a WoS `[Author; Author] Address` bracket, or null. */
+  /** Names the string attaches to the address (WoS bracket, Embase/Ovid name prefix), or null. */
   authors: string[] | null;
+  address: ParsedAddress;
 }
 
-function cleanAffiliation(s: string): string {
-  return oneLine(s.replace(EMAIL, '')).replace(AFF_TRIM, '');
+/**
+ * The address as an affiliation name: e-mails (and their labels) and the author names written in
+ * front of it removed, so the same address written for two authors is one affiliation.
+ */
+function affiliationName(address: ParsedAddress): string {
+  let text = address.raw.replace(EMAIL_AND_LABEL, ' ');
+  for (const n of address.authorNames) {
+    const at = text.indexOf(n);
+    // Only a name in front (`M. Edward, Department …`, `O'Doherty, K.: Department …`).
+    if (at >= 0 && at < 3) text = text.slice(at + n.length).replace(/^\.?\s*[:,]/, '');
+  }
+  return oneLine(text).replace(AFF_TRIM, '');
+}
+
+/** One AD/C1 value → affiliations (see `src/address/parse.ts` for the forms read). */
+export function splitAffiliations(value: string, authorNames?: readonly string[]): SplitAffiliation[] {
+  const out: SplitAffiliation[] = [];
+  for (const address of parseAffiliationValue(value, authorNames ? { authorNames } : {})) {
+    const name = affiliationName(address);
+    if (!name) continue;
+    out.push({
+      name,
+      country: address.country?.name ?? null,
+      authors: address.authorNames.length > 0 ? address.authorNames : null,
+      address,
+    });
+  }
+  return out;
 }
 
 // EndNote's C1 is often a conflict-of-interest or funding statement (seen in PubMed-derived files).
@@ -578,123 +605,6 @@ const STATEMENT =
 
 function looksLikeInstitution(v: string): boolean {
   return !STATEMENT.test(v) && (INSTITUTION_WORD.test(v) || countryOf(v) != null);
-}
-
-function isCityLike(seg: string): boolean {
-  const t = seg.trim();
-  return t.length > 0 && t.split(' ').length <= 4 && !INSTITUTION_WORD.test(t);
-}
-
-/**
- * Cut a run of addresses that lost its separators (flattened records) after each country:
- * `…, Jilin 136000, P.R. China Jilin Tuhua Bioengineering…`. A cut needs a country opening a
- * comma part, followed by a capitalised word, with at least two parts before it and a city-like
- * part (no institution words) just before — so `Dept of X, China Medical University` stays whole.
- */
-function splitConcatenated(address: string): string[] {
-  if (!address.includes(',')) return [address];
-  const out: string[] = [];
-  let current: string[] = [];
-  for (const raw of address.split(',')) {
-    const seg = raw.trim();
-    const m =
-      current.length >= 2 && isCityLike(current[current.length - 1] as string)
-        ? COUNTRY_THEN_NEXT.exec(seg)
-        : null;
-    if (m) {
-      current.push(m[1] as string);
-      out.push(current.join(', '));
-      current = [m[2] as string];
-    } else {
-      current.push(seg);
-    }
-  }
-  out.push(current.join(', '));
-  return out;
-}
-
-/** Country from the end of an address: last comma part, or the one before a trailing postcode. */
-export function countryOf(address: string): string | null {
-  const parts = address.split(',');
-  for (let i = parts.length - 1, tried = 0; i >= 0 && tried < 2; i--) {
-    const seg = (parts[i] as string).trim().replace(/\.+$/, '');
-    const words = seg.split(' ').filter((w) => w && !/\d/.test(w));
-    if (words.length === 0) continue; // a bare postcode: look one part further back
-    tried++;
-    // Whole part first (`Papua New Guinea`), then its last words: WoS ends US and Chinese
-    // addresses `Newark, OH 43055 USA`, `Shenyang 110001, Peoples R China` without a comma.
-    for (let n = Math.min(words.length, 4); n >= 1; n--) {
-      // `Las Cruces, New Mexico` is not Mexico.
-      if (n < words.length && words[words.length - n - 1] === 'New') continue;
-      const c = canonicalCountry(words.slice(words.length - n).join(' '));
-      if (c) return c;
-    }
-    if (tried === 1) {
-      const us = usStateZipCountry(seg);
-      if (us) return us;
-    }
-  }
-  return null;
-}
-
-/** Split on `;` outside square brackets (WoS `[A, B.; C, D.] Address; [E, F.] Address`). */
-function splitSemicolons(line: string): string[] {
-  if (!line.includes(';')) return [line];
-  const out: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < line.length; i++) {
-    const c = line.charCodeAt(i);
-    if (c === 91) depth++;
-    else if (c === 93 && depth > 0) depth--;
-    else if (c === 59 && depth === 0) {
-      out.push(line.slice(start, i));
-      start = i + 1;
-    }
-  }
-  out.push(line.slice(start));
-  return out;
-}
-
-const BRACKET = /^\[([^\]]*)\]\s*(.*)$/s;
-
-/**
- * One AD/C1 value → affiliations. Lines are separate addresses unless the next line looks like a
- * wrapped continuation (starts lower-case or with a digit, or the line ends with `,`/`of`/`and`);
- * then `;`-separated parts, then concatenated runs cut after country names.
- */
-export function splitAffiliations(value: string): SplitAffiliation[] {
-  const lines: string[] = [];
-  for (const raw of value.split('\n')) {
-    const l = raw.trim();
-    if (!l) continue;
-    const prev = lines[lines.length - 1];
-    const numbered = NUMBERED_ADDRESS.exec(l);
-    if (numbered && (prev === undefined || !LINE_OPEN_END.test(prev))) {
-      lines.push(l.slice(numbered[0].length));
-      continue;
-    }
-    if (prev !== undefined && (NEW_LINE_CONT.test(l) || LINE_OPEN_END.test(prev)))
-      lines[lines.length - 1] = `${prev} ${l}`;
-    else lines.push(l);
-  }
-  const out: SplitAffiliation[] = [];
-  for (const line of lines) {
-    for (const part of splitSemicolons(line)) {
-      let text = part.trim();
-      let authors: string[] | null = null;
-      const b = BRACKET.exec(text);
-      if (b) {
-        authors = splitNameList(b[1] as string);
-        text = (b[2] as string).trim();
-      }
-      for (const piece of splitConcatenated(text)) {
-        const name = cleanAffiliation(piece);
-        if (name) out.push({ name, country: countryOf(name), authors });
-      }
-    }
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -748,7 +658,7 @@ function mapContributors(tags: readonly RisTag[], idx: TagIndex, info: RisTypeIn
     for (const asWritten of splitNameList(t.value)) {
       const name = parseName(asWritten);
       if (!name.family && !name.given && !name.literal) continue;
-      list.push({ role, asWritten, name, affiliations: [] });
+      list.push({ role, asWritten, name, affiliations: [], affiliationRules: [] });
     }
     if (list.length === before + 1 && AUTHOR_TAGS.has(t.tag)) singleByTag.set(i, before);
   });
@@ -802,51 +712,58 @@ function mapAffiliations(
   const affs: MappedAffiliation[] = [];
   const byKey = new Map<string, number>();
   const perTag: Array<{ tagPos: number; tag: string; idxs: number[] }> = [];
-  const bracketLinks: Array<{ aff: number; authors: string[] }> = [];
+  const namedLinks: Array<{ aff: number; authors: string[]; rule: AffiliationLinkRule }> = [];
+  const people = contributors.list;
+  const authorNames = people.filter((p) => p.role === 'author').map((p) => p.asWritten);
   tags.forEach((t, i) => {
     if (t.tag !== 'AD' && !(t.tag === 'C1' && c1IsAddress(i))) return;
     const idxs: number[] = [];
-    for (const a of splitAffiliations(t.value)) {
+    for (const a of splitAffiliations(t.value, authorNames)) {
       const key = affiliationKey(a.name);
       if (!key) continue;
       let k = byKey.get(key);
       if (k === undefined) {
         k = affs.length;
         byKey.set(key, k);
-        affs.push({ name: a.name, country: a.country });
+        affs.push({ name: a.name, country: a.country, address: a.address });
       }
       idxs.push(k);
-      if (a.authors && a.authors.length > 0) bracketLinks.push({ aff: k, authors: a.authors });
+      if (a.authors && a.address.authorNamesForm)
+        namedLinks.push({ aff: k, authors: a.authors, rule: a.address.authorNamesForm });
     }
     if (idxs.length > 0) perTag.push({ tagPos: i, tag: t.tag, idxs });
   });
   if (affs.length === 0) return affs;
 
-  const people = contributors.list;
-  const link = (ci: number, ai: number): void => {
+  const link = (ci: number, ai: number, rule: AffiliationLinkRule): void => {
     const c = people[ci];
-    if (c && !c.affiliations.includes(ai)) c.affiliations.push(ai);
+    if (c && !c.affiliations.includes(ai)) {
+      c.affiliations.push(ai);
+      c.affiliationRules.push(rule);
+    }
   };
+  const authors = people.map((p, i) => (p.role === 'author' ? i : -1)).filter((i) => i >= 0);
 
-  // 1. WoS brackets name the authors of each address: match by family + first initial, and only
-  //    when exactly one author fits.
-  if (bracketLinks.length > 0) {
+  // 1. Names the address itself carries (WoS `[Names] address`, Embase `M. Edward, Department …`,
+  //    Ovid `Edward, M.: Department …`): match by family + first initial, accent-insensitive, and
+  //    only when exactly one author fits.
+  if (namedLinks.length > 0) {
     const byName = new Map<string, number[]>();
-    people.forEach((p, i) => {
-      if (p.role !== 'author' || !p.name.family) return;
+    for (const i of authors) {
+      const p = people[i] as MappedContributor;
+      if (!p.name.family) continue;
       const k = nameMatchKey(p.name.family, p.name.given);
       const l = byName.get(k);
       if (l) l.push(i);
       else byName.set(k, [i]);
-    });
-    for (const { aff, authors } of bracketLinks) {
-      for (const a of authors) {
+    }
+    for (const { aff, authors: names, rule } of namedLinks) {
+      for (const a of names) {
         const n = parseName(a);
         const hits = byName.get(nameMatchKey(n.family, n.given));
-        if (hits && hits.length === 1) link(hits[0] as number, aff);
+        if (hits && hits.length === 1) link(hits[0] as number, aff, rule);
       }
     }
-    return affs;
   }
 
   // 2. Addresses given per author: each address tag directly after its author's AU line.
@@ -856,8 +773,10 @@ function mapAffiliations(
   const c1Tags = perTag.filter((p) => p.tag === 'C1');
   const adTags = perTag.filter((p) => p.tag === 'AD');
   const authorTagCount = tags.filter((t) => AUTHOR_TAGS.has(t.tag) && t.value.trim()).length;
-  const c1Linked = c1Tags.length > 0 && c1Tags.every((p) => followingAuthor(p.tagPos) != null);
+  const c1Linked =
+    namedLinks.length === 0 && c1Tags.length > 0 && c1Tags.every((p) => followingAuthor(p.tagPos) != null);
   const adLinked =
+    namedLinks.length === 0 &&
     adTags.length > 0 &&
     adTags.length === authorTagCount &&
     adTags.every(
@@ -870,14 +789,14 @@ function mapAffiliations(
     for (const p of perTag) {
       if ((p.tag === 'C1' && !c1Linked) || (p.tag === 'AD' && !adLinked)) continue;
       const ci = followingAuthor(p.tagPos);
-      if (ci != null) for (const ai of p.idxs) link(ci, ai);
+      if (ci != null) for (const ai of p.idxs) link(ci, ai, 'FOLLOWS_AUTHOR');
     }
     return affs;
   }
 
   // 3. A single author owns every address.
-  const authors = people.map((p, i) => (p.role === 'author' ? i : -1)).filter((i) => i >= 0);
-  if (authors.length === 1) for (let ai = 0; ai < affs.length; ai++) link(authors[0] as number, ai);
+  if (authors.length === 1)
+    for (let ai = 0; ai < affs.length; ai++) link(authors[0] as number, ai, 'SINGLE_AUTHOR');
   return affs;
 }
 

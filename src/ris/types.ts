@@ -4,6 +4,8 @@
  * Nothing here knows about the database or GraphQL.
  */
 
+import type { ParsedAddress } from '../address/types.js';
+
 export type RisSeverity = 'error' | 'warning' | 'info';
 
 /** Something worth telling the user about the input, always with where it happened. */
@@ -70,6 +72,18 @@ export interface MappedName {
   literal: string | null;
 }
 
+/**
+ * Why the record itself links a contributor to an address (an EXPLICIT link):
+ * - `SINGLE_AUTHOR`: the record has one author, so every address is theirs;
+ * - `WOS_BRACKET`: Web of Science `[Smith, J.; Doe, A.] Univ …` names the authors of the address;
+ * - `NAME_PREFIX`: the address starts with the author's name (Embase `M. Edward, Department …`,
+ *   Ovid/PsycINFO `Edward, M.: Department …`);
+ * - `FOLLOWS_AUTHOR`: the address tags come right after each AU line (OpenAlex `C1`, interleaved `AD`).
+ * Names are matched to contributors by family name + first initial, accent-insensitive, and only
+ * when exactly one author fits.
+ */
+export type AffiliationLinkRule = 'SINGLE_AUTHOR' | 'WOS_BRACKET' | 'NAME_PREFIX' | 'FOLLOWS_AUTHOR';
+
 export interface MappedContributor {
   role: ContributorRole;
   /** The name exactly as written in the source (one element of a `;`-joined line). */
@@ -77,11 +91,18 @@ export interface MappedContributor {
   name: MappedName;
   /** 0-based indexes into `MappedCitation.affiliations` that this contributor is linked to. */
   affiliations: number[];
+  /** Parallel to `affiliations`: the rule that made each link (`affiliationRules[i]` explains `affiliations[i]`). */
+  affiliationRules: AffiliationLinkRule[];
 }
 
+/** One address of the record (one per address, however many a tag value held). */
 export interface MappedAffiliation {
+  /** The address as written, without e-mails and without author names written in front of it. */
   name: string;
+  /** English country name (`address.country?.name`), kept for the existing API. */
   country: string | null;
+  /** The address read into organizations, units, city, region, postcode, country. */
+  address: ParsedAddress;
 }
 
 export interface MappedCitation {

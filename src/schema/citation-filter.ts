@@ -31,6 +31,14 @@ export const CitationFilterInput = builder.inputType('CitationFilter', {
       description: 'Keyword terms, matched case- and accent-insensitively: citations with any of them.',
     }),
     keywordIds: t.globalIDList({ description: 'Keyword IDs: citations with any of them.' }),
+    organizationIds: t.globalIDList({
+      description:
+        'Organization IDs: citations whose addresses name any of them; an organization includes its units.',
+    }),
+    countries: t.stringList({
+      description:
+        'ISO 3166-1 alpha-2 country codes ("AU"), case-insensitive: citations with an address there.',
+    }),
     hasDoi: t.boolean({ description: 'True: only citations with a DOI; false: only those without.' }),
   }),
 });
@@ -86,6 +94,8 @@ export function toCitationFilter(input: CitationFilterArg | null | undefined): C
     affiliationIds: idsOf(input.affiliationIds, 'Affiliation', 'affiliationIds'),
     keywords: input.keywords,
     keywordIds: idsOf(input.keywordIds, 'Keyword', 'keywordIds'),
+    organizationIds: idsOf(input.organizationIds, 'Organization', 'organizationIds'),
+    countries: input.countries,
     hasDoi: input.hasDoi,
   };
 }

@@ -3,14 +3,21 @@ import { and, eq } from 'drizzle-orm';
 import { type CitationPatch, deleteCitation, updateCitation } from '../curation/citations.ts';
 import { linkAuthorAffiliation, markNotDuplicate, unlinkAuthorAffiliation } from '../curation/links.ts';
 import { mergeAffiliations, mergeAuthors, mergeKeywords } from '../curation/merge.ts';
+import {
+  decideOrganizationLink,
+  mergeOrganizations,
+  moveUnit,
+  undoOrganizationChange,
+} from '../curation/organizations.ts';
 import type { Database } from '../db/client.ts';
 import { mergedIds } from '../db/schema.ts';
 import { ValidationError } from '../errors.ts';
 import { builder } from './builder.ts';
 import { CURATION_ERRORS } from './errors.ts';
 import { decodeRowGlobalID, rowIdOf } from './node-ids.ts';
+import { OrganizationRef } from './organization.ts';
 
-type Kind = 'Citation' | 'Author' | 'Affiliation' | 'Keyword';
+type Kind = 'Citation' | 'Author' | 'Affiliation' | 'Keyword' | 'Organization';
 
 /**
  * Turns a global ID argument into a row id of the expected kind. Malformed IDs and IDs of another
@@ -194,7 +201,7 @@ const DuplicateKindEnum = builder.enumType('DuplicateKind', {
 });
 
 interface MarkShape {
-  kind: Kind;
+  kind: Exclude<Kind, 'Organization'>;
   ids: [number, number];
   created: boolean;
 }
@@ -382,8 +389,164 @@ Marking a pair again changes nothing.`,
       const b = await rowId(ctx.db, String(args.b), kinds, 'b');
       if (a.kind !== b.kind)
         throw new ValidationError(`a is a ${a.kind} and b is a ${b.kind}; both must be of one kind`, 'b');
-      const { created } = await markNotDuplicate(ctx.db, ctx.auth.actor, a.kind, a.id, b.id);
-      return { kind: a.kind, ids: [a.id, b.id], created } satisfies MarkShape;
+      const kind = a.kind as MarkShape['kind'];
+      const { created } = await markNotDuplicate(ctx.db, ctx.auth.actor, kind, a.id, b.id);
+      return { kind, ids: [a.id, b.id], created } satisfies MarkShape;
     },
+  }),
+}));
+
+const OrganizationPayload = builder
+  .objectRef<{ organizationId: number; mergedIds: number[] }>('OrganizationChangePayload')
+  .implement({
+    description: 'The organization a change left in place.',
+    fields: (t) => ({
+      organization: t.drizzleField({
+        type: OrganizationRef,
+        nullable: true,
+        description:
+          'The surviving organization (mergeOrganizations) or the moved unit (moveUnit); null when it no longer exists.',
+        resolve: async (query, p, _args, ctx) =>
+          (await ctx.db.query.organizations.findFirst(query({ where: { id: p.organizationId } }))) ?? null,
+      }),
+      mergedIds: t.idList({
+        description:
+          'Global IDs merged away (mergeOrganizations); they keep resolving to the survivor through `node`.',
+        resolve: (p) => p.mergedIds.map((id) => encodeGlobalID('Organization', id)),
+      }),
+    }),
+  });
+
+const OrganizationLinkPayload = builder
+  .objectRef<{ authorId: number; organizationId: number }>('OrganizationLinkPayload')
+  .implement({
+    description: 'The author and organization after a decision on their link.',
+    fields: (t) => ({
+      author: t.drizzleField({
+        type: 'authors',
+        description: 'The author; `organizations` shows the link as it now stands.',
+        resolve: async (query, p, _args, ctx) =>
+          (await ctx.db.query.authors.findFirst(query({ where: { id: p.authorId } }))) as never,
+      }),
+      organization: t.drizzleField({
+        type: OrganizationRef,
+        description: 'The organization.',
+        resolve: async (query, p, _args, ctx) =>
+          (await ctx.db.query.organizations.findFirst(query({ where: { id: p.organizationId } }))) as never,
+      }),
+    }),
+  });
+
+const UndoPayload = builder
+  .objectRef<{ action: string; organizationIds: number[]; authorIds: number[] }>(
+    'UndoOrganizationChangePayload',
+  )
+  .implement({
+    description: 'What an undo put back.',
+    fields: (t) => ({
+      action: t.exposeString('action', {
+        description:
+          'The undone action (mergeOrganizations, moveUnit, confirmOrganizationLink or rejectOrganizationLink).',
+      }),
+      organizationIds: t.idList({
+        description:
+          'Organizations the undo touched (a merge brings the merged-away ones back under their old IDs).',
+        resolve: (p) => p.organizationIds.map((id) => encodeGlobalID('Organization', id)),
+      }),
+      authorIds: t.idList({
+        description: 'Authors whose organization links were recomputed.',
+        resolve: (p) => p.authorIds.map((id) => encodeGlobalID('Author', id)),
+      }),
+    }),
+  });
+
+const linkArgs = (
+  t: PothosSchemaTypes.MutationFieldBuilder<
+    typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never,
+    object
+  >,
+) => ({
+  author: t.arg.id({ required: true, description: 'Global ID of the author.' }),
+  organization: t.arg.id({ required: true, description: 'Global ID of the organization (not a unit).' }),
+});
+
+builder.mutationFields((t) => ({
+  mergeOrganizations: t.field({
+    type: OrganizationPayload,
+    description:
+      'Declares organizations (or units of organizations) to be one: addresses naming them name `into`, their units move under it, curator decisions follow, and author links are recomputed. Their IDs keep resolving to `into`, and a re-ingest or reindex of their spellings leads to `into`. Undo with undoOrganizationChange.',
+    errors: errorsOf('MergeOrganizationsResult', 'The surviving organization.'),
+    args: {
+      into: t.arg.id({ required: true, description: 'Global ID of the organization that survives.' }),
+      from: t.arg.idList({ required: true, description: 'Global IDs of the organizations merged into it.' }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const into = await rowId(ctx.db, String(args.into), ['Organization'], 'into');
+      const from = await Promise.all(
+        args.from.map((id) => rowId(ctx.db, String(id), ['Organization'], 'from')),
+      );
+      const r = await mergeOrganizations(
+        ctx.db,
+        ctx.auth.actor,
+        into.id,
+        from.map((f) => f.id),
+      );
+      return { organizationId: r.intoId, mergedIds: r.mergedIds };
+    },
+  }),
+  moveUnit: t.field({
+    type: OrganizationPayload,
+    description:
+      'Moves a unit (department, school …) with its addresses under another organization; a re-ingest or reindex of those addresses keeps it there. A namesake unit already there is a ConflictError (merge them instead). Undo with undoOrganizationChange.',
+    errors: errorsOf('MoveUnitResult', 'The moved unit.'),
+    args: {
+      unit: t.arg.id({ required: true, description: 'Global ID of the unit.' }),
+      to: t.arg.id({ required: true, description: 'Global ID of the organization it belongs to.' }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const unit = await rowId(ctx.db, String(args.unit), ['Organization'], 'unit');
+      const to = await rowId(ctx.db, String(args.to), ['Organization'], 'to');
+      await moveUnit(ctx.db, ctx.auth.actor, unit.id, to.id);
+      return { organizationId: unit.id, mergedIds: [] };
+    },
+  }),
+  confirmOrganizationLink: t.field({
+    type: OrganizationLinkPayload,
+    description:
+      'Confirms that an author was at an organization: the link is returned whatever its confidence (replacing an earlier rejection). Undo with undoOrganizationChange.',
+    errors: errorsOf('ConfirmOrganizationLinkResult', 'The author and organization.'),
+    args: linkArgs(t as never),
+    resolve: async (_root, args, ctx) => {
+      const author = await rowId(ctx.db, String(args.author), ['Author'], 'author');
+      const organization = await rowId(ctx.db, String(args.organization), ['Organization'], 'organization');
+      await decideOrganizationLink(ctx.db, ctx.auth.actor, author.id, organization.id, 'CONFIRMED');
+      return { authorId: author.id, organizationId: organization.id };
+    },
+  }),
+  rejectOrganizationLink: t.field({
+    type: OrganizationLinkPayload,
+    description:
+      'Rejects a link between an author and an organization, explicit or inferred: it is no longer returned, and no later ingest or reindex links the two again. Undo with undoOrganizationChange.',
+    errors: errorsOf('RejectOrganizationLinkResult', 'The author and organization.'),
+    args: linkArgs(t as never),
+    resolve: async (_root, args, ctx) => {
+      const author = await rowId(ctx.db, String(args.author), ['Author'], 'author');
+      const organization = await rowId(ctx.db, String(args.organization), ['Organization'], 'organization');
+      await decideOrganizationLink(ctx.db, ctx.auth.actor, author.id, organization.id, 'REJECTED');
+      return { authorId: author.id, organizationId: organization.id };
+    },
+  }),
+  undoOrganizationChange: t.field({
+    type: UndoPayload,
+    description:
+      'Puts back what one organization change did (mergeOrganizations, moveUnit, confirmOrganizationLink or rejectOrganizationLink), named by its audit log entry; the undo is logged too. An entry undone already is a ConflictError.',
+    errors: errorsOf('UndoOrganizationChangeResult', 'What the undo put back.'),
+    args: {
+      entry: t.arg.int({
+        required: true,
+        description: 'The `sequence` of the audit log entry of the change (`auditLog`).',
+      }),
+    },
+    resolve: (_root, args, ctx) => undoOrganizationChange(ctx.db, ctx.auth.actor, args.entry),
   }),
 }));

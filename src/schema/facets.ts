@@ -79,6 +79,7 @@ const typenames: Partial<Record<FacetKind, string>> = {
   authors: 'Author',
   affiliations: 'Affiliation',
   keywords: 'Keyword',
+  organizations: 'Organization',
 };
 
 function present(kind: FacetKind, buckets: FacetBucket[]): BucketShape[] {
@@ -101,6 +102,14 @@ const facetFields: Array<[FacetKind, string]> = [
     'People and organisations credited in any role; `value` is an Author ID for `CitationFilter.authorIds`.',
   ],
   ['affiliations', 'Affiliations; `value` is an Affiliation ID for `CitationFilter.affiliationIds`.'],
+  [
+    'organizations',
+    'Organizations named in the addresses, units rolled up into their organization; `value` is an Organization ID for `CitationFilter.organizationIds`.',
+  ],
+  [
+    'countries',
+    'Countries of the addresses; `value` is the ISO 3166-1 alpha-2 code for `CitationFilter.countries` (also the label).',
+  ],
 ];
 
 export const CitationFacetsRef = builder.objectRef<FacetLoader>('CitationFacets').implement({

@@ -12,6 +12,7 @@ import './scalars.ts';
 import './author.ts';
 import './affiliation.ts';
 import './keyword.ts';
+import './organization.ts';
 import './citation.ts';
 import './ingestion.ts';
 import './errors.ts';

@@ -134,6 +134,10 @@ export const IngestRisPayloadRef = builder.objectRef<IngestReport>('IngestRisPay
     updated: t.exposeInt('updated', { description: 'Known citations that gained data.' }),
     unchanged: t.exposeInt('unchanged', { description: 'Known citations that already held everything.' }),
     failed: t.exposeInt('failed', { description: 'Records that could not be mapped; see problems.' }),
+    unparsedAddresses: t.exposeInt('unparsedAddresses', {
+      description:
+        'Addresses from which no organization could be read. They are stored all the same, raw, on their citation (`Affiliation.parsed` is false).',
+    }),
     problems: t.field({
       type: [IngestProblemRef],
       description: 'Everything worth knowing about the input, each with record and line.',

@@ -1,7 +1,15 @@
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { affiliations, authors, citations, ingestions, keywords, mergedIds } from '../db/schema.ts';
+import {
+  affiliations,
+  authors,
+  citations,
+  ingestions,
+  keywords,
+  mergedIds,
+  organizations,
+} from '../db/schema.ts';
 import { InvalidIdError } from '../errors.ts';
 
 type GlobalId = { typename: string; id: string };
@@ -69,12 +77,13 @@ const tablesByType = {
   Affiliation: affiliations,
   Keyword: keywords,
   Ingestion: ingestions,
+  Organization: organizations,
 };
 
 /** Every kind `node` can fetch. */
 export const NODE_TYPES = Object.keys(tablesByType);
 
-const mergeable = new Set(['Author', 'Affiliation', 'Keyword']);
+const mergeable = new Set(['Author', 'Affiliation', 'Keyword', 'Organization']);
 
 /**
  * Replaces IDs of rows that do not exist with null, one query per type. IDs of authors,

@@ -9,6 +9,7 @@ export const SuggestionKindEnum = builder.enumType('SuggestionKind', {
     AUTHOR: { value: 'author', description: 'An Author.' },
     AFFILIATION: { value: 'affiliation', description: 'An Affiliation.' },
     KEYWORD: { value: 'keyword', description: 'A Keyword.' },
+    ORGANIZATION: { value: 'organization', description: 'An Organization (units are not suggested).' },
   } as const,
 });
 
@@ -16,6 +17,7 @@ const typenames: Record<SuggestionKind, string> = {
   author: 'Author',
   affiliation: 'Affiliation',
   keyword: 'Keyword',
+  organization: 'Organization',
 };
 
 export const SuggestionRef = builder.objectRef<SuggestionRow>('Suggestion').implement({
@@ -23,7 +25,7 @@ export const SuggestionRef = builder.objectRef<SuggestionRow>('Suggestion').impl
   fields: (t) => ({
     id: t.id({
       description:
-        'Global ID of the author, affiliation or keyword (for `node`, or for a CitationFilter ID list).',
+        'Global ID of the author, affiliation, keyword or organization (for `node`, or for a CitationFilter ID list).',
       resolve: (s) => encodeGlobalID(typenames[s.kind], s.id),
     }),
     label: t.exposeString('label', { description: 'Name or term to display.' }),
@@ -35,7 +37,7 @@ export const SuggestionRef = builder.objectRef<SuggestionRow>('Suggestion').impl
     hint: t.exposeString('hint', {
       nullable: true,
       description:
-        'Disambiguation: an author’s most recent affiliation, an affiliation’s country; null when unknown or for keywords.',
+        'Disambiguation: an author’s most recent affiliation, an affiliation’s or organization’s country; null when unknown or for keywords.',
     }),
     count: t.exposeInt('count', { description: 'Number of citations linked to it.' }),
   }),
@@ -45,7 +47,7 @@ builder.queryField('suggest', (t) =>
   t.field({
     type: [SuggestionRef],
     description:
-      'Typeahead: authors, affiliations and keywords whose names start like, contain or nearly match `prefix` (accents, case, word order and small typos ignored), best match first, then most cited.',
+      'Typeahead: authors, affiliations, organizations and keywords whose names start like, contain or nearly match `prefix` (accents, case, word order and small typos ignored), best match first, then most cited.',
     args: {
       prefix: t.arg.string({
         required: true,
@@ -62,6 +64,11 @@ builder.queryField('suggest', (t) =>
       }),
     },
     resolve: (_root, args, ctx) =>
-      suggest(ctx.db, args.prefix, args.kinds ?? ['author', 'affiliation', 'keyword'], args.first ?? 10),
+      suggest(
+        ctx.db,
+        args.prefix,
+        args.kinds ?? ['author', 'affiliation', 'keyword', 'organization'],
+        args.first ?? 10,
+      ),
   }),
 );
