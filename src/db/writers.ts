@@ -106,7 +106,11 @@ async function takeWritersLock(tx: Database, label: string, limitMs: number, sta
   );
 }
 
-/** Who holds the writers' lock, in words; null when nobody does (any more) or it cannot be seen. */
+/**
+ * Who holds the writers' lock, in words; null when nobody does (any more) or it cannot be seen.
+ * Advisory locks belong to one database: the same key held in another database on the same server
+ * (another bibgraph) is not this one's holder.
+ */
 async function lockHolder(tx: Database): Promise<string | null> {
   const rows = rowsOf<{
     pid: number;
@@ -118,7 +122,8 @@ async function lockHolder(tx: Database): Promise<string | null> {
       select l.pid, a.application_name, host(a.client_addr) as client,
              extract(epoch from clock_timestamp() - a.xact_start)::float8 as seconds
       from pg_locks l left join pg_stat_activity a on a.pid = l.pid
-      where l.locktype = 'advisory' and l.granted and l.classid = 0 and l.objid = ${WRITERS_LOCK} and l.objsubid = 1`),
+      where l.locktype = 'advisory' and l.granted and l.classid = 0 and l.objid = ${WRITERS_LOCK} and l.objsubid = 1
+        and l.database = (select oid from pg_database where datname = current_database())`),
   );
   const row = rows[0];
   if (!row) return null;
