@@ -32,8 +32,6 @@ import { citationsMarkedDistinct, type Survivor, survivorsByKey } from './decisi
 import { IngestError } from './errors.ts';
 import { titlesClearlyDiffer } from './match.ts';
 import { type Comparable, MERGEABLE_LISTS, MERGEABLE_SCALARS, mergeCitation } from './merge.ts';
-import { type PreparedEvent, type PreparedRecord, prepareStream } from './prepare.ts';
-import { PrepareWorkerError, preparePool } from './prepare-pool.ts';
 import { recomputeAuthorLinks } from './organization-links.ts';
 import {
   type AddressRow,
@@ -41,6 +39,8 @@ import {
   storeAddresses,
   unreadAffiliations,
 } from './organizations.ts';
+import { type PreparedEvent, type PreparedRecord, prepareStream } from './prepare.ts';
+import { PrepareWorkerError, preparePool } from './prepare-pool.ts';
 
 export type IngestInput = string | Uint8Array | AsyncIterable<Uint8Array | string>;
 export type IngestAction = 'created' | 'updated' | 'unchanged' | 'failed';
