@@ -42,12 +42,24 @@ export interface Config {
   healthTimeoutMs: number;
   /** The API token CLI commands send when they go through a server (BIBGRAPH_TOKEN). */
   clientToken: string | null;
+  /**
+   * Largest input a background ingestion (startIngestion) accepts, in bytes
+   * (BIBGRAPH_MAX_BACKGROUND_INGEST_SIZE); also the largest upload the server reads.
+   */
+  maxBackgroundIngestBytes: number;
+  /** Subscriptions one client (token or IP address) may hold open per instance (BIBGRAPH_MAX_SUBSCRIPTIONS). */
+  maxSubscriptionsPerClient: number;
+  /** Prefix of the Redis channels of live events (BIBGRAPH_REDIS_PREFIX), so deployments can share a Redis. */
+  redisPrefix: string;
   limits: Limits;
 }
 
 /** Writers queue this long by default: a large ingest takes minutes, and a queued write should outlast it. */
 export const DEFAULT_WRITE_WAIT_MS = 600_000;
 export const DEFAULT_HEALTH_TIMEOUT_MS = 2_000;
+export const DEFAULT_MAX_INGEST_BYTES = 50 * 1024 * 1024;
+/** Uploads are read whole before GraphQL runs (multipart), so this also bounds memory per upload. */
+export const DEFAULT_MAX_BACKGROUND_INGEST_BYTES = 500 * 1024 * 1024;
 
 /** Abuse limits; every one is checked before a request's operation executes. */
 export interface Limits {
@@ -218,6 +230,29 @@ function readRedisUrl(env: Env): string | null {
   return raw;
 }
 
+/** Background uploads are stored in the database, so they may be larger than a synchronous ingest. */
+function readBackgroundLimit(env: Env, syncLimit: string | undefined): number {
+  const raw = env.BIBGRAPH_MAX_BACKGROUND_INGEST_SIZE?.trim();
+  const sync = syncLimit ? parseByteSize('BIBGRAPH_MAX_INGEST_SIZE', syncLimit) : DEFAULT_MAX_INGEST_BYTES;
+  const value = raw
+    ? parseByteSize('BIBGRAPH_MAX_BACKGROUND_INGEST_SIZE', raw)
+    : Math.max(DEFAULT_MAX_BACKGROUND_INGEST_BYTES, sync);
+  if (value < sync) {
+    throw new ConfigError(
+      `BIBGRAPH_MAX_BACKGROUND_INGEST_SIZE (${value} bytes) must not be below BIBGRAPH_MAX_INGEST_SIZE (${sync} bytes)`,
+    );
+  }
+  return value;
+}
+
+function readRedisPrefix(env: Env): string {
+  const raw = env.BIBGRAPH_REDIS_PREFIX?.trim();
+  if (!raw) return 'bibgraph:';
+  if (!/^[\w:.-]{1,100}$/.test(raw))
+    throw new ConfigError(`BIBGRAPH_REDIS_PREFIX may hold letters, digits and _ : . - only, got "${raw}"`);
+  return raw;
+}
+
 function readPersistedOnly(env: Env): boolean {
   const on = readBoolean(env, 'BIBGRAPH_PERSISTED_ONLY', false);
   // Without a list, persisted-only would refuse every anonymous request: say so at start-up instead.
@@ -250,7 +285,9 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: env.BIBGRAPH_DATA_DIR?.trim() || './data',
     port: readInt(env, 'PORT', 4000, 0, 65535),
     host: env.HOST?.trim() || '0.0.0.0',
-    maxIngestBytes: maxIngest ? parseByteSize('BIBGRAPH_MAX_INGEST_SIZE', maxIngest) : 50 * 1024 * 1024,
+    maxIngestBytes: maxIngest
+      ? parseByteSize('BIBGRAPH_MAX_INGEST_SIZE', maxIngest)
+      : DEFAULT_MAX_INGEST_BYTES,
     logLevel: readEnum(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     nodeEnv,
     apiTokens: readTokenList(env, 'BIBGRAPH_API_TOKENS'),
@@ -268,6 +305,9 @@ export function loadConfig(env: Env = process.env): Config {
     writeWaitMs: readInt(env, 'BIBGRAPH_WRITE_WAIT', DEFAULT_WRITE_WAIT_MS, 100, 86_400_000),
     healthTimeoutMs: readInt(env, 'BIBGRAPH_HEALTH_TIMEOUT', DEFAULT_HEALTH_TIMEOUT_MS, 100, 60_000),
     clientToken: readClientToken(env, 'BIBGRAPH_TOKEN'),
+    maxBackgroundIngestBytes: readBackgroundLimit(env, maxIngest),
+    maxSubscriptionsPerClient: readInt(env, 'BIBGRAPH_MAX_SUBSCRIPTIONS', 20, 1, 100_000),
+    redisPrefix: readRedisPrefix(env),
     limits: {
       maxDepth: readInt(env, 'BIBGRAPH_MAX_DEPTH', d.maxDepth, 1, 100),
       maxCost: readInt(env, 'BIBGRAPH_MAX_COST', d.maxCost, 1, 10_000_000),

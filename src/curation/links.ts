@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { recordChange, subjectId } from '../audit/log.ts';
+import { noteChanges } from '../db/changes.ts';
 import type { Database } from '../db/client.ts';
 import {
   affiliations,
@@ -53,6 +54,10 @@ export async function linkAuthorAffiliation(
       select ${link.citationId}::int, ${link.affiliationId}::int, coalesce(max(position), 0) + 1
       from ${citationAffiliations} where citation_id = ${link.citationId}
       on conflict do nothing returning affiliation_id`);
+    noteChanges(tx, [
+      { kind: 'Author', id: link.authorId, action: 'updated' },
+      { kind: 'Affiliation', id: link.affiliationId, action: 'updated' },
+    ]);
     await recordChange(tx, {
       actor,
       action: 'linkAuthorAffiliation',
@@ -96,6 +101,10 @@ export async function unlinkAuthorAffiliation(
         `Author:${link.authorId} is not linked to Affiliation:${link.affiliationId}${link.citationId === null ? '' : ` through Citation:${link.citationId}`}`,
       );
     }
+    noteChanges(tx, [
+      { kind: 'Author', id: link.authorId, action: 'updated' },
+      { kind: 'Affiliation', id: link.affiliationId, action: 'updated' },
+    ]);
     await recordChange(tx, {
       actor,
       action: 'unlinkAuthorAffiliation',

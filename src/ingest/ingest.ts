@@ -1,6 +1,7 @@
 import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import { recordChange, subjectId } from '../audit/log.ts';
 import { bulkInsert, bulkUpdate, RowEncoder, upsertKeyed } from '../db/bulk.ts';
+import { changesOf, noteChanges } from '../db/changes.ts';
 import { type Database, groupBy } from '../db/client.ts';
 import {
   affiliations,
@@ -53,6 +54,8 @@ export interface RecordOutcome {
 export interface IngestProgress {
   bytes: number;
   records: number;
+  /** Problems reported so far (errors, warnings and notes). */
+  problems: number;
 }
 
 export interface IngestOptions {
@@ -72,6 +75,12 @@ export interface IngestOptions {
   actor?: string;
   /** The audit log's action name (default `ingestRis`). */
   action?: string;
+  /**
+   * A row made beforehand for this ingest (a background ingestion, src/ingest/jobs.ts) instead of a
+   * new one. It is finished (status, totals, outcomes) in the ingest's own transaction, so it turns
+   * SUCCEEDED exactly when the records commit.
+   */
+  ingestionId?: number;
 }
 
 export interface IngestReport {
@@ -176,11 +185,15 @@ export async function ingestRis(
     // rows and deadlock; queueing whole ingests avoids that, and readers never wait.
     const label = `${options.action ?? 'ingest'}${options.source ? ` "${options.source}"` : ''}`;
     await writeTransaction(db, label, async (tx) => {
-      const [row] = await tx
-        .insert(ingestions)
-        .values({ source: options.source ?? null, dryRun })
-        .returning({ id: ingestions.id });
-      const ingestionId = row?.id ?? null;
+      const ingestionId =
+        options.ingestionId ??
+        (
+          await tx
+            .insert(ingestions)
+            .values({ source: options.source ?? null, dryRun })
+            .returning({ id: ingestions.id })
+        )[0]?.id ??
+        null;
       let batch: Item[] = [];
       let notRis: RisProblem | null = null;
       // Pipelined: while the database writes one batch, this thread parses and maps the next, so
@@ -201,7 +214,11 @@ export async function ingestRis(
             }
             report.problems.push({ ...event.problem, message: detach(event.problem.message) });
           } else if (event.type === 'progress') {
-            options.onProgress?.({ bytes: event.bytes, records: event.records });
+            options.onProgress?.({
+              bytes: event.bytes,
+              records: event.records,
+              problems: report.problems.length,
+            });
           } else {
             report.found++;
             const item = toItem(event.record, report, options.keepOutcomes ?? true);
@@ -229,13 +246,20 @@ export async function ingestRis(
       if (notRis && report.found === 0) throw new IngestError(notRis.message, 'NOT_RIS');
       await storeBatch(tx, batch, ingestionId, report);
       report.bytes = counter.bytes;
-      options.onProgress?.({ bytes: counter.bytes, records: report.found });
+      options.onProgress?.({ bytes: counter.bytes, records: report.found, problems: report.problems.length });
       report.outcomes.sort((a, b) => a.record - b.record);
 
       if (ingestionId !== null) {
         await tx
           .update(ingestions)
-          .set({ finishedAt: new Date(), ...totals(report), problems: report.problems })
+          .set({
+            finishedAt: new Date(),
+            ...totals(report),
+            problems: report.problems,
+            ...(options.ingestionId === undefined
+              ? {}
+              : { status: 'succeeded' as const, outcomes: report.outcomes, recordsDone: report.found }),
+          })
           .where(eq(ingestions.id, ingestionId));
       }
       report.ingestionId = ingestionId;
@@ -713,6 +737,19 @@ async function storeDistinct(
 
   await bulkUpdate(tx, updateEncoder, 'id', updates);
   await writeLinks(tx, linkJobs, aliases);
+  // Announced once the ingest commits (src/db/changes.ts); a dry run never does.
+  noteChanges(tx, [
+    ...changesOf(
+      'Citation',
+      'created',
+      linkJobs.filter((job) => job.roles === null).map((job) => job.citationId),
+    ),
+    ...changesOf(
+      'Citation',
+      'updated',
+      linkJobs.filter((job) => job.roles !== null).map((job) => job.citationId),
+    ),
+  ]);
   // New citations got their search document on insert; updated ones may have new keywords or text.
   await refreshSearchDocuments(
     tx,
@@ -804,10 +841,23 @@ async function writeLinks(tx: Database, jobs: LinkJob[], aliases: Aliases): Prom
     }
   }
 
+  const fresh = { authors: [] as number[], affiliations: [] as number[], keywords: [] as number[] };
   const [authorIds, affiliationIds, keywordIds] = await Promise.all([
-    upsertKeyed(tx, authors, authors.nameKey, authors.id, [...authorRows.values()]),
-    upsertKeyed(tx, affiliations, affiliations.nameKey, affiliations.id, [...affiliationRows.values()]),
-    upsertKeyed(tx, keywords, keywords.termKey, keywords.id, [...keywordRows.values()]),
+    upsertKeyed(tx, authors, authors.nameKey, authors.id, [...authorRows.values()], fresh.authors),
+    upsertKeyed(
+      tx,
+      affiliations,
+      affiliations.nameKey,
+      affiliations.id,
+      [...affiliationRows.values()],
+      fresh.affiliations,
+    ),
+    upsertKeyed(tx, keywords, keywords.termKey, keywords.id, [...keywordRows.values()], fresh.keywords),
+  ]);
+  noteChanges(tx, [
+    ...changesOf('Author', 'created', fresh.authors),
+    ...changesOf('Affiliation', 'created', fresh.affiliations),
+    ...changesOf('Keyword', 'created', fresh.keywords),
   ]);
   // Names merged away by a curator lead to the survivor instead of coming back as new rows.
   for (const [key, s] of aliases.authors) authorIds.set(key, s.id);
