@@ -158,7 +158,7 @@ function held<T>(
       stop();
     }
   });
-  return {
+  const iterator: AsyncIterableIterator<T> = {
     async next() {
       const result = await inner.next();
       if (result.done) release();
@@ -176,6 +176,12 @@ function held<T>(
       return this;
     },
   };
+  // Yoga's SSE response over node:http notices a closed connection only when it next writes, and
+  // then does not end the subscription; the request's signal, aborted when the client goes away,
+  // ends it at once.
+  const signal = (ctx as { request?: Request }).request?.signal;
+  signal?.addEventListener('abort', () => void iterator.return?.(), { once: true });
+  return iterator;
 }
 
 /** The next value of `source`, or done once `stop` settles (the subscriber went away). */

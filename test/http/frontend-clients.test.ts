@@ -14,6 +14,7 @@ import { documentHash } from '../../src/persisted/documents.ts';
 import { type BibgraphServer, createServer } from '../../src/server/server.ts';
 import { memoryStore, redisStore, type SharedStore } from '../../src/server/shared-store.ts';
 import { databaseTargets, openTestDatabase } from '../support/db.ts';
+import { redisAnswers, testRedisUrl } from '../support/redis.ts';
 import { createScratchDatabase } from '../support/scratch-db.ts';
 
 const TOKEN = 'frontend-test-token-0123456789';
@@ -355,26 +356,7 @@ describe.each(databaseTargets)('frontend clients on $name', ({ url: databaseUrl 
   });
 });
 
-const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
-
-/** Whether Redis answers; .ci/run starts the local one, a laptop may have none. */
-async function redisAnswers(url: string): Promise<boolean> {
-  const { Socket } = await import('node:net');
-  const { hostname, port } = new URL(url);
-  return new Promise((done) => {
-    const socket = new Socket();
-    const finish = (ok: boolean) => {
-      socket.destroy();
-      done(ok);
-    };
-    socket.setTimeout(1_000, () => finish(false));
-    socket.once('error', () => finish(false));
-    socket.connect(Number(port || 6379), hostname, () => {
-      socket.write('PING\r\n');
-      socket.once('data', (d) => finish(String(d).startsWith('+PONG')));
-    });
-  });
-}
+const redisUrl = testRedisUrl;
 const hasRedis = await redisAnswers(redisUrl);
 
 describe.skipIf(!hasRedis)(`response cache shared through Redis (${redisUrl} not answering: skipped)`, () => {
