@@ -243,7 +243,8 @@ export async function runIngestion(id: number, options: RunOptions): Promise<Run
         update = {
           ...update,
           records,
-          bytes,
+          // Parse events count bytes parsed, batch events bytes read: never show it going back.
+          bytes: Math.max(update.bytes, bytes),
           problems,
           recordsPerSecond: seconds > 0 ? Math.round(records / seconds) : 0,
         };

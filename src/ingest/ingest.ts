@@ -225,6 +225,13 @@ export async function ingestRis(
             if (item) batch.push(item);
             if (batch.length >= batchSize) {
               await settle();
+              // Input arrives in chunks of up to a megabyte (a thousand records); a batch is the
+              // finer step, so a progress bar or subscriber moves every few hundred records.
+              options.onProgress?.({
+                bytes: counter.bytes,
+                records: report.found,
+                problems: report.problems.length,
+              });
               inFlight = storeBatch(tx, batch, ingestionId, report);
               // Observed by settle(); without this a failure would surface as an unhandled
               // rejection while the next batch is still being parsed.
