@@ -25,7 +25,10 @@ export interface Config {
    * null keeps them in memory.
    */
   redisUrl: string | null;
-  /** Prepended to every Redis key bibgraph writes (BIBGRAPH_REDIS_PREFIX), so deployments can share a Redis. */
+  /**
+   * Prepended to every Redis key and channel bibgraph uses (BIBGRAPH_REDIS_PREFIX), so deployments
+   * can share a Redis.
+   */
   redisPrefix: string;
   /**
    * postgres://… URLs of streaming replicas (DATABASE_REPLICA_URLS) that serve queries; writes and
@@ -54,6 +57,13 @@ export interface Config {
   healthTimeoutMs: number;
   /** The API token CLI commands send when they go through a server (BIBGRAPH_TOKEN). */
   clientToken: string | null;
+  /**
+   * Largest input a background ingestion (startIngestion) accepts, in bytes
+   * (BIBGRAPH_MAX_BACKGROUND_INGEST_SIZE); also the largest upload the server reads.
+   */
+  maxBackgroundIngestBytes: number;
+  /** Subscriptions one client (token or IP address) may hold open per instance (BIBGRAPH_MAX_SUBSCRIPTIONS). */
+  maxSubscriptionsPerClient: number;
   limits: Limits;
 }
 
@@ -62,6 +72,9 @@ export const DEFAULT_WRITE_WAIT_MS = 600_000;
 export const DEFAULT_HEALTH_TIMEOUT_MS = 2_000;
 export const DEFAULT_REPLICA_CHECK_MS = 5_000;
 export const DEFAULT_REDIS_PREFIX = 'bibgraph:';
+export const DEFAULT_MAX_INGEST_BYTES = 50 * 1024 * 1024;
+/** Uploads are read whole before GraphQL runs (multipart), so this also bounds memory per upload. */
+export const DEFAULT_MAX_BACKGROUND_INGEST_BYTES = 500 * 1024 * 1024;
 
 /** Abuse limits; every one is checked before a request's operation executes. */
 export interface Limits {
@@ -160,7 +173,8 @@ export const SETTINGS: readonly SettingDoc[] = [
   {
     name: 'REDIS_URL',
     default: '(none: in memory)',
-    meaning: '`redis://…` shares rate limits, the response cache and persisted queries between instances',
+    meaning:
+      '`redis://…` shares rate limits, the response cache, persisted queries and live events between instances',
   },
   {
     name: 'BIBGRAPH_REDIS_PREFIX',
@@ -203,7 +217,17 @@ export const SETTINGS: readonly SettingDoc[] = [
     default: '`50MB`',
     meaning: 'Largest RIS input or upload (`512k`, `50MB`, `1g`, bytes)',
   },
+  {
+    name: 'BIBGRAPH_MAX_BACKGROUND_INGEST_SIZE',
+    default: '`500MB`',
+    meaning: 'Largest `startIngestion` input and upload (see docs/live-updates.md)',
+  },
   { name: 'BIBGRAPH_MAX_BODY_SIZE', default: '`2MB`', meaning: 'Largest non-upload request body' },
+  {
+    name: 'BIBGRAPH_MAX_SUBSCRIPTIONS',
+    default: '`20`',
+    meaning: 'Open subscriptions per client (token or IP address) per instance',
+  },
   { name: 'BIBGRAPH_MAX_DEPTH', default: '`12`', meaning: 'Deepest field nesting (1–100)' },
   { name: 'BIBGRAPH_MAX_COST', default: '`30000`', meaning: 'Largest estimated query cost' },
   { name: 'BIBGRAPH_MAX_ALIASES', default: '`30`', meaning: 'Most aliases per document' },
@@ -387,6 +411,21 @@ function readReplicaUrls(env: Env, primary: string | null): string[] {
   return urls;
 }
 
+/** Background uploads are stored in the database, so they may be larger than a synchronous ingest. */
+function readBackgroundLimit(env: Env, syncLimit: string | undefined): number {
+  const raw = env.BIBGRAPH_MAX_BACKGROUND_INGEST_SIZE?.trim();
+  const sync = syncLimit ? parseByteSize('BIBGRAPH_MAX_INGEST_SIZE', syncLimit) : DEFAULT_MAX_INGEST_BYTES;
+  const value = raw
+    ? parseByteSize('BIBGRAPH_MAX_BACKGROUND_INGEST_SIZE', raw)
+    : Math.max(DEFAULT_MAX_BACKGROUND_INGEST_BYTES, sync);
+  if (value < sync) {
+    throw new ConfigError(
+      `BIBGRAPH_MAX_BACKGROUND_INGEST_SIZE (${value} bytes) must not be below BIBGRAPH_MAX_INGEST_SIZE (${sync} bytes)`,
+    );
+  }
+  return value;
+}
+
 function readPersistedOnly(env: Env): boolean {
   const on = readBoolean(env, 'BIBGRAPH_PERSISTED_ONLY', false);
   // Without a list, persisted-only would refuse every anonymous request: say so at start-up instead.
@@ -413,7 +452,9 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: env.BIBGRAPH_DATA_DIR?.trim() || './data',
     port: readInt(env, 'PORT', 4000, 0, 65535),
     host: env.HOST?.trim() || '0.0.0.0',
-    maxIngestBytes: maxIngest ? parseByteSize('BIBGRAPH_MAX_INGEST_SIZE', maxIngest) : 50 * 1024 * 1024,
+    maxIngestBytes: maxIngest
+      ? parseByteSize('BIBGRAPH_MAX_INGEST_SIZE', maxIngest)
+      : DEFAULT_MAX_INGEST_BYTES,
     logLevel: readEnum(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     nodeEnv,
     apiTokens: readTokenList(env, 'BIBGRAPH_API_TOKENS'),
@@ -434,6 +475,8 @@ export function loadConfig(env: Env = process.env): Config {
     writeWaitMs: readInt(env, 'BIBGRAPH_WRITE_WAIT', DEFAULT_WRITE_WAIT_MS, 100, 86_400_000),
     healthTimeoutMs: readInt(env, 'BIBGRAPH_HEALTH_TIMEOUT', DEFAULT_HEALTH_TIMEOUT_MS, 100, 60_000),
     clientToken: readClientToken(env, 'BIBGRAPH_TOKEN'),
+    maxBackgroundIngestBytes: readBackgroundLimit(env, maxIngest),
+    maxSubscriptionsPerClient: readInt(env, 'BIBGRAPH_MAX_SUBSCRIPTIONS', 20, 1, 100_000),
     limits: {
       maxDepth: readInt(env, 'BIBGRAPH_MAX_DEPTH', d.maxDepth, 1, 100),
       maxCost: readInt(env, 'BIBGRAPH_MAX_COST', d.maxCost, 1, 10_000_000),

@@ -48,6 +48,11 @@ export const ERROR_CODES = {
     description:
       'Too many requests; `extensions.retryAfter` (and the Retry-After header) says how many seconds to wait.',
   },
+  SUBSCRIPTION_LIMIT: {
+    status: 429,
+    description:
+      'The client already holds BIBGRAPH_MAX_SUBSCRIPTIONS open subscriptions on this server; end one before starting another.',
+  },
   PAYLOAD_TOO_LARGE: {
     status: 413,
     description: 'The request body, upload or RIS input is over its size limit; the message names the limit.',

@@ -111,3 +111,19 @@ export class BusyError extends BibgraphError {
     return { waitedMs: this.waitedMs, holder: this.holder };
   }
 }
+
+/** A client asked for more open subscriptions than BIBGRAPH_MAX_SUBSCRIPTIONS allows. */
+export class SubscriptionLimitError extends BibgraphError {
+  override name = 'SubscriptionLimitError';
+  readonly code = 'SUBSCRIPTION_LIMIT';
+  constructor(
+    message: string,
+    /** The limit, for clients that show it. */
+    readonly limit: number,
+  ) {
+    super(message);
+  }
+  override get details() {
+    return { limit: this.limit };
+  }
+}

@@ -4,8 +4,11 @@ import { anyActiveToken } from './auth/tokens.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { type DatabaseHandle, openDatabase } from './db/client.ts';
 import { FolderLockedError } from './db/folder-lock.ts';
+import { openIngestionQueue } from './ingest/queue.ts';
+import { createLiveEvents } from './live/events.ts';
 import { createServer } from './server/server.ts';
 import { openSharedStore } from './server/shared-store.ts';
+import { attachWebSocket } from './server/websocket.ts';
 
 /** Listens; resolves with a one-line reason when the address cannot be bound, else null. */
 function listen(http: Server, port: number, host: string): Promise<string | null> {
@@ -95,6 +98,18 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const store = openSharedStore(config.redisUrl, config.redisPrefix);
+  const events = createLiveEvents({
+    redisUrl: config.redisUrl,
+    prefix: config.redisPrefix,
+    maxPerClient: config.maxSubscriptionsPerClient,
+  });
+  // graphile-worker on PostgreSQL (any instance runs a job, exactly one does), in-process on PGlite.
+  const queue = await openIngestionQueue(database, {
+    databaseUrl: config.databaseUrl,
+    maxBytes: config.maxBackgroundIngestBytes,
+    publish: (update) => events.publishProgress(update),
+    log: (line) => console.error(line),
+  });
   const yoga = createServer({
     database,
     store,
@@ -109,6 +124,15 @@ async function main(): Promise<void> {
       trustProxy: config.trustProxy,
     },
     limits: config.limits,
+    live: { events, queue, maxBackgroundIngestBytes: config.maxBackgroundIngestBytes },
+  });
+  const websocket = attachWebSocket(http, yoga, {
+    database: database.db,
+    auth: {
+      apiTokens: config.apiTokens,
+      readRequiresToken: config.readRequiresToken,
+      trustProxy: config.trustProxy,
+    },
   });
   const auth = { apiTokens: config.apiTokens };
   if (!(await anyActiveToken(database.db, envTokenHashes(auth)))) {
@@ -143,10 +167,14 @@ async function main(): Promise<void> {
     // Stop accepting connections, let in-flight requests finish, then close the database so
     // PGlite flushes its files.
     http.close(async () => {
+      await queue.stop();
+      await events.close();
       await database.close();
       await store.close();
       process.exit(0);
     });
+    // Open subscriptions would keep the server from closing: their clients are told to reconnect.
+    websocket.close().catch(() => {});
     http.closeIdleConnections();
     setTimeout(() => {
       http.closeAllConnections();

@@ -70,17 +70,8 @@ export async function runIngest(
   const results: FileResult[] = [];
   for (const file of files) {
     const size = file === '-' ? 0 : (await stat(file)).size;
-    const bar =
-      options.progress && size > 0
-        ? new SingleBar({
-            format: `${basename(file).slice(0, 30).padEnd(30)} {bar} {percentage}% | {records} records | {done}/{size} | {rate} rec/s`,
-            hideCursor: true,
-            clearOnComplete: false,
-            stream: options.err,
-          })
-        : null;
+    const bar = progressBar(file, size, options);
     const started = performance.now();
-    bar?.start(size, 0, { records: 0, done: '0 B', size: formatBytes(size), rate: 0 });
     const stream = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1024 * 1024 });
     try {
       const report = await ingestRis(db, stream as AsyncIterable<Uint8Array>, {
@@ -90,14 +81,10 @@ export async function runIngest(
         keepOutcomes: false,
         onProgress: ({ bytes, records }) => {
           const seconds = (performance.now() - started) / 1000;
-          bar?.update(Math.min(bytes, size), {
-            records,
-            done: formatBytes(bytes),
-            rate: seconds > 0 ? Math.round(records / seconds) : 0,
-          });
+          bar?.show(bytes, records, seconds > 0 ? Math.round(records / seconds) : 0);
         },
       });
-      bar?.update(size);
+      bar?.show(size, report.found, null);
       results.push({ file, report, error: null });
     } catch (error) {
       const message =
@@ -112,6 +99,27 @@ export async function runIngest(
   }
   printSummary(results, options);
   return results;
+}
+
+/** The progress bar of one file (on a terminal): records, bytes and records per second. */
+function progressBar(file: string, size: number, options: IngestCommandOptions) {
+  if (!options.progress || size <= 0) return null;
+  const bar = new SingleBar({
+    format: `${basename(file).slice(0, 30).padEnd(30)} {bar} {percentage}% | {records} records | {done}/{size} | {rate} rec/s`,
+    hideCursor: true,
+    clearOnComplete: false,
+    stream: options.err,
+  });
+  bar.start(size, 0, { records: 0, done: '0 B', size: formatBytes(size), rate: 0 });
+  let rate = 0;
+  return {
+    /** `perSecond` null keeps the last rate shown. */
+    show(bytes: number, records: number, perSecond: number | null) {
+      rate = perSecond ?? rate;
+      bar.update(Math.min(bytes, size), { records, done: formatBytes(bytes), rate });
+    },
+    stop: () => bar.stop(),
+  };
 }
 
 async function readStdin(): Promise<Blob> {
@@ -140,8 +148,21 @@ export async function runIngestThroughServer(
       if (options.progress)
         options.err.write(`${file}: sending ${formatBytes(body.size)} to ${client.base} …\n`);
       const name = file === '-' ? 'stdin' : basename(file);
-      const outcome = await client.ingestFile(body, name, sourceOf(file, options), options.dryRun);
-      results.push({ file, ...outcome });
+      // A background ingestion on the server, followed over its ingestionProgress subscription:
+      // the same bar as a local ingest, and no request held open for the whole file.
+      const bar = progressBar(file, body.size, options);
+      try {
+        const outcome = await client.ingestInBackground(
+          body,
+          name,
+          sourceOf(file, options),
+          options.dryRun,
+          (p) => bar?.show(p.bytes, p.records, p.recordsPerSecond),
+        );
+        results.push({ file, ...outcome });
+      } finally {
+        bar?.stop();
+      }
     }
   } catch (error) {
     if (results.length > 0) printSummary(results, options);

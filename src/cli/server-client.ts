@@ -1,9 +1,12 @@
 /**
  * The CLI's door into a running bibgraph server. While a server holds the PGlite folder (PGlite
  * allows one process per folder), or with `--server URL`, `bibgraph ingest` uploads each file with
- * the GraphQL multipart request and `bibgraph export` downloads `GET /export`: the same services,
+ * the GraphQL multipart request (a background ingestion, followed over a subscription) and
+ * `bibgraph export` downloads `GET /export`: the same services,
  * run by the server's process.
  */
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import type { IngestSummary } from './ingest.ts';
 
 /**
@@ -22,18 +25,33 @@ export class ServerUsageError extends Error {
 /** What one file's upload came to: the server's summary, or why the server rejected the file. */
 export type UploadOutcome = { report: IngestSummary; error: null } | { report: null; error: string };
 
-const INGEST_FILE = `mutation IngestFile($file: File!, $source: String, $dryRun: Boolean) {
-  ingestRisFile(file: $file, source: $source, dryRun: $dryRun) {
-    found created updated unchanged failed
-    problems { record line severity message }
+const START_INGESTION = `mutation StartIngestion($file: File!, $source: String, $dryRun: Boolean) {
+  startIngestion(file: $file, source: $source, dryRun: $dryRun) { id }
+}`;
+
+const FOLLOW_INGESTION = `subscription FollowIngestion($id: ID!) {
+  ingestionProgress(id: $id) {
+    status records bytes bytesTotal recordsPerSecond error
+    result { found created updated unchanged failed problems { record line severity message } }
   }
 }`;
+
+/** One ingestionProgress event, as the CLI reads it. */
+export interface ServerProgress {
+  status: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+  records: number;
+  bytes: number;
+  bytesTotal: number | null;
+  recordsPerSecond: number;
+  error: string | null;
+  result: IngestPayload | null;
+}
 
 /** How long to wait for a server that answers 503 while it is still starting (opening the database). */
 const STARTING_WAIT_MS = 60_000;
 
 interface GraphQLResponse {
-  data?: { ingestRisFile?: IngestPayload | null } | null;
+  data?: { startIngestion?: { id: string } | null } | null;
   errors?: Array<{ message: string; extensions?: { code?: string } }>;
 }
 
@@ -147,25 +165,33 @@ export class ServerClient {
     }
   }
 
-  /** Uploads one RIS file to `ingestRisFile`. */
-  async ingestFile(file: Blob, name: string, source: string, dryRun: boolean): Promise<UploadOutcome> {
+  /**
+   * Uploads one RIS file to `startIngestion` (a background ingestion on the server, which takes
+   * files larger than ingestRisFile does) and follows it over the `ingestionProgress` subscription
+   * (graphql-ws), calling `onProgress` with each event, until it ends.
+   */
+  async ingestInBackground(
+    file: Blob,
+    name: string,
+    source: string,
+    dryRun: boolean,
+    onProgress: (progress: ServerProgress) => void,
+  ): Promise<UploadOutcome> {
     const response = await this.send('/graphql', () => {
       const form = new FormData();
       form.set(
         'operations',
-        JSON.stringify({ query: INGEST_FILE, variables: { file: null, source, dryRun } }),
+        JSON.stringify({ query: START_INGESTION, variables: { file: null, source, dryRun } }),
       );
       form.set('map', JSON.stringify({ 0: ['variables.file'] }));
       form.set('0', file, name);
       return {
         method: 'POST',
-        // Uploads are refused without a header a browser cannot send cross-site (CSRF prevention).
         headers: { 'x-graphql-yoga-csrf': '1', accept: 'application/json' },
         body: form,
       };
     });
     const text = await response.text();
-    // The upload limit is checked before the body is read and names the setting.
     if (response.status === 413) return { report: null, error: messageOf(text) };
     let json: GraphQLResponse;
     try {
@@ -173,12 +199,23 @@ export class ServerClient {
     } catch {
       return { report: null, error: `the server answered HTTP ${response.status}: ${messageOf(text)}` };
     }
-    const payload = json.data?.ingestRisFile;
-    if (payload) {
+    const id = json.data?.startIngestion?.id;
+    if (!id) {
+      const first = json.errors?.[0];
+      if (first?.extensions?.code === 'FORBIDDEN' || first?.extensions?.code === 'UNAUTHENTICATED') {
+        throw this.authRefusal(first.message);
+      }
+      return {
+        report: null,
+        error: first?.message ?? `the server answered HTTP ${response.status} without a result`,
+      };
+    }
+    const last = await this.follow(id, onProgress);
+    if (last.status === 'SUCCEEDED' && last.result) {
       return {
         report: {
-          ...payload,
-          problems: payload.problems.map((p) => ({
+          ...last.result,
+          problems: last.result.problems.map((p) => ({
             ...p,
             severity: p.severity.toLowerCase() as IngestSummary['problems'][number]['severity'],
           })),
@@ -186,14 +223,46 @@ export class ServerClient {
         error: null,
       };
     }
-    const first = json.errors?.[0];
-    if (first?.extensions?.code === 'FORBIDDEN' || first?.extensions?.code === 'UNAUTHENTICATED') {
-      throw this.authRefusal(first.message);
-    }
-    return {
-      report: null,
-      error: first?.message ?? `the server answered HTTP ${response.status} without a result`,
-    };
+    return { report: null, error: last.error ?? `the ingestion ended ${last.status}` };
+  }
+
+  /** The ingestion's progress events until the finished one, over a WebSocket of its own. */
+  private follow(id: string, onProgress: (progress: ServerProgress) => void): Promise<ServerProgress> {
+    const client = createClient({
+      url: `${this.base.replace(/^http/, 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: this.token ? { authorization: `Bearer ${this.token}` } : undefined,
+      retryAttempts: 5,
+      lazy: true,
+    });
+    return new Promise<ServerProgress>((resolve, reject) => {
+      let last: ServerProgress | null = null;
+      client.subscribe<{ ingestionProgress: ServerProgress }>(
+        { query: FOLLOW_INGESTION, variables: { id } },
+        {
+          next: (value) => {
+            const progress = value.data?.ingestionProgress;
+            if (!progress) return;
+            last = progress;
+            onProgress(progress);
+          },
+          error: (error) => {
+            const reason =
+              error instanceof Error
+                ? error.message
+                : ((error as { reason?: string }).reason ?? JSON.stringify(error).slice(0, 300));
+            reject(new ServerAccessError(`lost the progress of the ingestion on ${this.base}: ${reason}`));
+          },
+          complete: () => {
+            if (last) resolve(last);
+            else
+              reject(
+                new ServerAccessError(`the server at ${this.base} sent no progress for ingestion ${id}`),
+              );
+          },
+        },
+      );
+    }).finally(() => client.dispose());
   }
 
   /** `GET /export` with these parameters; resolves with the streaming response once it is 200. */

@@ -1,5 +1,6 @@
 import { and, eq, inArray, ne, or, sql } from 'drizzle-orm';
 import { recordChange, subjectId } from '../audit/log.ts';
+import { type ChangedKind, noteChanges } from '../db/changes.ts';
 import { type Database, rowsOf } from '../db/client.ts';
 import {
   affiliations,
@@ -245,6 +246,7 @@ export async function updateCitation(
     }
     await refreshSearchDocuments(tx, [id]);
     const pick = (row: Partial<Citation>) => Object.fromEntries(changed.map((k) => [k, row[k] ?? null]));
+    noteChanges(tx, [{ kind: 'Citation', id, action: 'updated' }]);
     await recordChange(tx, {
       actor,
       action: 'updateCitation',
@@ -382,6 +384,12 @@ export async function deleteCitation(db: Database, actor: string, id: number): P
           ),
         );
     }
+    noteChanges(
+      tx,
+      gone.flatMap(([kind, ids]) =>
+        ids.map((i) => ({ kind: kind as ChangedKind, id: i, action: 'deleted' as const })),
+      ),
+    );
     await recordChange(tx, {
       actor,
       action: 'deleteCitation',

@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { recordChange, subjectId } from '../audit/log.ts';
+import { noteChanges } from '../db/changes.ts';
 import type { Database } from '../db/client.ts';
 import {
   affiliations,
@@ -60,6 +61,10 @@ export async function linkAuthorAffiliation(
       from ${citationAffiliations} where citation_id = ${link.citationId}
       on conflict do nothing returning affiliation_id`);
     await recomputeAuthorLinks(tx, [link.authorId]);
+    noteChanges(tx, [
+      { kind: 'Author', id: link.authorId, action: 'updated' },
+      { kind: 'Affiliation', id: link.affiliationId, action: 'updated' },
+    ]);
     await recordChange(tx, {
       actor,
       action: 'linkAuthorAffiliation',
@@ -104,6 +109,10 @@ export async function unlinkAuthorAffiliation(
       );
     }
     await recomputeAuthorLinks(tx, [link.authorId]);
+    noteChanges(tx, [
+      { kind: 'Author', id: link.authorId, action: 'updated' },
+      { kind: 'Affiliation', id: link.affiliationId, action: 'updated' },
+    ]);
     await recordChange(tx, {
       actor,
       action: 'unlinkAuthorAffiliation',

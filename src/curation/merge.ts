@@ -1,5 +1,6 @@
 import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import { recordChange, subjectId } from '../audit/log.ts';
+import { type ChangedKind, noteChanges } from '../db/changes.ts';
 import { type Database, rowsOf } from '../db/client.ts';
 import {
   affiliations,
@@ -238,6 +239,7 @@ export async function mergeAuthors(
     const orcid = into.orcid ?? orcids[0] ?? null;
     if (orcid !== into.orcid)
       await tx.update(authors).set({ orcid, updatedAt: new Date() }).where(eq(authors.id, intoId));
+    noteMerge(tx, 'Author', intoId, ids);
     await recordChange(tx, {
       actor,
       action: 'mergeAuthors',
@@ -316,6 +318,7 @@ export async function mergeAffiliations(
         .set({ country, updatedAt: new Date() })
         .where(eq(affiliations.id, intoId));
     }
+    noteMerge(tx, 'Affiliation', intoId, ids);
     await recordChange(tx, {
       actor,
       action: 'mergeAffiliations',
@@ -372,6 +375,7 @@ export async function mergeKeywords(
     await tx.delete(keywords).where(inArray(keywords.id, ids));
     // Keyword text is part of each citation's search document.
     await refreshSearchDocuments(tx, citationIds);
+    noteMerge(tx, 'Keyword', intoId, ids);
     await recordChange(tx, {
       actor,
       action: 'mergeKeywords',
@@ -383,4 +387,12 @@ export async function mergeKeywords(
     });
     return { intoId, mergedIds: ids, citationIds };
   });
+}
+
+/** The merged rows are gone into the survivor, which now holds their links. */
+function noteMerge(tx: Database, kind: ChangedKind, intoId: number, mergedIds: number[]): void {
+  noteChanges(tx, [
+    ...mergedIds.map((id) => ({ kind, id, action: 'merged' as const, intoId })),
+    { kind, id: intoId, action: 'updated' },
+  ]);
 }

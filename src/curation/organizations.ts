@@ -1,5 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { recordChange, subjectId } from '../audit/log.ts';
+import { changesOf, noteChanges } from '../db/changes.ts';
 import { type Database, rowsOf } from '../db/client.ts';
 import {
   affiliationOrganizations,
@@ -183,6 +184,10 @@ export async function mergeOrganizations(
     await tx.delete(organizations).where(inArray(organizations.id, from));
     await refreshOrganizationNames(tx, [intoId]);
     await recomputeAuthorLinks(tx, authorsBefore);
+    noteChanges(tx, [
+      { kind: 'Organization', id: intoId, action: 'updated' },
+      ...from.map((id) => ({ kind: 'Organization' as const, id, action: 'merged' as const, intoId })),
+    ]);
     await recordChange(tx, {
       actor,
       action: 'mergeOrganizations',
@@ -226,6 +231,14 @@ export async function moveUnit(
     const authorsBefore = await concernedAuthors(tx, [unitId, unit.parentId, toId]);
     await moveUnitRow(tx, unit, toId);
     await recomputeAuthorLinks(tx, authorsBefore);
+    noteChanges(
+      tx,
+      changesOf('Organization', 'updated', [
+        unitId,
+        toId,
+        ...(unit.parentId === null ? [] : [unit.parentId]),
+      ]),
+    );
     await recordChange(tx, {
       actor,
       action: 'moveUnit',
@@ -293,6 +306,10 @@ export async function decideOrganizationLink(
         set: { decision, decidedBy: actor, decidedAt: new Date() },
       });
     await recomputeAuthorLinks(tx, [authorId]);
+    noteChanges(tx, [
+      { kind: 'Author', id: authorId, action: 'updated' },
+      { kind: 'Organization', id: organizationId, action: 'updated' },
+    ]);
     await recordChange(tx, {
       actor,
       action,
@@ -438,6 +455,10 @@ export async function undoOrganizationChange(
       );
     }
     await recomputeAuthorLinks(tx, authorIds);
+    noteChanges(tx, [
+      ...changesOf('Organization', 'updated', organizationIds),
+      ...changesOf('Author', 'updated', authorIds),
+    ]);
     await recordChange(tx, {
       actor,
       action: 'undoOrganizationChange',

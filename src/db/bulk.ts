@@ -172,6 +172,8 @@ export async function upsertKeyed(
   keyColumn: PgColumn,
   idColumn: PgColumn,
   rows: Array<Record<string, unknown>>,
+  /** Receives the ids of the rows this statement inserted (not those that existed). */
+  created?: number[],
 ): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
   if (rows.length === 0) return ids;
@@ -187,10 +189,13 @@ export async function upsertKeyed(
       on conflict (${key}) do nothing
       returning ${id} as id, ${key} as key
     )
-    select id, key from inserted
+    select id, key, true as fresh from inserted
     union all
-    select t.${id}, t.${key} from ${table} t join input on input.${key} = t.${key}`);
-  for (const r of rowsOf<{ id: number; key: string }>(result)) ids.set(r.key, r.id);
+    select t.${id}, t.${key}, false from ${table} t join input on input.${key} = t.${key}`);
+  for (const r of rowsOf<{ id: number; key: string; fresh: boolean }>(result)) {
+    ids.set(r.key, r.id);
+    if (r.fresh) created?.push(r.id);
+  }
   // A row committed by another writer after this statement's snapshot is not in either branch.
   const missing = rows.map((r) => String(r[keyKey])).filter((k) => !ids.has(k));
   if (missing.length > 0) {

@@ -1,7 +1,9 @@
 import { sql } from 'drizzle-orm';
 import {
   type AnyPgColumn,
+  bigint,
   boolean,
+  bytea,
   customType,
   doublePrecision,
   index,
@@ -39,11 +41,54 @@ export const ingestions = pgTable('ingestions', {
   unchanged: integer('unchanged').notNull().default(0),
   failed: integer('failed').notNull().default(0),
   bytes: integer('bytes').notNull().default(0),
+  /** Addresses stored raw because no organization could be read from them. */
+  unparsedAddresses: integer('unparsed_addresses').notNull().default(0),
   problems: jsonb('problems')
     .$type<Array<{ record: number; line: number | null; severity: string; message: string }>>()
     .notNull()
     .default([]),
+  /**
+   * Where a background ingestion is (src/ingest/jobs.ts). A synchronous ingest's row is written in
+   * its own transaction and only ever seen finished, hence the default.
+   */
+  status: text('status')
+    .$type<'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled'>()
+    .notNull()
+    .default('succeeded'),
+  /** Records and bytes read so far by a running background ingestion (saved about once a second). */
+  recordsDone: integer('records_done').notNull().default(0),
+  bytesDone: bigint('bytes_done', { mode: 'number' }).notNull().default(0),
+  /** Size of a background ingestion's upload; null for synchronous ingests. */
+  bytesTotal: bigint('bytes_total', { mode: 'number' }),
+  /** Why a background ingestion FAILED (or was CANCELLED), in words. */
+  error: text('error'),
+  /** Runs started for a background ingestion (a retry after a crashed instance is the next one). */
+  attempts: integer('attempts').notNull().default(0),
+  /** Set by cancelIngestion while the job runs on some instance; the runner stops and rolls back. */
+  cancelRequested: boolean('cancel_requested').notNull().default(false),
+  /** Who submitted a background ingestion, as the audit log names them. */
+  actor: text('actor'),
+  /** Per-record outcomes of a finished background ingestion, so its report outlives the job. */
+  outcomes: jsonb('outcomes').$type<unknown[]>(),
+  /** When a background ingestion was submitted; null for synchronous ingests. */
+  queuedAt: timestamp('queued_at', { withTimezone: true }),
 });
+
+/**
+ * The uploaded bytes of a background ingestion until its job ends, in chunks of about 1 MB:
+ * instances share the database, not their disks, so whichever instance runs the job reads it here.
+ */
+export const ingestionUploads = pgTable(
+  'ingestion_uploads',
+  {
+    ingestionId: integer('ingestion_id')
+      .notNull()
+      .references(() => ingestions.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    content: bytea('content').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.ingestionId, t.seq] })],
+);
 
 export const citations = pgTable(
   'citations',

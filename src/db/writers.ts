@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { PgAsyncDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { DEFAULT_WRITE_WAIT_MS } from '../config.ts';
 import { BusyError } from '../errors.ts';
+import { type GraphChange, openJournal } from './changes.ts';
 import { type Database, type Relations, rowsOf } from './client.ts';
 import { Turns } from './turns.ts';
 
@@ -17,6 +18,8 @@ export class WriteGate {
   readonly turns = new Turns();
   /** The writer whose turn it is, for the BUSY message of the ones behind it. */
   current: { label: string; since: number } | null = null;
+  /** Told what each committed write changed (the server publishes it to subscribers). */
+  readonly commitListeners = new Set<(label: string, changes: GraphChange[]) => void>();
   constructor(
     /** Where write transactions run: the writers' pool on PostgreSQL. */
     readonly db: PgAsyncDatabase<PgQueryResultHKT, Relations>,
@@ -64,8 +67,11 @@ export async function writeTransaction<T>(
     );
   }
   gate.current = { label, since: performance.now() };
+  let changes: GraphChange[] = [];
+  let result: T;
   try {
-    return await gate.db.transaction(async (tx) => {
+    result = await gate.db.transaction(async (tx) => {
+      changes = openJournal(tx);
       await takeWritersLock(tx, label, gate.waitMs, started);
       return work(tx);
     });
@@ -73,6 +79,30 @@ export async function writeTransaction<T>(
     gate.current = null;
     release();
   }
+  // Only here has the transaction committed: a subscriber told earlier could read the database and
+  // not find what it was told about (or find it gone after a rollback).
+  if (changes.length > 0) {
+    for (const listener of gate.commitListeners) {
+      try {
+        listener(label, changes);
+      } catch {
+        // A listener's failure is the listener's; the write has committed and stays a success.
+      }
+    }
+  }
+  return result;
+}
+
+/**
+ * Calls `listener` after every write through this database's gate commits, with what it changed.
+ * Returns the function that removes it. A database without a gate (a transaction) has no commits
+ * of its own to announce, so nothing is registered.
+ */
+export function onCommit(db: object, listener: (label: string, changes: GraphChange[]) => void): () => void {
+  const gate = gates.get(db);
+  if (!gate) return () => {};
+  gate.commitListeners.add(listener);
+  return () => gate.commitListeners.delete(listener);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import { recordChange, subjectId } from '../audit/log.ts';
 import { bulkInsert, bulkUpdate, RowEncoder, upsertKeyed } from '../db/bulk.ts';
+import { changesOf, noteChanges } from '../db/changes.ts';
 import { type Database, groupBy, rowsOf } from '../db/client.ts';
 import {
   affiliations,
@@ -60,6 +61,8 @@ export interface RecordOutcome {
 export interface IngestProgress {
   bytes: number;
   records: number;
+  /** Problems reported so far (errors, warnings and notes). */
+  problems: number;
 }
 
 export interface IngestOptions {
@@ -85,6 +88,12 @@ export interface IngestOptions {
    * smaller string is parsed faster than a worker would start.
    */
   offThread?: boolean;
+  /**
+   * A row made beforehand for this ingest (a background ingestion, src/ingest/jobs.ts) instead of a
+   * new one. It is finished (status, totals, outcomes) in the ingest's own transaction, so it turns
+   * SUCCEEDED exactly when the records commit.
+   */
+  ingestionId?: number;
 }
 
 export interface IngestReport {
@@ -207,11 +216,15 @@ export async function ingestRis(
     // rows and deadlock; queueing whole ingests avoids that, and readers never wait.
     const label = `${options.action ?? 'ingest'}${options.source ? ` "${options.source}"` : ''}`;
     await writeTransaction(db, label, async (tx) => {
-      const [row] = await tx
-        .insert(ingestions)
-        .values({ source: options.source ?? null, dryRun })
-        .returning({ id: ingestions.id });
-      const ingestionId = row?.id ?? null;
+      const ingestionId =
+        options.ingestionId ??
+        (
+          await tx
+            .insert(ingestions)
+            .values({ source: options.source ?? null, dryRun })
+            .returning({ id: ingestions.id })
+        )[0]?.id ??
+        null;
       let batch: Item[] = [];
       const work: OrganizationWork = { citationIds: new Set(), organizationIds: new Set() };
       let notRis: RisProblem | null = null;
@@ -233,13 +246,24 @@ export async function ingestRis(
             }
             report.problems.push({ ...event.problem, message: detach(event.problem.message) });
           } else if (event.type === 'progress') {
-            options.onProgress?.({ bytes: event.bytes, records: event.records });
+            options.onProgress?.({
+              bytes: event.bytes,
+              records: event.records,
+              problems: report.problems.length,
+            });
           } else {
             report.found++;
             const item = toItem(event.record, report, options.keepOutcomes ?? true);
             if (item) batch.push(item);
             if (batch.length >= batchSize) {
               await settle();
+              // Input arrives in chunks of up to a megabyte (a thousand records); a batch is the
+              // finer step, so a progress bar or subscriber moves every few hundred records.
+              options.onProgress?.({
+                bytes: counter.bytes,
+                records: report.found,
+                problems: report.problems.length,
+              });
               inFlight = storeBatch(tx, batch, ingestionId, report, work);
               // Observed by settle(); without this a failure would surface as an unhandled
               // rejection while the next batch is still being parsed.
@@ -263,15 +287,26 @@ export async function ingestRis(
       await storeBatch(tx, batch, ingestionId, report, work);
       // Inference looks at all of an author's citations, so it runs once, after every batch, for
       // the authors of the citations this ingest changed. A dry run skips it: it changes no count.
-      if (!dryRun) await linkOrganizations(tx, work);
+      if (!dryRun) {
+        await linkOrganizations(tx, work);
+        // Their people, citations or spellings changed; announced once the ingest commits.
+        noteChanges(tx, changesOf('Organization', 'updated', work.organizationIds));
+      }
       report.bytes = counter.bytes;
-      options.onProgress?.({ bytes: counter.bytes, records: report.found });
+      options.onProgress?.({ bytes: counter.bytes, records: report.found, problems: report.problems.length });
       report.outcomes.sort((a, b) => a.record - b.record);
 
       if (ingestionId !== null) {
         await tx
           .update(ingestions)
-          .set({ finishedAt: new Date(), ...totals(report), problems: report.problems })
+          .set({
+            finishedAt: new Date(),
+            ...totals(report),
+            problems: report.problems,
+            ...(options.ingestionId === undefined
+              ? {}
+              : { status: 'succeeded' as const, outcomes: report.outcomes, recordsDone: report.found }),
+          })
           .where(eq(ingestions.id, ingestionId));
       }
       report.ingestionId = ingestionId;
@@ -330,8 +365,8 @@ function withStorableSource(options: IngestOptions): { options: IngestOptions; p
 
 /** The counts an ingestion row and its audit entry record. */
 function totals(r: IngestReport) {
-  const { found, created, updated, unchanged, failed, bytes } = r;
-  return { found, created, updated, unchanged, failed, bytes };
+  const { found, created, updated, unchanged, failed, bytes, unparsedAddresses } = r;
+  return { found, created, updated, unchanged, failed, bytes, unparsedAddresses };
 }
 
 /** A string with its own storage (V8 slices and concatenations keep their source alive). */
@@ -762,6 +797,19 @@ async function storeDistinct(
 
   await bulkUpdate(tx, updateEncoder, 'id', updates);
   await writeLinks(tx, linkJobs, aliases, work);
+  // Announced once the ingest commits (src/db/changes.ts); a dry run never does.
+  noteChanges(tx, [
+    ...changesOf(
+      'Citation',
+      'created',
+      linkJobs.filter((job) => job.roles === null).map((job) => job.citationId),
+    ),
+    ...changesOf(
+      'Citation',
+      'updated',
+      linkJobs.filter((job) => job.roles !== null).map((job) => job.citationId),
+    ),
+  ]);
   // New citations got their search document on insert; updated ones may have new keywords or text.
   await refreshSearchDocuments(
     tx,
@@ -866,10 +914,23 @@ async function writeLinks(
     }
   }
 
+  const fresh = { authors: [] as number[], affiliations: [] as number[], keywords: [] as number[] };
   const [authorIds, affiliationIds, keywordIds] = await Promise.all([
-    upsertKeyed(tx, authors, authors.nameKey, authors.id, [...authorRows.values()]),
-    upsertKeyed(tx, affiliations, affiliations.nameKey, affiliations.id, [...affiliationRows.values()]),
-    upsertKeyed(tx, keywords, keywords.termKey, keywords.id, [...keywordRows.values()]),
+    upsertKeyed(tx, authors, authors.nameKey, authors.id, [...authorRows.values()], fresh.authors),
+    upsertKeyed(
+      tx,
+      affiliations,
+      affiliations.nameKey,
+      affiliations.id,
+      [...affiliationRows.values()],
+      fresh.affiliations,
+    ),
+    upsertKeyed(tx, keywords, keywords.termKey, keywords.id, [...keywordRows.values()], fresh.keywords),
+  ]);
+  noteChanges(tx, [
+    ...changesOf('Author', 'created', fresh.authors),
+    ...changesOf('Affiliation', 'created', fresh.affiliations),
+    ...changesOf('Keyword', 'created', fresh.keywords),
   ]);
   // Names merged away by a curator lead to the survivor instead of coming back as new rows.
   for (const [key, s] of aliases.authors) authorIds.set(key, s.id);

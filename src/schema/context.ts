@@ -1,5 +1,7 @@
 import type { Caller } from '../auth/caller.ts';
 import type { Database, DatabaseKind } from '../db/client.ts';
+import type { IngestionQueue } from '../ingest/background.ts';
+import type { LiveEvents } from '../live/events.ts';
 
 /** What the request is allowed to do, decided once per request. */
 export interface RequestAuth {
@@ -19,6 +21,14 @@ export interface Context {
   /** Largest RIS input one ingest call accepts, in bytes. */
   maxIngestBytes: number;
   auth: RequestAuth;
+  /** Subscriptions' events and background ingestion (src/live/events.ts, src/ingest/background.ts). */
+  live: {
+    events: LiveEvents;
+    /** Null where no queue runs (a server built without one, such as most tests). */
+    queue: IngestionQueue | null;
+    /** Largest input `startIngestion` accepts, in bytes. */
+    maxBackgroundIngestBytes: number;
+  };
   /**
    * Aborted when a query runs out of time or its client goes away (set by the request time limit,
    * src/server/limits.ts). Long work outside SQL — formatting a bibliography — stops on it.

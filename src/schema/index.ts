@@ -21,6 +21,7 @@ import './curation.ts';
 import './audit.ts';
 import './export.ts';
 import './suggest.ts';
+import './live.ts';
 
 /**
  * Connection and edge types are generated per field by the relay and drizzle plugins; give the

@@ -1,10 +1,15 @@
+import { eq } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
 import { ingestions } from '../db/schema.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
+import type { IngestionQueue } from '../ingest/background.ts';
 import { IngestError } from '../ingest/errors.ts';
 import { type IngestReport, ingestRis, type RecordOutcome } from '../ingest/ingest.ts';
 import type { RisProblem } from '../ris/types.ts';
 import { builder } from './builder.ts';
+import type { Context } from './context.ts';
 import { ALLOWS_NUL, MAX_LENGTH } from './extensions.ts';
+import { rowIdOf } from './node-ids.ts';
 
 export const IngestSeverityEnum = builder.enumType('IngestSeverity', {
   description: 'How serious an ingest problem is.',
@@ -94,11 +99,92 @@ export const IngestRecordResultRef = builder.objectRef<RecordOutcome>('IngestRec
   }),
 });
 
+export const IngestionStatusEnum = builder.enumType('IngestionStatus', {
+  description:
+    'Where an ingestion is. Synchronous ingests (ingestRis, the CLI) are only ever seen SUCCEEDED.',
+  values: {
+    QUEUED: { value: 'queued', description: 'Stored and waiting for a runner (also between retries).' },
+    RUNNING: { value: 'running', description: 'An instance is ingesting it now, in one transaction.' },
+    SUCCEEDED: { value: 'succeeded', description: 'Done; its records committed (a dry run wrote nothing).' },
+    FAILED: { value: 'failed', description: 'Ended without storing anything; `error` says why.' },
+    CANCELLED: {
+      value: 'cancelled',
+      description: 'Cancelled with cancelIngestion; nothing of it was stored.',
+    },
+  } as const,
+});
+
+/** The ingestRis report of a finished ingestion, rebuilt from its row. */
+export function reportOfRow(row: typeof ingestions.$inferSelect): IngestReport {
+  return {
+    ingestionId: row.id,
+    dryRun: row.dryRun,
+    found: row.found,
+    created: row.created,
+    updated: row.updated,
+    unchanged: row.unchanged,
+    failed: row.failed,
+    bytes: row.bytes,
+    unparsedAddresses: row.unparsedAddresses,
+    problems: row.problems as RisProblem[],
+    outcomes: (row.outcomes ?? []) as RecordOutcome[],
+  };
+}
+
 export const IngestionRef = builder.drizzleNode('ingestions', {
   name: 'Ingestion',
-  description: 'One ingest call (a mutation or a CLI run) and what it did.',
+  description:
+    'One ingestion: a synchronous ingest call (a mutation or a CLI run), or a background one (startIngestion) with its status and progress.',
   id: { column: (i) => i.id, description: 'Global ID of the ingestion.' },
   fields: (t) => ({
+    status: t.field({
+      type: IngestionStatusEnum,
+      description: 'Where it is; SUCCEEDED for every synchronous ingest.',
+      select: { columns: { status: true } },
+      resolve: (i) => i.status,
+    }),
+    dryRun: t.exposeBoolean('dryRun', { description: 'True when it only reports and writes nothing.' }),
+    queuedAt: t.expose('queuedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When a background ingestion was submitted; null for synchronous ones.',
+    }),
+    recordsDone: t.exposeInt('recordsDone', {
+      description:
+        'Records read so far while RUNNING (saved about once a second; ingestionProgress is live); the total once finished.',
+    }),
+    bytesDone: t.field({
+      type: 'Float',
+      description: 'Bytes read so far while RUNNING (as recordsDone); the input size once finished.',
+      select: { columns: { bytesDone: true, bytes: true, status: true } },
+      resolve: (i) => (i.status === 'running' ? i.bytesDone : Math.max(i.bytesDone, i.bytes)),
+    }),
+    bytesTotal: t.field({
+      type: 'Float',
+      nullable: true,
+      description: 'Size of a background ingestion’s upload in bytes; null for synchronous ingests.',
+      select: { columns: { bytesTotal: true } },
+      resolve: (i) => i.bytesTotal,
+    }),
+    attempts: t.exposeInt('attempts', {
+      description: 'Runs started for a background ingestion (more than one after a retry); 0 otherwise.',
+    }),
+    error: t.exposeString('error', {
+      nullable: true,
+      description:
+        'Why it FAILED or was CANCELLED, or why the last attempt is being retried; null otherwise.',
+    }),
+    report: t.field({
+      type: IngestRisPayloadRef,
+      nullable: true,
+      description:
+        'The same report ingestRis answers with, once SUCCEEDED; null before and for other outcomes. `records` is empty for ingestions stored before background ingestion existed.',
+      select: { columns: { id: true } },
+      resolve: async (i, _args, ctx) => {
+        const [row] = await ctx.db.select().from(ingestions).where(eq(ingestions.id, i.id));
+        return row && row.status === 'succeeded' ? reportOfRow(row) : null;
+      },
+    }),
     source: t.exposeString('source', {
       nullable: true,
       description: 'Label given by the caller (file name, feed).',
@@ -212,12 +298,7 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_root, { input }, ctx) => {
       const bytes = Buffer.byteLength(input.ris);
-      if (bytes > ctx.maxIngestBytes) {
-        throw new GraphQLError(
-          `RIS input is ${bytes} bytes, over the ingest size limit of ${ctx.maxIngestBytes} bytes (BIBGRAPH_MAX_INGEST_SIZE)`,
-          { extensions: { code: 'PAYLOAD_TOO_LARGE' } },
-        );
-      }
+      if (bytes > ctx.maxIngestBytes) throw overSyncLimit('RIS input', bytes, ctx);
       return ingestRis(ctx.db, input.ris, {
         source: input.source ?? null,
         dryRun: input.dryRun ?? false,
@@ -244,12 +325,7 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_root, args, ctx) => {
       const file = args.file;
-      if (file.size > ctx.maxIngestBytes) {
-        throw new GraphQLError(
-          `Uploaded file "${file.name}" is ${file.size} bytes, over the ingest size limit of ${ctx.maxIngestBytes} bytes (BIBGRAPH_MAX_INGEST_SIZE)`,
-          { extensions: { code: 'PAYLOAD_TOO_LARGE' } },
-        );
-      }
+      if (file.size > ctx.maxIngestBytes) throw overSyncLimit(`Uploaded file "${file.name}"`, file.size, ctx);
       const stream = file.stream() as unknown as AsyncIterable<Uint8Array>;
       return ingestRis(ctx.db, stream, {
         source: args.source ?? file.name ?? null,
@@ -258,6 +334,92 @@ builder.mutationFields((t) => ({
         actor: ctx.auth.actor,
         action: 'ingestRisFile',
       }).catch(toGraphQLError);
+    },
+  }),
+}));
+
+/** What to do with input over the synchronous limit: the message points at startIngestion when it can take it. */
+function overSyncLimit(what: string, bytes: number, ctx: Context): GraphQLError {
+  const background =
+    ctx.live.queue && bytes <= ctx.live.maxBackgroundIngestBytes
+      ? '; send it with startIngestion, which ingests it in the background'
+      : '';
+  return new GraphQLError(
+    `${what} is ${bytes} bytes, over the ingest size limit of ${ctx.maxIngestBytes} bytes (BIBGRAPH_MAX_INGEST_SIZE)${background}`,
+    { extensions: { code: 'PAYLOAD_TOO_LARGE' } },
+  );
+}
+
+function queueOf(ctx: Context): IngestionQueue {
+  if (!ctx.live.queue) {
+    throw new GraphQLError('Background ingestion is not running on this server', {
+      extensions: { code: 'INTERNAL' },
+    });
+  }
+  return ctx.live.queue;
+}
+
+builder.mutationFields((t) => ({
+  startIngestion: t.drizzleField({
+    type: 'ingestions',
+    description:
+      'Queues an ingestion and returns it at once (QUEUED). Any instance runs it, in one transaction like ingestRis; follow it with the ingestionProgress subscription or the Ingestion object. Takes inputs up to BIBGRAPH_MAX_BACKGROUND_INGEST_SIZE, larger than ingestRis does.',
+    args: {
+      file: t.arg({
+        type: 'File',
+        description: 'The RIS file (GraphQL multipart request); give this or `ris`.',
+      }),
+      ris: t.arg.string({
+        description: 'RIS text; give this or `file`.',
+        extensions: { [ALLOWS_NUL]: true, [MAX_LENGTH]: 'BIBGRAPH_MAX_BACKGROUND_INGEST_SIZE' },
+      }),
+      source: t.arg.string({ description: 'A label stored with the ingestion; defaults to the file name.' }),
+      dryRun: t.arg.boolean({
+        defaultValue: false,
+        description: 'Report what would happen and write nothing.',
+      }),
+    },
+    resolve: async (query, _root, args, ctx) => {
+      const queue = queueOf(ctx);
+      if ((args.file == null) === (args.ris == null)) {
+        throw new ValidationError('Give exactly one of `file` and `ris`', args.file == null ? 'file' : 'ris');
+      }
+      const size = args.file ? args.file.size : Buffer.byteLength(args.ris ?? '');
+      if (size > ctx.live.maxBackgroundIngestBytes) {
+        throw new GraphQLError(
+          `The input is ${size} bytes, over the background ingest size limit of ${ctx.live.maxBackgroundIngestBytes} bytes (BIBGRAPH_MAX_BACKGROUND_INGEST_SIZE)`,
+          { extensions: { code: 'PAYLOAD_TOO_LARGE' } },
+        );
+      }
+      const id = await queue
+        .submit({
+          content: args.file
+            ? (args.file.stream() as unknown as AsyncIterable<Uint8Array>)
+            : (args.ris ?? ''),
+          source: args.source ?? args.file?.name ?? null,
+          dryRun: args.dryRun ?? false,
+          actor: ctx.auth.actor,
+        })
+        .catch(toGraphQLError);
+      const row = await ctx.db.query.ingestions.findFirst(query({ where: { id } }));
+      if (!row) throw new NotFoundError(`Ingestion ${id} is gone`);
+      return row;
+    },
+  }),
+  cancelIngestion: t.drizzleField({
+    type: 'ingestions',
+    description:
+      'Cancels a background ingestion: a QUEUED one ends CANCELLED at once; a RUNNING one stops within about a second and rolls back (watch its status). A finished one is returned as it is.',
+    args: {
+      id: t.arg.globalID({ required: true, description: 'The ingestion to cancel.' }),
+    },
+    resolve: async (query, _root, args, ctx) => {
+      const id = rowIdOf(args.id, 'Ingestion', 'id');
+      const status = await queueOf(ctx).cancel(id);
+      if (status === null) throw new NotFoundError(`No ingestion has the ID ${args.id.id}`, null);
+      const row = await ctx.db.query.ingestions.findFirst(query({ where: { id } }));
+      if (!row) throw new NotFoundError(`No ingestion has the ID ${args.id.id}`, null);
+      return row;
     },
   }),
 }));

@@ -42,6 +42,8 @@ export interface ServerContext {
  */
 const ROUTES: Record<string, 'data' | 'open'> = {
   '/graphql': 'data',
+  '/graphql/stream': 'data',
+  '/health/subscriptions': 'open',
   '/export': 'data',
   '/health': 'open',
   '/live': 'open',
@@ -50,6 +52,9 @@ const ROUTES: Record<string, 'data' | 'open'> = {
 
 /** The one path the GraphQL handler and its playground answer on. */
 export const GRAPHQL_PATH = '/graphql';
+
+/** Where the graphql-sse protocol is served (its single-connection mode needs a path of its own). */
+export const GRAPHQL_SSE_PATH = '/graphql/stream';
 
 /** Headers a page on an allowed origin may read: rate-limit waits, download names, cache validators. */
 const EXPOSED_HEADERS = ['Retry-After', 'Content-Disposition', 'ETag'];
@@ -165,6 +170,8 @@ export function accessPlugin(options: {
   auth: AuthOptions;
   limits: Limits;
   maxUploadBytes: number;
+  /** The setting the upload limit comes from, as a 413 names it. */
+  uploadSetting?: string;
   callers: WeakMap<Request, Caller>;
   /** Where instances share their counts (REDIS_URL); each instance counts alone without it. */
   redis?: { client: Redis; prefix: string };
@@ -225,7 +232,12 @@ export function accessPlugin(options: {
       const refuseBody = { connection: 'close' };
       const declared = request.headers.get('content-length');
       if (declared !== null) {
-        const limit = bodyLimitFor(request.headers.get('content-type'), limits, options.maxUploadBytes);
+        const limit = bodyLimitFor(
+          request.headers.get('content-type'),
+          limits,
+          options.maxUploadBytes,
+          options.uploadSetting,
+        );
         if (Number(declared) > limit.bytes) {
           // A body a little over the limit is read and dropped before answering: a client still
           // sending when the connection closes sees a reset instead of the 413 that names the

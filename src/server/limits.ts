@@ -38,12 +38,17 @@ export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'graphql-require-preflight',
 /** Extra room for the `operations` and `map` parts next to an uploaded file. */
 export const MULTIPART_OVERHEAD = 64 * 1024;
 
-export function bodyLimitFor(contentType: string | null, limits: Limits, maxUploadBytes: number) {
+export function bodyLimitFor(
+  contentType: string | null,
+  limits: Limits,
+  maxUploadBytes: number,
+  uploadSetting = 'BIBGRAPH_MAX_INGEST_SIZE',
+) {
   const multipart = contentType?.toLowerCase().startsWith('multipart/form-data') ?? false;
   return multipart
     ? {
         bytes: maxUploadBytes + MULTIPART_OVERHEAD,
-        name: `upload size limit of ${formatBytes(maxUploadBytes)} (BIBGRAPH_MAX_INGEST_SIZE)`,
+        name: `upload size limit of ${formatBytes(maxUploadBytes)} (${uploadSetting})`,
       }
     : {
         bytes: limits.maxBodyBytes,
@@ -61,11 +66,11 @@ function tooLarge(what: string): GraphQLError {
  * Counts the bytes of a body that arrived without Content-Length (chunked) and stops reading at
  * the limit; bodies that declared a length were checked before anything was read.
  */
-function bodyLimitPlugin(limits: Limits, maxUploadBytes: number): Plugin {
+function bodyLimitPlugin(limits: Limits, maxUploadBytes: number, uploadSetting?: string): Plugin {
   return {
     onRequestParse({ request, requestParser, setRequestParser }) {
       if (request.headers.has('content-length') || !request.body || !requestParser) return;
-      const limit = bodyLimitFor(request.headers.get('content-type'), limits, maxUploadBytes);
+      const limit = bodyLimitFor(request.headers.get('content-type'), limits, maxUploadBytes, uploadSetting);
       setRequestParser(async (req) => {
         const reader = (req.body as ReadableStream<Uint8Array>).getReader();
         const chunks: Uint8Array[] = [];
@@ -460,10 +465,10 @@ function inputBoundsRule(variables: Record<string, unknown>) {
 }
 
 /** Every document-shape limit plus CSRF prevention, in the order they can reject. */
-export function limitPlugins(limits: Limits, maxUploadBytes: number): Plugin[] {
+export function limitPlugins(limits: Limits, maxUploadBytes: number, uploadSetting?: string): Plugin[] {
   const plugins: Plugin[] = [
     csrfPrevention(),
-    bodyLimitPlugin(limits, maxUploadBytes),
+    bodyLimitPlugin(limits, maxUploadBytes, uploadSetting),
     maxTokensPlugin({ n: limits.maxTokens }) as Plugin,
     maxDepthPlugin({ n: limits.maxDepth, flattenFragments: true }) as Plugin,
     maxAliasesPlugin({ n: limits.maxAliases }) as Plugin,

@@ -1,16 +1,21 @@
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
+import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type LogLevel, type YogaServerInstance } from 'graphql-yoga';
 import { type AuthOptions, type Caller, clientAddress, identifyCaller } from '../auth/caller.ts';
 import { DEFAULT_LIMITS, type Limits } from '../config.ts';
 import type { DatabaseHandle } from '../db/client.ts';
+import { onCommit } from '../db/writers.ts';
 import { exportBatchSize } from '../export/service.ts';
+import type { IngestionQueue } from '../ingest/background.ts';
+import { createLiveEvents, type LiveEvents } from '../live/events.ts';
 import type { Context } from '../schema/context.ts';
 import { schema } from '../schema/index.ts';
 import {
   accessPlugin,
   corsPolicy,
   GRAPHQL_PATH,
+  GRAPHQL_SSE_PATH,
   requestAuth,
   requestOrigin,
   type ServerContext,
@@ -53,11 +58,27 @@ export interface ServerOptions {
   cacheTtlSeconds?: number;
   /** Trusted documents and whether anonymous callers are held to them. */
   persisted?: { documentsFile: string | null; persistedOnly: boolean };
+  /**
+   * Subscriptions and background ingestion. Left out: events stay in this process (20
+   * subscriptions per client) and no queue runs, so startIngestion is refused.
+   */
+  live?: {
+    events?: LiveEvents;
+    queue?: IngestionQueue | null;
+    /** Largest startIngestion input, in bytes (BIBGRAPH_MAX_BACKGROUND_INGEST_SIZE); the sync limit by default. */
+    maxBackgroundIngestBytes?: number;
+  };
+}
+
+/** What `createServer` adds to Yoga for the WebSocket transport and the tests. */
+export interface BibgraphServerExtras {
+  /** Where the server's subscriptions get their events (its counts say how many are open). */
+  readonly liveEvents: LiveEvents;
 }
 
 export type { ServerContext } from './access.ts';
 
-export type BibgraphServer = YogaServerInstance<ServerContext, Context>;
+export type BibgraphServer = YogaServerInstance<ServerContext, Context> & BibgraphServerExtras;
 
 /** Builds the HTTP handler. It never listens: `main.ts` and the tests decide where requests come from. */
 export function createServer(options: ServerOptions): BibgraphServer {
@@ -66,7 +87,26 @@ export function createServer(options: ServerOptions): BibgraphServer {
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const callers = new WeakMap<Request, Caller>();
   const store = options.store ?? memoryStore();
-  return createYoga<ServerContext, Context>({
+  const events = options.live?.events ?? createLiveEvents({ redisUrl: null, maxPerClient: 20 });
+  const queue = options.live?.queue ?? null;
+  const maxBackgroundIngestBytes = Math.max(
+    options.live?.maxBackgroundIngestBytes ?? options.maxIngestBytes,
+    options.maxIngestBytes,
+  );
+  // Uploads up to the background limit are read: startIngestion takes them, ingestRisFile refuses
+  // what is over its own limit with a message that points at startIngestion.
+  const maxUploadBytes = queue ? maxBackgroundIngestBytes : options.maxIngestBytes;
+  const uploadSetting = queue ? 'BIBGRAPH_MAX_BACKGROUND_INGEST_SIZE' : 'BIBGRAPH_MAX_INGEST_SIZE';
+  // Every committed write through this database's gate reaches subscribers, on every instance
+  // when the events go through Redis.
+  onCommit(database.db, (label, changes) =>
+    events.publishChanges({
+      operation: label.split(' ')[0] ?? label,
+      committedAt: new Date().toISOString(),
+      changes,
+    }),
+  );
+  const yoga = createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
     // Our /health reports the database too, so Yoga's own liveness endpoint moves aside.
@@ -97,7 +137,7 @@ export function createServer(options: ServerOptions): BibgraphServer {
     parserAndValidationCache: true,
     // Our guard (access.ts, limits.ts) measures bodies against BIBGRAPH_MAX_BODY_SIZE and the upload
     // limit and names them; Yoga's own 25 MB default would cut uploads short of a larger limit.
-    maxRequestBodySize: Math.max(options.maxIngestBytes + MULTIPART_OVERHEAD, limits.maxBodyBytes),
+    maxRequestBodySize: Math.max(maxUploadBytes + MULTIPART_OVERHEAD, limits.maxBodyBytes),
     context: async (initial) => {
       const db = initial.db ?? database.db;
       const caller =
@@ -113,6 +153,7 @@ export function createServer(options: ServerOptions): BibgraphServer {
         dbKind: database.kind,
         maxIngestBytes: options.maxIngestBytes,
         auth: requestAuth(db, caller, auth),
+        live: { events, queue, maxBackgroundIngestBytes },
       };
     },
     plugins: [
@@ -120,10 +161,14 @@ export function createServer(options: ServerOptions): BibgraphServer {
         database: database.db,
         auth,
         limits,
-        maxUploadBytes: options.maxIngestBytes,
+        maxUploadBytes,
+        uploadSetting,
         callers,
         redis: store.redis,
       }),
+      // The graphql-sse protocol (single-connection and distinct-connections modes) at its own path,
+      // behind the same guard; Yoga answers `Accept: text/event-stream` on /graphql by itself.
+      useGraphQLSSE({ endpoint: GRAPHQL_SSE_PATH }),
       // Before the response cache, which keys on the document text a hash stands for.
       ...persistedOperationPlugins({
         store,
@@ -135,7 +180,7 @@ export function createServer(options: ServerOptions): BibgraphServer {
       useDeferStream(),
       // Before the limits: the time limit guards whichever database the query was sent to.
       readRoutingPlugin(database),
-      ...limitPlugins(limits, options.maxIngestBytes),
+      ...limitPlugins(limits, maxUploadBytes, uploadSetting),
       // After the limits, so it wraps the execution the timeout plugin set up.
       domainErrorPlugin(),
       {
@@ -163,6 +208,14 @@ export function createServer(options: ServerOptions): BibgraphServer {
                 },
               ),
             );
+          } else if (url.pathname === '/health/subscriptions') {
+            // How many subscriptions this instance holds and the listeners behind them: a client
+            // that goes away must bring both down (tests read it).
+            endResponse(
+              new fetchAPI.Response(JSON.stringify({ events: events.kind, ...events.counts() }), {
+                headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+              }),
+            );
           } else if (url.pathname === '/export' && request.method === 'GET') {
             endResponse(
               await exportResponse(
@@ -181,4 +234,5 @@ export function createServer(options: ServerOptions): BibgraphServer {
       compressionPlugin(),
     ],
   });
+  return Object.assign(yoga, { liveEvents: events });
 }

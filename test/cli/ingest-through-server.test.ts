@@ -92,8 +92,16 @@ describe('bibgraph ingest while a server holds the PGlite folder', { timeout: 30
       expect(stdin.code).toBe(0);
       expect(row(stdin.stdout, '-')).toMatch(/^-\s+1\s+1\s+0\s+0\s+0/);
 
-      const sources = await graphql(server.url, '{ ingestions(first: 10) { nodes { source } } }');
-      expect(sources.data?.ingestions.nodes.map((n: { source: string }) => n.source)).toEqual([
+      // Through the server every file is a background ingestion, kept also when it was a dry run
+      // (dryRun: true) or was refused (FAILED, c.bib): the ones that stored records are these.
+      const sources = await graphql(
+        server.url,
+        '{ ingestions(first: 10) { nodes { source dryRun status } } }',
+      );
+      const stored = sources.data?.ingestions.nodes.filter(
+        (n: { dryRun: boolean; status: string }) => !n.dryRun && n.status === 'SUCCEEDED',
+      );
+      expect(stored.map((n: { source: string }) => n.source)).toEqual([
         'stdin',
         'folder run',
         'folder run',
@@ -118,7 +126,12 @@ describe('bibgraph ingest while a server holds the PGlite folder', { timeout: 30
     }
 
     // After a restart (with a smaller upload limit) the rows are where the server wrote them.
-    server = await startServer({ ...env, BIBGRAPH_MAX_INGEST_SIZE: '4k' });
+    // Files over the synchronous limit go to startIngestion, up to the background limit: both 4 KB.
+    server = await startServer({
+      ...env,
+      BIBGRAPH_MAX_INGEST_SIZE: '4k',
+      BIBGRAPH_MAX_BACKGROUND_INGEST_SIZE: '4k',
+    });
     try {
       expect(await storedDois(server.url)).toEqual([
         '10.4242/via.1',
@@ -136,7 +149,7 @@ describe('bibgraph ingest while a server holds the PGlite folder', { timeout: 30
       const big = await runCli(['ingest', join(dir, 'big.ris')], env);
       expect(big.code).toBe(1);
       expect(row(big.stdout, 'big.ris')).toMatch(
-        /\s0\s+0\s+0\s+0\s+0\s+0\s+Request body of \d+ bytes exceeds the upload size limit of 4 KB \(BIBGRAPH_MAX_INGEST_SIZE\)/,
+        /\s0\s+0\s+0\s+0\s+0\s+0\s+Request body of \d+ bytes exceeds the upload size limit of 4 KB \(BIBGRAPH_MAX_BACKGROUND_INGEST_SIZE\)/,
       );
       expect(await storedDois(server.url)).toHaveLength(5);
     } finally {
