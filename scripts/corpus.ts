@@ -1,23 +1,34 @@
 // Ingests every file of a folder into a throwaway in-memory database and prints, per file, the
-// records found, what was stored, the problems and any not-RIS verdict.
-// Usage: npm run corpus -- <folder> [--postgres URL]
+// format it was read as, the records found, what was stored, the problems and any verdict.
+// Usage: npm run corpus -- <folder> [--format AUTO|RIS|BIBTEX|CSL_JSON|MEDLINE|WOS] [--postgres URL]
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatTable } from '../src/cli/table.ts';
 import { openDatabase } from '../src/db/client.ts';
+import type { FormatChoice } from '../src/formats/read.ts';
+import { INPUT_FORMATS } from '../src/formats/types.ts';
 import { IngestError } from '../src/ingest/errors.ts';
 import { ingestRis } from '../src/ingest/ingest.ts';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { postgres: { type: 'string' }, verbose: { type: 'boolean', default: false } },
+  options: {
+    postgres: { type: 'string' },
+    verbose: { type: 'boolean', default: false },
+    format: { type: 'string', default: 'AUTO' },
+  },
 });
 const folder = positionals[0];
-if (!folder) {
-  console.error('usage: npm run corpus -- <folder> [--postgres URL] [--verbose]');
+const format = (values.format ?? 'AUTO').toUpperCase() as FormatChoice;
+if (!folder || (format !== 'AUTO' && !(INPUT_FORMATS as readonly string[]).includes(format))) {
+  console.error(
+    `usage: npm run corpus -- <folder> [--format AUTO|${INPUT_FORMATS.join('|')}] [--postgres URL] [--verbose]`,
+  );
   process.exit(2);
 }
+// JSON files are metadata in most folders; they are read only when CSL-JSON is asked for.
+const skipped = format === 'CSL_JSON' ? /\.md$/i : /\.(md|json)$/i;
 
 async function walk(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -26,7 +37,7 @@ async function walk(dir: string): Promise<string[]> {
   )) {
     const full = join(dir, e.name);
     if (e.isDirectory()) out.push(...(await walk(full)));
-    else if (e.isFile() && !/\.(md|json)$/i.test(e.name)) out.push(full);
+    else if (e.isFile() && !skipped.test(e.name)) out.push(full);
   }
   return out;
 }
@@ -63,7 +74,7 @@ for (const file of await walk(folder)) {
   const expected = expectedRecords(bytes.toString('utf8'));
   const name = relative(folder, file);
   try {
-    const r = await ingestRis(database.db, bytes, { source: name });
+    const r = await ingestRis(database.db, bytes, { source: name, format });
     const errors = r.problems.filter((p) => p.severity === 'error').length;
     const warnings = r.problems.filter((p) => p.severity === 'warning').length;
     totals.found += r.found;
@@ -83,13 +94,14 @@ for (const file of await walk(folder)) {
       r.failed,
       errors,
       warnings,
-      r.found === expected ? '' : 'count differs',
+      // TY lines count RIS records only; other formats are named instead.
+      r.format !== 'RIS' ? `read as ${r.format}` : r.found === expected ? '' : 'count differs',
     ]);
     if (values.verbose)
       for (const p of r.problems.filter((x) => x.severity !== 'info'))
         console.log(`  ${name}: record ${p.record} line ${p.line}: ${p.severity}: ${p.message}`);
   } catch (error) {
-    const notRis = error instanceof IngestError && error.code === 'NOT_RIS';
+    const notRis = error instanceof IngestError && error.code === 'UNSUPPORTED_FORMAT';
     if (notRis) totals.notRis++;
     else totals.crashed++;
     totals.expected += expected;
@@ -102,7 +114,7 @@ for (const file of await walk(folder)) {
       0,
       0,
       0,
-      notRis ? `not RIS: ${error.message}` : `FAILED: ${(error as Error).message}`,
+      notRis ? `unsupported: ${error.message}` : `FAILED: ${(error as Error).message}`,
     ]);
   }
 }
@@ -116,6 +128,6 @@ console.log(
 console.log(
   `\n${totals.files} files in ${((performance.now() - started) / 1000).toFixed(1)} s: ${totals.found} records found (${totals.expected} TY lines), ` +
     `${totals.created} created, ${totals.updated + totals.unchanged} matched existing, ${totals.failed} failed; ` +
-    `${totals.errors} error and ${totals.warnings} warning problems; ${totals.notRis} files not RIS; ${totals.crashed} files crashed`,
+    `${totals.errors} error and ${totals.warnings} warning problems; ${totals.notRis} files in no supported format; ${totals.crashed} files crashed`,
 );
 process.exit(totals.crashed > 0 ? 1 : 0);

@@ -87,10 +87,10 @@ export const ERROR_CODES = {
     description:
       'This server runs only registered documents for callers without a token (BIBGRAPH_PERSISTED_ONLY).',
   },
-  NOT_RIS: {
+  UNSUPPORTED_FORMAT: {
     status: 400,
     description:
-      'The input to ingest is not RIS; the message says what it looks like (BibTeX, MEDLINE, JSON …).',
+      'The input to ingest is in no format bibgraph reads (or not in the one asked for); the message says what it looks like.',
   },
   TIMEOUT: {
     status: 504,

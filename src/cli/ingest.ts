@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Database } from '../db/client.ts';
 import { BusyError } from '../errors.ts';
+import type { FormatChoice } from '../formats/read.ts';
 import { IngestError } from '../ingest/errors.ts';
 import { formatBytes, type IngestReport, ingestRis } from '../ingest/ingest.ts';
 import type { ServerClient } from './server-client.ts';
@@ -12,6 +13,8 @@ import { formatTable } from './table.ts';
 export interface IngestCommandOptions {
   source?: string;
   dryRun: boolean;
+  /** The input's format; AUTO (default) detects it per file. */
+  format?: FormatChoice;
   /** Print every problem (file, record, line), not only errors and the most frequent kinds. */
   verbose?: boolean;
   maxBytes: number;
@@ -77,6 +80,7 @@ export async function runIngest(
       const report = await ingestRis(db, stream as AsyncIterable<Uint8Array>, {
         source: sourceOf(file, options),
         dryRun: options.dryRun,
+        format: options.format,
         maxBytes: options.maxBytes,
         keepOutcomes: false,
         onProgress: ({ bytes, records }) => {
@@ -158,6 +162,7 @@ export async function runIngestThroughServer(
           sourceOf(file, options),
           options.dryRun,
           (p) => bar?.show(p.bytes, p.records, p.recordsPerSecond),
+          options.format,
         );
         results.push({ file, ...outcome });
       } finally {

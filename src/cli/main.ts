@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 import { type Config, ConfigError, loadConfig } from '../config.ts';
 import { type DatabaseHandle, openDatabase } from '../db/client.ts';
 import { FolderLockedError } from '../db/folder-lock.ts';
+import type { FormatChoice } from '../formats/read.ts';
+import { INPUT_FORMATS } from '../formats/types.ts';
 import { formatBytes } from '../ingest/ingest.ts';
 import { documentsUsage, runDocumentsCommand } from './documents.ts';
 import {
@@ -17,7 +19,9 @@ import { reindexUsage, runReindex } from './reindex.ts';
 import { ServerAccessError, ServerClient, ServerUsageError } from './server-client.ts';
 import { runTokenCommand, tokenUsage } from './token.ts';
 
-const ingestUsage = `  ingest <file|folder|->…   Ingest RIS from files, every file of folders (recursively), or stdin (-)
+const ingestUsage = `  ingest <file|folder|->…   Ingest files, every file of folders (recursively), or stdin (-):
+                           RIS, BibTeX, CSL-JSON, MEDLINE (.nbib) or Web of Science plain text
+      --format FORMAT      auto (default: by content), ris, bibtex, csl-json, medline, wos
       --source NAME        Label stored with the ingestion (default: the file name)
       --dry-run            Parse, map and match; report what would happen; write nothing
       --verbose            Print every problem with its file, record and line
@@ -41,6 +45,15 @@ ${ingestUsage}${reindexUsage}${exportUsage}${tokenUsage}${documentsUsage}
 The database is DATABASE_URL when set, else the embedded PGlite in BIBGRAPH_DATA_DIR (./data).
 While a bibgraph server on this machine holds that PGlite folder, ingest and export go through it.
 `;
+
+/** `--format csl-json` → `CSL_JSON`; null for a name that is no format. */
+function formatOption(raw: string | undefined): FormatChoice | null {
+  if (raw === undefined) return 'AUTO';
+  const name = raw.trim().toUpperCase().replace(/-/g, '_');
+  return name === 'AUTO' || (INPUT_FORMATS as readonly string[]).includes(name)
+    ? (name as FormatChoice)
+    : null;
+}
 
 /** 1 when a record failed or a file was rejected. */
 function ingestExitCode(results: FileResult[]): number {
@@ -92,7 +105,14 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
   if (command === 'ingest') {
     let parsed: {
-      values: { source?: string; 'dry-run'?: boolean; verbose?: boolean; server?: string; token?: string };
+      values: {
+        source?: string;
+        'dry-run'?: boolean;
+        verbose?: boolean;
+        server?: string;
+        token?: string;
+        format?: string;
+      };
       positionals: string[];
     };
     try {
@@ -103,6 +123,7 @@ async function main(argv: string[]): Promise<number> {
           source: { type: 'string' },
           'dry-run': { type: 'boolean', default: false },
           verbose: { type: 'boolean', default: false },
+          format: { type: 'string' },
           server: { type: 'string' },
           token: { type: 'string' },
         },
@@ -117,6 +138,13 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     const { values, positionals } = parsed;
+    const format = formatOption(values.format);
+    if (format === null) {
+      process.stderr.write(
+        `bibgraph ingest: unknown --format "${values.format}"; use auto, ris, bibtex, csl-json, medline or wos\n`,
+      );
+      return 2;
+    }
     const targets = positionals;
     if (targets.length === 0) {
       process.stderr.write('bibgraph ingest: expected a file, folder or -; see bibgraph ingest --help\n');
@@ -137,6 +165,7 @@ async function main(argv: string[]): Promise<number> {
       source: values.source,
       dryRun: values['dry-run'] ?? false,
       verbose: values.verbose ?? false,
+      format,
       maxBytes: config.maxIngestBytes,
       progress: Boolean(process.stderr.isTTY),
       out: process.stdout,

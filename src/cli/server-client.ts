@@ -5,8 +5,10 @@
  * `bibgraph export` downloads `GET /export`: the same services,
  * run by the server's process.
  */
+
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import type { FormatChoice } from '../formats/read.ts';
 import type { IngestSummary } from './ingest.ts';
 
 /**
@@ -25,8 +27,8 @@ export class ServerUsageError extends Error {
 /** What one file's upload came to: the server's summary, or why the server rejected the file. */
 export type UploadOutcome = { report: IngestSummary; error: null } | { report: null; error: string };
 
-const START_INGESTION = `mutation StartIngestion($file: File!, $source: String, $dryRun: Boolean) {
-  startIngestion(file: $file, source: $source, dryRun: $dryRun) { id }
+const START_INGESTION = `mutation StartIngestion($file: File!, $source: String, $dryRun: Boolean, $format: InputFormat) {
+  startIngestion(file: $file, source: $source, dryRun: $dryRun, format: $format) { id }
 }`;
 
 const FOLLOW_INGESTION = `subscription FollowIngestion($id: ID!) {
@@ -166,7 +168,7 @@ export class ServerClient {
   }
 
   /**
-   * Uploads one RIS file to `startIngestion` (a background ingestion on the server, which takes
+   * Uploads one file (any format the server reads) to `startIngestion` (a background ingestion on the server, which takes
    * files larger than ingestRisFile does) and follows it over the `ingestionProgress` subscription
    * (graphql-ws), calling `onProgress` with each event, until it ends.
    */
@@ -176,12 +178,13 @@ export class ServerClient {
     source: string,
     dryRun: boolean,
     onProgress: (progress: ServerProgress) => void,
+    format: FormatChoice = 'AUTO',
   ): Promise<UploadOutcome> {
     const response = await this.send('/graphql', () => {
       const form = new FormData();
       form.set(
         'operations',
-        JSON.stringify({ query: START_INGESTION, variables: { file: null, source, dryRun } }),
+        JSON.stringify({ query: START_INGESTION, variables: { file: null, source, dryRun, format } }),
       );
       form.set('map', JSON.stringify({ 0: ['variables.file'] }));
       form.set('0', file, name);

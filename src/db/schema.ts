@@ -41,6 +41,8 @@ export const ingestions = pgTable('ingestions', {
   unchanged: integer('unchanged').notNull().default(0),
   failed: integer('failed').notNull().default(0),
   bytes: integer('bytes').notNull().default(0),
+  /** The format the input was read as (RIS, BIBTEX, CSL_JSON, MEDLINE, WOS); null before it was known. */
+  format: text('format'),
   /** Addresses stored raw because no organization could be read from them. */
   unparsedAddresses: integer('unparsed_addresses').notNull().default(0),
   problems: jsonb('problems')

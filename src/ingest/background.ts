@@ -2,6 +2,7 @@ import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Database, DatabaseKind } from '../db/client.ts';
 import { ingestions, ingestionUploads } from '../db/schema.ts';
 import { writeTransaction } from '../db/writers.ts';
+import type { FormatChoice } from '../formats/read.ts';
 import { IngestError } from './errors.ts';
 import { formatBytes, ingestRis } from './ingest.ts';
 
@@ -40,6 +41,8 @@ export interface IngestionSubmission {
   dryRun: boolean;
   /** Who the audit log names. */
   actor: string;
+  /** The input's format; AUTO (default) detects it when the job runs. */
+  format?: FormatChoice;
 }
 
 /** What the GraphQL layer and the CLI need of a queue, whichever kind runs the jobs. */
@@ -85,6 +88,8 @@ export async function storeSubmission(
     .values({
       source: submission.source,
       dryRun: submission.dryRun,
+      // The format asked for; the run replaces it with the one the input was read as.
+      format: submission.format && submission.format !== 'AUTO' ? submission.format : null,
       status: 'queued',
       actor: submission.actor,
       queuedAt: new Date(),
@@ -233,6 +238,7 @@ export async function runIngestion(id: number, options: RunOptions): Promise<Run
     const report = await ingestRis(db, storedUpload(db, id, cancelled), {
       source: row.source,
       dryRun: row.dryRun,
+      format: (row.format as FormatChoice | null) ?? 'AUTO',
       maxBytes: options.maxBytes,
       actor: row.actor ?? 'background',
       action: 'startIngestion',

@@ -3,7 +3,7 @@ export class IngestError extends Error {
   override name = 'IngestError';
   constructor(
     message: string,
-    readonly code: 'NOT_RIS' | 'PAYLOAD_TOO_LARGE' | 'DATABASE',
+    readonly code: 'UNSUPPORTED_FORMAT' | 'PAYLOAD_TOO_LARGE' | 'DATABASE',
   ) {
     super(message);
   }

@@ -19,6 +19,8 @@ import {
 import { mapInSlices, TimeSlice } from '../db/time-slice.ts';
 import { WRITERS_LOCK, writeTransaction } from '../db/writers.ts';
 import { BusyError } from '../errors.ts';
+import type { FormatChoice } from '../formats/read.ts';
+import type { InputFormat } from '../formats/types.ts';
 import { refreshSearchDocuments, searchDocumentSql } from '../query/search.ts';
 import {
   affiliationKey,
@@ -88,6 +90,8 @@ export interface IngestOptions {
    * smaller string is parsed faster than a worker would start.
    */
   offThread?: boolean;
+  /** The input's format; `AUTO` (default) detects it from the first 8 KB (src/formats/read.ts). */
+  format?: FormatChoice;
   /**
    * A row made beforehand for this ingest (a background ingestion, src/ingest/jobs.ts) instead of a
    * new one. It is finished (status, totals, outcomes) in the ingest's own transaction, so it turns
@@ -99,6 +103,8 @@ export interface IngestOptions {
 export interface IngestReport {
   ingestionId: number | null;
   dryRun: boolean;
+  /** The format the input was read as; null when it was none bibgraph reads. */
+  format: InputFormat | null;
   found: number;
   created: number;
   updated: number;
@@ -194,6 +200,7 @@ export async function ingestRis(
   const report: IngestReport = {
     ingestionId: null,
     dryRun,
+    format: null,
     found: 0,
     created: 0,
     updated: 0,
@@ -207,8 +214,9 @@ export async function ingestRis(
   const counter = { bytes: 0 };
   const source = limitBytes(asChunks(input), options.maxBytes ?? Number.POSITIVE_INFINITY, counter);
   const offThread = options.offThread ?? inputBytes(input) >= OFF_THREAD_BYTES;
+  const format = options.format ?? 'AUTO';
   const prepared = (): AsyncIterable<PreparedEvent> =>
-    offThread ? preparePool.prepare(source) : prepareStream(source);
+    offThread ? preparePool.prepare(source, format) : prepareStream(source, format);
 
   try {
     // One writer at a time. Unique keys and ON CONFLICT already keep duplicates out, but two long
@@ -240,7 +248,9 @@ export async function ingestRis(
 
       try {
         for await (const event of prepared()) {
-          if (event.type === 'problem') {
+          if (event.type === 'format') {
+            report.format = event.format;
+          } else if (event.type === 'problem') {
             if (event.problem.record === 0 && event.problem.severity === 'error' && report.found === 0) {
               notRis = event.problem;
             }
@@ -283,7 +293,13 @@ export async function ingestRis(
         throw error;
       }
       await settle();
-      if (notRis && report.found === 0) throw new IngestError(notRis.message, 'NOT_RIS');
+      if (notRis && report.found === 0) {
+        const hint =
+          format === 'RIS' && report.format === 'RIS'
+            ? '; ingestCitations (format: AUTO) and the CLI also read BibTeX, CSL-JSON, MEDLINE and Web of Science'
+            : '';
+        throw new IngestError(`${notRis.message}${hint}`, 'UNSUPPORTED_FORMAT');
+      }
       await storeBatch(tx, batch, ingestionId, report, work);
       // Inference looks at all of an author's citations, so it runs once, after every batch, for
       // the authors of the citations this ingest changed. A dry run skips it: it changes no count.
@@ -365,8 +381,8 @@ function withStorableSource(options: IngestOptions): { options: IngestOptions; p
 
 /** The counts an ingestion row and its audit entry record. */
 function totals(r: IngestReport) {
-  const { found, created, updated, unchanged, failed, bytes, unparsedAddresses } = r;
-  return { found, created, updated, unchanged, failed, bytes, unparsedAddresses };
+  const { found, created, updated, unchanged, failed, bytes, unparsedAddresses, format } = r;
+  return { found, created, updated, unchanged, failed, bytes, unparsedAddresses, format };
 }
 
 /** A string with its own storage (V8 slices and concatenations keep their source alive). */

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { FormatChoice } from '../formats/read.ts';
 import type { PreparedEvent } from './prepare.ts';
 
 const workerUrl = new URL('./prepare-worker.mjs', import.meta.url);
@@ -80,12 +81,15 @@ export class PreparePool {
   }
 
   /**
-   * The events `prepareStream(source)` would yield, computed in a worker. The source is read
+   * The events `prepareStream(source, format)` would yield, computed in a worker. The source is read
    * here, on the calling thread, as the worker asks for it, so its errors (a size limit, a
    * broken upload) surface here just as they would inline. Stopping early (the ingest failed)
    * terminates the worker.
    */
-  async *prepare(source: AsyncIterable<Uint8Array | string>): AsyncGenerator<PreparedEvent> {
+  async *prepare(
+    source: AsyncIterable<Uint8Array | string>,
+    format: FormatChoice = 'AUTO',
+  ): AsyncGenerator<PreparedEvent> {
     const worker = this.take();
     this.jobs++;
     const input = source[Symbol.asyncIterator]();
@@ -132,7 +136,7 @@ export class PreparePool {
     worker.on('exit', onExit);
     let clean = false;
     try {
-      worker.postMessage({ type: 'start', credit: AHEAD });
+      worker.postMessage({ type: 'start', credit: AHEAD, format });
       for (;;) {
         const group = ready.shift();
         if (group) {

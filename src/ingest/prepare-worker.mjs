@@ -5,7 +5,7 @@
 // the CLI.
 //
 // One ingest at a time; a worker that finished one cleanly is reused for the next.
-// Messages in:  { type: 'start', credit } | { type: 'chunk', chunk } | { type: 'end' }
+// Messages in:  { type: 'start', credit, format } | { type: 'chunk', chunk } | { type: 'end' }
 //               | { type: 'credit', n }
 // Messages out: { type: 'need' } (send the next chunk) | { type: 'events', events, done }
 //               | { type: 'failed', message }
@@ -22,6 +22,8 @@ const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPor
 /** @type {Array<Uint8Array | string>} */
 const chunks = [];
 let started = false;
+/** The format the current ingest reads (`AUTO`: detected). */
+let format = 'AUTO';
 let ended = false;
 let credit = 0;
 /** @type {(() => void) | null} */
@@ -31,6 +33,7 @@ port.on('message', (message) => {
   if (message.type === 'start') {
     started = true;
     credit = message.credit;
+    format = message.format ?? 'AUTO';
   } else if (message.type === 'chunk') chunks.push(message.chunk);
   else if (message.type === 'end') ended = true;
   else if (message.type === 'credit') credit += message.n;
@@ -70,7 +73,7 @@ for (;;) {
   while (!started) await changed();
   try {
     let records = 0;
-    for await (const event of prepareStream(input())) {
+    for await (const event of prepareStream(input(), format)) {
       events.push(event);
       if (event.type === 'record' && ++records % GROUP === 0) await flush(false);
     }

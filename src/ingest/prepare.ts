@@ -1,6 +1,6 @@
-import { mapRecord } from '../ris/map.ts';
+import { type FormatChoice, mapSourceRecord, parseCitationStream } from '../formats/read.ts';
+import type { InputFormat, SourceRecord } from '../formats/types.ts';
 import { citationFingerprint } from '../ris/normalize.ts';
-import { parseRisStream } from '../ris/parse.ts';
 import type { MappedCitation, RisProblem, RisRecord } from '../ris/types.ts';
 import { rawRecordHash } from './match.ts';
 
@@ -25,12 +25,13 @@ export interface PreparedRecord {
 }
 
 export type PreparedEvent =
+  | { type: 'format'; format: InputFormat }
   | { type: 'record'; record: PreparedRecord }
   | { type: 'problem'; problem: RisProblem }
   | { type: 'progress'; bytes: number; records: number };
 
-export function prepareRecord(record: RisRecord): PreparedRecord {
-  const { citation, problems } = mapRecord(record);
+export function prepareRecord(record: RisRecord | SourceRecord): PreparedRecord {
+  const { citation, problems } = mapSourceRecord(record);
   const fingerprint = citation ? citationFingerprint(citation) : null;
   return {
     index: record.index,
@@ -43,12 +44,19 @@ export function prepareRecord(record: RisRecord): PreparedRecord {
   };
 }
 
-/** Parses and maps a stream of RIS chunks on the calling thread. */
+/** Parses (as `format`, or the format detected) and maps a stream of chunks on the calling thread. */
 export async function* prepareStream(
   source: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
+  format: FormatChoice = 'AUTO',
 ): AsyncGenerator<PreparedEvent> {
-  for await (const event of parseRisStream(source)) {
+  for await (const event of parseCitationStream(asAsync(source), format)) {
     if (event.type === 'record') yield { type: 'record', record: prepareRecord(event.record) };
     else yield event;
   }
+}
+
+async function* asAsync(
+  source: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
+): AsyncGenerator<Uint8Array | string> {
+  yield* source;
 }

@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
 import { ingestions } from '../db/schema.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
+import type { FormatChoice } from '../formats/read.ts';
 import type { IngestionQueue } from '../ingest/background.ts';
 import { IngestError } from '../ingest/errors.ts';
 import { type IngestReport, ingestRis, type RecordOutcome } from '../ingest/ingest.ts';
@@ -99,6 +100,18 @@ export const IngestRecordResultRef = builder.objectRef<RecordOutcome>('IngestRec
   }),
 });
 
+export const InputFormatEnum = builder.enumType('InputFormat', {
+  description: 'A citation format bibgraph reads (docs/formats.md).',
+  values: {
+    AUTO: { value: 'AUTO', description: 'Detect the format from the first 8 KB (arguments only).' },
+    RIS: { value: 'RIS', description: 'RIS (`TY  - JOUR` … `ER  - `).' },
+    BIBTEX: { value: 'BIBTEX', description: 'BibTeX or BibLaTeX (`@article{…}`).' },
+    CSL_JSON: { value: 'CSL_JSON', description: 'CSL-JSON: an array of items, or one item.' },
+    MEDLINE: { value: 'MEDLINE', description: 'PubMed/MEDLINE `.nbib` (`PMID- …`).' },
+    WOS: { value: 'WOS', description: 'Web of Science plain text (`FN`, `PT J`, two-letter tags).' },
+  } as const satisfies Record<FormatChoice, { value: FormatChoice; description: string }>,
+});
+
 export const IngestionStatusEnum = builder.enumType('IngestionStatus', {
   description:
     'Where an ingestion is. Synchronous ingests (ingestRis, the CLI) are only ever seen SUCCEEDED.',
@@ -126,6 +139,7 @@ export function reportOfRow(row: typeof ingestions.$inferSelect): IngestReport {
     failed: row.failed,
     bytes: row.bytes,
     unparsedAddresses: row.unparsedAddresses,
+    format: row.format as IngestReport['format'],
     problems: row.problems as RisProblem[],
     outcomes: (row.outcomes ?? []) as RecordOutcome[],
   };
@@ -189,6 +203,14 @@ export const IngestionRef = builder.drizzleNode('ingestions', {
       nullable: true,
       description: 'Label given by the caller (file name, feed).',
     }),
+    format: t.field({
+      type: InputFormatEnum,
+      nullable: true,
+      description:
+        'The format the input was read as (asked for, while QUEUED); null when not yet known or none bibgraph reads.',
+      select: { columns: { format: true } },
+      resolve: (i) => i.format as FormatChoice | null,
+    }),
     startedAt: t.expose('startedAt', { type: 'DateTime', description: 'When the ingest began.' }),
     finishedAt: t.expose('finishedAt', {
       type: 'DateTime',
@@ -215,6 +237,12 @@ export const IngestRisPayloadRef = builder.objectRef<IngestReport>('IngestRisPay
     'What an ingest found and did. created + updated + unchanged + failed = the number of records found.',
   fields: (t) => ({
     dryRun: t.exposeBoolean('dryRun', { description: 'True when nothing was written.' }),
+    format: t.field({
+      type: InputFormatEnum,
+      nullable: true,
+      description: 'The format the input was read as; null when it was none bibgraph reads.',
+      resolve: (r) => r.format,
+    }),
     found: t.exposeInt('found', { description: 'Records found in the input.' }),
     created: t.exposeInt('created', { description: 'New citations (would be created, in a dry run).' }),
     updated: t.exposeInt('updated', { description: 'Known citations that gained data.' }),
@@ -281,6 +309,27 @@ const IngestRisInput = builder.inputType('IngestRisInput', {
   }),
 });
 
+const IngestCitationsInput = builder.inputType('IngestCitationsInput', {
+  description: 'Citations to ingest, in any format bibgraph reads.',
+  fields: (t) => ({
+    text: t.string({
+      required: true,
+      description: 'The records: RIS, BibTeX, CSL-JSON, MEDLINE or Web of Science plain text.',
+      extensions: { [ALLOWS_NUL]: true, [MAX_LENGTH]: 'BIBGRAPH_MAX_INGEST_SIZE' },
+    }),
+    format: t.field({
+      type: InputFormatEnum,
+      defaultValue: 'AUTO',
+      description: 'The text’s format; AUTO detects it from its content.',
+    }),
+    source: t.string({ description: 'A label stored with the ingestion (file name, feed name).' }),
+    dryRun: t.boolean({
+      defaultValue: false,
+      description: 'Parse, map and match against stored citations, report, and write nothing.',
+    }),
+  }),
+});
+
 function toGraphQLError(error: unknown): never {
   if (error instanceof IngestError) {
     throw new GraphQLError(error.message, { extensions: { code: error.code } });
@@ -302,6 +351,7 @@ builder.mutationFields((t) => ({
       return ingestRis(ctx.db, input.ris, {
         source: input.source ?? null,
         dryRun: input.dryRun ?? false,
+        format: 'RIS',
         maxBytes: ctx.maxIngestBytes,
         actor: ctx.auth.actor,
         action: 'ingestRis',
@@ -330,9 +380,60 @@ builder.mutationFields((t) => ({
       return ingestRis(ctx.db, stream, {
         source: args.source ?? file.name ?? null,
         dryRun: args.dryRun ?? false,
+        format: 'RIS',
         maxBytes: ctx.maxIngestBytes,
         actor: ctx.auth.actor,
         action: 'ingestRisFile',
+      }).catch(toGraphQLError);
+    },
+  }),
+  ingestCitations: t.field({
+    type: IngestRisPayloadRef,
+    description:
+      'Ingests citations in any format bibgraph reads (RIS, BibTeX, CSL-JSON, MEDLINE, Web of Science) in one transaction, with the same matching, report and dry run as ingestRis.',
+    args: {
+      input: t.arg({ type: IngestCitationsInput, required: true, description: 'The text and options.' }),
+    },
+    resolve: async (_root, { input }, ctx) => {
+      const bytes = Buffer.byteLength(input.text);
+      if (bytes > ctx.maxIngestBytes) throw overSyncLimit('Input', bytes, ctx);
+      return ingestRis(ctx.db, input.text, {
+        source: input.source ?? null,
+        dryRun: input.dryRun ?? false,
+        format: input.format ?? 'AUTO',
+        maxBytes: ctx.maxIngestBytes,
+        actor: ctx.auth.actor,
+        action: 'ingestCitations',
+      }).catch(toGraphQLError);
+    },
+  }),
+  ingestCitationsFile: t.field({
+    type: IngestRisPayloadRef,
+    description:
+      'Ingests an uploaded file in any format bibgraph reads (GraphQL multipart request). Same semantics as ingestCitations.',
+    args: {
+      file: t.arg({ type: 'File', required: true, description: 'The file (any encoding bibgraph reads).' }),
+      format: t.arg({
+        type: InputFormatEnum,
+        defaultValue: 'AUTO',
+        description: 'The file’s format; AUTO detects it from its content.',
+      }),
+      source: t.arg.string({ description: 'A label stored with the ingestion; defaults to the file name.' }),
+      dryRun: t.arg.boolean({
+        defaultValue: false,
+        description: 'Report what would happen and write nothing.',
+      }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const file = args.file;
+      if (file.size > ctx.maxIngestBytes) throw overSyncLimit(`Uploaded file "${file.name}"`, file.size, ctx);
+      return ingestRis(ctx.db, file.stream() as unknown as AsyncIterable<Uint8Array>, {
+        source: args.source ?? file.name ?? null,
+        dryRun: args.dryRun ?? false,
+        format: args.format ?? 'AUTO',
+        maxBytes: ctx.maxIngestBytes,
+        actor: ctx.auth.actor,
+        action: 'ingestCitationsFile',
       }).catch(toGraphQLError);
     },
   }),
@@ -367,11 +468,17 @@ builder.mutationFields((t) => ({
     args: {
       file: t.arg({
         type: 'File',
-        description: 'The RIS file (GraphQL multipart request); give this or `ris`.',
+        description:
+          'The file (GraphQL multipart request), in any format bibgraph reads; give this or `ris`.',
       }),
       ris: t.arg.string({
-        description: 'RIS text; give this or `file`.',
+        description: 'The text (RIS, or any format bibgraph reads); give this or `file`.',
         extensions: { [ALLOWS_NUL]: true, [MAX_LENGTH]: 'BIBGRAPH_MAX_BACKGROUND_INGEST_SIZE' },
+      }),
+      format: t.arg({
+        type: InputFormatEnum,
+        defaultValue: 'AUTO',
+        description: 'The input’s format; AUTO detects it from its content when the job runs.',
       }),
       source: t.arg.string({ description: 'A label stored with the ingestion; defaults to the file name.' }),
       dryRun: t.arg.boolean({
@@ -398,6 +505,7 @@ builder.mutationFields((t) => ({
             : (args.ris ?? ''),
           source: args.source ?? args.file?.name ?? null,
           dryRun: args.dryRun ?? false,
+          format: args.format ?? 'AUTO',
           actor: ctx.auth.actor,
         })
         .catch(toGraphQLError);

@@ -456,7 +456,7 @@ describe('abuse limits', () => {
       errors?: Array<{ message: string; extensions?: { code?: string } }>;
     };
     expect(res.status).toBe(200);
-    expect(body.errors?.[0]?.extensions?.code).toBe('NOT_RIS');
+    expect(body.errors?.[0]?.extensions?.code).toBe('UNSUPPORTED_FORMAT');
   });
 
   it('refuses a mutation over GET and requests a browser could forge (CSRF)', async () => {

@@ -177,7 +177,7 @@ describe.each(databaseTargets)('ingestion through GraphQL on $name', ({ url }) =
     await inRolledBackTransaction(handle, async (tx) => {
       const r = await gql(yoga, tx, ingest, { ris: input });
       expect(r.errors?.[0]?.message).toMatch(message);
-      expect(r.errors?.[0]?.extensions?.code).toBe('NOT_RIS');
+      expect(r.errors?.[0]?.extensions?.code).toBe('UNSUPPORTED_FORMAT');
       expect(await count(tx, 'citations')).toBe(0);
     });
   });

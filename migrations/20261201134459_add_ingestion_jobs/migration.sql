@@ -5,6 +5,7 @@ CREATE TABLE "ingestion_uploads" (
 	CONSTRAINT "ingestion_uploads_pkey" PRIMARY KEY("ingestion_id","seq")
 );
 --> statement-breakpoint
+ALTER TABLE "ingestions" ADD COLUMN "format" text;--> statement-breakpoint
 ALTER TABLE "ingestions" ADD COLUMN "unparsed_addresses" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "ingestions" ADD COLUMN "status" text DEFAULT 'succeeded' NOT NULL;--> statement-breakpoint
 ALTER TABLE "ingestions" ADD COLUMN "records_done" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
