@@ -16,7 +16,8 @@ describe('bibgraph ingest (CLI)', { timeout: 180_000 }, () => {
     writeFileSync(join(dir, 'folder', 'a.ris'), good(1) + good(2));
     writeFileSync(join(dir, 'folder', 'b.ris'), good(2) + good(3));
     writeFileSync(join(dir, 'bad.ris'), `${good(4)}TY  - JOUR\nER  - \n`);
-    writeFileSync(join(dir, 'bib.bib'), '@article{x, title={Not RIS}}\n');
+    writeFileSync(join(dir, 'bib.bib'), '@article{x, title={A BibTeX paper}, year={2020}}\n');
+    writeFileSync(join(dir, 'records.xml'), '<?xml version="1.0"?><records/>\n');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -73,10 +74,17 @@ describe('bibgraph ingest (CLI)', { timeout: 180_000 }, () => {
     expect(run.stderr).toMatch(/bad\.ris: record 2 \(line 8\): .*nothing to store/);
   });
 
-  it('rejects a file that is not RIS with what it looks like', async () => {
-    const run = await runCli(['ingest', join(dir, 'bib.bib')], { BIBGRAPH_DATA_DIR: join(dir, 'db4') });
-    expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/BibTeX/);
+  it('reads BibTeX by its content, and rejects a file in no format it reads with what it looks like', async () => {
+    const env = { BIBGRAPH_DATA_DIR: join(dir, 'db4') };
+    const bib = await runCli(['ingest', join(dir, 'bib.bib')], env);
+    expect(bib.code).toBe(0);
+    expect(bib.stdout).toMatch(/bib\.bib\s+1\s+1\s+0\s+0\s+0/);
+    const xml = await runCli(['ingest', join(dir, 'records.xml')], env);
+    expect(xml.code).toBe(1);
+    expect(xml.stdout).toMatch(/Input looks like XML/);
+    const wrong = await runCli(['ingest', join(dir, 'bib.bib'), '--format', 'endnote'], env);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/unknown --format "endnote"/);
   });
 
   it('explains usage errors and bad configuration', async () => {

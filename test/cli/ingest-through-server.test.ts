@@ -54,7 +54,7 @@ describe('bibgraph ingest while a server holds the PGlite folder', { timeout: 30
   writeFileSync(join(dir, 'refs.ris'), ris(1) + ris(2));
   writeFileSync(join(dir, 'exports', 'a.ris'), ris(3));
   writeFileSync(join(dir, 'exports', 'b.ris'), `${ris(4)}TY  - JOUR\nER  - \n`);
-  writeFileSync(join(dir, 'exports', 'c.bib'), '@article{x, title={Not RIS}}\n');
+  writeFileSync(join(dir, 'exports', 'c.xml'), '<?xml version="1.0"?><records/>\n');
   writeFileSync(join(dir, 'big.ris'), Array.from({ length: 1000 }, (_, i) => ris(1000 + i)).join(''));
 
   it('goes through the server: stored at once, kept over a restart, unchanged the second time', async () => {
@@ -73,12 +73,12 @@ describe('bibgraph ingest while a server holds the PGlite folder', { timeout: 30
       // The server sees the rows on its next request: they were written by its own process.
       expect(await storedDois(server.url)).toEqual(['10.4242/via.1', '10.4242/via.2']);
 
-      // A folder: every file one upload; a failed record and a file that is not RIS give exit 1.
+      // A folder: every file one upload; a failed record and a file in no format read give exit 1.
       const folder = await runCli(['ingest', join(dir, 'exports'), '--source', 'folder run'], env);
       expect(folder.code).toBe(1);
       expect(row(folder.stdout, 'a.ris')).toMatch(/\s1\s+1\s+0\s+0\s+0\s+0/);
       expect(row(folder.stdout, 'b.ris')).toMatch(/\s2\s+1\s+0\s+0\s+1\s+1/);
-      expect(row(folder.stdout, 'c.bib')).toMatch(/\s0\s+0\s+0\s+0\s+0\s+0\s+Input looks like BibTeX/);
+      expect(row(folder.stdout, 'c.xml')).toMatch(/\s0\s+0\s+0\s+0\s+0\s+0\s+Input looks like XML/);
       expect(folder.stdout.trim().split('\n').at(-1)).toMatch(/^total\s+3\s+2\s+0\s+0\s+1\s+1/);
       // The problem lines the local command prints, with file, record and line.
       expect(folder.stderr).toMatch(/b\.ris: record 2 \(line 8\): .*nothing to store/);
@@ -93,7 +93,7 @@ describe('bibgraph ingest while a server holds the PGlite folder', { timeout: 30
       expect(row(stdin.stdout, '-')).toMatch(/^-\s+1\s+1\s+0\s+0\s+0/);
 
       // Through the server every file is a background ingestion, kept also when it was a dry run
-      // (dryRun: true) or was refused (FAILED, c.bib): the ones that stored records are these.
+      // (dryRun: true) or was refused (FAILED, c.xml): the ones that stored records are these.
       const sources = await graphql(
         server.url,
         '{ ingestions(first: 10) { nodes { source dryRun status } } }',

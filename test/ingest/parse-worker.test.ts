@@ -114,7 +114,7 @@ describe.each(databaseTargets)('parsing ingest input in a worker thread on $name
   );
 
   it('gives the same UNSUPPORTED_FORMAT error as parsing inline', async () => {
-    const notRis = 'PT J\nAU Doe, J\nTI Web of Science plain text\nER\n';
+    const notRis = '<?xml version="1.0"?><records><record/></records>\n';
     const attempt = (offThread: boolean) =>
       inRolledBackTransaction(handle, (tx) => ingestRis(tx, notRis, { offThread }).catch((e: unknown) => e));
     const inline = await attempt(false);
