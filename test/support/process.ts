@@ -67,9 +67,17 @@ export function startServer(
 }
 
 export function stopServer(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  // A child that has already exited fires no second 'exit': waiting for one would hang the caller.
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((done) => {
     child.removeAllListeners('exit');
-    child.on('exit', (code) => done(code));
+    // A server that has not gone 20 s after SIGTERM is killed, so one slow shutdown cannot hang the
+    // whole file's clean-up (its exit code is then null, which a test asserting it would see).
+    const force = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('exit', (code) => {
+      clearTimeout(force);
+      done(code);
+    });
     child.kill(signal);
   });
 }
