@@ -9,6 +9,7 @@
  * CJK and Cyrillic names (`中国`, `Россия`) are listed for addresses written in those scripts.
  */
 
+import { memoize } from '../memo.ts';
 import type { ParsedCountry } from './types.js';
 
 // `ISO code|Canonical|variant|variant…`, one country per entry.
@@ -218,7 +219,8 @@ const ENTRIES: readonly string[] = [
 const BY_KEY = new Map<string, ParsedCountry>();
 const VARIANTS: string[] = [];
 
-function lookupKey(s: string): string {
+/** Letters only, folded (case, accents, dots): how country and region spellings are compared. */
+export function letterKey(s: string): string {
   return s
     .replace(/\./g, '')
     .normalize('NFKD')
@@ -232,32 +234,26 @@ for (const entry of ENTRIES) {
   const [code, ...names] = entry.split('|') as [string, ...string[]];
   const country: ParsedCountry = { code, name: names[0] as string };
   for (const n of names) {
-    BY_KEY.set(lookupKey(n), country);
+    BY_KEY.set(letterKey(n), country);
     VARIANTS.push(n);
   }
 }
-const byName = (name: string): ParsedCountry => BY_KEY.get(lookupKey(name)) as ParsedCountry;
+const byName = (name: string): ParsedCountry => BY_KEY.get(letterKey(name)) as ParsedCountry;
 // `Korea, Republic of`-style names only occur whole; the comma splitter would cut them anyway.
-BY_KEY.set(lookupKey('Korea Republic of'), byName('South Korea'));
+BY_KEY.set(letterKey('Korea Republic of'), byName('South Korea'));
 // Sub-national names whose last word is a country elsewhere.
-BY_KEY.set(lookupKey('New South Wales'), byName('Australia'));
-BY_KEY.set(lookupKey('New Mexico'), byName('United States'));
+BY_KEY.set(letterKey('New South Wales'), byName('Australia'));
+BY_KEY.set(letterKey('New Mexico'), byName('United States'));
 // Embase writes `Taiwan (Republic of China)`; the bracket is part of the country, not a new address.
-BY_KEY.set(lookupKey('Taiwan (Republic of China)'), byName('Taiwan'));
-BY_KEY.set(lookupKey('Taiwan (ROC)'), byName('Taiwan'));
+BY_KEY.set(letterKey('Taiwan (Republic of China)'), byName('Taiwan'));
+BY_KEY.set(letterKey('Taiwan (ROC)'), byName('Taiwan'));
 
 /** Country (ISO code + English name) for a spelling, or null. Case, accents and dots are ignored. */
 export function lookupCountry(name: string): ParsedCountry | null {
-  // Called for every comma part of every address in the ingest hot path; spellings repeat.
-  let hit = lookupCache.get(name);
-  if (hit === undefined) {
-    if (lookupCache.size >= 50_000) lookupCache.clear();
-    hit = BY_KEY.get(lookupKey(name)) ?? null;
-    lookupCache.set(name, hit);
-  }
-  return hit;
+  return cachedLookup(name);
 }
-const lookupCache = new Map<string, ParsedCountry | null>();
+// Called for every comma part of every address in the ingest hot path; spellings repeat.
+const cachedLookup = memoize((name) => BY_KEY.get(letterKey(name)) ?? null, 50_000);
 
 /** Canonical English name for a country spelling, or null. Case, accents and dots are ignored. */
 export function canonicalCountry(name: string): string | null {

@@ -15,6 +15,7 @@
  *   and curation can split what the key merged wrongly.
  */
 
+import { memoize } from '../memo.ts';
 import { foldText } from '../ris/normalize.js';
 
 // Full, Web of Science and foreign forms → one stem. Keys are folded (lower-case, no accents).
@@ -107,16 +108,10 @@ const APOSTROPHE_S = /['’]s\b/g;
 
 /** The dedup key of an organization or unit name (see the module comment for the rules). */
 export function organizationKey(name: string): string {
-  // Every organization and unit of every address goes through here; names repeat.
-  let key = keyCache.get(name);
-  if (key === undefined) {
-    if (keyCache.size >= 50_000) keyCache.clear();
-    key = computeKey(name);
-    keyCache.set(name, key);
-  }
-  return key;
+  return cachedKey(name);
 }
-const keyCache = new Map<string, string>();
+// Every organization and unit of every address goes through here; names repeat.
+const cachedKey = memoize((name) => computeKey(name), 50_000);
 
 function computeKey(name: string): string {
   const text = name.replace(BRACKETED, ' ').replace(APOSTROPHE_S, 's');

@@ -15,7 +15,8 @@
  * A string nothing can be made of keeps `organizations: []` and is still returned.
  */
 
-import { lookupCountry, US_STATES } from './countries.js';
+import { memoize } from '../memo.ts';
+import { letterKey, lookupCountry, US_STATES } from './countries.js';
 import { organizationKey } from './organization-key.js';
 import { type AddressChunk, isNamePart, splitAddressValue } from './split.js';
 import type {
@@ -226,30 +227,12 @@ function isStreet(part: string): boolean {
   );
 }
 
-function foldKey(s: string): string {
-  return s
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/[^\p{L}]+/gu, ' ')
-    .trim();
-}
-
-function isRegion(s: string): boolean {
-  let hit = regionCache.get(s);
-  if (hit === undefined) {
-    if (regionCache.size >= 50_000) regionCache.clear();
-    hit = isRegionUncached(s);
-    regionCache.set(s, hit);
-  }
-  return hit;
-}
-const regionCache = new Map<string, boolean>();
+const isRegion = memoize((s) => isRegionUncached(s), 50_000);
 
 function isRegionUncached(s: string): boolean {
   const t = s.trim().replace(/\.$/, '');
   if (/^[A-Z]{2}$/.test(t)) return US_STATES.has(t) || REGIONS.has(t.toLowerCase());
-  return REGIONS.has(foldKey(t));
+  return REGIONS.has(letterKey(t));
 }
 
 /** Country at the end of a part, with what is left of the part (`Dallas TX 75390 USA` → `Dallas TX 75390`). */

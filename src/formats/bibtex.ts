@@ -5,7 +5,7 @@
  */
 import { type Creator, type Entry, parse } from '@retorquere/bibtex-parser';
 import type { MappedName, RisProblem, RisTag } from '../ris/types.ts';
-import { literalName, nameAsRis, person } from './names.ts';
+import { creatorTags, literalName, person, tagAppender } from './names.ts';
 import type { FormatReadResult, SourceRecord } from './types.ts';
 
 const TYPES: Record<string, string> = {
@@ -77,25 +77,11 @@ function toRisTags(entry: Entry, line: number): { tags: RisTag[]; names: MappedN
     return null;
   };
   const tags: RisTag[] = [];
-  const names: MappedName[] = [];
-  const push = (tag: string, value: string | null) => {
-    if (value?.trim()) tags.push({ tag, value: value.trim(), line });
-  };
+  const append = tagAppender(tags);
+  const push = (tag: string, value: string | null) => append(tag, value, line);
   const type = TYPES[entry.type.toLowerCase()] ?? 'GEN';
   push('TY', type);
-  for (const [key, tag] of [
-    ['author', 'AU'],
-    ['editor', 'ED'],
-    ['translator', 'TA'],
-  ] as const) {
-    const list = f[key];
-    if (!Array.isArray(list)) continue;
-    for (const c of list as Creator[]) {
-      const name = creatorName(c);
-      names.push(name);
-      push(tag, nameAsRis(name));
-    }
-  }
+  const names = creatorTags(f, (c) => creatorName(c as Creator), append, line);
   push('TI', str('title'));
   push('ST', str('shorttitle'));
   const container =

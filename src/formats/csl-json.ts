@@ -5,7 +5,7 @@
  */
 import type { MappedName, RisProblem, RisTag } from '../ris/types.ts';
 import { lineCounter } from './bibtex.ts';
-import { literalName, nameAsRis, person } from './names.ts';
+import { creatorTags, literalName, person, tagAppender } from './names.ts';
 import type { FormatReadResult, SourceRecord } from './types.ts';
 
 const TYPES: Record<string, string> = {
@@ -69,31 +69,21 @@ function cslDate(value: unknown): { da: string | null; year: string | null } {
 
 function toRisTags(item: Item, line: number): { tags: RisTag[]; names: MappedName[] } {
   const tags: RisTag[] = [];
-  const names: MappedName[] = [];
+  const append = tagAppender(tags);
   const str = (key: string): string | null => {
     const v = item[key];
     if (typeof v === 'string') return v.trim() || null;
     if (typeof v === 'number') return String(v);
     return null;
   };
-  const push = (tag: string, value: string | null) => {
-    if (value?.trim()) tags.push({ tag, value: value.trim(), line });
-  };
+  const push = (tag: string, value: string | null) => append(tag, value, line);
   push('TY', TYPES[String(item.type ?? '')] ?? 'GEN');
-  for (const [key, tag] of [
-    ['author', 'AU'],
-    ['editor', 'ED'],
-    ['translator', 'TA'],
-  ] as const) {
-    const list = item[key];
-    if (!Array.isArray(list)) continue;
-    for (const n of list as CslName[]) {
-      const name = n && typeof n === 'object' ? cslName(n) : null;
-      if (!name) continue;
-      names.push(name);
-      push(tag, nameAsRis(name));
-    }
-  }
+  const names = creatorTags(
+    item,
+    (n) => (n && typeof n === 'object' ? cslName(n as CslName) : null),
+    append,
+    line,
+  );
   push('TI', str('title'));
   push('ST', str('title-short') ?? str('shortTitle'));
   push('T2', str('container-title'));

@@ -5,8 +5,9 @@
  * author affiliations that RIS exports of the same record flatten.
  */
 import type { RisTag } from '../ris/types.ts';
-import { readTaggedLines } from './tagged-lines.ts';
-import type { FormatReadResult, SourceRecord } from './types.ts';
+import { tagAppender } from './names.ts';
+import { readTaggedLines, toSourceRecords } from './tagged-lines.ts';
+import type { FormatReadResult } from './types.ts';
 
 const MONTHS: Record<string, string> = {
   jan: '01',
@@ -46,9 +47,7 @@ function risType(tags: readonly RisTag[]): string {
 /** One MEDLINE record → RIS tags, in an order the RIS mapper reads as intended. */
 function toRisTags(tags: readonly RisTag[]): RisTag[] {
   const out: RisTag[] = [];
-  const push = (tag: string, value: string, line: number) => {
-    if (value.trim()) out.push({ tag, value: value.trim(), line });
-  };
+  const push = tagAppender(out);
   const first = tags[0]?.line ?? 1;
   push('TY', risType(tags), first);
   let lastFullName = false;
@@ -66,22 +65,17 @@ function toRisTags(tags: readonly RisTag[]): RisTag[] {
         push('AB', v, t.line);
         break;
       case 'FAU':
-        push('AU', v, t.line);
+      case 'FED':
+        // Full name (author or editor); the AU/ED line that follows gives it again as initials.
+        push(t.tag === 'FAU' ? 'AU' : 'ED', v, t.line);
         lastFullName = true;
         continue;
       case 'AU':
-        // The initials form of the full name just given.
-        if (!lastFullName) push('AU', v, t.line);
+      case 'ED':
+        if (!lastFullName) push(t.tag, v, t.line);
         break;
       case 'CN':
         push('AU', v, t.line);
-        break;
-      case 'FED':
-        push('ED', v, t.line);
-        lastFullName = true;
-        continue;
-      case 'ED':
-        if (!lastFullName) push('ED', v, t.line);
         break;
       case 'AD':
         push('AD', v, t.line);
@@ -158,17 +152,5 @@ export function readMedline(text: string): FormatReadResult {
     joinContinuation: () => ' ',
     startsRecord: (tag) => tag === 'PMID',
   });
-  return {
-    records: records.map(
-      (r, i): SourceRecord => ({
-        format: 'MEDLINE',
-        index: i + 1,
-        line: r.line,
-        type: risType(r.tags),
-        tags: toRisTags(r.tags),
-        raw: r.raw,
-      }),
-    ),
-    problems,
-  };
+  return { records: toSourceRecords('MEDLINE', records, risType, toRisTags), problems };
 }

@@ -1,4 +1,4 @@
-import type { MappedName } from '../ris/types.ts';
+import type { MappedName, RisTag } from '../ris/types.ts';
 
 /** A structured name as an RIS author line (`Family, Given, Suffix`, or the literal as it is). */
 export function nameAsRis(name: MappedName): string {
@@ -16,4 +16,42 @@ export function person(
 
 export function literalName(name: string): MappedName {
   return { family: null, given: null, suffix: null, literal: name };
+}
+
+/** Appends a value to `out` as a tag, trimmed, unless it is blank: how every reader builds its tags. */
+export function tagAppender(
+  out: RisTag[],
+): (tag: string, value: string | null | undefined, line: number) => void {
+  return (tag, value, line) => {
+    const v = value?.trim();
+    if (v) out.push({ tag, value: v, line });
+  };
+}
+
+/**
+ * The people of a BibTeX entry or CSL item (`author`, `editor`, `translator` lists), each read by
+ * `toName`, as RIS author/editor/translator tags plus the structured names in the same order.
+ */
+export function creatorTags(
+  fields: Record<string, unknown>,
+  toName: (creator: unknown) => MappedName | null,
+  add: (tag: string, value: string, line: number) => void,
+  line: number,
+): MappedName[] {
+  const names: MappedName[] = [];
+  for (const [key, tag] of [
+    ['author', 'AU'],
+    ['editor', 'ED'],
+    ['translator', 'TA'],
+  ] as const) {
+    const list = fields[key];
+    if (!Array.isArray(list)) continue;
+    for (const creator of list) {
+      const name = toName(creator);
+      if (!name) continue;
+      names.push(name);
+      add(tag, nameAsRis(name), line);
+    }
+  }
+  return names;
 }

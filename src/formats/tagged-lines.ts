@@ -4,6 +4,7 @@
  * line looks and where records end; this turns the text into records of `{tag, value, line}`.
  */
 import type { RisProblem, RisTag } from '../ris/types.ts';
+import type { InputFormat, SourceRecord } from './types.ts';
 
 export interface TaggedRecord {
   /** 1-based line of the record's first tag. */
@@ -88,4 +89,21 @@ export function readTaggedLines(
 /** Tag values by tag, in order. */
 export function valuesOf(tags: readonly RisTag[], tag: string): RisTag[] {
   return tags.filter((t) => t.tag === tag);
+}
+
+/** Lexed records as the pipeline's records: numbered, typed and with their tags in RIS terms. */
+export function toSourceRecords(
+  format: InputFormat,
+  records: readonly TaggedRecord[],
+  risType: (tags: readonly RisTag[]) => string,
+  toRisTags: (tags: readonly RisTag[]) => RisTag[],
+): SourceRecord[] {
+  return records.map((r, i) => ({
+    format,
+    index: i + 1,
+    line: r.line,
+    type: risType(r.tags),
+    tags: toRisTags(r.tags),
+    raw: r.raw,
+  }));
 }

@@ -5,8 +5,9 @@
  * writes `[Author; Author] Address`: explicit author affiliations.
  */
 import type { RisTag } from '../ris/types.ts';
-import { readTaggedLines } from './tagged-lines.ts';
-import type { FormatReadResult, SourceRecord } from './types.ts';
+import { tagAppender } from './names.ts';
+import { readTaggedLines, toSourceRecords } from './tagged-lines.ts';
+import type { FormatReadResult } from './types.ts';
 
 const MONTHS: Record<string, string> = {
   JAN: '01',
@@ -57,9 +58,7 @@ function risType(tags: readonly RisTag[]): string {
 
 function toRisTags(tags: readonly RisTag[]): RisTag[] {
   const out: RisTag[] = [];
-  const push = (tag: string, value: string, line: number) => {
-    if (value.trim()) out.push({ tag, value: value.trim(), line });
-  };
+  const push = tagAppender(out);
   const items = (t: RisTag) => t.value.split('\n').filter((v) => v.trim() !== '');
   const has = (tag: string) => tags.some((t) => t.tag === tag);
   push('TY', risType(tags), tags[0]?.line ?? 1);
@@ -162,17 +161,5 @@ export function readWebOfScience(text: string): FormatReadResult {
     endsRecord: (line) => /^ER\s*$/.test(line),
     ignoreLine: (line) => /^(?:FN |VR |EF\s*$)/.test(line),
   });
-  return {
-    records: records.map(
-      (r, i): SourceRecord => ({
-        format: 'WOS',
-        index: i + 1,
-        line: r.line,
-        type: risType(r.tags),
-        tags: toRisTags(r.tags),
-        raw: r.raw,
-      }),
-    ),
-    problems,
-  };
+  return { records: toSourceRecords('WOS', records, risType, toRisTags), problems };
 }

@@ -4,6 +4,7 @@
  */
 
 import { createHash } from 'node:crypto';
+import { memoize } from '../memo.ts';
 import type { MappedContributor, MappedName } from './types.js';
 
 // Resolver prefixes seen in DO/UR/L3 (Ovid writes DO as a URL, EBSCO puts the DOI in L3, old
@@ -78,21 +79,14 @@ const NON_ASCII = /[\u0080-\uffff]/;
 const ASCII_NON_WORD = /[^a-z0-9]+/g;
 
 // Names, journals, keywords and addresses repeat across a file; folding each once pays off.
-const foldCache = new Map<string, string>();
+const foldCached = memoize((s) => foldUncached(s), 100_000);
 
 /**
  * Text folded for comparison: compatibility-decomposed, accents and case removed, ß→ss, ø→o,
  * æ→ae, ł→l, every run of punctuation/whitespace → one space, trimmed.
  */
 export function foldText(s: string): string {
-  if (s.length > 200) return foldUncached(s);
-  let folded = foldCache.get(s);
-  if (folded === undefined) {
-    if (foldCache.size >= 100_000) foldCache.clear();
-    folded = foldUncached(s);
-    foldCache.set(s, folded);
-  }
-  return folded;
+  return s.length > 200 ? foldUncached(s) : foldCached(s);
 }
 
 function foldUncached(s: string): string {

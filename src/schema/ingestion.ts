@@ -337,6 +337,34 @@ function toGraphQLError(error: unknown): never {
   throw error;
 }
 
+/**
+ * One synchronous ingest as the four ingest mutations run it: the size check against
+ * BIBGRAPH_MAX_INGEST_SIZE (pointing at startIngestion past it), then the ingest, its domain
+ * errors as GraphQL errors.
+ */
+function ingestNow(
+  ctx: Context,
+  input: { text: string } | { file: File },
+  options: { source: string | null; dryRun: boolean; format: FormatChoice; action: string },
+): Promise<IngestReport> {
+  const bytes = 'text' in input ? Buffer.byteLength(input.text) : input.file.size;
+  if (bytes > ctx.maxIngestBytes) {
+    throw overSyncLimit('text' in input ? 'Input' : `Uploaded file "${input.file.name}"`, bytes, ctx);
+  }
+  const content =
+    'text' in input ? input.text : (input.file.stream() as unknown as AsyncIterable<Uint8Array>);
+  return ingestRis(ctx.db, content, {
+    ...options,
+    maxBytes: ctx.maxIngestBytes,
+    actor: ctx.auth.actor,
+  }).catch(toGraphQLError);
+}
+
+const fileArgs = {
+  source: 'A label stored with the ingestion; defaults to the file name.',
+  dryRun: 'Report what would happen and write nothing.',
+};
+
 builder.mutationFields((t) => ({
   ingestRis: t.field({
     type: IngestRisPayloadRef,
@@ -345,18 +373,12 @@ builder.mutationFields((t) => ({
     args: {
       input: t.arg({ type: IngestRisInput, required: true, description: 'The RIS text and options.' }),
     },
-    resolve: async (_root, { input }, ctx) => {
-      const bytes = Buffer.byteLength(input.ris);
-      if (bytes > ctx.maxIngestBytes) throw overSyncLimit('RIS input', bytes, ctx);
-      return ingestRis(ctx.db, input.ris, {
-        source: input.source ?? null,
-        dryRun: input.dryRun ?? false,
-        format: 'RIS',
-        maxBytes: ctx.maxIngestBytes,
-        actor: ctx.auth.actor,
-        action: 'ingestRis',
-      }).catch(toGraphQLError);
-    },
+    resolve: (_root, { input }, ctx) =>
+      ingestNow(
+        ctx,
+        { text: input.ris },
+        { source: input.source ?? null, dryRun: input.dryRun ?? false, format: 'RIS', action: 'ingestRis' },
+      ),
   }),
   ingestRisFile: t.field({
     type: IngestRisPayloadRef,
@@ -367,25 +389,20 @@ builder.mutationFields((t) => ({
         required: true,
         description: 'The RIS file (any encoding bibgraph reads).',
       }),
-      source: t.arg.string({ description: 'A label stored with the ingestion; defaults to the file name.' }),
-      dryRun: t.arg.boolean({
-        defaultValue: false,
-        description: 'Report what would happen and write nothing.',
-      }),
+      source: t.arg.string({ description: fileArgs.source }),
+      dryRun: t.arg.boolean({ defaultValue: false, description: fileArgs.dryRun }),
     },
-    resolve: async (_root, args, ctx) => {
-      const file = args.file;
-      if (file.size > ctx.maxIngestBytes) throw overSyncLimit(`Uploaded file "${file.name}"`, file.size, ctx);
-      const stream = file.stream() as unknown as AsyncIterable<Uint8Array>;
-      return ingestRis(ctx.db, stream, {
-        source: args.source ?? file.name ?? null,
-        dryRun: args.dryRun ?? false,
-        format: 'RIS',
-        maxBytes: ctx.maxIngestBytes,
-        actor: ctx.auth.actor,
-        action: 'ingestRisFile',
-      }).catch(toGraphQLError);
-    },
+    resolve: (_root, args, ctx) =>
+      ingestNow(
+        ctx,
+        { file: args.file },
+        {
+          source: args.source ?? args.file.name ?? null,
+          dryRun: args.dryRun ?? false,
+          format: 'RIS',
+          action: 'ingestRisFile',
+        },
+      ),
   }),
   ingestCitations: t.field({
     type: IngestRisPayloadRef,
@@ -394,18 +411,17 @@ builder.mutationFields((t) => ({
     args: {
       input: t.arg({ type: IngestCitationsInput, required: true, description: 'The text and options.' }),
     },
-    resolve: async (_root, { input }, ctx) => {
-      const bytes = Buffer.byteLength(input.text);
-      if (bytes > ctx.maxIngestBytes) throw overSyncLimit('Input', bytes, ctx);
-      return ingestRis(ctx.db, input.text, {
-        source: input.source ?? null,
-        dryRun: input.dryRun ?? false,
-        format: input.format ?? 'AUTO',
-        maxBytes: ctx.maxIngestBytes,
-        actor: ctx.auth.actor,
-        action: 'ingestCitations',
-      }).catch(toGraphQLError);
-    },
+    resolve: (_root, { input }, ctx) =>
+      ingestNow(
+        ctx,
+        { text: input.text },
+        {
+          source: input.source ?? null,
+          dryRun: input.dryRun ?? false,
+          format: input.format ?? 'AUTO',
+          action: 'ingestCitations',
+        },
+      ),
   }),
   ingestCitationsFile: t.field({
     type: IngestRisPayloadRef,
@@ -418,24 +434,20 @@ builder.mutationFields((t) => ({
         defaultValue: 'AUTO',
         description: 'The file’s format; AUTO detects it from its content.',
       }),
-      source: t.arg.string({ description: 'A label stored with the ingestion; defaults to the file name.' }),
-      dryRun: t.arg.boolean({
-        defaultValue: false,
-        description: 'Report what would happen and write nothing.',
-      }),
+      source: t.arg.string({ description: fileArgs.source }),
+      dryRun: t.arg.boolean({ defaultValue: false, description: fileArgs.dryRun }),
     },
-    resolve: async (_root, args, ctx) => {
-      const file = args.file;
-      if (file.size > ctx.maxIngestBytes) throw overSyncLimit(`Uploaded file "${file.name}"`, file.size, ctx);
-      return ingestRis(ctx.db, file.stream() as unknown as AsyncIterable<Uint8Array>, {
-        source: args.source ?? file.name ?? null,
-        dryRun: args.dryRun ?? false,
-        format: args.format ?? 'AUTO',
-        maxBytes: ctx.maxIngestBytes,
-        actor: ctx.auth.actor,
-        action: 'ingestCitationsFile',
-      }).catch(toGraphQLError);
-    },
+    resolve: (_root, args, ctx) =>
+      ingestNow(
+        ctx,
+        { file: args.file },
+        {
+          source: args.source ?? args.file.name ?? null,
+          dryRun: args.dryRun ?? false,
+          format: args.format ?? 'AUTO',
+          action: 'ingestCitationsFile',
+        },
+      ),
   }),
 }));
 
