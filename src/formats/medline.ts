@@ -79,7 +79,7 @@ function toRisTags(tags: readonly RisTag[]): RisTag[] {
         break;
       case 'AD':
         push('AD', v, t.line);
-        // Several AD lines may follow one author; they stay that author's.
+        // Kept right after their author: the mapper links an address that follows each author.
         continue;
       case 'JT':
         push('T2', v, t.line);

@@ -99,21 +99,25 @@ export async function storeAddresses(tx: Database, rows: readonly AddressRow[]):
   const touched = new Set<number>();
   if (rows.length === 0) return touched;
   const country = (a: ParsedAddress) => a.country?.code ?? null;
+  // An organization or unit as the address names it, in the address's country.
+  const inputOf = (
+    o: { name: string; key: string; kind: string },
+    address: ParsedAddress,
+    parentId: number | null,
+  ): OrgInput => ({
+    name: o.name,
+    key: o.key,
+    country_code: country(address),
+    country_name: address.country?.name ?? null,
+    kind: o.kind,
+    parent_id: parentId,
+  });
 
   const tops = new Map<string, OrgInput>();
   for (const { address } of rows) {
     for (const o of address.organizations) {
       const identity = organizationIdentity(o.key, country(address), null);
-      if (!tops.has(identity)) {
-        tops.set(identity, {
-          name: o.name,
-          key: o.key,
-          country_code: country(address),
-          country_name: address.country?.name ?? null,
-          kind: o.kind,
-          parent_id: null,
-        });
-      }
+      if (!tops.has(identity)) tops.set(identity, inputOf(o, address, null));
     }
   }
   const topIds = await resolveOrganizations(tx, tops);
@@ -126,16 +130,7 @@ export async function storeAddresses(tx: Database, rows: readonly AddressRow[]):
       const parentId = topOf(address, o.key);
       for (const u of o.units) {
         const identity = organizationIdentity(u.key, country(address), parentId);
-        if (!units.has(identity)) {
-          units.set(identity, {
-            name: u.name,
-            key: u.key,
-            country_code: country(address),
-            country_name: address.country?.name ?? null,
-            kind: u.kind,
-            parent_id: parentId,
-          });
-        }
+        if (!units.has(identity)) units.set(identity, inputOf(u, address, parentId));
       }
     }
   }
