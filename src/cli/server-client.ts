@@ -114,6 +114,17 @@ export class ServerClient {
     );
   }
 
+  /** Throws the server's 401/403 refusal of this client's token, if it refuses a bodyless read. */
+  private async throwIfRefused(): Promise<void> {
+    const probe = await fetch(`${this.base}/graphql?query=${encodeURIComponent('{ __typename }')}`, {
+      headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
+    }).catch(() => null);
+    if (probe && (probe.status === 401 || probe.status === 403)) {
+      throw this.authRefusal(messageOf(await probe.text()));
+    }
+    await probe?.body?.cancel();
+  }
+
   /**
    * One request; a fresh body per attempt, since a server still opening its database answers 503
    * with Retry-After, and a rate-limited one 429 with Retry-After, and the request is sent again.
@@ -134,6 +145,10 @@ export class ServerClient {
       } catch (error) {
         const cause = (error as { cause?: { code?: string; message?: string } }).cause;
         const reason = cause?.code ?? cause?.message ?? (error as Error).message;
+        // The server refuses an upload from a caller it will not let write before reading it, and
+        // closes the connection: a client still sending sees EPIPE or a reset, not the answer.
+        // Asking again without a body gets the refusal itself.
+        if (request.body != null) await this.throwIfRefused();
         throw new ServerAccessError(`cannot reach the bibgraph server at ${this.base} (${reason})`);
       }
       const retryAfter = Number(response.headers.get('retry-after'));
