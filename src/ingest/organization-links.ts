@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { type Database, rowsOf } from '../db/client.ts';
+import { TimeSlice } from '../db/time-slice.ts';
 import { authorOrganizations } from '../db/schema.ts';
 import { inferAuthorLinks } from '../organizations/infer.ts';
 import type { AuthorCitation } from '../organizations/types.ts';
@@ -96,7 +97,10 @@ async function recomputeRound(tx: Database, authorIds: number[]): Promise<void> 
   }
 
   const links: LinkRow[] = [];
+  // Reads served by this process wait while this runs: yield between authors.
+  const slice = new TimeSlice();
   for (const authorId of authorIds) {
+    await slice.tick();
     const mine = citationsBy.get(authorId) ?? [];
     const yearOf = new Map(mine.map((c) => [c.citation_id, c.year]));
     const pairs = new Map<number, Pair>();
@@ -142,6 +146,8 @@ async function recomputeRound(tx: Database, authorIds: number[]): Promise<void> 
       explicitOrganizationIds: explicitOf.get(c.citation_id) ?? [],
     }));
     if (input.some((c) => c.organizationIds.length > 0)) {
+      // Links to one organization share its support lists: each list is read once.
+      const seen = new Set<readonly string[]>();
       for (const link of inferAuthorLinks(input)) {
         // Inferred links never override explicit ones, and a rejected pair stays rejected.
         if (explicitKeys.has(`${link.citationId}:${link.organizationId}`)) continue;
@@ -150,7 +156,10 @@ async function recomputeRound(tx: Database, authorIds: number[]): Promise<void> 
         p.rules.add(link.rule);
         p.confidence = Math.max(p.confidence, link.confidence);
         p.citations.add(Number(link.citationId));
-        for (const id of link.supportingCitationIds) p.supporting.add(Number(id));
+        if (!seen.has(link.supportingCitationIds)) {
+          seen.add(link.supportingCitationIds);
+          for (const id of link.supportingCitationIds) p.supporting.add(Number(id));
+        }
       }
     }
     for (const [organizationId, p] of pairs) {

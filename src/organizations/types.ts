@@ -35,6 +35,6 @@ export interface InferredLink {
   rule: string;
   /** In [0, 1]. Links below `DEFAULT_LINK_THRESHOLD` are stored but not returned by default. */
   confidence: number;
-  /** Citations (of this author) whose evidence supports the link. */
-  supportingCitationIds: string[];
+  /** Citations (of this author) whose evidence supports the link, sorted; may be shared by links. */
+  supportingCitationIds: readonly string[];
 }
