@@ -12,23 +12,19 @@
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import postgres from 'postgres';
 import { formatTable } from '../src/cli/table.ts';
 import { DEFAULT_LIMITS } from '../src/config.ts';
 import { type DatabaseHandle, openDatabase } from '../src/db/client.ts';
 import { createServer } from '../src/server/server.ts';
-import { generateRis } from './lib/generate-ris.ts';
+import type { ClientsInput, ClientsResult, FromClients, PhaseSample } from './lib/load-clients.ts';
 
 const RECORDS = Number(process.argv[2] ?? 5_000);
 const TARGETS = (process.env.BENCH_TARGETS ?? 'postgres,pglite').split(',');
 /** Concurrent readers, each sending its next request when the last one answered. */
 const READERS = 4;
-const IDLE_REQUESTS = 400;
-
-// A page of ten citations: one cheap indexed statement, so its latency is the server's, not the query's.
-const CHEAP = JSON.stringify({
-  query: '{ citations(first: 10, orderBy: YEAR_DESC) { nodes { id title year } } }',
-});
+const IDLE_REQUESTS = 2_000;
 
 interface Served {
   base: string;
@@ -57,53 +53,74 @@ async function serve(handle: DatabaseHandle): Promise<Served> {
   };
 }
 
-interface Answer {
-  data?: { authors?: { nodes: Array<{ id: string }> } };
-  errors?: Array<{ message: string; extensions?: { code?: string } }>;
-}
-
-async function post(base: string, body: string): Promise<{ ms: number; ok: boolean; json: Answer }> {
-  const started = performance.now();
-  const response = await fetch(`${base}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body,
-  });
-  const json = (await response.json()) as Answer;
-  return { ms: performance.now() - started, ok: response.ok && !json.errors, json };
-}
-
-interface Sample {
-  latencies: number[];
-  errors: number;
-  /** How late the main thread's event loop ran while the sample was taken (its stalls). */
+/** What one measured phase saw: client latencies, and the server loop's delay meanwhile. */
+interface Sample extends PhaseSample {
   loop: IntervalHistogram;
 }
 
-/** Readers hammer the cheap query until `count` requests are done or `until` settles. */
-async function read(base: string, options: { count?: number; until?: Promise<unknown> }): Promise<Sample> {
-  const loop = monitorEventLoopDelay({ resolution: 10 });
-  loop.enable();
-  const sample: Sample = { latencies: [], errors: 0, loop };
-  let stop = false;
-  options.until?.then(
-    () => (stop = true),
-    () => (stop = true),
+/**
+ * Runs the scenario's clients in a worker thread (bench/lib/load-clients.ts) and samples this
+ * thread's event-loop delay — the server's — during each measured phase.
+ */
+async function runClients(
+  base: string,
+  scenario: ClientsInput['scenario'],
+): Promise<{
+  idle: Sample;
+  loaded: Sample;
+  writers: string[];
+  loadedMs: number;
+}> {
+  const loops = {
+    idle: monitorEventLoopDelay({ resolution: 10 }),
+    loaded: monitorEventLoopDelay({ resolution: 10 }),
+  };
+  const input: ClientsInput = {
+    base,
+    scenario,
+    records: RECORDS,
+    readers: READERS,
+    idleRequests: IDLE_REQUESTS,
+  };
+  const worker = new Worker(new URL('./lib/load-clients.mjs', import.meta.url), { workerData: input });
+  const result = await new Promise<ClientsResult>((resolve, reject) => {
+    worker.on('message', (m: FromClients) => {
+      if ('result' in m) return resolve(m.result);
+      loops.idle.disable();
+      loops.loaded.disable();
+      if (m.phase !== 'end') loops[m.phase].enable();
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => reject(new Error(`load clients exited with ${code}`)));
+  });
+  await worker.terminate();
+  return {
+    idle: { ...result.idle, loop: loops.idle },
+    loaded: { ...result.loaded, loop: loops.loaded },
+    writers: result.writers,
+    loadedMs: result.loadedMs,
+  };
+}
+
+/** BENCH_TIMELINE=1: reads under load per second of the phase, to see when the slow ones came. */
+function timeline(sample: Sample): void {
+  const bySecond = new Map<number, number[]>();
+  sample.latencies.forEach((latency, i) => {
+    const second = Math.floor((sample.startedAt[i] ?? 0) / 1000);
+    bySecond.set(second, [...(bySecond.get(second) ?? []), latency]);
+  });
+  console.log(
+    formatTable(
+      ['second', 'reads', 'p50', 'p95', 'max'],
+      [...bySecond].map(([second, l]) => [
+        second,
+        l.length,
+        ms(percentile(l, 50)),
+        ms(percentile(l, 95)),
+        ms(Math.max(...l)),
+      ]),
+    ),
   );
-  let sent = 0;
-  await Promise.all(
-    Array.from({ length: READERS }, async () => {
-      while (!stop && (options.count === undefined || sent < options.count)) {
-        sent++;
-        const started = performance.now();
-        const r = await post(base, CHEAP).catch(() => ({ ms: performance.now() - started, ok: false }));
-        sample.latencies.push(r.ms);
-        if (!r.ok) sample.errors++;
-      }
-    }),
-  );
-  loop.disable();
-  return sample;
 }
 
 function percentile(values: number[], p: number): number {
@@ -145,33 +162,10 @@ function report(title: string, idle: Sample, loaded: Sample, writers: string[]):
       ],
     ),
   );
+  if (process.env.BENCH_TIMELINE) timeline(loaded);
   console.log(`\np95 under load / p95 idle: ${(p95Load / p95Idle).toFixed(2)}× (target < 2×)`);
   for (const w of writers) console.log(`  ${w}`);
 }
-
-async function describeWriter(
-  name: string,
-  work: Promise<{ ms: number; ok: boolean; json: Answer }>,
-): Promise<string> {
-  const r = await work;
-  const error = r.json.errors?.[0];
-  return `${name}: ${r.ok ? 'ok' : `FAILED ${error?.extensions?.code ?? ''} ${error?.message ?? ''}`} in ${ms(r.ms)}`;
-}
-
-async function authorIds(base: string): Promise<string[]> {
-  const r = await post(
-    base,
-    JSON.stringify({ query: '{ authors(first: 2, search: "wang") { nodes { id } } }' }),
-  );
-  return (r.json.data?.authors?.nodes ?? []).map((n) => n.id);
-}
-
-const ingestBody = (ris: string, source: string) =>
-  JSON.stringify({
-    query:
-      'mutation($ris: String!, $source: String) { ingestRis(input: { ris: $ris, source: $source }) { created failed } }',
-    variables: { ris, source },
-  });
 
 async function benchPostgres(): Promise<void> {
   let url = process.env.DATABASE_URL ?? null;
@@ -194,38 +188,12 @@ async function benchPostgres(): Promise<void> {
   });
   const server = await serve(handle);
   try {
-    await post(server.base, ingestBody(generateRis(2_000, 7), 'seed'));
-    const bodies = [11, 12, 13].map((seed) => ({
-      seed,
-      body: ingestBody(generateRis(RECORDS, seed), `seed ${seed}`),
-    }));
-    const idle = await read(server.base, { count: IDLE_REQUESTS });
-    const [into, from] = await authorIds(server.base);
-    const started = performance.now();
-    const writers = [
-      ...bodies.map(({ seed, body }) =>
-        describeWriter(`ingest ${RECORDS} records (seed ${seed})`, post(server.base, body)),
-      ),
-      describeWriter(
-        'mergeAuthors',
-        post(
-          server.base,
-          JSON.stringify({
-            query:
-              'mutation($into: ID!, $from: [ID!]!) { mergeAuthors(into: $into, from: $from) { __typename } }',
-            variables: { into, from: [from] },
-          }),
-        ),
-      ),
-    ];
-    const all = Promise.all(writers);
-    const loaded = await read(server.base, { until: all });
-    const lines = await all;
+    const r = await runClients(server.base, 'postgres');
     report(
-      `PostgreSQL: reads while three ingests and a merge run (${ms(performance.now() - started)})`,
-      idle,
-      loaded,
-      lines,
+      `PostgreSQL: reads while three ingests and a merge run (${ms(r.loadedMs)})`,
+      r.idle,
+      r.loaded,
+      r.writers,
     );
   } finally {
     await server.close();
@@ -238,15 +206,14 @@ async function benchPglite(): Promise<void> {
   const handle = await openDatabase({ databaseUrl: null, dataDir: 'memory://' });
   const server = await serve(handle);
   try {
-    await post(server.base, ingestBody(generateRis(2_000, 7), 'seed'));
+    const r = await runClients(server.base, 'pglite');
     const n = RECORDS * 4;
-    const body = ingestBody(generateRis(n, 21), 'big');
-    const idle = await read(server.base, { count: IDLE_REQUESTS });
-    const ingest = describeWriter(`ingest ${n} records`, post(server.base, body));
-    const loaded = await read(server.base, { until: ingest });
-    report(`PGlite: reads during one ingest of ${n.toLocaleString('en-US')} records`, idle, loaded, [
-      await ingest,
-    ]);
+    report(
+      `PGlite: reads during one ingest of ${n.toLocaleString('en-US')} records`,
+      r.idle,
+      r.loaded,
+      r.writers,
+    );
   } finally {
     await server.close();
     await handle.close();
@@ -254,7 +221,7 @@ async function benchPglite(): Promise<void> {
 }
 
 console.log(
-  `bench:load — ${READERS} concurrent readers of a cheap query over HTTP; idle: ${IDLE_REQUESTS} requests`,
+  `bench:load — ${READERS} concurrent readers of a cheap query over HTTP (clients in a worker thread); idle: ${IDLE_REQUESTS} requests`,
 );
 if (TARGETS.includes('postgres')) await benchPostgres();
 if (TARGETS.includes('pglite')) await benchPglite();
