@@ -1,9 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { type Database, rowsOf } from '../db/client.ts';
-import { TimeSlice } from '../db/time-slice.ts';
 import { authorOrganizations } from '../db/schema.ts';
-import { inferAuthorLinks } from '../organizations/infer.ts';
-import type { AuthorCitation } from '../organizations/types.ts';
+import {
+  authorLinks,
+  type CitationRow,
+  type ExplicitRow,
+  type LinkInput,
+} from '../organizations/author-links.ts';
+import { preparePool } from './prepare-pool.ts';
 
 /*
  * Author ↔ organization links are derived data: the explicit ones from author_affiliations (what
@@ -17,29 +21,12 @@ import type { AuthorCitation } from '../organizations/types.ts';
 /** Authors recomputed per round (bounds the size of each statement). */
 const AUTHORS_PER_ROUND = 2000;
 
-/** Supporting citations kept per link (the lowest ids). */
-export const MAX_SUPPORTING = 10;
-
-/** The rule of an explicit link whose record did not say how it linked (rows from before rules). */
-export const EXPLICIT_RULE_UNKNOWN = 'explicit';
-
-interface CitationRow {
-  author_id: number;
-  citation_id: number;
-  year: number | null;
-  author_count: number;
-  organization_ids: number[];
-}
-
-interface ExplicitRow {
-  author_id: number;
-  citation_id: number;
-  organization_id: number;
-  unit_id: number | null;
-  rule: string | null;
-}
-
-type LinkRow = typeof authorOrganizations.$inferInsert;
+/**
+ * From this many citation rows a round's links are computed in the ingest worker thread: the
+ * end of a 5,000-record ingest recomputes thousands of authors, 0.1–0.3 s of work that reads
+ * arriving meanwhile waited behind. Below it, the hand-over costs more than the work.
+ */
+const OFF_THREAD_ROWS = 5_000;
 
 /** Recomputes every organization link of these authors. */
 export async function recomputeAuthorLinks(tx: Database, authorIds: Iterable<number>): Promise<void> {
@@ -78,143 +65,25 @@ async function recomputeRound(tx: Database, authorIds: number[]): Promise<void> 
     tx.execute(sql`select author_id, organization_id from organization_link_decisions
       where decision = 'REJECTED' and author_id = any(${ids}::int[])`),
   ]);
-  const rejected = new Set(
-    rowsOf<{ author_id: number; organization_id: number }>(rejectedRows).map(
-      (r) => `${r.author_id}:${r.organization_id}`,
-    ),
-  );
-  const explicitBy = new Map<number, ExplicitRow[]>();
-  for (const r of rowsOf<ExplicitRow>(explicitRows)) {
-    const list = explicitBy.get(r.author_id) ?? [];
-    list.push(r);
-    explicitBy.set(r.author_id, list);
-  }
-  const citationsBy = new Map<number, CitationRow[]>();
-  for (const r of rowsOf<CitationRow>(citationRows)) {
-    const list = citationsBy.get(r.author_id) ?? [];
-    list.push(r);
-    citationsBy.set(r.author_id, list);
-  }
-
-  const links: LinkRow[] = [];
-  // Reads served by this process wait while this runs: yield between authors.
-  const slice = new TimeSlice();
-  for (const authorId of authorIds) {
-    await slice.tick();
-    const mine = citationsBy.get(authorId) ?? [];
-    const yearOf = new Map(mine.map((c) => [c.citation_id, c.year]));
-    const pairs = new Map<number, Pair>();
-    const pair = (organizationId: number): Pair | null => {
-      if (rejected.has(`${authorId}:${organizationId}`)) return null;
-      let p = pairs.get(organizationId);
-      if (!p) {
-        p = {
-          explicit: false,
-          rules: new Set(),
-          confidence: 0,
-          citations: new Set(),
-          supporting: new Set(),
-          units: new Map(),
-        };
-        pairs.set(organizationId, p);
-      }
-      return p;
-    };
-    const explicit = explicitBy.get(authorId) ?? [];
-    const explicitKeys = new Set(explicit.map((e) => `${e.citation_id}:${e.organization_id}`));
-    for (const e of explicit) {
-      const p = pair(e.organization_id);
-      if (!p) continue;
-      p.explicit = true;
-      p.rules.add(e.rule ?? EXPLICIT_RULE_UNKNOWN);
-      p.confidence = 1;
-      p.citations.add(e.citation_id);
-      p.supporting.add(e.citation_id);
-      if (e.unit_id !== null) p.units.set(e.unit_id, (p.units.get(e.unit_id) ?? 0) + 1);
-    }
-    const explicitOf = new Map<number, string[]>();
-    for (const e of explicit) {
-      const list = explicitOf.get(e.citation_id) ?? [];
-      list.push(String(e.organization_id));
-      explicitOf.set(e.citation_id, list);
-    }
-    const input: AuthorCitation[] = mine.map((c) => ({
-      citationId: String(c.citation_id),
-      year: c.year,
-      authorCount: c.author_count,
-      organizationIds: c.organization_ids.map(String),
-      explicitOrganizationIds: explicitOf.get(c.citation_id) ?? [],
-    }));
-    if (input.some((c) => c.organizationIds.length > 0)) {
-      // Links to one organization share its support lists: each list is read once.
-      const seen = new Set<readonly string[]>();
-      for (const link of inferAuthorLinks(input)) {
-        // Inferred links never override explicit ones, and a rejected pair stays rejected.
-        if (explicitKeys.has(`${link.citationId}:${link.organizationId}`)) continue;
-        const p = pair(Number(link.organizationId));
-        if (!p) continue;
-        p.rules.add(link.rule);
-        p.confidence = Math.max(p.confidence, link.confidence);
-        p.citations.add(Number(link.citationId));
-        if (!seen.has(link.supportingCitationIds)) {
-          seen.add(link.supportingCitationIds);
-          for (const id of link.supportingCitationIds) p.supporting.add(Number(id));
-        }
-      }
-    }
-    for (const [organizationId, p] of pairs) {
-      const citationIds = [...p.citations].sort((a, b) => a - b);
-      const years = citationIds.map((id) => yearOf.get(id)).filter((y): y is number => typeof y === 'number');
-      links.push({
-        authorId,
-        organizationId,
-        evidence: p.explicit ? 'EXPLICIT' : 'INFERRED',
-        rules: [...p.rules].sort(),
-        confidence: p.confidence,
-        citationIds,
-        // The first few say why; an organization named on hundreds of an author's records would
-        // otherwise list them all on every link.
-        supportingCitationIds: [...p.supporting].sort((a, b) => a - b).slice(0, MAX_SUPPORTING),
-        unitIds: [...p.units].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([id]) => id),
-        firstYear: years.length > 0 ? Math.min(...years) : null,
-        lastYear: years.length > 0 ? Math.max(...years) : null,
-        citationCount: citationIds.length,
-      });
-    }
-  }
+  const input: LinkInput = {
+    authorIds,
+    citations: rowsOf<CitationRow>(citationRows),
+    explicit: rowsOf<ExplicitRow>(explicitRows),
+    rejected: rowsOf<{ author_id: number; organization_id: number }>(rejectedRows),
+  };
+  const links =
+    input.citations.length >= OFF_THREAD_ROWS
+      ? await preparePool.authorLinks(input)
+      : JSON.stringify(authorLinks(input));
 
   await tx.execute(sql`delete from ${authorOrganizations} where author_id = any(${ids}::int[])`);
-  if (links.length === 0) return;
-  const array = (list: readonly (number | string)[]) => `{${list.join(',')}}`;
+  if (links === '[]') return;
   await tx.execute(sql`insert into ${authorOrganizations}
       (author_id, organization_id, evidence, rules, confidence, citation_ids, supporting_citation_ids,
        unit_ids, first_year, last_year, citation_count)
-    select author_id, organization_id, evidence, rules::text[], confidence, citation_ids::int[],
-      supporting::int[], unit_ids::int[], first_year, last_year, citation_count
-    from jsonb_to_recordset(${JSON.stringify(
-      links.map((l) => ({
-        author_id: l.authorId,
-        organization_id: l.organizationId,
-        evidence: l.evidence,
-        rules: array(l.rules ?? []),
-        confidence: l.confidence,
-        citation_ids: array(l.citationIds ?? []),
-        supporting: array(l.supportingCitationIds ?? []),
-        unit_ids: array(l.unitIds ?? []),
-        first_year: l.firstYear,
-        last_year: l.lastYear,
-        citation_count: l.citationCount,
-      })),
-    )}::jsonb) as r(author_id int, organization_id int, evidence text, rules text, confidence float8,
-      citation_ids text, supporting text, unit_ids text, first_year int, last_year int, citation_count int)`);
-}
-
-interface Pair {
-  explicit: boolean;
-  rules: Set<string>;
-  confidence: number;
-  citations: Set<number>;
-  supporting: Set<number>;
-  /** Unit id → number of explicit addresses naming it. */
-  units: Map<number, number>;
+    select author_id, organization_id, evidence, rules, confidence, citation_ids,
+      supporting_citation_ids, unit_ids, first_year, last_year, citation_count
+    from jsonb_to_recordset(${links}::jsonb) as r(author_id int, organization_id int,
+      evidence text, rules text[], confidence float8, citation_ids int[], supporting_citation_ids int[],
+      unit_ids int[], first_year int, last_year int, citation_count int)`);
 }

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { FormatChoice } from '../formats/read.ts';
+import type { LinkInput } from '../organizations/author-links.ts';
 import type { PreparedEvent } from './prepare.ts';
 
 const workerUrl = new URL('./prepare-worker.mjs', import.meta.url);
@@ -13,6 +14,7 @@ export class PrepareWorkerError extends Error {
 }
 
 type FromWorker =
+  | { type: 'links'; json: string }
   | { type: 'need' }
   | { type: 'events'; events: PreparedEvent[]; done: boolean }
   | { type: 'failed'; message: string };
@@ -81,6 +83,44 @@ export class PreparePool {
   }
 
   /**
+   * `JSON.stringify(authorLinks(input))` (src/organizations/author-links.ts), computed in a worker.
+   */
+  async authorLinks(input: LinkInput): Promise<string> {
+    const worker = this.take();
+    let onMessage: (message: FromWorker) => void = () => {};
+    let onError: (error: Error) => void = () => {};
+    let onExit: (code: number) => void = () => {};
+    let clean = false;
+    try {
+      const json = await new Promise<string>((resolve, reject) => {
+        onMessage = (message) => {
+          if (message.type === 'links') resolve(message.json);
+          else if (message.type === 'failed')
+            reject(new PrepareWorkerError(`Linking authors to organizations failed: ${message.message}`));
+        };
+        onError = (error) => reject(new PrepareWorkerError(`The ingest worker failed: ${error.message}`));
+        onExit = (code) =>
+          reject(new PrepareWorkerError(`The ingest worker stopped unexpectedly (exit code ${code})`));
+        worker.on('message', onMessage);
+        worker.on('error', onError);
+        worker.on('exit', onExit);
+        worker.postMessage({ type: 'links', input });
+      });
+      clean = true;
+      return json;
+    } finally {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      if (clean) this.giveBack(worker);
+      else {
+        this.busy.delete(worker);
+        void worker.terminate();
+      }
+    }
+  }
+
+  /**
    * The events `prepareStream(source, format)` would yield, computed in a worker. The source is read
    * here, on the calling thread, as the worker asks for it, so its errors (a size limit, a
    * broken upload) surface here just as they would inline. Stopping early (the ingest failed)
@@ -122,6 +162,7 @@ export class PreparePool {
     };
     const onMessage = (message: FromWorker) => {
       if (message.type === 'need') void feed();
+      else if (message.type === 'links') return;
       else if (message.type === 'events') {
         ready.push(message);
         notify();

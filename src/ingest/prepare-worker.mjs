@@ -4,16 +4,19 @@
 // finished records and writes them. Plain JavaScript so it starts the same under tsx, vitest and
 // the CLI.
 //
-// One ingest at a time; a worker that finished one cleanly is reused for the next.
+// One ingest at a time; a worker that finished one cleanly is reused for the next. Between
+// ingests it also computes author ↔ organization links (organization-links.ts), the other large
+// piece of pure work an ingest does.
 // Messages in:  { type: 'start', credit, format } | { type: 'chunk', chunk } | { type: 'end' }
-//               | { type: 'credit', n }
+//               | { type: 'credit', n } | { type: 'links', input }
 // Messages out: { type: 'need' } (send the next chunk) | { type: 'events', events, done }
-//               | { type: 'failed', message }
+//               | { type: 'failed', message } | { type: 'links', json }
 import { parentPort } from 'node:worker_threads';
 import { register } from 'tsx/esm/api';
 
 register();
 const { prepareStream } = await import('./prepare.ts');
+const { authorLinks } = await import('../organizations/author-links.ts');
 
 /** Records per message: small enough to arrive steadily, large enough that messages stay few. */
 const GROUP = 100;
@@ -30,6 +33,14 @@ let credit = 0;
 let wake = null;
 
 port.on('message', (message) => {
+  if (message.type === 'links') {
+    try {
+      port.postMessage({ type: 'links', json: JSON.stringify(authorLinks(message.input)) });
+    } catch (error) {
+      port.postMessage({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+    }
+    return;
+  }
   if (message.type === 'start') {
     started = true;
     credit = message.credit;
