@@ -133,7 +133,7 @@ const ms = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(2)} s` : `${n.toFix
 const lag = (h: IntervalHistogram, p: number) =>
   ms(Math.max(0, (p === 100 ? h.max : h.percentile(p)) / 1e6 - 10));
 
-function report(title: string, idle: Sample, loaded: Sample, writers: string[]): void {
+function report(title: string, idle: Sample, loaded: Sample, writers: string[], target: string): void {
   const p95Idle = percentile(idle.latencies, 95);
   const p95Load = percentile(loaded.latencies, 95);
   console.log(`\n## ${title}\n`);
@@ -163,7 +163,7 @@ function report(title: string, idle: Sample, loaded: Sample, writers: string[]):
     ),
   );
   if (process.env.BENCH_TIMELINE) timeline(loaded);
-  console.log(`\np95 under load / p95 idle: ${(p95Load / p95Idle).toFixed(2)}× (target < 2×)`);
+  console.log(`\np95 under load / p95 idle: ${(p95Load / p95Idle).toFixed(2)}× (${target})`);
   for (const w of writers) console.log(`  ${w}`);
 }
 
@@ -194,6 +194,7 @@ async function benchPostgres(): Promise<void> {
       r.idle,
       r.loaded,
       r.writers,
+      'target < 2×',
     );
   } finally {
     await server.close();
@@ -213,6 +214,9 @@ async function benchPglite(): Promise<void> {
       r.idle,
       r.loaded,
       r.writers,
+      // One PGlite connection: a read waits for the batch in progress, so the target is that reads
+      // are served between batches (none failing), not a ratio.
+      'target: reads answered between batches, no errors',
     );
   } finally {
     await server.close();
