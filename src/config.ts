@@ -55,6 +55,11 @@ export interface Config {
   writeWaitMs: number;
   /** Longest /health waits for the database before answering 503, in ms (BIBGRAPH_HEALTH_TIMEOUT). */
   healthTimeoutMs: number;
+  /**
+   * Longest a shutdown (SIGTERM/SIGINT) takes before the process exits anyway, in ms
+   * (BIBGRAPH_SHUTDOWN_TIMEOUT).
+   */
+  shutdownTimeoutMs: number;
   /** The API token CLI commands send when they go through a server (BIBGRAPH_TOKEN). */
   clientToken: string | null;
   /**
@@ -70,6 +75,8 @@ export interface Config {
 /** Writers queue this long by default: a large ingest takes minutes, and a queued write should outlast it. */
 export const DEFAULT_WRITE_WAIT_MS = 600_000;
 export const DEFAULT_HEALTH_TIMEOUT_MS = 2_000;
+/** Inside the 30 s most orchestrators (Kubernetes, Docker's stop) wait before they kill. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 25_000;
 export const DEFAULT_REPLICA_CHECK_MS = 5_000;
 export const DEFAULT_REDIS_PREFIX = 'bibgraph:';
 export const DEFAULT_MAX_INGEST_BYTES = 50 * 1024 * 1024;
@@ -210,6 +217,12 @@ export const SETTINGS: readonly SettingDoc[] = [
     name: 'BIBGRAPH_HEALTH_TIMEOUT',
     default: '`2000`',
     meaning: 'Longest `/health` waits for the database, in ms',
+  },
+  {
+    name: 'BIBGRAPH_SHUTDOWN_TIMEOUT',
+    default: '`25000`',
+    meaning:
+      'Longest a shutdown takes, in ms: requests in flight get up to 10 s (or half of this), then the process exits even if a step is stuck, naming it',
   },
   { name: 'BIBGRAPH_TOKEN', default: '(none)', meaning: 'Token the CLI sends when it goes through a server' },
   {
@@ -474,6 +487,7 @@ export function loadConfig(env: Env = process.env): Config {
     ),
     writeWaitMs: readInt(env, 'BIBGRAPH_WRITE_WAIT', DEFAULT_WRITE_WAIT_MS, 100, 86_400_000),
     healthTimeoutMs: readInt(env, 'BIBGRAPH_HEALTH_TIMEOUT', DEFAULT_HEALTH_TIMEOUT_MS, 100, 60_000),
+    shutdownTimeoutMs: readInt(env, 'BIBGRAPH_SHUTDOWN_TIMEOUT', DEFAULT_SHUTDOWN_TIMEOUT_MS, 1_000, 600_000),
     clientToken: readClientToken(env, 'BIBGRAPH_TOKEN'),
     maxBackgroundIngestBytes: readBackgroundLimit(env, maxIngest),
     maxSubscriptionsPerClient: readInt(env, 'BIBGRAPH_MAX_SUBSCRIPTIONS', 20, 1, 100_000),

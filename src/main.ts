@@ -164,21 +164,40 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`bibgraph: ${signal} received, shutting down`);
+    // What the shutdown is waiting for, so a stuck one says where it stuck. A step that never
+    // ends (a background job's stop waiting on a database that does not answer, say) must not
+    // keep a stopping process alive until something kills it without a word.
+    let step = 'requests in flight';
+    setTimeout(() => {
+      console.error(
+        `bibgraph: shutdown still waiting for ${step} after ${config.shutdownTimeoutMs} ms (BIBGRAPH_SHUTDOWN_TIMEOUT); exiting now`,
+      );
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
+    const steps: Array<[string, () => Promise<void>]> = [
+      ['background jobs to stop', () => queue.stop()],
+      ['live events to close', () => events.close()],
+      ['the database to close', () => database.close()],
+      ['the shared store to close', () => store.close()],
+    ];
     // Stop accepting connections, let in-flight requests finish, then close the database so
     // PGlite flushes its files.
     http.close(async () => {
-      await queue.stop();
-      await events.close();
-      await database.close();
-      await store.close();
+      for (const [name, run] of steps) {
+        step = name;
+        await run();
+      }
       process.exit(0);
     });
     // Open subscriptions would keep the server from closing: their clients are told to reconnect.
     websocket.close().catch(() => {});
     http.closeIdleConnections();
-    setTimeout(() => {
-      http.closeAllConnections();
-    }, 10_000).unref();
+    setTimeout(
+      () => {
+        http.closeAllConnections();
+      },
+      Math.min(10_000, config.shutdownTimeoutMs / 2),
+    ).unref();
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
