@@ -448,6 +448,11 @@ export const citationKeywords = pgTable(
       .notNull()
       .references(() => keywords.id, { onDelete: 'restrict' }),
     position: integer('position').notNull(),
+    /**
+     * The keyword as this record wrote it; the keyword's term is its most frequent spelling. Null
+     * on rows from before spellings were kept: they count as the keyword's term.
+     */
+    spelling: text('spelling'),
   },
   (t) => [
     primaryKey({ columns: [t.citationId, t.keywordId] }),

@@ -33,6 +33,7 @@ import {
 import type { MappedCitation, RisProblem } from '../ris/types.ts';
 import { citationsMarkedDistinct, type Survivor, survivorsByKey } from './decisions.ts';
 import { IngestError } from './errors.ts';
+import { refreshKeywordTerms } from './keyword-terms.ts';
 import { titlesClearlyDiffer } from './match.ts';
 import { type Comparable, MERGEABLE_LISTS, MERGEABLE_SCALARS, mergeCitation } from './merge.ts';
 import { recomputeAuthorLinks } from './organization-links.ts';
@@ -124,6 +125,8 @@ export interface IngestReport {
 interface OrganizationWork {
   citationIds: Set<number>;
   organizationIds: Set<number>;
+  /** Keywords the ingest put on citations: their most frequent spelling may have changed. */
+  keywordIds: Set<number>;
 }
 
 interface Item {
@@ -234,7 +237,11 @@ export async function ingestRis(
         )[0]?.id ??
         null;
       let batch: Item[] = [];
-      const work: OrganizationWork = { citationIds: new Set(), organizationIds: new Set() };
+      const work: OrganizationWork = {
+        citationIds: new Set(),
+        organizationIds: new Set(),
+        keywordIds: new Set(),
+      };
       let notRis: RisProblem | null = null;
       // Pipelined: while the database writes one batch, this thread parses and maps the next, so
       // the two halves of the work overlap instead of taking turns. Batches are still written one
@@ -305,6 +312,7 @@ export async function ingestRis(
       // the authors of the citations this ingest changed. A dry run skips it: it changes no count.
       if (!dryRun) {
         await linkOrganizations(tx, work);
+        noteChanges(tx, changesOf('Keyword', 'updated', await refreshKeywordTerms(tx, work.keywordIds)));
         // Their people, citations or spellings changed; announced once the ingest commits.
         noteChanges(tx, changesOf('Organization', 'updated', work.organizationIds));
       }
@@ -1004,7 +1012,8 @@ async function writeLinks(
       const id = keywordIds.get(key);
       if (id === undefined || seenKw.has(id)) continue;
       seenKw.add(id);
-      citationKwRows.push({ citationId, keywordId: id, position: ++kwPosition });
+      work.keywordIds.add(id);
+      citationKwRows.push({ citationId, keywordId: id, position: ++kwPosition, spelling: k });
     }
   }
 

@@ -23,7 +23,10 @@ export const KeywordRef = builder.drizzleNode('keywords', {
   description: 'A subject term; the same term in any letter case is one keyword.',
   id: { column: (k) => k.id, description: 'Global ID of the keyword.' },
   fields: (t) => ({
-    term: t.exposeString('term', { description: 'The term, spelled as first seen.' }),
+    term: t.exposeString('term', {
+      description:
+        'The term as most of its citations spell it (ties: the spelling seen first). A curator merge keeps the surviving keyword; a later ingest of its citations may respell it.',
+    }),
   }),
 });
 

@@ -1,0 +1,1 @@
+ALTER TABLE "citation_keywords" ADD COLUMN "spelling" text;
