@@ -128,6 +128,7 @@ async function main(): Promise<void> {
   });
   const websocket = attachWebSocket(http, yoga, {
     database: database.db,
+    maxConnectionsPerAddress: config.maxSubscriptionsPerClient,
     auth: {
       apiTokens: config.apiTokens,
       readRequiresToken: config.readRequiresToken,

@@ -159,27 +159,27 @@ function rateLimiter(
   });
 }
 
+/** A request (or WebSocket subscription) refused by a rate limit: which one, and when to retry. */
+export interface RateRefusal {
+  name: string;
+  /** Seconds until the caller may try again (at least 1). */
+  retry: number;
+}
+
+/** The rate limits, counted per token, or per IP address without one. */
+export interface RateLimits {
+  /** Counts one request of this caller; a refusal names the limit it hit. */
+  consume(caller: Caller, address: string | null): Promise<RateRefusal | null>;
+}
+
 /**
- * The guard in front of every data request, run before the body is read: the path, declared body
- * size, caller identity, rate limits (per token, or per IP address without one: a per-second
- * burst and a per-window budget), the read-token rule, and for uploads the write rule. The caller
- * it identifies is kept for the GraphQL context, so a token is looked up once.
+ * Per token, or per IP address without one: a per-second burst and a per-window budget, shared
+ * through Redis when there is one. HTTP requests and WebSocket subscriptions spend the same budget.
  */
-export function accessPlugin(options: {
-  database: Database;
-  auth: AuthOptions;
-  limits: Limits;
-  maxUploadBytes: number;
-  /** The setting the upload limit comes from, as a 413 names it. */
-  uploadSetting?: string;
-  callers: WeakMap<Request, Caller>;
-  /** Where instances share their counts (REDIS_URL); each instance counts alone without it. */
-  redis?: { client: Redis; prefix: string };
-}): Plugin<ServerContext> {
-  const { auth, limits } = options;
+export function createRateLimits(limits: Limits, redis?: { client: Redis; prefix: string }): RateLimits {
   const window = limits.rateLimitWindowSeconds;
   const rule = (points: number, duration: number, id: string, name: string) => ({
-    limiter: rateLimiter(points, duration, id, options.redis),
+    limiter: rateLimiter(points, duration, id, redis),
     name,
   });
   // Checked in this order; a request refused by the burst does not spend the window's budget.
@@ -205,6 +205,46 @@ export function accessPlugin(options: {
       `${limits.rateLimitPerToken} requests per ${window} s per token (BIBGRAPH_RATE_LIMIT_TOKEN)`,
     ),
   ];
+  return {
+    async consume(caller, address) {
+      const [rules, key] =
+        caller.token.status === 'valid'
+          ? [perToken, `token:${caller.token.name}`]
+          : [perIp, `ip:${address ?? 'unknown'}`];
+      for (const { limiter, name } of rules) {
+        try {
+          await limiter.consume(key);
+        } catch (error) {
+          if (!(error instanceof RateLimiterRes)) throw error;
+          return { name, retry: Math.max(1, Math.ceil(error.msBeforeNext / 1000)) };
+        }
+      }
+      return null;
+    },
+  };
+}
+
+/**
+ * The guard in front of every data request, run before the body is read: the path, declared body
+ * size, caller identity, rate limits (per token, or per IP address without one: a per-second
+ * burst and a per-window budget), the read-token rule, and for uploads the write rule. The caller
+ * it identifies is kept for the GraphQL context, so a token is looked up once.
+ */
+export function accessPlugin(options: {
+  database: Database;
+  auth: AuthOptions;
+  limits: Limits;
+  maxUploadBytes: number;
+  /** The setting the upload limit comes from, as a 413 names it. */
+  uploadSetting?: string;
+  callers: WeakMap<Request, Caller>;
+  /** Where instances share their counts (REDIS_URL); each instance counts alone without it. */
+  redis?: { client: Redis; prefix: string };
+  /** The rate limits, when the WebSocket transport shares them; made here otherwise. */
+  rateLimits?: RateLimits;
+}): Plugin<ServerContext> {
+  const { auth, limits } = options;
+  const rateLimits = options.rateLimits ?? createRateLimits(limits, options.redis);
   return {
     async onRequest({ url, request, serverContext, endResponse }) {
       const route = Object.hasOwn(ROUTES, url.pathname) ? ROUTES[url.pathname] : undefined;
@@ -260,27 +300,18 @@ export function accessPlugin(options: {
       const caller = await identifyCaller(db, requestOrigin(request, url), address, auth);
       options.callers.set(request, caller);
 
-      const [rules, key] =
-        caller.token.status === 'valid'
-          ? [perToken, `token:${caller.token.name}`]
-          : [perIp, `ip:${address ?? 'unknown'}`];
-      for (const { limiter, name } of rules) {
-        try {
-          await limiter.consume(key);
-        } catch (error) {
-          if (!(error instanceof RateLimiterRes)) throw error;
-          const retry = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
-          endResponse(
-            jsonError(
-              429,
-              `Rate limit of ${name} exceeded; retry in ${retry} s`,
-              'RATE_LIMITED',
-              { 'retry-after': String(retry) },
-              { retryAfter: retry },
-            ),
-          );
-          return;
-        }
+      const refused = await rateLimits.consume(caller, address);
+      if (refused) {
+        endResponse(
+          jsonError(
+            429,
+            `Rate limit of ${refused.name} exceeded; retry in ${refused.retry} s`,
+            'RATE_LIMITED',
+            { 'retry-after': String(refused.retry) },
+            { retryAfter: refused.retry },
+          ),
+        );
+        return;
       }
 
       // The GraphiQL page itself holds no data; it sends its queries with whatever token is entered.

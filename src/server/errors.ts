@@ -168,6 +168,17 @@ export function domainErrorPlugin(): Plugin {
         async (args) => mapResult((await executeFn(args)) as ResultLike, fromDomainError) as never,
       );
     },
+    // A subscription refused as it starts (SUBSCRIPTION_LIMIT, a bad filter) fails in subscribe,
+    // not execute: without this it was masked-and-logged as an incident, two stack traces each.
+    // The stream itself is passed on untouched: wrapping it would delay the client's `return()`
+    // (and the release of its slot) until the next event.
+    onSubscribe({ subscribeFn, setSubscribeFn }) {
+      setSubscribeFn(async (args) => {
+        const result = (await subscribeFn(args)) as ResultLike;
+        if (result && typeof result === 'object' && Symbol.asyncIterator in result) return result as never;
+        return mapResult(result, fromDomainError) as never;
+      });
+    },
   };
 }
 

@@ -14,8 +14,10 @@ import { schema } from '../schema/index.ts';
 import {
   accessPlugin,
   corsPolicy,
+  createRateLimits,
   GRAPHQL_PATH,
   GRAPHQL_SSE_PATH,
+  type RateLimits,
   requestAuth,
   requestOrigin,
   type ServerContext,
@@ -74,6 +76,10 @@ export interface ServerOptions {
 export interface BibgraphServerExtras {
   /** Where the server's subscriptions get their events (its counts say how many are open). */
   readonly liveEvents: LiveEvents;
+  /** The rate limits HTTP requests spend; WebSocket subscriptions spend the same. */
+  readonly rateLimits: RateLimits;
+  /** The limits in force (body size bounds a WebSocket message too). */
+  readonly limits: Limits;
 }
 
 export type { ServerContext } from './access.ts';
@@ -87,6 +93,7 @@ export function createServer(options: ServerOptions): BibgraphServer {
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const callers = new WeakMap<Request, Caller>();
   const store = options.store ?? memoryStore();
+  const rateLimits = createRateLimits(limits, store.redis);
   const events = options.live?.events ?? createLiveEvents({ redisUrl: null, maxPerClient: 20 });
   const queue = options.live?.queue ?? null;
   const maxBackgroundIngestBytes = Math.max(
@@ -164,7 +171,7 @@ export function createServer(options: ServerOptions): BibgraphServer {
         maxUploadBytes,
         uploadSetting,
         callers,
-        redis: store.redis,
+        rateLimits,
       }),
       // The graphql-sse protocol (single-connection and distinct-connections modes) at its own path,
       // behind the same guard; Yoga answers `Accept: text/event-stream` on /graphql by itself.
@@ -234,5 +241,5 @@ export function createServer(options: ServerOptions): BibgraphServer {
       compressionPlugin(),
     ],
   });
-  return Object.assign(yoga, { liveEvents: events });
+  return Object.assign(yoga, { liveEvents: events, rateLimits, limits });
 }

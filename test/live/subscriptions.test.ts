@@ -238,6 +238,8 @@ describe.each(databaseTargets)('subscriptions on $name', ({ name, url: databaseU
     await four.ended(10_000);
     expect(JSON.stringify(four.errors)).toMatch(/SUBSCRIPTION_LIMIT/);
     expect(JSON.stringify(four.errors)).toMatch(/BIBGRAPH_MAX_SUBSCRIPTIONS/);
+    // A refusal is an answer to the client, not an incident: nothing in the server's log.
+    expect(server.output()).not.toMatch(/SubscriptionLimit|BIBGRAPH_MAX_SUBSCRIPTIONS|\n\s+at /);
 
     abort.abort();
     one.stop();
