@@ -109,6 +109,20 @@ describe.each(databaseTargets)(
       });
     }, 180_000);
 
+    it('costs formatted citations by the page: 30 pages of 100 are refused', async () => {
+      const yoga = createServer({ database: handle, maxIngestBytes: 1024 });
+      const pages = Array.from(
+        { length: 30 },
+        (_, i) => `p${i}: citations(first: 100, filter: { yearTo: ${3000 + i} }) { nodes { formatted } }`,
+      );
+      await inRolledBackTransaction(handle, async (tx) => {
+        const r = await gql(yoga, tx, `{ ${pages.join(' ')} }`);
+        expect(r.errors?.[0]?.extensions?.code).toBe('COST_LIMIT');
+        const one = await gql(yoga, tx, `{ ${pages[0]} }`);
+        expect(one.errors).toBeUndefined();
+      });
+    });
+
     it('costs a bibliography by its entries: what each entry selects is multiplied by them', async () => {
       const yoga = createServer({ database: handle, maxIngestBytes: 1024 });
       await inRolledBackTransaction(handle, async (tx) => {
