@@ -171,7 +171,7 @@ const MAX_REMEMBERED_VARIABLES = 2048;
  * the cached document, and their verdict is remembered per document and variables, so the
  * requests a frontend repeats (same query, same variables) pay for it once.
  */
-function requestLimitsPlugin(limits: Limits): Plugin {
+export function requestLimitsPlugin(limits: Limits): Plugin {
   const verdicts = new WeakMap<DocumentNode, Map<string, readonly GraphQLError[]>>();
   const judge = (
     schema: GraphQLSchema,
@@ -473,7 +473,6 @@ export function limitPlugins(limits: Limits, maxUploadBytes: number, uploadSetti
     maxDepthPlugin({ n: limits.maxDepth, flattenFragments: true }) as Plugin,
     maxAliasesPlugin({ n: limits.maxAliases }) as Plugin,
     maxDirectivesPlugin({ n: limits.maxDirectives }) as Plugin,
-    requestLimitsPlugin(limits),
     timeoutPlugin(limits.requestTimeoutMs),
   ];
   if (limits.hideFieldSuggestions) plugins.push(blockFieldSuggestionsPlugin() as Plugin);

@@ -25,7 +25,7 @@ import {
 import { compressionPlugin } from './compression.ts';
 import { domainErrorPlugin, errorCodePlugin, maskError } from './errors.ts';
 import { exportResponse } from './export-route.ts';
-import { limitPlugins, MULTIPART_OVERHEAD } from './limits.ts';
+import { limitPlugins, MULTIPART_OVERHEAD, requestLimitsPlugin } from './limits.ts';
 import { boundedLogger } from './log.ts';
 import { persistedOperationPlugins } from './persisted.ts';
 import { defaultDocument } from './playground.ts';
@@ -183,6 +183,9 @@ export function createServer(options: ServerOptions): BibgraphServer {
         persistedOnly: options.persisted?.persistedOnly ?? false,
         isTrusted: (request) => callers.get(request)?.token.status === 'valid',
       }),
+      // Before the response cache: a request it refuses never reaches the cache's execute (which
+      // warned "the cached execute function was not called" for each one).
+      requestLimitsPlugin(limits),
       ...responseCachePlugins({ store, ttlSeconds: options.cacheTtlSeconds ?? 0 }),
       useDeferStream(),
       // Before the limits: the time limit guards whichever database the query was sent to.

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Database, DatabaseHandle } from '../../src/db/client.ts';
 import { INGEST_LOCK } from '../../src/ingest/ingest.ts';
 import { createServer } from '../../src/server/server.ts';
@@ -62,6 +62,34 @@ describe.each(databaseTargets)('logs bound every value they print, on $name', ({
       expect(log).toMatch(/Failed query: update "citations"/);
       expect(log).toMatch(/STARTy{100,}… \(\d+ more bytes\)/);
       expect(log.length).toBeLessThan(16 * 1024);
+    });
+  });
+
+  it('a request refused by a limit logs nothing (it is an answer, not an incident)', async () => {
+    await inRolledBackTransaction(handle, async (tx) => {
+      const lines: string[] = [];
+      // The response cache warns on the console when a request it wrapped never executes.
+      const warn = vi.spyOn(console, 'warn');
+      const yoga = createServer({
+        cacheTtlSeconds: 60,
+        database: handle,
+        maxIngestBytes: 1024,
+        logging: 'info',
+        logTo: (line) => lines.push(line),
+      });
+      const pages = Array.from(
+        { length: 30 },
+        (_, i) => `p${i}: citations(first: 100) { nodes { formatted } }`,
+      );
+      const r = await gql(yoga, tx, `{ ${pages.join(' ')} }`);
+      expect(r.errors?.[0]?.extensions?.code).toBe('COST_LIMIT');
+      const long = await gql(yoga, tx, 'query($s: String!) { authors(search: $s) { totalCount } }', {
+        s: 'x'.repeat(10_000),
+      });
+      expect(long.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(lines.join('\n')).toBe('');
+      expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([]);
+      warn.mockRestore();
     });
   });
 });
