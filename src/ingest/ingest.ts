@@ -1,5 +1,7 @@
 import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import { recordChange, subjectId } from '../audit/log.ts';
+import { affiliationKey, authorKey, keywordKey } from '../citation/keys.ts';
+import type { MappedCitation } from '../citation/types.ts';
 import { bulkInsert, bulkUpdate, RowEncoder, upsertKeyed } from '../db/bulk.ts';
 import { changesOf, noteChanges } from '../db/changes.ts';
 import { type Database, groupBy, rowsOf } from '../db/client.ts';
@@ -22,15 +24,8 @@ import { BusyError } from '../errors.ts';
 import type { FormatChoice } from '../formats/read.ts';
 import type { InputFormat } from '../formats/types.ts';
 import { refreshSearchDocuments, searchDocumentSql } from '../query/search.ts';
-import {
-  affiliationKey,
-  authorKey,
-  displayName,
-  hasLoneSurrogate,
-  keywordKey,
-  replaceLoneSurrogates,
-} from '../ris/normalize.ts';
-import type { MappedCitation, RisProblem } from '../ris/types.ts';
+import { displayName, hasLoneSurrogate, replaceLoneSurrogates } from '../ris/normalize.ts';
+import type { RisProblem } from '../ris/types.ts';
 import { citationsMarkedDistinct, type Survivor, survivorsByKey } from './decisions.ts';
 import { IngestError } from './errors.ts';
 import { refreshKeywordTerms } from './keyword-terms.ts';
