@@ -1,11 +1,12 @@
 import { getColumns } from 'drizzle-orm';
-import { GraphQLInputObjectType, GraphQLObjectType } from 'graphql';
+import { GraphQLInputObjectType, GraphQLObjectType, getNamedType, getNullableType } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import {
   CITATION_BOOKKEEPING_COLUMNS,
   CITATION_FIELDS,
   EDITABLE_CITATION_FIELDS,
 } from '../../src/citation/fields.ts';
+import { PREVIEW_FIELDS, previewCitation } from '../../src/citation/preview.ts';
 import type { MappedCitation } from '../../src/citation/types.ts';
 import { citations } from '../../src/db/schema.ts';
 import { exportRecordFromMapped } from '../../src/export/record.ts';
@@ -65,5 +66,23 @@ describe('the citation model follows the citations table', () => {
       expect(fields[f.name], f.name).toBeDefined();
       expect(fields[f.name]?.description, f.name).toBe(f.description);
     }
+  });
+
+  it('shows every field but the raw tags and the date precision in a dry run preview', () => {
+    const fields = objectType('CitationPreview').getFields();
+    expect(names(PREVIEW_FIELDS).sort()).toEqual(
+      names(CITATION_FIELDS.filter((f) => f.kind !== 'tags' && f.kind !== 'datePrecision')).sort(),
+    );
+    for (const f of PREVIEW_FIELDS) {
+      expect(fields[f.name]?.description, f.name).toBe(f.description);
+      // Same type as on Citation, so a client reads both alike.
+      expect(String(fields[f.name]?.type), f.name).toBe(
+        String(objectType('Citation').getFields()[f.name]?.type),
+      );
+    }
+    expect(Object.keys(previewCitation(mapped).fields).sort()).toEqual(names(PREVIEW_FIELDS).sort());
+    expect(getNamedType(getNullableType(fields.contributors?.type))?.toString()).toBe(
+      'CitationPreviewContributor',
+    );
   });
 });
