@@ -15,11 +15,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lookupCountry, usStateZipCountry } from '../src/address/countries.ts';
 import type { ParsedAddress } from '../src/address/types.ts';
+import { authorKey, citationFingerprint } from '../src/citation/keys.ts';
 import { formatTable } from '../src/cli/table.ts';
 import { DEFAULT_LINK_THRESHOLD, inferAuthorLinks } from '../src/organizations/infer.ts';
 import type { AuthorCitation, InferredLink } from '../src/organizations/types.ts';
 import { mapRecord } from '../src/ris/map.ts';
-import { authorKey, citationFingerprint } from '../src/ris/normalize.ts';
 import { parseRis } from '../src/ris/parse.ts';
 
 const { positionals, values } = parseArgs({

@@ -6,7 +6,8 @@ import type { Database } from '../db/client.ts';
 import { BusyError } from '../errors.ts';
 import type { FormatChoice } from '../formats/read.ts';
 import { IngestError } from '../ingest/errors.ts';
-import { formatBytes, type IngestReport, ingestRis } from '../ingest/ingest.ts';
+import { formatBytes, type IngestReport, ingestRis, type RecordOutcome } from '../ingest/ingest.ts';
+import { printMapping } from './mapping.ts';
 import type { ServerClient } from './server-client.ts';
 import { formatTable } from './table.ts';
 
@@ -17,6 +18,8 @@ export interface IngestCommandOptions {
   format?: FormatChoice;
   /** Print every problem (file, record, line), not only errors and the most frequent kinds. */
   verbose?: boolean;
+  /** With dryRun: print how the first records were read (DRY_RUN_PREVIEWS of them). */
+  showMapping?: boolean;
   maxBytes: number;
   /** Draw a progress bar (on a TTY). */
   progress: boolean;
@@ -24,11 +27,14 @@ export interface IngestCommandOptions {
   err: NodeJS.WritableStream;
 }
 
-/** The part of an ingest report the summary prints: what the local service and the server both give. */
+/**
+ * The part of an ingest report the summary prints: what the local service and the server both give.
+ * `outcomes` holds the records a dry run shows as read, when asked for (--show-mapping).
+ */
 export type IngestSummary = Pick<
   IngestReport,
   'found' | 'created' | 'updated' | 'unchanged' | 'failed' | 'problems'
->;
+> & { outcomes?: RecordOutcome[] };
 
 export interface FileResult {
   file: string;
@@ -83,12 +89,15 @@ export async function runIngest(
         format: options.format,
         maxBytes: options.maxBytes,
         keepOutcomes: false,
+        previews: options.showMapping ? undefined : 0,
         onProgress: ({ bytes, records }) => {
           const seconds = (performance.now() - started) / 1000;
           bar?.show(bytes, records, seconds > 0 ? Math.round(records / seconds) : 0);
         },
       });
       bar?.show(size, report.found, null);
+      bar?.stop();
+      if (options.showMapping) printMapping(file, report.outcomes, options);
       results.push({ file, report, error: null });
     } catch (error) {
       const message =
@@ -163,7 +172,10 @@ export async function runIngestThroughServer(
           options.dryRun,
           (p) => bar?.show(p.bytes, p.records, p.recordsPerSecond),
           options.format,
+          options.showMapping ?? false,
         );
+        bar?.stop();
+        if (options.showMapping && outcome.report) printMapping(file, outcome.report.outcomes ?? [], options);
         results.push({ file, ...outcome });
       } finally {
         bar?.stop();

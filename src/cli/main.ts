@@ -5,7 +5,7 @@ import { type DatabaseHandle, openDatabase } from '../db/client.ts';
 import { FolderLockedError } from '../db/folder-lock.ts';
 import type { FormatChoice } from '../formats/read.ts';
 import { INPUT_FORMATS } from '../formats/types.ts';
-import { formatBytes } from '../ingest/ingest.ts';
+import { DRY_RUN_PREVIEWS, formatBytes } from '../ingest/ingest.ts';
 import { documentsUsage, runDocumentsCommand } from './documents.ts';
 import {
   ExportUsageError,
@@ -25,6 +25,8 @@ const ingestUsage = `  ingest <file|folder|->…   Ingest files, every file of f
       --source NAME        Label stored with the ingestion (default: the file name)
       --dry-run            Parse, map and match; report what would happen; write nothing
       --verbose            Print every problem with its file, record and line
+      --show-mapping       With --dry-run: print how each of the first ${DRY_RUN_PREVIEWS} records is read,
+                           as it would be stored (fields, contributors, affiliations, keywords)
       --server URL         Upload to that bibgraph server instead of opening the database
       --token TOKEN        API token for the server (default: BIBGRAPH_TOKEN)
 `;
@@ -109,6 +111,7 @@ async function main(argv: string[]): Promise<number> {
         source?: string;
         'dry-run'?: boolean;
         verbose?: boolean;
+        'show-mapping'?: boolean;
         server?: string;
         token?: string;
         format?: string;
@@ -123,6 +126,7 @@ async function main(argv: string[]): Promise<number> {
           source: { type: 'string' },
           'dry-run': { type: 'boolean', default: false },
           verbose: { type: 'boolean', default: false },
+          'show-mapping': { type: 'boolean', default: false },
           format: { type: 'string' },
           server: { type: 'string' },
           token: { type: 'string' },
@@ -142,6 +146,12 @@ async function main(argv: string[]): Promise<number> {
     if (format === null) {
       process.stderr.write(
         `bibgraph ingest: unknown --format "${values.format}"; use auto, ris, bibtex, csl-json, medline or wos\n`,
+      );
+      return 2;
+    }
+    if (values['show-mapping'] && !values['dry-run']) {
+      process.stderr.write(
+        'bibgraph ingest: --show-mapping goes with --dry-run; see bibgraph ingest --help\n',
       );
       return 2;
     }
@@ -165,6 +175,7 @@ async function main(argv: string[]): Promise<number> {
       source: values.source,
       dryRun: values['dry-run'] ?? false,
       verbose: values.verbose ?? false,
+      showMapping: values['show-mapping'] ?? false,
       format,
       maxBytes: config.maxIngestBytes,
       progress: Boolean(process.stderr.isTTY),

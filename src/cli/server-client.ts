@@ -8,7 +8,9 @@
 
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { type CitationPreview, PREVIEW_FIELDS, type PreviewContributor } from '../citation/preview.ts';
 import type { FormatChoice } from '../formats/read.ts';
+import { DRY_RUN_PREVIEWS, type RecordOutcome } from '../ingest/ingest.ts';
 import type { IngestSummary } from './ingest.ts';
 
 /**
@@ -38,6 +40,63 @@ const FOLLOW_INGESTION = `subscription FollowIngestion($id: ID!) {
   }
 }`;
 
+/** The same, with how a dry run read its first records (--show-mapping). */
+const FOLLOW_INGESTION_MAPPED = FOLLOW_INGESTION.replace(
+  'problems { record line severity message }',
+  `problems { record line severity message }
+    records { record line action matchedBy citation { id } mapped {
+      ${PREVIEW_FIELDS.map((f) => f.name).join(' ')}
+      contributors { role position name family given suffix literal affiliations }
+      affiliations { name country countryCode organizations }
+      keywords
+    } }`,
+);
+
+/** One entry of `records` as FOLLOW_INGESTION_MAPPED asks for it. */
+interface ServerRecord {
+  record: number;
+  line: number;
+  action: string;
+  matchedBy: string | null;
+  citation: { id: string } | null;
+  mapped:
+    | (Record<string, unknown> & {
+        contributors: Array<
+          Omit<PreviewContributor, 'role' | 'nameAsWritten'> & { role: string; name: string }
+        >;
+        affiliations: CitationPreview['affiliations'];
+        keywords: string[];
+      })
+    | null;
+}
+
+/** A server's record entry as the local report has it (enum values lower-cased, global ID decoded). */
+function outcomeOf(r: ServerRecord): RecordOutcome {
+  const m = r.mapped;
+  const globalId = r.citation ? Buffer.from(r.citation.id, 'base64').toString('utf8') : null;
+  return {
+    record: r.record,
+    line: r.line,
+    action: r.action.toLowerCase() as RecordOutcome['action'],
+    matchedBy: (r.matchedBy?.toLowerCase().replace('raw_record', 'raw') ??
+      null) as RecordOutcome['matchedBy'],
+    citationId: globalId ? Number(globalId.slice(globalId.indexOf(':') + 1)) : null,
+    title: null,
+    mapped: m && {
+      fields: Object.fromEntries(
+        PREVIEW_FIELDS.map((f) => [f.name, m[f.name] ?? null]),
+      ) as CitationPreview['fields'],
+      contributors: m.contributors.map(({ name, role, ...c }) => ({
+        ...c,
+        role: role.toLowerCase() as PreviewContributor['role'],
+        nameAsWritten: name,
+      })),
+      affiliations: m.affiliations,
+      keywords: m.keywords,
+    },
+  };
+}
+
 /** One ingestionProgress event, as the CLI reads it. */
 export interface ServerProgress {
   status: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
@@ -46,7 +105,7 @@ export interface ServerProgress {
   bytesTotal: number | null;
   recordsPerSecond: number;
   error: string | null;
-  result: IngestPayload | null;
+  result: (IngestPayload & { records?: ServerRecord[] }) | null;
 }
 
 /** How long to wait for a server that answers 503 while it is still starting (opening the database). */
@@ -194,6 +253,7 @@ export class ServerClient {
     dryRun: boolean,
     onProgress: (progress: ServerProgress) => void,
     format: FormatChoice = 'AUTO',
+    showMapping = false,
   ): Promise<UploadOutcome> {
     const response = await this.send('/graphql', () => {
       const form = new FormData();
@@ -228,11 +288,16 @@ export class ServerClient {
         error: first?.message ?? `the server answered HTTP ${response.status} without a result`,
       };
     }
-    const last = await this.follow(id, onProgress);
+    const last = await this.follow(id, onProgress, showMapping ? FOLLOW_INGESTION_MAPPED : FOLLOW_INGESTION);
     if (last.status === 'SUCCEEDED' && last.result) {
+      const { records, ...result } = last.result;
       return {
         report: {
-          ...last.result,
+          ...result,
+          // Records past the server's preview window come back with `mapped` null, as failed ones do.
+          ...(records
+            ? { outcomes: records.filter((r) => r.record <= DRY_RUN_PREVIEWS).map(outcomeOf) }
+            : {}),
           problems: last.result.problems.map((p) => ({
             ...p,
             severity: p.severity.toLowerCase() as IngestSummary['problems'][number]['severity'],
@@ -245,7 +310,11 @@ export class ServerClient {
   }
 
   /** The ingestion's progress events until the finished one, over a WebSocket of its own. */
-  private follow(id: string, onProgress: (progress: ServerProgress) => void): Promise<ServerProgress> {
+  private follow(
+    id: string,
+    onProgress: (progress: ServerProgress) => void,
+    query: string,
+  ): Promise<ServerProgress> {
     const client = createClient({
       url: `${this.base.replace(/^http/, 'ws')}/graphql`,
       webSocketImpl: WebSocket,
@@ -256,7 +325,7 @@ export class ServerClient {
     return new Promise<ServerProgress>((resolve, reject) => {
       let last: ServerProgress | null = null;
       client.subscribe<{ ingestionProgress: ServerProgress }>(
-        { query: FOLLOW_INGESTION, variables: { id } },
+        { query, variables: { id } },
         {
           next: (value) => {
             const progress = value.data?.ingestionProgress;

@@ -1,5 +1,7 @@
 import { and, eq, inArray, ne, or, sql } from 'drizzle-orm';
 import { recordChange, subjectId } from '../audit/log.ts';
+import { type CitationPatch, EDITABLE_CITATION_FIELDS, maxLengthOf } from '../citation/fields.ts';
+import { citationFingerprint } from '../citation/keys.ts';
 import { type ChangedKind, noteChanges } from '../db/changes.ts';
 import { type Database, rowsOf } from '../db/client.ts';
 import {
@@ -20,49 +22,18 @@ import { writeTransaction } from '../db/writers.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { recomputeAuthorLinks } from '../ingest/organization-links.ts';
 import { refreshSearchDocuments } from '../query/search.ts';
-import { citationFingerprint, hasLoneSurrogate, normalizeDoi } from '../ris/normalize.ts';
+import { hasLoneSurrogate, normalizeDoi } from '../ris/normalize.ts';
 import { isKnownRisType } from '../ris/types-map.ts';
 
-/** Fields a curator may set; `undefined` leaves a field alone, `null` clears it. */
-export interface CitationPatch {
-  risType?: string | null;
-  title?: string | null;
-  containerTitle?: string | null;
-  shortTitle?: string | null;
-  journalAbbreviation?: string | null;
-  abstract?: string | null;
-  year?: number | null;
-  date?: string | null;
-  volume?: string | null;
-  issue?: string | null;
-  startPage?: string | null;
-  endPage?: string | null;
-  doi?: string | null;
-  publisher?: string | null;
-  place?: string | null;
-  language?: string | null;
-}
+/** Text fields a curator may set, with the longest text each may hold. */
+const TEXT_FIELDS = EDITABLE_CITATION_FIELDS.flatMap((f) =>
+  f.kind === 'text' || f.kind === 'longText' ? [{ name: f.name, max: maxLengthOf(f.kind) }] : [],
+);
 
-const TEXT_FIELDS = [
-  'title',
-  'containerTitle',
-  'shortTitle',
-  'journalAbbreviation',
-  'abstract',
-  'volume',
-  'issue',
-  'startPage',
-  'endPage',
-  'publisher',
-  'place',
-  'language',
-] as const;
-
-const MAX_TEXT = 20_000;
-const MAX_ABSTRACT = 200_000;
-
-/** Input fields whose clearing a re-ingest must respect (risType cannot be cleared). */
-const CLEARABLE_FIELDS: ReadonlySet<string> = new Set([...TEXT_FIELDS, 'year', 'date', 'doi']);
+/** Input fields whose clearing a re-ingest must respect (the type cannot be cleared). */
+const CLEARABLE_FIELDS: ReadonlySet<string> = new Set(
+  EDITABLE_CITATION_FIELDS.filter((f) => f.kind !== 'type').map((f) => f.name),
+);
 
 function validatePatch(patch: CitationPatch): Partial<Citation> {
   const out: Partial<Citation> = {};
@@ -75,11 +46,10 @@ function validatePatch(patch: CitationPatch): Partial<Citation> {
       );
     }
   }
-  for (const key of TEXT_FIELDS) {
+  for (const { name: key, max } of TEXT_FIELDS) {
     const v = patch[key];
     if (v === undefined) continue;
     const trimmed = v?.trim() ?? '';
-    const max = key === 'abstract' ? MAX_ABSTRACT : MAX_TEXT;
     if (trimmed.length > max)
       throw new ValidationError(`${key} is longer than ${max} characters`, `input.${key}`);
     out[key] = trimmed === '' ? null : trimmed;

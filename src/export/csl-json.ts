@@ -4,7 +4,7 @@
  * `csl-data.json`; values bibgraph does not hold are left out rather than guessed.
  */
 
-import type { ContributorRole } from '../ris/types.ts';
+import type { ContributorRole } from '../citation/types.ts';
 import { risTypeInfo } from '../ris/types-map.ts';
 import type { ExportContributor, ExportRecord } from './record.ts';
 

@@ -5,35 +5,11 @@
  * need a database.
  */
 
-import type { Citation } from '../db/schema.ts';
-import type { ContributorRole, MappedCitation } from '../ris/types.ts';
+import type { CitationFieldName, CitationRow } from '../citation/fields.ts';
+import type { ContributorRole, MappedCitation } from '../citation/types.ts';
 
-export type ExportCitation = Pick<
-  Citation,
-  | 'id'
-  | 'risType'
-  | 'title'
-  | 'containerTitle'
-  | 'shortTitle'
-  | 'journalAbbreviation'
-  | 'abstract'
-  | 'year'
-  | 'date'
-  | 'datePrecision'
-  | 'volume'
-  | 'issue'
-  | 'startPage'
-  | 'endPage'
-  | 'doi'
-  | 'issns'
-  | 'isbns'
-  | 'urls'
-  | 'publisher'
-  | 'place'
-  | 'language'
-  | 'notes'
-  | 'rawTags'
->;
+/** Every bibliographic field of the citation row (src/citation/fields.ts), with its id. */
+export type ExportCitation = Pick<CitationRow, 'id' | CitationFieldName>;
 
 export interface ExportContributor {
   role: ContributorRole;

@@ -1,4 +1,3 @@
-import { CITATION_SCALAR_FIELDS } from '../ris/types.ts';
 /**
  * Export record → RIS that bibgraph reads back as the same citation.
  *
@@ -13,17 +12,12 @@ import { CITATION_SCALAR_FIELDS } from '../ris/types.ts';
  * never reads back differently from the stored citation, and nothing else is lost.
  */
 
+import { CITATION_LIST_FIELDS, CITATION_SCALAR_FIELDS } from '../citation/fields.ts';
+import { affiliationKey, keywordKey } from '../citation/keys.ts';
+import type { ContributorRole, MappedCitation } from '../citation/types.ts';
 import { expandEnd, looksLikeCommaList, mapRecord, PAGE_RANGE, readPage } from '../ris/map.ts';
-import {
-  affiliationKey,
-  foldText,
-  keywordKey,
-  normalizeDoi,
-  normalizeIsbn,
-  normalizeIssn,
-} from '../ris/normalize.ts';
+import { foldText, normalizeDoi, normalizeIsbn, normalizeIssn } from '../ris/normalize.ts';
 import { parseRis } from '../ris/parse.ts';
-import type { ContributorRole, MappedCitation } from '../ris/types.ts';
 import { type RisTypeInfo, risTypeInfo } from '../ris/types-map.ts';
 import { formatRisTags } from '../ris/write.ts';
 import { type ExportRecord, exportRecordFromMapped } from './record.ts';
@@ -260,17 +254,12 @@ function isRedundant(raw: RisTagValue, record: ExportRecord, canonicalValues: Se
 /** Field name → comparable value; equal maps mean "the same citation with the same values". */
 export type CitationFields = Record<string, string>;
 
-const SCALARS = CITATION_SCALAR_FIELDS;
-
 /** The values bibgraph stores for a record, keyed by field, in a form two records can be compared by. */
 export function citationFields(record: ExportRecord): CitationFields {
   const c = record.citation;
   const out: CitationFields = {};
-  for (const k of SCALARS) out[k] = JSON.stringify(c[k] ?? null);
-  out.issns = JSON.stringify(c.issns);
-  out.isbns = JSON.stringify(c.isbns);
-  out.urls = JSON.stringify(c.urls);
-  out.notes = JSON.stringify(c.notes);
+  for (const k of CITATION_SCALAR_FIELDS) out[k] = JSON.stringify(c[k] ?? null);
+  for (const k of CITATION_LIST_FIELDS) out[k] = JSON.stringify(c[k]);
   out.keywords = JSON.stringify(record.keywords.map(keywordKey));
   const people = [...record.contributors].sort((a, b) =>
     a.role === b.role ? a.position - b.position : a.role < b.role ? -1 : 1,

@@ -6,6 +6,8 @@
  */
 
 import { and, asc, eq, gt, inArray, type SQL, sql } from 'drizzle-orm';
+import { CITATION_FIELDS } from '../citation/fields.ts';
+import type { ContributorRole } from '../citation/types.ts';
 import { type Database, type DatabaseKind, groupBy } from '../db/client.ts';
 import {
   affiliations,
@@ -19,7 +21,6 @@ import {
 } from '../db/schema.ts';
 import { Turns } from '../db/turns.ts';
 import { type CitationFilter, citationFilterSql } from '../query/citation-filter.ts';
-import type { ContributorRole } from '../ris/types.ts';
 import { CitationKeys, formatBibtex } from './bibtex.ts';
 import { type CslItem, toCslItem } from './csl-json.ts';
 import { formatPool } from './format-pool.ts';
@@ -64,31 +65,11 @@ export function exportBatchSize(kind: DatabaseKind): number {
  */
 const batchTurns = new Turns();
 
-const citationColumns = {
+/** The columns an export reads: the id and every bibliographic field (src/citation/fields.ts). */
+export const EXPORT_CITATION_COLUMNS = {
   id: citations.id,
-  risType: citations.risType,
-  title: citations.title,
-  containerTitle: citations.containerTitle,
-  shortTitle: citations.shortTitle,
-  journalAbbreviation: citations.journalAbbreviation,
-  abstract: citations.abstract,
-  year: citations.year,
-  date: citations.date,
-  datePrecision: citations.datePrecision,
-  volume: citations.volume,
-  issue: citations.issue,
-  startPage: citations.startPage,
-  endPage: citations.endPage,
-  doi: citations.doi,
-  issns: citations.issns,
-  isbns: citations.isbns,
-  urls: citations.urls,
-  publisher: citations.publisher,
-  place: citations.place,
-  language: citations.language,
-  notes: citations.notes,
-  rawTags: citations.rawTags,
-};
+  ...Object.fromEntries(CITATION_FIELDS.map((f) => [f.name, citations[f.name]])),
+} as { [K in keyof ExportCitation]: (typeof citations)[K] };
 
 /** Joins people, keywords and affiliations onto citation rows: four queries per batch. */
 export async function loadExportRecords(db: Database, rows: ExportCitation[]): Promise<ExportRecord[]> {
@@ -198,7 +179,7 @@ export async function* exportRecordBatches(
   for (;;) {
     const { rows, records } = await batchTurns.run(async () => {
       const rows = await db
-        .select(citationColumns)
+        .select(EXPORT_CITATION_COLUMNS)
         .from(citations)
         .where(where ? and(where, gt(citations.id, after)) : gt(citations.id, after))
         .orderBy(asc(citations.id))
@@ -220,7 +201,7 @@ export async function* exportRecordBatches(
 /** Records of specific citations, in the order the IDs are given; unknown IDs are skipped. */
 export async function exportRecordsByIds(db: Database, ids: number[]): Promise<ExportRecord[]> {
   if (ids.length === 0) return [];
-  const rows = await db.select(citationColumns).from(citations).where(inArray(citations.id, ids));
+  const rows = await db.select(EXPORT_CITATION_COLUMNS).from(citations).where(inArray(citations.id, ids));
   const byId = new Map(
     (await loadExportRecords(db, rows as ExportCitation[])).map((r) => [r.citation.id, r]),
   );

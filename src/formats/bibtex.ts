@@ -4,7 +4,8 @@
  * its job; this maps its entries onto RIS tags and keeps its structured names.
  */
 import { type Creator, type Entry, parse } from '@retorquere/bibtex-parser';
-import type { MappedName, RisProblem, RisTag } from '../ris/types.ts';
+import type { MappedName } from '../citation/types.ts';
+import type { RisProblem, RisTag } from '../ris/types.ts';
 import { creatorTags, literalName, person, tagAppender } from './names.ts';
 import type { FormatReadResult, SourceRecord } from './types.ts';
 

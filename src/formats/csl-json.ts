@@ -3,7 +3,8 @@
  * items, or one item. Dates are `{"date-parts": [[2020, 3, 15]]}` (or `raw`/`literal`), names are
  * structured (`family`, `given`, `suffix`, particles, or `literal`).
  */
-import type { MappedName, RisProblem, RisTag } from '../ris/types.ts';
+import type { MappedName } from '../citation/types.ts';
+import type { RisProblem, RisTag } from '../ris/types.ts';
 import { lineCounter } from './bibtex.ts';
 import { creatorTags, literalName, person, tagAppender } from './names.ts';
 import type { FormatReadResult, SourceRecord } from './types.ts';

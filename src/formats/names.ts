@@ -1,4 +1,5 @@
-import type { MappedName, RisTag } from '../ris/types.ts';
+import type { MappedName } from '../citation/types.ts';
+import type { RisTag } from '../ris/types.ts';
 
 /** A structured name as an RIS author line (`Family, Given, Suffix`, or the literal as it is). */
 export function nameAsRis(name: MappedName): string {

@@ -5,7 +5,8 @@
  * dedup keys come out the same for the same paper whatever file it came from. What a tag list
  * cannot say — a structured name from BibTeX or CSL-JSON — travels beside it and wins.
  */
-import type { MappedName, RisProblem, RisRecord } from '../ris/types.ts';
+import type { MappedName } from '../citation/types.ts';
+import type { RisProblem, RisRecord } from '../ris/types.ts';
 
 /** The formats bibgraph reads. */
 export const INPUT_FORMATS = ['RIS', 'BIBTEX', 'CSL_JSON', 'MEDLINE', 'WOS'] as const;

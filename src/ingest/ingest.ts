@@ -1,5 +1,8 @@
 import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import { recordChange, subjectId } from '../audit/log.ts';
+import { affiliationKey, authorKey, keywordKey } from '../citation/keys.ts';
+import { type CitationPreview, previewCitation } from '../citation/preview.ts';
+import type { MappedCitation } from '../citation/types.ts';
 import { bulkInsert, bulkUpdate, RowEncoder, upsertKeyed } from '../db/bulk.ts';
 import { changesOf, noteChanges } from '../db/changes.ts';
 import { type Database, groupBy, rowsOf } from '../db/client.ts';
@@ -22,15 +25,8 @@ import { BusyError } from '../errors.ts';
 import type { FormatChoice } from '../formats/read.ts';
 import type { InputFormat } from '../formats/types.ts';
 import { refreshSearchDocuments, searchDocumentSql } from '../query/search.ts';
-import {
-  affiliationKey,
-  authorKey,
-  displayName,
-  hasLoneSurrogate,
-  keywordKey,
-  replaceLoneSurrogates,
-} from '../ris/normalize.ts';
-import type { MappedCitation, RisProblem } from '../ris/types.ts';
+import { displayName, hasLoneSurrogate, replaceLoneSurrogates } from '../ris/normalize.ts';
+import type { RisProblem } from '../ris/types.ts';
 import { citationsMarkedDistinct, type Survivor, survivorsByKey } from './decisions.ts';
 import { IngestError } from './errors.ts';
 import { refreshKeywordTerms } from './keyword-terms.ts';
@@ -59,6 +55,12 @@ export interface RecordOutcome {
   /** How an existing citation was recognised; null for new ones. */
   matchedBy: MatchedBy | null;
   title: string | null;
+  /**
+   * How a dry run read the record: the citation as it would be stored, before any merge with a
+   * match. Only on dry runs, for the first `IngestOptions.previews` records (null when the record
+   * could not be mapped); absent otherwise.
+   */
+  mapped?: CitationPreview | null;
 }
 
 export interface IngestProgress {
@@ -81,6 +83,11 @@ export interface IngestOptions {
    * file has ~150,000 records and it only prints counts.
    */
   keepOutcomes?: boolean;
+  /**
+   * How many records, from the first, a dry run reports as read (`RecordOutcome.mapped`), kept
+   * even without `keepOutcomes`; default DRY_RUN_PREVIEWS. Real runs keep none.
+   */
+  previews?: number;
   /** Who to name in the audit log for a real (not dry) run; omitted, nothing is logged. */
   actor?: string;
   /** The audit log's action name (default `ingestRis`). */
@@ -146,6 +153,12 @@ interface Item {
 
 class DryRunRollback extends Error {}
 
+/**
+ * Records a dry run shows as read, from the first: enough to check how a file is read, while a
+ * report stays far smaller than its input (a preview can be as long as its abstract).
+ */
+export const DRY_RUN_PREVIEWS = 100;
+
 /** Records mapped between yields to the event loop while a batch is being written. */
 const YIELD_EVERY = 32;
 
@@ -200,6 +213,7 @@ export async function ingestRis(
   const { options, problem: sourceProblem } = withStorableSource(givenOptions);
   const dryRun = options.dryRun ?? false;
   const batchSize = options.batchSize ?? 500;
+  const previews = dryRun ? (options.previews ?? DRY_RUN_PREVIEWS) : 0;
   const report: IngestReport = {
     ingestionId: null,
     dryRun,
@@ -270,7 +284,7 @@ export async function ingestRis(
             });
           } else {
             report.found++;
-            const item = toItem(event.record, report, options.keepOutcomes ?? true);
+            const item = toItem(event.record, report, options.keepOutcomes ?? true, previews);
             if (item) batch.push(item);
             if (batch.length >= batchSize) {
               await settle();
@@ -405,7 +419,12 @@ function inputBytes(input: IngestInput): number {
   return Number.POSITIVE_INFINITY;
 }
 
-function toItem(record: PreparedRecord, report: IngestReport, keepOutcome: boolean): Item | null {
+function toItem(
+  record: PreparedRecord,
+  report: IngestReport,
+  keepOutcome: boolean,
+  previews: number,
+): Item | null {
   const { citation, problems, fingerprint, rawHash } = record;
   for (const p of problems) report.problems.push({ ...p, message: detach(p.message) });
   const outcome: RecordOutcome = {
@@ -418,7 +437,9 @@ function toItem(record: PreparedRecord, report: IngestReport, keepOutcome: boole
     // end of the ingest, which would keep every chunk of a large file in memory.
     title: citation?.title ? detach(citation.title) : null,
   };
-  if (keepOutcome) report.outcomes.push(outcome);
+  const previewed = record.index <= previews;
+  if (previewed) outcome.mapped = citation ? previewCitation(citation) : null;
+  if (keepOutcome || previewed) report.outcomes.push(outcome);
   if (!citation) {
     report.failed++;
     return null;

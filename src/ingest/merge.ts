@@ -1,11 +1,11 @@
+import { CITATION_LIST_FIELDS, CITATION_SCALAR_FIELDS } from '../citation/fields.ts';
+import { rawTagKey } from '../citation/keys.ts';
 import type { NewCitation } from '../db/schema.ts';
-import { foldText, normalizeDoi } from '../ris/normalize.ts';
-import { CITATION_SCALAR_FIELDS } from '../ris/types.ts';
 
 /** Columns compared and filled when a known citation arrives again. */
 export const MERGEABLE_SCALARS = CITATION_SCALAR_FIELDS;
 
-export const MERGEABLE_LISTS = ['issns', 'isbns', 'urls', 'notes'] as const;
+export const MERGEABLE_LISTS = CITATION_LIST_FIELDS;
 
 type Scalar = (typeof MERGEABLE_SCALARS)[number];
 type List = (typeof MERGEABLE_LISTS)[number];
@@ -65,12 +65,6 @@ export function mergeCitation(existing: Comparable, incoming: Comparable): Parti
   const extraTags = incoming.rawTags.filter((t) => !seen.has(rawTagKey(t)));
   if (extraTags.length > 0) patch.rawTags = [...existing.rawTags, ...extraTags];
   return patch as Partial<Comparable>;
-}
-
-/** A raw tag as dedup compares it: the DOI in its normal form, any other value folded. */
-export function rawTagKey(t: { tag: string; value: string }): string {
-  const value = (t.tag === 'DO' ? normalizeDoi(t.value) : null) ?? foldText(t.value);
-  return `${t.tag}\u0000${value}`;
 }
 
 function unionStrings(a: string[], b: string[]): string[] {

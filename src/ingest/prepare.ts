@@ -1,8 +1,8 @@
+import { citationFingerprint, rawRecordHash } from '../citation/keys.ts';
+import type { MappedCitation } from '../citation/types.ts';
 import { type FormatChoice, mapSourceRecord, parseCitationStream } from '../formats/read.ts';
 import type { InputFormat, SourceRecord } from '../formats/types.ts';
-import { citationFingerprint } from '../ris/normalize.ts';
-import type { MappedCitation, RisProblem, RisRecord } from '../ris/types.ts';
-import { rawRecordHash } from './match.ts';
+import type { RisProblem, RisRecord } from '../ris/types.ts';
 
 /*
  * The part of ingestion that needs no database: text → parsed, mapped records with their match

@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { recordChange } from '../audit/log.ts';
+import { affiliationKey, authorKey } from '../citation/keys.ts';
 import { upsertKeyed } from '../db/bulk.ts';
 import { type Database, rowsOf } from '../db/client.ts';
 import { affiliations, organizations } from '../db/schema.ts';
 import { writeTransaction } from '../db/writers.ts';
 import { mapRecord } from '../ris/map.ts';
-import { affiliationKey, authorKey } from '../ris/normalize.ts';
 import type { RisRecord } from '../ris/types.ts';
 import { survivorsByKey } from './decisions.ts';
 import { recomputeAuthorLinks } from './organization-links.ts';

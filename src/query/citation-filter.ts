@@ -1,4 +1,5 @@
 import { and, eq, inArray, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
+import { keywordKey } from '../citation/keys.ts';
 import {
   affiliationOrganizations,
   affiliations,
@@ -9,7 +10,7 @@ import {
   keywords as keywordsTable,
   organizations,
 } from '../db/schema.ts';
-import { keywordKey, normalizeDoi } from '../ris/normalize.ts';
+import { normalizeDoi } from '../ris/normalize.ts';
 import { hasSearchText, searchQuerySql } from './search.ts';
 
 /**

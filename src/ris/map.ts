@@ -11,16 +11,7 @@
 import { parseAffiliationValue } from '../address/parse.js';
 import { countryOf, INSTITUTION_WORD } from '../address/split.js';
 import type { ParsedAddress } from '../address/types.js';
-import { parseName, splitNameList } from './names.js';
-import {
-  affiliationKey,
-  foldText,
-  keywordKey,
-  normalizeDoi,
-  normalizeIsbn,
-  normalizeIssn,
-} from './normalize.js';
-import { rewriteLabelledNotes } from './procite.js';
+import { affiliationKey, keywordKey } from '../citation/keys.ts';
 import type {
   AffiliationLinkRule,
   ContributorRole,
@@ -28,12 +19,11 @@ import type {
   MappedAffiliation,
   MappedCitation,
   MappedContributor,
-  MapResult,
-  RisProblem,
-  RisRecord,
-  RisSeverity,
-  RisTag,
-} from './types.js';
+} from '../citation/types.ts';
+import { parseName, splitNameList } from './names.js';
+import { foldText, normalizeDoi, normalizeIsbn, normalizeIssn } from './normalize.js';
+import { rewriteLabelledNotes } from './procite.js';
+import type { MapResult, RisProblem, RisRecord, RisSeverity, RisTag } from './types.js';
 import { isKnownRisType, type RisTypeInfo, risTypeInfo } from './types-map.js';
 
 // ---------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@
  * where the string clearly looks like a person.
  */
 
-import type { MappedName } from './types.js';
+import type { MappedName } from '../citation/types.ts';
 
 const EMPTY: MappedName = { family: null, given: null, suffix: null, literal: null };
 

@@ -5,7 +5,7 @@
  * the per-type switches below; exporters read `csl` to pick a CSL type.
  */
 
-import type { ContributorRole } from './types.js';
+import type { ContributorRole } from '../citation/types.ts';
 
 export type RisTypeEra = 'old' | '2011' | 'x' | 'unknown';
 

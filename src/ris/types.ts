@@ -1,10 +1,11 @@
 /**
  * Shared shapes of the pure RIS core. The lexer (`parse.ts`) produces `RisRecord`s and
- * `RisProblem`s; the mapper (`map.ts`) turns a `RisRecord` into a `MappedCitation`.
+ * `RisProblem`s; the mapper (`map.ts`) turns a `RisRecord` into a `MappedCitation`, the
+ * format-neutral model of src/citation/types.ts.
  * Nothing here knows about the database or GraphQL.
  */
 
-import type { ParsedAddress } from '../address/types.js';
+import type { MappedCitation } from '../citation/types.ts';
 
 export type RisSeverity = 'error' | 'warning' | 'info';
 
@@ -54,111 +55,7 @@ export type InputKind =
   | 'xml'
   | 'unknown';
 
-export type DatePrecision = 'year' | 'month' | 'day';
-
-export type ContributorRole =
-  | 'author'
-  | 'editor'
-  | 'series_editor'
-  | 'translator'
-  | 'contributor'
-  | 'translated_author';
-
-export interface MappedName {
-  family: string | null;
-  given: string | null;
-  suffix: string | null;
-  /** Set for corporate / institutional names that cannot be split. */
-  literal: string | null;
-}
-
-/**
- * Why the record itself links a contributor to an address (an EXPLICIT link):
- * - `SINGLE_AUTHOR`: the record has one author, so every address is theirs;
- * - `WOS_BRACKET`: Web of Science `[Smith, J.; Doe, A.] Univ …` names the authors of the address;
- * - `NAME_PREFIX`: the address starts with the author's name (Embase `M. Edward, Department …`,
- *   Ovid/PsycINFO `Edward, M.: Department …`);
- * - `FOLLOWS_AUTHOR`: the address tags come right after each AU line (OpenAlex `C1`, interleaved `AD`).
- * Names are matched to contributors by family name + first initial, accent-insensitive, and only
- * when exactly one author fits.
- */
-export type AffiliationLinkRule = 'SINGLE_AUTHOR' | 'WOS_BRACKET' | 'NAME_PREFIX' | 'FOLLOWS_AUTHOR';
-
-export interface MappedContributor {
-  role: ContributorRole;
-  /** The name exactly as written in the source (one element of a `;`-joined line). */
-  asWritten: string;
-  name: MappedName;
-  /** 0-based indexes into `MappedCitation.affiliations` that this contributor is linked to. */
-  affiliations: number[];
-  /** Parallel to `affiliations`: the rule that made each link (`affiliationRules[i]` explains `affiliations[i]`). */
-  affiliationRules: AffiliationLinkRule[];
-}
-
-/** One address of the record (one per address, however many a tag value held). */
-export interface MappedAffiliation {
-  /** The address as written, without e-mails and without author names written in front of it. */
-  name: string;
-  /** English country name (`address.country?.name`), kept for the existing API. */
-  country: string | null;
-  /** The address read into organizations, units, city, region, postcode, country. */
-  address: ParsedAddress;
-}
-
-export interface MappedCitation {
-  risType: string;
-  title: string | null;
-  containerTitle: string | null;
-  shortTitle: string | null;
-  journalAbbreviation: string | null;
-  abstract: string | null;
-  year: number | null;
-  /** ISO 8601 at its real precision: `2017`, `2017-05`, `2017-05-01`. */
-  date: string | null;
-  datePrecision: DatePrecision | null;
-  volume: string | null;
-  issue: string | null;
-  startPage: string | null;
-  endPage: string | null;
-  /** Normalised lowercase DOI without resolver prefix. */
-  doi: string | null;
-  issns: string[];
-  isbns: string[];
-  urls: string[];
-  publisher: string | null;
-  place: string | null;
-  language: string | null;
-  notes: string[];
-  contributors: MappedContributor[];
-  affiliations: MappedAffiliation[];
-  keywords: string[];
-  /** Every tag/value pair of the source record, in order. */
-  rawTags: Array<{ tag: string; value: string }>;
-  raw: string;
-}
-
 export interface MapResult {
   citation: MappedCitation | null;
   problems: RisProblem[];
 }
-
-/** The single-valued fields of a citation, as stored and as compared by dedup and round-trip checks. */
-export const CITATION_SCALAR_FIELDS = [
-  'risType',
-  'title',
-  'containerTitle',
-  'shortTitle',
-  'journalAbbreviation',
-  'abstract',
-  'year',
-  'date',
-  'datePrecision',
-  'volume',
-  'issue',
-  'startPage',
-  'endPage',
-  'doi',
-  'publisher',
-  'place',
-  'language',
-] as const satisfies ReadonlyArray<keyof MappedCitation>;

@@ -1,6 +1,7 @@
+import { CITATION_FIELDS } from '../citation/fields.ts';
+import type { ContributorRole } from '../citation/types.ts';
 import { ValidationError } from '../errors.ts';
 import { normalizeDoi } from '../ris/normalize.ts';
-import type { ContributorRole } from '../ris/types.ts';
 import { AffiliationRef } from './affiliation.ts';
 import { AuthorRef } from './author.ts';
 import { builder } from './builder.ts';
@@ -64,34 +65,22 @@ export const CitationRef = builder.drizzleNode('citations', {
   select: {},
   id: { column: (c) => c.id, description: 'Global ID of the citation.' },
   fields: (t) => ({
-    risType: t.exposeString('risType', {
-      description:
-        'RIS reference type code as given (JOUR, BOOK, CHAP, CONF …); GEN when the record had none.',
-    }),
-    title: t.exposeString('title', { nullable: true, description: 'Primary title.' }),
-    containerTitle: t.exposeString('containerTitle', {
-      nullable: true,
-      description: 'Journal, book or proceedings the work appeared in.',
-    }),
-    journalAbbreviation: t.exposeString('journalAbbreviation', {
-      nullable: true,
-      description: 'Abbreviated journal title ("Exp Ther Med").',
-    }),
-    shortTitle: t.exposeString('shortTitle', { nullable: true, description: 'Short title (RIS ST).' }),
-    abstract: t.exposeString('abstract', { nullable: true, description: 'Abstract, in full.' }),
-    year: t.exposeInt('year', { nullable: true, description: 'Publication year.' }),
-    date: t.exposeString('date', {
-      nullable: true,
-      description:
-        'Publication date in ISO 8601 at the precision the source gave: "2017", "2017-05" or "2017-05-01".',
-    }),
-    volume: t.exposeString('volume', { nullable: true, description: 'Volume.' }),
-    issue: t.exposeString('issue', { nullable: true, description: 'Issue or number.' }),
-    startPage: t.exposeString('startPage', {
-      nullable: true,
-      description: 'First page, or an article number such as "e93512".',
-    }),
-    endPage: t.exposeString('endPage', { nullable: true, description: 'Last page.' }),
+    // One field per bibliographic column (src/citation/fields.ts); rawTags has a type of its own.
+    ...Object.fromEntries(
+      CITATION_FIELDS.filter((f) => f.kind !== 'tags' && f.kind !== 'datePrecision').map((f) => {
+        const description = f.description;
+        switch (f.kind) {
+          case 'type':
+            return [f.name, t.exposeString(f.name as 'risType', { description })] as const;
+          case 'year':
+            return [f.name, t.exposeInt(f.name as 'year', { nullable: true, description })] as const;
+          case 'list':
+            return [f.name, t.exposeStringList(f.name as 'issns', { description })] as const;
+          default:
+            return [f.name, t.exposeString(f.name as 'title', { nullable: true, description })] as const;
+        }
+      }),
+    ),
     pages: t.string({
       nullable: true,
       description: 'Page range for display: "2255-2258", or the single page or article number.',
@@ -101,7 +90,6 @@ export const CitationRef = builder.drizzleNode('citations', {
         return c.startPage ?? c.endPage ?? null;
       },
     }),
-    doi: t.exposeString('doi', { nullable: true, description: 'DOI, lowercase, without resolver prefix.' }),
     conflictingDoi: t.exposeString('conflictingDoi', {
       nullable: true,
       description:
@@ -113,16 +101,6 @@ export const CitationRef = builder.drizzleNode('citations', {
       select: { columns: { clearedFields: true } },
       resolve: (c) => c.clearedFields,
     }),
-    issns: t.exposeStringList('issns', { description: 'Valid ISSNs, hyphenated (1792-0981).' }),
-    isbns: t.exposeStringList('isbns', { description: 'Valid ISBNs, without hyphens.' }),
-    urls: t.exposeStringList('urls', { description: 'Links to the work, in source order.' }),
-    publisher: t.exposeString('publisher', {
-      nullable: true,
-      description: 'Publisher (or university, institution).',
-    }),
-    place: t.exposeString('place', { nullable: true, description: 'Place of publication.' }),
-    language: t.exposeString('language', { nullable: true, description: 'Language as given in the source.' }),
-    notes: t.exposeStringList('notes', { description: 'Free-text notes (RIS N1, RN).' }),
     rawTags: t.field({
       type: [RawTagRef],
       description:

@@ -1,6 +1,7 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { and, eq } from 'drizzle-orm';
-import { type CitationPatch, deleteCitation, updateCitation } from '../curation/citations.ts';
+import { type CitationPatch, EDITABLE_CITATION_FIELDS } from '../citation/fields.ts';
+import { deleteCitation, updateCitation } from '../curation/citations.ts';
 import { linkAuthorAffiliation, markNotDuplicate, unlinkAuthorAffiliation } from '../curation/links.ts';
 import { mergeAffiliations, mergeAuthors, mergeKeywords } from '../curation/merge.ts';
 import {
@@ -56,28 +57,17 @@ const union = (name: string, description: string) => ({
 const UpdateCitationInput = builder.inputType('UpdateCitationInput', {
   description:
     'New values for a citation. A field left out stays as it is; a field set to null is cleared. Text is trimmed; empty text counts as null.',
-  fields: (t) => ({
-    risType: t.string({ description: 'RIS reference type code (JOUR, BOOK, CHAP …); cannot be cleared.' }),
-    title: t.string({ description: 'Primary title.' }),
-    containerTitle: t.string({ description: 'Journal, book or proceedings title.' }),
-    shortTitle: t.string({ description: 'Short title.' }),
-    journalAbbreviation: t.string({ description: 'Abbreviated journal title.' }),
-    abstract: t.string({ description: 'Abstract.' }),
-    year: t.int({ description: 'Publication year (1-9999). Must agree with `date` when both are given.' }),
-    date: t.string({
-      description: 'Publication date as 2017, 2017-05 or 2017-05-01; sets the year and the date precision.',
-    }),
-    volume: t.string({ description: 'Volume.' }),
-    issue: t.string({ description: 'Issue or number.' }),
-    startPage: t.string({ description: 'First page or article number.' }),
-    endPage: t.string({ description: 'Last page.' }),
-    doi: t.string({
-      description: 'DOI in any common form (bare, doi:, https://doi.org/); stored lowercase and bare.',
-    }),
-    publisher: t.string({ description: 'Publisher.' }),
-    place: t.string({ description: 'Place of publication.' }),
-    language: t.string({ description: 'Language.' }),
-  }),
+  // One input field per editable citation field (src/citation/fields.ts), in column order.
+  fields: (t) =>
+    Object.fromEntries(
+      EDITABLE_CITATION_FIELDS.map(
+        (f) =>
+          [
+            f.name,
+            f.kind === 'year' ? t.int({ description: f.edit }) : t.string({ description: f.edit }),
+          ] as const,
+      ),
+    ),
 });
 
 interface UpdateShape {

@@ -5,9 +5,10 @@ import { NotFoundError, ValidationError } from '../errors.ts';
 import type { FormatChoice } from '../formats/read.ts';
 import type { IngestionQueue } from '../ingest/background.ts';
 import { IngestError } from '../ingest/errors.ts';
-import { type IngestReport, ingestRis, type RecordOutcome } from '../ingest/ingest.ts';
+import { DRY_RUN_PREVIEWS, type IngestReport, ingestRis, type RecordOutcome } from '../ingest/ingest.ts';
 import type { RisProblem } from '../ris/types.ts';
 import { builder } from './builder.ts';
+import { CitationPreviewRef } from './citation-preview.ts';
 import type { Context } from './context.ts';
 import { ALLOWS_NUL, MAX_LENGTH } from './extensions.ts';
 import { rowIdOf } from './node-ids.ts';
@@ -87,6 +88,12 @@ export const IngestRecordResultRef = builder.objectRef<RecordOutcome>('IngestRec
       description: 'How the existing citation was recognised; null for new and failed records.',
     }),
     title: t.exposeString('title', { nullable: true, description: 'The record title, for orientation.' }),
+    mapped: t.field({
+      type: CitationPreviewRef,
+      nullable: true,
+      description: `How the record was read: the citation as it would be stored. Only in dry-run reports, and only for the first ${DRY_RUN_PREVIEWS} records of the input (a report stays far smaller than its input); null otherwise and for failed records.`,
+      resolve: (o) => o.mapped ?? null,
+    }),
     citation: t.drizzleField({
       type: 'citations',
       nullable: true,

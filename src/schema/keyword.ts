@@ -1,3 +1,4 @@
+import { keywordKey } from '../citation/keys.ts';
 import { keywords } from '../db/schema.ts';
 import { ValidationError } from '../errors.ts';
 import { foldQuery } from '../query/names.ts';
@@ -9,7 +10,6 @@ import {
   relatedKeywordsSql,
 } from '../query/navigation.ts';
 import { type EntityOrder, entityRowsQuery } from '../query/ordering.ts';
-import { keywordKey } from '../ris/normalize.ts';
 import { builder } from './builder.ts';
 import { citationConnectionField } from './citation-connection.ts';
 import { searchBound } from './extensions.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { MappedCitation } from '../../src/citation/types.ts';
 import { mapRecord } from '../../src/ris/map.js';
-import type { MappedCitation } from '../../src/ris/types.js';
 import { rec } from '../ris/fixture.js';
 
 function map(tags: Array<[string, string]>): MappedCitation {

@@ -83,11 +83,14 @@ describe('bibgraph ingest while a server holds the PGlite folder', { timeout: 30
       // The problem lines the local command prints, with file, record and line.
       expect(folder.stderr).toMatch(/b\.ris: record 2 \(line 8\): .*nothing to store/);
 
-      // Standard input and --dry-run work the same way.
-      const dry = await runCli(['ingest', '-', '--dry-run'], env, ris(5));
+      // Standard input, --dry-run and --show-mapping work the same way.
+      const dry = await runCli(['ingest', '-', '--dry-run', '--show-mapping'], env, ris(5));
       expect(dry.code).toBe(0);
       expect(dry.stdout).toMatch(/Dry run: nothing was written/);
       expect(row(dry.stdout, '-')).toMatch(/^-\s+1\s+1\s+0\s+0\s+0/);
+      expect(dry.stdout).toMatch(/^-, record 1 \(line 1\): would be created$/m);
+      expect(dry.stdout).toMatch(/^\s+title\s+Through the server 5$/m);
+      expect(dry.stdout).toMatch(/^\s+contributors\s+author 1: Person, Pat \[family: Person, given: Pat\]$/m);
       const stdin = await runCli(['ingest', '-'], env, ris(5));
       expect(stdin.code).toBe(0);
       expect(row(stdin.stdout, '-')).toMatch(/^-\s+1\s+1\s+0\s+0\s+0/);

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { citationFingerprint } from '../../src/citation/keys.ts';
+import type { MappedCitation } from '../../src/citation/types.ts';
 import { type FormatChoice, mapSourceRecord, parseCitationStream } from '../../src/formats/read.ts';
 import type { InputFormat } from '../../src/formats/types.ts';
-import { citationFingerprint } from '../../src/ris/normalize.ts';
-import type { MappedCitation, RisProblem } from '../../src/ris/types.ts';
+import type { RisProblem } from '../../src/ris/types.ts';
 
 const fixture = (name: string) => readFileSync(resolve(import.meta.dirname, '../fixtures/formats', name));
 

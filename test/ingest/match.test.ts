@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { rawRecordHash, titlesClearlyDiffer } from '../../src/ingest/match.ts';
+import { rawRecordHash } from '../../src/citation/keys.ts';
+import { titlesClearlyDiffer } from '../../src/ingest/match.ts';
 
 describe('titlesClearlyDiffer', () => {
   it('is true only for titles sharing under half their words, neither extending the other', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { MappedCitation } from '../../src/citation/types.ts';
 import { mapRecord, parseRisDate } from '../../src/ris/map.js';
-import type { MappedCitation } from '../../src/ris/types.js';
 import { risTypeInfo } from '../../src/ris/types-map.js';
 import { rec } from './fixture.js';
 

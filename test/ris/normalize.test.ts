@@ -4,16 +4,18 @@ import {
   authorKey,
   boundKey,
   citationFingerprint,
+  keywordKey,
+} from '../../src/citation/keys.ts';
+import type { MappedName } from '../../src/citation/types.ts';
+import {
   displayName,
   foldText,
   isValidIsbn,
   isValidIssn,
-  keywordKey,
   normalizeDoi,
   normalizeIsbn,
   normalizeIssn,
 } from '../../src/ris/normalize.js';
-import type { MappedName } from '../../src/ris/types.js';
 
 const p = (family: string | null, given: string | null, suffix: string | null = null): MappedName => ({
   family,
