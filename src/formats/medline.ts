@@ -47,12 +47,22 @@ function risType(tags: readonly RisTag[]): string {
 /** One MEDLINE record → RIS tags, in an order the RIS mapper reads as intended. */
 function toRisTags(tags: readonly RisTag[]): RisTag[] {
   const out: RisTag[] = [];
-  const push = tagAppender(out);
+  const append = tagAppender(out);
+  // Problems quote the MEDLINE tag and value a RIS tag was read from, when they differ.
+  let from: RisTag | null = null;
+  const push = (tag: string, value: string | null | undefined, line: number) =>
+    append(
+      tag,
+      value,
+      line,
+      from && (from.tag !== tag || from.value !== value) ? { tag: from.tag, value: from.value } : undefined,
+    );
   const first = tags[0]?.line ?? 1;
   push('TY', risType(tags), first);
   let lastFullName = false;
   for (const t of tags) {
     const v = t.value;
+    from = t;
     switch (t.tag) {
       case 'TI':
       case 'BTI':

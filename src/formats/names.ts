@@ -18,13 +18,16 @@ export function literalName(name: string): MappedName {
   return { family: null, given: null, suffix: null, literal: name };
 }
 
-/** Appends a value to `out` as a tag, trimmed, unless it is blank: how every reader builds its tags. */
+/**
+ * Appends a value to `out` as a tag, trimmed, unless it is blank: how every reader builds its tags.
+ * `written` is the field as the input wrote it, for problems to quote (see `RisTag.written`).
+ */
 export function tagAppender(
   out: RisTag[],
-): (tag: string, value: string | null | undefined, line: number) => void {
-  return (tag, value, line) => {
+): (tag: string, value: string | null | undefined, line: number, written?: RisTag['written']) => void {
+  return (tag, value, line, written) => {
     const v = value?.trim();
-    if (v) out.push({ tag, value: v, line });
+    if (v) out.push(written ? { tag, value: v, line, written } : { tag, value: v, line });
   };
 }
 
