@@ -38,7 +38,7 @@ export function tagAppender(
 export function creatorTags(
   fields: Record<string, unknown>,
   toName: (creator: unknown) => MappedName | null,
-  add: (tag: string, value: string, line: number) => void,
+  add: (tag: string, value: string, line: number, written?: RisTag['written']) => void,
   line: number,
 ): MappedName[] {
   const names: MappedName[] = [];
@@ -53,7 +53,8 @@ export function creatorTags(
       const name = toName(creator);
       if (!name) continue;
       names.push(name);
-      add(tag, nameAsRis(name), line);
+      const value = nameAsRis(name);
+      add(tag, value, line, { tag: key, value });
     }
   }
   return names;

@@ -178,6 +178,11 @@ describe('input formats', () => {
       const cesu = await read(bytes);
       expect(cesu.records[0]).toMatchObject({ title: 'Cesu \ufffd x', year: 2021 });
       expect(surrogateWarnings(cesu.problems)).toEqual([[1, 1, 'warning']]);
+      const name = await read('@article{n, title={Fine}, author={Poe, Ja\ud800ne}}', 'BIBTEX');
+      expect(name.records[0]?.contributors[0]?.name).toMatchObject({ family: 'Poe', given: 'Ja\ufffdne' });
+      expect(name.problems.map((p) => p.message)).toEqual([
+        expect.stringMatching(/^record 1 \(line 1\): author held an unpaired/),
+      ]);
       const nul = await read('[{"title": "Nul\\u0000 title", "type": "book"}]');
       expect(nul.records[0]?.title).toBe('Nul title');
       expect(nul.problems.map((p) => p.message)).toEqual([
