@@ -98,8 +98,8 @@ function toRisTags(tags: readonly RisTag[]): RisTag[] {
         push('J2', v, t.line);
         break;
       case 'DP': {
-        const da = medlineDate(v);
-        if (da) push('DA', da, t.line);
+        // A DP with no year is passed on as it is, for the mapper to say it is no usable date.
+        push('DA', medlineDate(v) ?? v, t.line);
         const year = /^\d{4}/.exec(v)?.[0];
         if (year) push('PY', year, t.line);
         break;

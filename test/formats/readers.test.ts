@@ -294,6 +294,10 @@ describe('input formats', () => {
         "record 1 (line 5): LID 'not-a-doi [doi]' is not a valid DOI",
         "record 1 (line 4): DP '2021 Feb 30': day 30 does not exist in month 2; precision reduced",
       ]);
+      const undated = await read('PMID- 4\nTI  - Undated.\nDP  - not a date at all\n', 'MEDLINE');
+      expect(undated.problems.map((p) => p.message)).toEqual([
+        "record 1 (line 3): DP 'not a date at all' is not a usable date",
+      ]);
       const bib = await read(
         '@article{b, title={T}, year={2021}, month={13}, doi={nope}, issn={1234-5678}}',
         'BIBTEX',
