@@ -47,12 +47,22 @@ function risType(tags: readonly RisTag[]): string {
 /** One MEDLINE record → RIS tags, in an order the RIS mapper reads as intended. */
 function toRisTags(tags: readonly RisTag[]): RisTag[] {
   const out: RisTag[] = [];
-  const push = tagAppender(out);
+  const append = tagAppender(out);
+  // Problems quote the MEDLINE tag and value a RIS tag was read from, when they differ.
+  let from: RisTag | null = null;
+  const push = (tag: string, value: string | null | undefined, line: number) =>
+    append(
+      tag,
+      value,
+      line,
+      from && (from.tag !== tag || from.value !== value) ? { tag: from.tag, value: from.value } : undefined,
+    );
   const first = tags[0]?.line ?? 1;
   push('TY', risType(tags), first);
   let lastFullName = false;
   for (const t of tags) {
     const v = t.value;
+    from = t;
     switch (t.tag) {
       case 'TI':
       case 'BTI':
@@ -88,8 +98,8 @@ function toRisTags(tags: readonly RisTag[]): RisTag[] {
         push('J2', v, t.line);
         break;
       case 'DP': {
-        const da = medlineDate(v);
-        if (da) push('DA', da, t.line);
+        // A DP with no year is passed on as it is, for the mapper to say it is no usable date.
+        push('DA', medlineDate(v) ?? v, t.line);
         const year = /^\d{4}/.exec(v)?.[0];
         if (year) push('PY', year, t.line);
         break;

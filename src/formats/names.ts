@@ -19,13 +19,16 @@ export function literalName(name: string): MappedName {
   return { family: null, given: null, suffix: null, literal: name };
 }
 
-/** Appends a value to `out` as a tag, trimmed, unless it is blank: how every reader builds its tags. */
+/**
+ * Appends a value to `out` as a tag, trimmed, unless it is blank: how every reader builds its tags.
+ * `written` is the field as the input wrote it, for problems to quote (see `RisTag.written`).
+ */
 export function tagAppender(
   out: RisTag[],
-): (tag: string, value: string | null | undefined, line: number) => void {
-  return (tag, value, line) => {
+): (tag: string, value: string | null | undefined, line: number, written?: RisTag['written']) => void {
+  return (tag, value, line, written) => {
     const v = value?.trim();
-    if (v) out.push({ tag, value: v, line });
+    if (v) out.push(written ? { tag, value: v, line, written } : { tag, value: v, line });
   };
 }
 
@@ -36,7 +39,7 @@ export function tagAppender(
 export function creatorTags(
   fields: Record<string, unknown>,
   toName: (creator: unknown) => MappedName | null,
-  add: (tag: string, value: string, line: number) => void,
+  add: (tag: string, value: string, line: number, written?: RisTag['written']) => void,
   line: number,
 ): MappedName[] {
   const names: MappedName[] = [];
@@ -51,7 +54,8 @@ export function creatorTags(
       const name = toName(creator);
       if (!name) continue;
       names.push(name);
-      add(tag, nameAsRis(name), line);
+      const value = nameAsRis(name);
+      add(tag, value, line, { tag: key, value });
     }
   }
   return names;

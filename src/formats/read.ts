@@ -5,12 +5,14 @@
  */
 import { createRisDecoder } from '../ris/decode.ts';
 import { mapRecord } from '../ris/map.ts';
+import { replaceLoneSurrogates } from '../ris/normalize.ts';
 import { parseRisStream, type RisStreamEvent } from '../ris/parse.ts';
 import { SNIFF_HEAD_CHARS, sniffInput } from '../ris/sniff.ts';
 import type { InputKind, MapResult, RisProblem, RisRecord } from '../ris/types.ts';
 import { readBibtex } from './bibtex.ts';
 import { readCslJson } from './csl-json.ts';
 import { readMedline } from './medline.ts';
+import { storableResult } from './storable.ts';
 import { FORMAT_LABELS, type FormatReadResult, type InputFormat, type SourceRecord } from './types.ts';
 import { readWebOfScience } from './wos.ts';
 
@@ -120,7 +122,21 @@ export async function* parseCitationStream(
   parts.push(decoder.end());
   for (const p of decoder.problems) yield { type: 'problem', problem: p };
   const text = parts.join('').replace(/^\uFEFF/, '');
-  const { records, problems } = READERS[chosen](text);
+  let read: FormatReadResult;
+  try {
+    read = READERS[chosen](text);
+  } catch (error) {
+    // A parser that throws on some input throws on it every time: the input's fault, said as such
+    // (a background job is not retried for it).
+    yield {
+      type: 'problem',
+      problem: unsupportedProblem(
+        replaceLoneSurrogates(`${FORMAT_LABELS[chosen]} could not be read: ${(error as Error).message}`),
+      ),
+    };
+    return;
+  }
+  const { records, problems } = storableResult(read);
   if (records.length === 0 && problems.length === 0 && text.trim() !== '') {
     yield {
       type: 'problem',
@@ -141,6 +157,20 @@ function emptyIterator(): AsyncIterator<Uint8Array | string> {
  * reading of the flattened `Family, Given` when they line up one to one.
  */
 export function mapSourceRecord(record: RisRecord | SourceRecord): MapResult {
+  if ('failure' in record && record.failure) {
+    const where = `record ${record.index} (line ${record.line})`;
+    return {
+      citation: null,
+      problems: [
+        {
+          record: record.index,
+          line: record.line,
+          severity: 'error',
+          message: `${where}: ${record.failure}`,
+        },
+      ],
+    };
+  }
   const result = mapRecord(record);
   const names = 'names' in record ? record.names : undefined;
   const contributors = result.citation?.contributors;

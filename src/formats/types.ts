@@ -28,6 +28,11 @@ export interface SourceRecord extends RisRecord {
    * tags; they replace what the RIS name parser would guess from the flattened `Family, Given`.
    */
   names?: MappedName[];
+  /**
+   * Set when the source could not read the record whole (a BibTeX entry whose brace never closes):
+   * the record fails with this message rather than being stored with the fields read before it.
+   */
+  failure?: string;
 }
 
 /** A whole input read by one format. */

@@ -58,7 +58,11 @@ function risType(tags: readonly RisTag[]): string {
 
 function toRisTags(tags: readonly RisTag[]): RisTag[] {
   const out: RisTag[] = [];
-  const push = tagAppender(out);
+  const append = tagAppender(out);
+  // Problems quote the Web of Science tag a RIS tag was read from, when they differ.
+  let from: RisTag | null = null;
+  const push = (tag: string, value: string | null | undefined, line: number) =>
+    append(tag, value, line, from && from.tag !== tag ? { tag: from.tag, value: from.value } : undefined);
   const items = (t: RisTag) => t.value.split('\n').filter((v) => v.trim() !== '');
   const has = (tag: string) => tags.some((t) => t.tag === tag);
   push('TY', risType(tags), tags[0]?.line ?? 1);
@@ -72,6 +76,7 @@ function toRisTags(tags: readonly RisTag[]): RisTag[] {
     .slice(0, 3);
   for (const t of tags) {
     const v = t.value;
+    from = t;
     switch (t.tag) {
       case authorTag:
       case bookAuthorTag:

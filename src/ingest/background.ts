@@ -3,7 +3,7 @@ import type { Database, DatabaseKind } from '../db/client.ts';
 import { ingestions, ingestionUploads } from '../db/schema.ts';
 import { writeTransaction } from '../db/writers.ts';
 import type { FormatChoice } from '../formats/read.ts';
-import { IngestError } from './errors.ts';
+import { IngestError, isInputFailure } from './errors.ts';
 import { formatBytes, ingestRis } from './ingest.ts';
 
 /**
@@ -287,7 +287,8 @@ export async function runIngestion(id: number, options: RunOptions): Promise<Run
     await saving;
     if (cancelled()) return finish(id, options, update, 'cancelled', cancelMessage);
     const message = error instanceof Error ? error.message : String(error);
-    const permanent = error instanceof IngestError && error.code !== 'DATABASE';
+    // The input's own faults end the job now, with their message: a retry would fail the same way.
+    const permanent = isInputFailure(error);
     if (permanent || options.finalAttempt) {
       const reason = permanent ? message : `${message} (gave up after ${MAX_ATTEMPTS} attempts)`;
       return finish(id, options, update, 'failed', reason);

@@ -28,7 +28,7 @@ import { refreshSearchDocuments, searchDocumentSql } from '../query/search.ts';
 import { displayName, hasLoneSurrogate, replaceLoneSurrogates } from '../ris/normalize.ts';
 import type { RisProblem } from '../ris/types.ts';
 import { citationsMarkedDistinct, type Survivor, survivorsByKey } from './decisions.ts';
-import { IngestError } from './errors.ts';
+import { databaseIngestError, IngestError } from './errors.ts';
 import { refreshKeywordTerms } from './keyword-terms.ts';
 import { titlesClearlyDiffer } from './match.ts';
 import { type Comparable, MERGEABLE_LISTS, MERGEABLE_SCALARS, mergeCitation } from './merge.ts';
@@ -372,13 +372,7 @@ export async function ingestRis(
     }
     if (error instanceof IngestError || error instanceof BusyError || error instanceof PrepareWorkerError)
       throw error;
-    // Drizzle's message carries the whole statement and its parameters; the driver's cause is the
-    // part worth showing.
-    const cause = (error as { cause?: Error }).cause ?? (error as Error);
-    throw new IngestError(
-      `Database error while storing records; the whole ingest was rolled back: ${cause.message}`,
-      'DATABASE',
-    );
+    throw databaseIngestError(error);
   }
   return report;
 }

@@ -68,6 +68,14 @@ function has(idx: TagIndex, name: string): boolean {
   return !!list && list.some((t) => t.value.trim() !== '');
 }
 
+/**
+ * A tag and its value as problems quote them: as the input wrote them when it was not RIS (MEDLINE
+ * `DP '2021 Feb 30'`, not the `DA '2021/02/30'` it was read as), else as the RIS tag.
+ */
+function asWritten(t: RisTag, value: string): string {
+  return t.written ? `${t.written.tag} '${oneLine(t.written.value)}'` : `${t.tag} '${value}'`;
+}
+
 class Problems {
   readonly list: RisProblem[] = [];
   constructor(private readonly record: number) {}
@@ -238,14 +246,17 @@ function mapDates(idx: TagIndex, info: RisTypeInfo, problems: Problems): DateRes
       if (!v) continue;
       const d = parseRisDate(v);
       if (!d || (d.year == null && d.month == null)) {
-        if (!SEASON_OR_RANGE.test(v)) problems.add('warning', t.line, `${name} '${v}' is not a usable date`);
+        if (!SEASON_OR_RANGE.test(v))
+          problems.add('warning', t.line, `${asWritten(t, v)} is not a usable date`);
         continue;
       }
-      if (d.invalid) problems.add('warning', t.line, `${name} '${v}': ${d.invalid}; precision reduced`);
+      if (d.invalid) problems.add('warning', t.line, `${asWritten(t, v)}: ${d.invalid}; precision reduced`);
       parsed.push({ tag: t, d });
     }
   }
-  const pyYear = parsed.find((p) => p.tag.tag === 'PY' && p.d.year != null)?.d.year ?? null;
+  const pyParsed = parsed.find((p) => p.tag.tag === 'PY' && p.d.year != null);
+  const pyYear = pyParsed?.d.year ?? null;
+  const pyTag = pyParsed?.tag;
   const y1Year = parsed.find((p) => p.tag.tag === 'Y1' && p.d.year != null)?.d.year ?? null;
   const refYear = pyYear ?? y1Year;
   const candidates: DateParts[] = [];
@@ -257,7 +268,7 @@ function mapDates(idx: TagIndex, info: RisTypeInfo, problems: Problems): DateRes
         problems.add(
           'warning',
           tag.line,
-          `${tag.tag} '${tag.value.trim()}' has no year and no PY or Y1 gives one; kept only in the raw tags`,
+          `${asWritten(tag, tag.value.trim())} has no year and no PY or Y1 gives one; kept only in the raw tags`,
         );
         continue;
       }
@@ -286,7 +297,7 @@ function mapDates(idx: TagIndex, info: RisTypeInfo, problems: Problems): DateRes
     problems.add(
       'warning',
       from?.tag.line ?? null,
-      `${from?.tag.tag ?? 'the date'} gives the year ${chosen.year} but PY says ${pyYear}; year from PY, date as written`,
+      `${from?.tag.written?.tag ?? from?.tag.tag ?? 'the date'} gives the year ${chosen.year} but ${pyTag?.written?.tag ?? 'PY'} says ${pyYear}; year from ${pyTag?.written?.tag ?? 'PY'}, date as written`,
     );
   }
   const y = String(chosen.year).padStart(4, '0');
@@ -371,7 +382,7 @@ function mapDoi(idx: TagIndex, problems: Problems): string | null {
     if (doi) return doi;
     const inText = DOI_IN_TEXT.exec(v);
     if (inText && normalizeDoi(inText[1] as string)) return normalizeDoi(inText[1] as string);
-    problems.add('warning', t.line, `DO '${oneLine(v)}' is not a valid DOI`);
+    problems.add('warning', t.line, `${asWritten(t, oneLine(v))} is not a valid DOI`);
   }
   // EndNote puts the DOI in M3 or N1, EBSCO in L3, Ovid and others link it from UR (doi.org).
   // Zotero reads M3; we also take the resolver link, but never a publisher URL that happens to
@@ -446,15 +457,27 @@ function mapStandardNumbers(
           if (issn) {
             if (!issns.includes(issn)) issns.push(issn);
           } else
-            problems.add('warning', t.line, `${name} value '${token}' is not a valid ISSN (check digit)`);
+            problems.add(
+              'warning',
+              t.line,
+              `${t.written?.tag ?? name} value '${token}' is not a valid ISSN (check digit)`,
+            );
         } else if (core.length === 10 || core.length === 13) {
           const isbn = normalizeIsbn(core);
           if (isbn) {
             if (!isbns.includes(isbn)) isbns.push(isbn);
           } else
-            problems.add('warning', t.line, `${name} value '${token}' is not a valid ISBN (check digit)`);
+            problems.add(
+              'warning',
+              t.line,
+              `${t.written?.tag ?? name} value '${token}' is not a valid ISBN (check digit)`,
+            );
         } else {
-          problems.add('warning', t.line, `${name} value '${token}' is neither an ISSN nor an ISBN`);
+          problems.add(
+            'warning',
+            t.line,
+            `${t.written?.tag ?? name} value '${token}' is neither an ISSN nor an ISBN`,
+          );
         }
       }
     }

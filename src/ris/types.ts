@@ -25,6 +25,11 @@ export interface RisTag {
   value: string;
   /** 1-based line the tag started on. */
   line: number;
+  /**
+   * The field as the input wrote it, when the input is not RIS (MEDLINE `DP '2021 Feb 30'` read as
+   * `DA '2021/02/30'`): problems name what the user can find in their file.
+   */
+  written?: { tag: string; value: string };
 }
 
 /** One lexed record: every tag in source order, plus the raw text it came from. */

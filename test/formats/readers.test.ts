@@ -140,4 +140,176 @@ describe('input formats', () => {
     expect(records).toEqual([]);
     expect(problems[0]?.message).toMatch(/^CSL-JSON could not be read/);
   });
+
+  describe('repairs and reports what the other formats cannot store or read', () => {
+    const surrogateWarnings = (problems: RisProblem[]) =>
+      problems
+        .filter((p) => /unpaired UTF-16 surrogate/.test(p.message))
+        .map((p) => [p.record, p.line, p.severity]);
+
+    it.each([
+      [
+        'BIBTEX',
+        '@article{k0, title={Kept}, author={Roe, Ann}, year=2019}\n@article{k1, title={Bib \ud800 title},\n author={Doe, Jane}, year=2020}\n',
+        [2, 2],
+      ],
+      [
+        'CSL_JSON',
+        '[\n{"title": "Kept", "type": "book"},\n{"title": "Csl \\ud800 title", "author": [{"family": "Doe", "given": "Jane"}]}\n]',
+        [2, 3],
+      ],
+      ['MEDLINE', 'PMID- 1\nTI  - Kept\n\nPMID- 2\nTI  - Medline \ud800 title\nFAU - Doe, Jane\n', [2, 5]],
+      ['WOS', 'PT J\nTI Kept\nER\n\nPT J\nAU Doe, J\nTI Wos \ud800 title\nER\n', [2, 7]],
+    ] as const)(
+      '%s: an unpaired surrogate becomes U+FFFD with a warning naming record and line',
+      async (format, text, at) => {
+        const { records, problems } = await read(text, format);
+        expect(records.map((r) => r.title)).toEqual(['Kept', expect.stringMatching(/^\w+ \ufffd title$/)]);
+        expect(surrogateWarnings(problems)).toEqual([[...at, 'warning']]);
+        expect(problems.filter((p) => p.severity === 'error')).toEqual([]);
+      },
+    );
+
+    it('CESU-8 bytes in a BibTeX file, and NUL in CSL-JSON, are repaired the same way', async () => {
+      const bytes = Buffer.concat([
+        Buffer.from('@article{k2,\n title = {Cesu '),
+        Buffer.from([0xed, 0xa0, 0x80]),
+        Buffer.from(' x},\n author={Poe, Jane}, year={2021}}\n'),
+      ]);
+      const cesu = await read(bytes);
+      expect(cesu.records[0]).toMatchObject({ title: 'Cesu \ufffd x', year: 2021 });
+      expect(surrogateWarnings(cesu.problems)).toEqual([[1, 1, 'warning']]);
+      const name = await read('@article{n, title={Fine}, author={Poe, Ja\ud800ne}}', 'BIBTEX');
+      expect(name.records[0]?.contributors[0]?.name).toMatchObject({ family: 'Poe', given: 'Ja\ufffdne' });
+      expect(name.problems.map((p) => p.message)).toEqual([
+        expect.stringMatching(/^record 1 \(line 1\): author held an unpaired/),
+      ]);
+      const nul = await read('[{"title": "Nul\\u0000 title", "type": "book"}]');
+      expect(nul.records[0]?.title).toBe('Nul title');
+      expect(nul.problems.map((p) => p.message)).toEqual([
+        expect.stringMatching(/^record 1 \(line 1\): title held NUL/),
+      ]);
+    });
+
+    it('a BibTeX entry whose brace never closes fails under its own number and line; the others are kept', async () => {
+      const text = [
+        '@article{good1, author = {Alpha, Ann}, title = {Rivers}, year = {2020}}',
+        '',
+        '@article{broken1,',
+        '  author = {Gamma, Gil},',
+        '  title = {An unterminated brace {in the title,',
+        '  journal = {Hydrology},',
+        '  year = {2020}',
+        '}',
+        '',
+        '@article{good2, author = {Delta, Dan}, title = {Lakes}, year = 2021}',
+        '',
+      ].join('\n');
+      const { records, problems, lines } = await read(text, 'BIBTEX');
+      expect(records.map((r) => r.title)).toEqual(['Rivers', 'Lakes']);
+      expect(lines).toEqual([1, 3, 10]);
+      const errors = problems.filter((p) => p.severity === 'error');
+      expect(errors).toEqual([
+        expect.objectContaining({
+          record: 2,
+          line: 3,
+          message: expect.stringMatching(
+            /^record 2 \(line 3\): BibTeX entry 'broken1' could not be read: Unterminated brace.*nothing of it was stored$/,
+          ),
+        }),
+      ]);
+      expect(errors[0]?.message).not.toMatch(/column/);
+    });
+
+    it('a CSL-JSON syntax error names its line, column and item', async () => {
+      const text = '[\n  {"title": "One"},\n  {"title": "Two"},,\n  {"title": "Three"}\n]';
+      const { records, problems } = await read(text, 'CSL_JSON');
+      expect(records).toEqual([]);
+      expect(problems).toEqual([
+        expect.objectContaining({
+          record: 0,
+          line: 3,
+          severity: 'error',
+          message: expect.stringMatching(
+            /^CSL-JSON could not be read: .* at line 3, column 20 \(in item 2\)/,
+          ),
+        }),
+      ]);
+    });
+
+    it('CSL-JSON fields of the wrong type are warned about by item and field, and what is usable kept', async () => {
+      const text =
+        '[\n{"title": 42, "author": "not a list", "issued": {"date-parts": "2020"}, "volume": 7, "editor": [1]}\n]';
+      const { records, problems } = await read(text, 'CSL_JSON');
+      expect(records[0]).toMatchObject({ title: '42', year: 2020, volume: '7', contributors: [] });
+      expect(
+        problems.map((p) => [
+          p.record,
+          p.line,
+          p.severity,
+          p.message.replace(/^record 1 \(line 2\): item 1, /, ''),
+        ]),
+      ).toEqual([
+        [1, 2, 'warning', "field 'author' is a string, not a list of names; ignored"],
+        [1, 2, 'warning', "field 'editor[0]' is a number, not a name object; ignored"],
+        [1, 2, 'warning', "field 'title' is a number, not text; read as '42'"],
+        [
+          1,
+          2,
+          'warning',
+          "field 'issued.date-parts' is a string, not a list of [year, month, day] lists; read as the date '2020'",
+        ],
+      ]);
+    });
+
+    it('BibTeX accents on the dotless i and j come out as the composed letters', async () => {
+      const { records } = await read(
+        "@article{a, author={Luc{\\'\\i}a Garc{\\'\\i}a and {\\v\\j}ohn Doe}, title={T{\\'\\i}tulo}}",
+        'BIBTEX',
+      );
+      const paper = records[0] as MappedCitation;
+      expect(paper.title).toBe('Título');
+      expect(paper.contributors.map((c) => c.name.given)).toEqual(['Lucía', 'ǰohn']);
+      expect(paper.contributors[0]?.name.family).toBe('García');
+    });
+
+    it('reads the BibTeX affiliation field (Scopus joins several with ;) as the addresses', async () => {
+      const { records } = await read(
+        '@article{s, author={Ruiz, Ana and Li, Wei}, title={Scopus export}, year={2020},\n affiliation={Department of Physics, University of Granada, Granada, Spain; Tsinghua University, Beijing, China}}',
+        'BIBTEX',
+      );
+      const paper = records[0] as MappedCitation;
+      expect(paper.affiliations.map((a) => [a.name, a.country])).toEqual([
+        ['Department of Physics, University of Granada, Granada, Spain', 'Spain'],
+        ['Tsinghua University, Beijing, China', 'China'],
+      ]);
+      expect(paper.affiliations[0]?.address?.organizations[0]?.name).toBe('University of Granada');
+    });
+
+    it('problems name the field as the input wrote it', async () => {
+      const medline = await read(
+        'PMID- 3\nTI  - Dengue.\nFAU - Nu, Nora\nDP  - 2021 Feb 30\nLID - not-a-doi [doi]\n',
+        'MEDLINE',
+      );
+      expect(medline.problems.map((p) => p.message)).toEqual([
+        "record 1 (line 5): LID 'not-a-doi [doi]' is not a valid DOI",
+        "record 1 (line 4): DP '2021 Feb 30': day 30 does not exist in month 2; precision reduced",
+      ]);
+      const undated = await read('PMID- 4\nTI  - Undated.\nDP  - not a date at all\n', 'MEDLINE');
+      expect(undated.problems.map((p) => p.message)).toEqual([
+        "record 1 (line 3): DP 'not a date at all' is not a usable date",
+      ]);
+      const bib = await read(
+        '@article{b, title={T}, year={2021}, month={13}, doi={nope}, issn={1234-5678}}',
+        'BIBTEX',
+      );
+      expect(bib.problems.map((p) => p.message.replace(/^record 1 \(line 1\): /, ''))).toEqual([
+        "doi 'nope' is not a valid DOI",
+        "month '13': month 13 does not exist; precision reduced",
+        "issn value '1234-5678' is not a valid ISSN (check digit)",
+      ]);
+      const wos = await read('PT J\nTI T\nDI nope\nER\n', 'WOS');
+      expect(wos.problems.map((p) => p.message)).toEqual(["record 1 (line 3): DI 'nope' is not a valid DOI"]);
+    });
+  });
 });

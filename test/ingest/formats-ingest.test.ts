@@ -78,4 +78,86 @@ describe.each(databaseTargets)('ingestCitations on $name', ({ url }) => {
       expect(await count(tx)).toBe(0);
     });
   });
+
+  const checked = `mutation($text: String!, $format: InputFormat, $dryRun: Boolean) {
+    ingestCitations(input: { text: $text, format: $format, dryRun: $dryRun, source: "formats" }) {
+      found created failed
+      problems { record line severity message }
+      citations { title affiliations { name organizations { name } } }
+    }
+  }`;
+
+  it.each([
+    [
+      'BIBTEX',
+      '@article{k0, title={Kept zqxfmt}, author={Roe, Ann}, year=2019}\n@article{k1, title={Bib \ud800 title zqxfmt},\n author={Doe, Jane}, year=2020}\n',
+      2,
+    ],
+    [
+      'CSL_JSON',
+      '[\n{"type": "book", "title": "Kept zqxfmt"},\n{"title": "Csl \\ud800 title zqxfmt", "author": [{"family": "Doe"}]}\n]',
+      3,
+    ],
+    ['MEDLINE', 'PMID- 1\nTI  - Kept zqxfmt\n\nPMID- 2\nTI  - Medline \ud800 title zqxfmt\n', 5],
+    ['WOS', 'PT J\nTI Kept zqxfmt\nER\n\nPT J\nTI Wos \ud800 title zqxfmt\nER\n', 6],
+  ] as const)(
+    '%s with an unpaired surrogate: stored with U+FFFD and a warning, dry run and real',
+    async (format, text, line) => {
+      await inRolledBackTransaction(handle, async (tx) => {
+        for (const dryRun of [true, false]) {
+          const r = await gql(yoga, tx, checked, { text, dryRun });
+          expect(r.errors, `${format} dryRun=${dryRun}`).toBeUndefined();
+          const payload = r.data?.ingestCitations;
+          expect(payload).toMatchObject({ found: 2, created: 2, failed: 0 });
+          if (!dryRun) expect(payload.citations[1].title).toMatch(/^\w+ \ufffd title zqxfmt$/);
+          expect(payload.problems).toEqual([
+            expect.objectContaining({
+              record: 2,
+              line,
+              severity: 'WARNING',
+              message: expect.stringMatching(/unpaired UTF-16 surrogate/),
+            }),
+          ]);
+        }
+        expect(await count(tx)).toBe(2);
+      });
+    },
+  );
+
+  it('fails a BibTeX entry that cannot be read whole, keeps the others, and reads Scopus affiliations', async () => {
+    await inRolledBackTransaction(handle, async (tx) => {
+      const text = [
+        '@article{good1, author = {Alpha, Ann}, title = {Rivers zqxfmt}, year = {2020},',
+        '  affiliation = {Department of Physics, University of Granada, Granada, Spain; Tsinghua University, Beijing, China}}',
+        '@article{broken1,',
+        '  author = {Gamma, Gil},',
+        '  title = {An unterminated brace {in the title,',
+        '  year = {2020}',
+        '}',
+        '',
+        '@article{good2, author = {Delta, Dan}, title = {Lakes zqxfmt}, year = 2021}',
+      ].join('\n');
+      const r = await gql(yoga, tx, checked, { text });
+      expect(r.errors).toBeUndefined();
+      const payload = r.data?.ingestCitations;
+      expect(payload).toMatchObject({ found: 3, created: 2, failed: 1 });
+      expect(payload.problems).toEqual([
+        expect.objectContaining({
+          record: 2,
+          line: 3,
+          severity: 'ERROR',
+          message: expect.stringMatching(/'broken1' could not be read/),
+        }),
+      ]);
+      expect(payload.citations.map((c: { title: string }) => c.title)).toEqual([
+        'Rivers zqxfmt',
+        'Lakes zqxfmt',
+      ]);
+      expect(
+        payload.citations[0].affiliations.map(
+          (a: { organizations: Array<{ name: string }> }) => a.organizations[0]?.name,
+        ),
+      ).toEqual(['University of Granada', 'Tsinghua University']);
+    });
+  });
 });
