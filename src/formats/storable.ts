@@ -5,8 +5,10 @@
  * string) becomes U+FFFD, and U+0000 is removed. PostgreSQL (text and jsonb alike) refuses both, and
  * one bad character in one record must not fail the whole ingest.
  */
+
+import type { MappedName } from '../citation/types.ts';
 import { hasLoneSurrogate, replaceLoneSurrogates } from '../ris/normalize.ts';
-import type { MappedName, RisProblem } from '../ris/types.ts';
+import type { RisProblem } from '../ris/types.ts';
 import type { FormatReadResult, SourceRecord } from './types.ts';
 
 const SURROGATE =
