@@ -217,6 +217,7 @@ const ENTRIES: readonly string[] = [
 ];
 
 const BY_KEY = new Map<string, ParsedCountry>();
+const BY_CODE = new Map<string, ParsedCountry>();
 const VARIANTS: string[] = [];
 
 /** Letters only, folded (case, accents, dots): how country and region spellings are compared. */
@@ -233,6 +234,7 @@ export function letterKey(s: string): string {
 for (const entry of ENTRIES) {
   const [code, ...names] = entry.split('|') as [string, ...string[]];
   const country: ParsedCountry = { code, name: names[0] as string };
+  BY_CODE.set(code, country);
   for (const n of names) {
     BY_KEY.set(letterKey(n), country);
     VARIANTS.push(n);
@@ -254,6 +256,11 @@ export function lookupCountry(name: string): ParsedCountry | null {
 }
 // Called for every comma part of every address in the ingest hot path; spellings repeat.
 const cachedLookup = memoize((name) => BY_KEY.get(letterKey(name)) ?? null, 50_000);
+
+/** The country of an ISO 3166-1 alpha-2 code (any case), or null for a code bibgraph does not know. */
+export function countryByCode(code: string): ParsedCountry | null {
+  return BY_CODE.get(code.trim().toUpperCase()) ?? null;
+}
 
 /** Canonical English name for a country spelling, or null. Case, accents and dots are ignored. */
 export function canonicalCountry(name: string): string | null {

@@ -1,3 +1,5 @@
+import { countryByCode, lookupCountry } from '../address/countries.ts';
+import { ValidationError } from '../errors.ts';
 import type { CitationFilter } from '../query/citation-filter.ts';
 import type { CitationOrder } from '../query/ordering.ts';
 import { builder } from './builder.ts';
@@ -95,9 +97,29 @@ export function toCitationFilter(input: CitationFilterArg | null | undefined): C
     keywords: input.keywords,
     keywordIds: idsOf(input.keywordIds, 'Keyword', 'keywordIds'),
     organizationIds: idsOf(input.organizationIds, 'Organization', 'organizationIds'),
-    countries: input.countries,
+    countries: countryCodesOf(input.countries, 'countries'),
     hasDoi: input.hasDoi,
   };
 }
 
 export type { CitationOrder };
+
+/**
+ * A country code as given, checked: a name ("Germany") or an unknown code would match nothing, and
+ * an empty result would not say why. `argument` names it in the error.
+ */
+export function countryCodeOf(code: string, argument: string): string {
+  const country = countryByCode(code);
+  if (country) return country.code;
+  const named = lookupCountry(code);
+  throw new ValidationError(
+    named
+      ? `${argument} takes ISO 3166-1 alpha-2 codes: "${code}" is ${named.code}`
+      : `${argument}: "${code.slice(0, 40)}" is not an ISO 3166-1 alpha-2 country code ("AU", "DE", "US")`,
+    argument,
+  );
+}
+
+function countryCodesOf(codes: readonly string[] | null | undefined, argument: string): string[] | undefined {
+  return codes?.map((code, i) => countryCodeOf(code, `${argument}[${i}]`));
+}

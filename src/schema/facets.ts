@@ -1,5 +1,7 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import { countryByCode } from '../address/countries.ts';
 import type { Database } from '../db/client.ts';
+import { ValidationError } from '../errors.ts';
 import type { CitationFilter } from '../query/citation-filter.ts';
 import {
   citationFacets,
@@ -88,6 +90,8 @@ function present(kind: FacetKind, buckets: FacetBucket[]): BucketShape[] {
     if (typename && b.id !== null)
       return { value: encodeGlobalID(typename, b.id), label: b.label, count: b.count };
     if (kind === 'types') return { value: b.value, label: risTypeInfo(b.value).label, count: b.count };
+    if (kind === 'countries')
+      return { value: b.value, label: countryByCode(b.value)?.name ?? b.value, count: b.count };
     return { value: b.value, label: b.label, count: b.count };
   });
 }
@@ -108,7 +112,7 @@ const facetFields: Array<[FacetKind, string]> = [
   ],
   [
     'countries',
-    'Countries of the addresses; `value` is the ISO 3166-1 alpha-2 code for `CitationFilter.countries` (also the label).',
+    'Countries of the addresses; `value` is the ISO 3166-1 alpha-2 code for `CitationFilter.countries`, `label` the English name.',
   ],
 ];
 
@@ -124,12 +128,18 @@ export const CitationFacetsRef = builder.objectRef<FacetLoader>('CitationFacets'
           description,
           args: {
             size: t.arg.int({
-              description: `How many buckets to return (default ${DEFAULT_FACET_SIZE}, at most ${MAX_FACET_SIZE}).`,
+              description: `How many buckets to return (default ${DEFAULT_FACET_SIZE}, 0 to ${MAX_FACET_SIZE}; outside that, BAD_USER_INPUT).`,
               defaultValue: DEFAULT_FACET_SIZE,
             }),
           },
-          resolve: async (loader, args, _ctx, info) =>
-            present(kind, await loader.load(String(info.path.key), kind, clampFacetSize(args.size))),
+          resolve: async (loader, args, _ctx, info) => {
+            const size = args.size ?? DEFAULT_FACET_SIZE;
+            // Refused, not cut: a client asking for 1,000 buckets should learn it gets 100.
+            if (size < 0 || size > MAX_FACET_SIZE) {
+              throw new ValidationError(`size must be between 0 and ${MAX_FACET_SIZE}, not ${size}`, 'size');
+            }
+            return present(kind, await loader.load(String(info.path.key), kind, clampFacetSize(size)));
+          },
         }),
       ]),
     ),

@@ -23,6 +23,7 @@ import { AffiliationRef } from './affiliation.ts';
 import { AuthorRef } from './author.ts';
 import { builder } from './builder.ts';
 import { citationConnectionField } from './citation-connection.ts';
+import { countryCodeOf } from './citation-filter.ts';
 import type { Context } from './context.ts';
 import { searchBound } from './extensions.ts';
 import { rowIdOf } from './node-ids.ts';
@@ -358,7 +359,7 @@ function organizationsQuery(args: {
 }) {
   const conditions: Array<(t: typeof organizations) => SQL> = [];
   if (!args.includeUnits) conditions.push((t) => sql`${t.parentId} is null`);
-  const country = args.country?.trim().toUpperCase();
+  const country = args.country?.trim() ? countryCodeOf(args.country, 'country') : undefined;
   if (country) conditions.push((t) => sql`${t.countryCode} = ${country}`);
   // Keys fold abbreviations and word order as well as case and accents ("Univ Sydney" = "sydney univ").
   const folded = args.search ? organizationKey(args.search) || foldQuery(args.search) : '';

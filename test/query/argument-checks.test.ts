@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { databaseTargets, inRolledBackTransaction } from '../support/db.ts';
+import { gql } from '../support/graphql.ts';
+import { useTestServer } from '../support/server.ts';
+
+const TAG = 'Zqxargcheck';
+const ris = [
+  'TY  - JOUR',
+  `TI  - Arguments checked ${TAG}`,
+  'AU  - Checker, Carla',
+  'AD  - Institute of Physics, University of Bonn, Bonn, Germany',
+  'PY  - 2021',
+  'ER  - ',
+  '',
+].join('\n');
+
+describe.each(databaseTargets)(
+  'arguments that would silently match nothing are refused on $name',
+  ({ url }) => {
+    const server = useTestServer(url);
+    const { run } = server;
+    const tryRun = (tx: Parameters<typeof run>[0], query: string) => gql(server.yoga, tx, query);
+
+    it('refuses facet sizes outside 0–100 instead of cutting them', async () => {
+      await inRolledBackTransaction(server.handle, async (tx) => {
+        for (const size of [1000, -5]) {
+          const r = await tryRun(tx, `{ citations(first: 1) { facets { years(size: ${size}) { value } } } }`);
+          expect(r.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'size' });
+        }
+        const ok = await tryRun(tx, '{ citations(first: 1) { facets { years(size: 100) { value } } } }');
+        expect(ok.errors).toBeUndefined();
+      });
+    });
+
+    it('takes ISO country codes only, saying which code a country name has', async () => {
+      await inRolledBackTransaction(server.handle, async (tx) => {
+        const byName = await tryRun(
+          tx,
+          '{ citations(filter: { countries: ["de", "Germany"] }) { totalCount } }',
+        );
+        expect(byName.errors?.[0]?.message).toMatch(/countries\[1\].*"Germany" is DE/);
+        expect(byName.errors?.[0]?.extensions).toMatchObject({
+          code: 'BAD_USER_INPUT',
+          argument: 'countries[1]',
+        });
+        const unknown = await tryRun(tx, '{ organizations(country: "XX") { totalCount } }');
+        expect(unknown.errors?.[0]?.extensions).toMatchObject({
+          code: 'BAD_USER_INPUT',
+          argument: 'country',
+        });
+        await run(tx, 'mutation($ris: String!) { ingestRis(input: { ris: $ris }) { created } }', { ris });
+        const found = await run(
+          tx,
+          `{ citations(filter: { search: "${TAG}", countries: ["de"] }) { totalCount facets { countries { value label count } } } }`,
+        );
+        expect(found.citations.totalCount).toBe(1);
+        // The facet's label is the country's name; its value is what the filter takes.
+        expect(found.citations.facets.countries).toEqual([{ value: 'DE', label: 'Germany', count: 1 }]);
+      });
+    });
+  },
+);
