@@ -347,8 +347,8 @@ describe.each(databaseTargets)('organizations on $name', ({ url }) => {
         count: 2,
       });
       expect(data.byCountry.facets.countries).toEqual([
-        { value: 'SE', label: 'SE', count: 2 },
-        { value: 'NO', label: 'NO', count: 1 },
+        { value: 'SE', label: 'Sweden', count: 2 },
+        { value: 'NO', label: 'Norway', count: 1 },
       ]);
       expect(data.suggest[0]).toEqual({
         id: k?.id,
