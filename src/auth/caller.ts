@@ -134,7 +134,8 @@ export function envTokenHashes(options: AuthOptions): string[] {
   return hashes;
 }
 
-export const NEEDS_TOKEN = 'This mutation needs an API token: send "Authorization: Bearer <token>"';
+export const NEEDS_TOKEN =
+  'This needs an API token (mutations, and reading the change log): send "Authorization: Bearer <token>"';
 
 /**
  * Whether a refusal is for want of credentials (no token, or one that is not good): 401
