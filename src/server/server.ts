@@ -31,6 +31,7 @@ import { persistedOperationPlugins } from './persisted.ts';
 import { defaultDocument } from './playground.ts';
 import { readDatabase, readRoutingPlugin } from './read-routing.ts';
 import { responseCachePlugins } from './response-cache.ts';
+import { securityHeadersPlugin } from './security-headers.ts';
 import { memoryStore, type SharedStore } from './shared-store.ts';
 
 export interface ServerOptions {
@@ -239,6 +240,7 @@ export function createServer(options: ServerOptions): BibgraphServer {
           }
         },
       },
+      securityHeadersPlugin(),
       errorCodePlugin(),
       // Last, so it compresses the response every other plugin has finished with.
       compressionPlugin(),

@@ -28,6 +28,16 @@ describe.each(databaseTargets)('server on $name', ({ name, url }) => {
     const html = await res.text();
     expect(html).toContain('bibgraph');
     expect(html).toContain('IngestExample');
+    // No other site may frame the page (it holds a token field), and no answer is content-sniffed.
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    const json = await yoga.fetch('http://localhost/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(json.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
   it('resolves node and nodes by global ID', async () => {
