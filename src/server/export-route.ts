@@ -1,10 +1,12 @@
 /**
  * GET /export?format=ris|bibtex|csl-json&<filter>: the filtered set as a download, streamed batch
  * by batch so a set of any size is sent without being held in memory. Query parameters mirror the
- * GraphQL `CitationFilter`; list parameters repeat (`type=JOUR&type=BOOK`) or take commas.
+ * GraphQL `CitationFilter`; list parameters repeat (`type=JOUR&type=BOOK`) or take commas, up to
+ * 100 values like the GraphQL lists; any other parameter is given once.
  */
 
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import { countryByCode } from '../address/countries.ts';
 import type { Database } from '../db/client.ts';
 import { EXPORT_FORMATS, type ExportFormat, streamExport } from '../export/service.ts';
 import type { CitationFilter } from '../query/citation-filter.ts';
@@ -27,9 +29,12 @@ const FORMAT_NAMES: Readonly<Record<string, ExportFormat>> = {
 class QueryString {
   readonly read = new Set<string>();
   constructor(private readonly params: URLSearchParams) {}
+  /** A parameter that takes one value: given twice, which one was meant is not for the server to guess. */
   get(name: string): string | null {
     this.read.add(name);
-    return this.params.get(name);
+    const all = this.params.getAll(name);
+    if (all.length > 1) throw new ExportRequestError(`${name} is given ${all.length} times; give it once`);
+    return all[0] ?? null;
   }
   getAll(name: string): string[] {
     this.read.add(name);
@@ -43,6 +48,16 @@ function list(params: QueryString, name: string): string[] | null {
     .flatMap((v) => v.split(','))
     .map((v) => v.trim())
     .filter((v) => v !== '');
+  return capped(values, name);
+}
+
+/** The values, or null for none; more than the GraphQL filter's lists take is refused. */
+function capped(values: string[], name: string): string[] | null {
+  if (values.length > INPUT_DEFAULTS.listItems) {
+    throw new ExportRequestError(
+      `${name} has ${values.length} values; at most ${INPUT_DEFAULTS.listItems} are allowed`,
+    );
+  }
   return values.length > 0 ? values : null;
 }
 
@@ -78,6 +93,16 @@ function rowId(value: string, typename: string, name: string): number {
 
 function ids(params: QueryString, name: string, typename: string): number[] | null {
   return list(params, name)?.map((v) => rowId(v, typename, name)) ?? null;
+}
+
+function countryParameter(code: string): string {
+  const country = countryByCode(code);
+  if (!country) {
+    throw new ExportRequestError(
+      `country: "${code.slice(0, 40)}" is not an ISO 3166-1 alpha-2 code ("AU", "DE")`,
+    );
+  }
+  return country.code;
 }
 
 function bool(params: QueryString, name: string): boolean | null {
@@ -123,8 +148,11 @@ export function parseExportRequest(query: URLSearchParams): ExportRequest {
     doi: params.get('doi'),
     authorIds: ids(params, 'authorId', 'Author'),
     affiliationIds: ids(params, 'affiliationId', 'Affiliation'),
-    keywords: params.getAll('keyword').length > 0 ? params.getAll('keyword') : null,
+    // Repeated only: a keyword may hold a comma ("Cells, Cultured").
+    keywords: capped(params.getAll('keyword'), 'keyword'),
     keywordIds: ids(params, 'keywordId', 'Keyword'),
+    organizationIds: ids(params, 'organizationId', 'Organization'),
+    countries: list(params, 'country')?.map((code) => countryParameter(code)) ?? null,
     hasDoi: bool(params, 'hasDoi'),
   };
   const citationIds = ids(params, 'id', 'Citation');

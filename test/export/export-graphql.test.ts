@@ -200,6 +200,14 @@ describe.each(databaseTargets)('exports through GraphQL and GET /export on $name
         ['format=ris&keywordId=99999999999999999999', /no Keyword has the ID/],
         [`format=ris&id=${huge}`, /no Citation has the ID/],
         ['format=ris&yaerFrom=2019', /Unknown parameter "yaerFrom"/],
+        // Which of two formats was meant is not for the server to guess.
+        ['format=ris&format=bibtex', /format is given 2 times; give it once/],
+        // As many list values as the GraphQL filter takes.
+        [
+          `format=ris&${Array.from({ length: 101 }, () => 'type=JOUR').join('&')}`,
+          /type has 101 values; at most 100/,
+        ],
+        ['format=ris&country=Germany', /country: "Germany" is not an ISO 3166-1 alpha-2 code/],
       ];
       for (const [query, reason] of cases) {
         const res = await yoga.fetch(`http://localhost/export?${query}`, {}, { db: tx });
@@ -208,6 +216,13 @@ describe.each(databaseTargets)('exports through GraphQL and GET /export on $name
       }
       const still = await yoga.fetch('http://localhost/export?format=ris', {}, { db: tx });
       expect(still.status).toBe(200);
+      // The organization and country filters of GraphQL's CitationFilter are parameters too.
+      const filtered = await yoga.fetch(
+        'http://localhost/export?format=ris&country=de&organizationId=1',
+        {},
+        { db: tx },
+      );
+      expect(filtered.status).toBe(200);
     });
   });
 });
