@@ -134,6 +134,8 @@ interface OrganizationWork {
   organizationIds: Set<number>;
   /** Keywords the ingest put on citations: their most frequent spelling may have changed. */
   keywordIds: Set<number>;
+  /** Citations this ingest created → the record each came from (for messages naming them). */
+  createdBy: Map<number, number>;
 }
 
 interface Item {
@@ -255,6 +257,7 @@ export async function ingestRis(
         citationIds: new Set(),
         organizationIds: new Set(),
         keywordIds: new Set(),
+        createdBy: new Map(),
       };
       let notRis: RisProblem | null = null;
       // Pipelined: while the database writes one batch, this thread parses and maps the next, so
@@ -642,14 +645,28 @@ function matchItem(
 const shortTitle = (t: string | null | undefined) =>
   !t ? '(untitled)' : `"${t.length > 100 ? `${t.slice(0, 100)}…` : t}"`;
 
-function doiConflictProblem(item: Item, holder: ExistingRow, keptIn: number | null): RisProblem {
-  const where = keptIn === null ? 'stored as a citation of its own' : `kept on Citation:${keptIn}`;
+/**
+ * A citation in words: one this ingest created is named by its record (a dry run's IDs never
+ * exist, and a record number is what the user can find in their file).
+ */
+function citationName(id: number, work: OrganizationWork): string {
+  const record = work.createdBy.get(id);
+  return record === undefined ? `Citation:${id}` : `record ${record} of this input`;
+}
+
+function doiConflictProblem(
+  item: Item,
+  holder: ExistingRow,
+  keptIn: number | null,
+  work: OrganizationWork,
+): RisProblem {
+  const where = keptIn === null ? 'stored as a citation of its own' : `kept on ${citationName(keptIn, work)}`;
   return {
     record: item.record.index,
     line: item.record.line,
     severity: 'warning',
     message: detach(
-      `Record ${item.record.index} (line ${item.record.line}), ${shortTitle(item.mapped.title)}, has DOI ${item.doi}, which Citation:${holder.id} ${shortTitle(holder.title)} already has; the titles are clearly different works, so the record is ${where} with the DOI as its conflictingDoi`,
+      `Record ${item.record.index} (line ${item.record.line}), ${shortTitle(item.mapped.title)}, has DOI ${item.doi}, which ${citationName(holder.id, work)} ${shortTitle(holder.title)} already has; the titles are clearly different works, so the record is ${where} with the DOI as its conflictingDoi`,
     ),
   };
 }
@@ -736,9 +753,10 @@ async function storeDistinct(
         lost.push(item);
         continue;
       }
-      if (item.doiTakenBy) report.problems.push(doiConflictProblem(item, item.doiTakenBy, null));
+      if (item.doiTakenBy) report.problems.push(doiConflictProblem(item, item.doiTakenBy, null, work));
       item.outcome.action = 'created';
       item.outcome.citationId = id;
+      work.createdBy.set(id, item.record.index);
       report.created++;
       linkJobs.push({ item, citationId: id, roles: null, keywordKeys: null, affiliationKeys: null });
     }
@@ -791,7 +809,7 @@ async function storeDistinct(
       ) {
         // Matched by fingerprint while its DOI belongs to another work: keep the DOI beside it.
         patch.conflictingDoi = item.doi;
-        report.problems.push(doiConflictProblem(item, holder, row.id));
+        report.problems.push(doiConflictProblem(item, holder, row.id, work));
       }
       const storedRoles = new Map((rolesOf.get(row.id) ?? []).map((r) => [r.role, r.n]));
       const incomingRoles = countRoles(item.mapped, aliases.authors);

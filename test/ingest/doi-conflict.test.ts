@@ -64,6 +64,12 @@ describe.each(databaseTargets)('a DOI shared by different works on $name', ({ ur
 
   it('keeps the second work as its own citation, warns naming both, and shows the conflict', async () => {
     await inRolledBackTransaction(server.handle, async (tx) => {
+      // A dry run names the holder by its record: the citation it would create never exists.
+      const dry = await run(tx, ingest, { ris: stemCells + proteinFolding, dryRun: true });
+      const dryWarning = dry.ingestRis.problems.find((p: { message: string }) => p.message.includes('DOI'));
+      expect(dryWarning.message).toMatch(/which record 1 of this input "Mesenchymal/);
+      expect(dryWarning.message).not.toMatch(/Citation:\d+/);
+
       const first = await run(tx, ingest, { ris: stemCells + proteinFolding });
       expect(first.ingestRis).toMatchObject({ found: 2, created: 2, updated: 0, unchanged: 0, failed: 0 });
       const [a, b] = first.ingestRis.records;
@@ -72,7 +78,7 @@ describe.each(databaseTargets)('a DOI shared by different works on $name', ({ ur
       expect(warning).toMatchObject({ record: 2, line: 8, severity: 'WARNING' });
       expect(warning.message).toContain(DOI);
       expect(warning.message).toContain('Mesenchymal stem cells in thrombocytopenia');
-      expect(warning.message).toMatch(/Citation:\d+/);
+      expect(warning.message).toMatch(/record 1 of this input/);
 
       // The second paper is a full citation: its authors exist and search finds it.
       const folding = await run<Listing>(tx, listing, { search: 'protein folding' });
