@@ -11,7 +11,11 @@ export interface AuthOptions {
   trustProxy?: boolean;
 }
 
-export type PresentedToken = TokenCheck | { status: 'none' } | { status: 'malformed' };
+export type PresentedToken =
+  | TokenCheck
+  | { status: 'none' }
+  /** `empty`: "Bearer" with nothing after it (a shell variable that was not set). */
+  | { status: 'malformed'; empty?: boolean };
 
 /** Who sent a request, as far as the server can tell before running anything. */
 export interface Caller {
@@ -115,7 +119,7 @@ export async function identifyCaller(
   if (header === null || header.trim() === '') return caller;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!m?.[1]) {
-    caller.token = { status: 'malformed' };
+    caller.token = { status: 'malformed', empty: /^Bearer\s*$/i.test(header.trim()) };
     return caller;
   }
   caller.token = await checkToken(db, m[1], envTokenHashes(options));
@@ -180,7 +184,9 @@ function tokenDenial(caller: Caller): string | null | undefined {
     case 'unknown':
       return 'The API token is not valid';
     case 'malformed':
-      return 'The Authorization header must read "Bearer <token>"';
+      return caller.token.empty
+        ? 'The Authorization header says "Bearer" but holds no token (an unset variable?): send a token, or no Authorization header where none is needed'
+        : 'The Authorization header must read "Bearer <token>"';
     default:
       return undefined;
   }

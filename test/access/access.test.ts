@@ -92,6 +92,9 @@ describe.each(databaseTargets)('access control on $name', ({ url }) => {
       expect(badRead.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
       const malformed = await gql(yoga, tx, ingest, { ris }, { authorization: `Token ${token}` }, REMOTE);
       expect(malformed.errors?.[0]?.message).toMatch(/must read "Bearer <token>"/);
+      // `-H "Authorization: Bearer $BIBGRAPH_TOKEN"` with the variable unset says so.
+      const empty = await gql(yoga, tx, ingest, { ris }, { authorization: 'Bearer ' }, REMOTE);
+      expect(empty.errors?.[0]?.message).toMatch(/says "Bearer" but holds no token/);
       const ok = await gql(yoga, tx, update, { id }, bearer(token), REMOTE);
       expect(ok.data?.updateCitation).toMatchObject({
         __typename: 'UpdateCitationPayload',
