@@ -979,7 +979,6 @@ function mapPlace(
 /** Longer than any type name seen in real exports (`JOURNAL ARTICLE`); keeps junk out of the index. */
 const MAX_TYPE_LENGTH = 40;
 
-/** Map one lexed record. Never throws on odd input; problems say what was dropped and why. */
 /** What the source format guarantees beyond the tags themselves. */
 export interface MapOptions {
   /**
@@ -990,6 +989,7 @@ export interface MapOptions {
   addressesFollowAuthors?: boolean;
 }
 
+/** Map one lexed record. Never throws on odd input; problems say what was dropped and why. */
 export function mapRecord(record: RisRecord, options: MapOptions = {}): MapResult {
   const problems = new Problems(record.index);
   const tags = rewriteLabelledNotes(record.tags);
