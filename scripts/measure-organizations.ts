@@ -1,7 +1,14 @@
 /**
  * How well affiliation strings become organizations and authors get linked to them, over a folder of
- * RIS files, in memory (no database): the "Measure" of issue #12.
+ * bibliographic files (each read in its detected format, as ingestion reads it), in memory: the
+ * "Measure" of issue #12.
  * Usage: npm run measure:organizations -- <folder> [--sample N] [--seed S] [--threshold T]
+ *        [--unlinked N] [--database]
+ * --unlinked N: the organizations left without a person, tallied by the strongest link proposed for
+ *   them and by file, and N of them with the author/address shape of the records naming them.
+ * --database: the folder ingested into an in-memory PGlite, and the same counts as the API returns
+ *   them by default (`Organization.people` at the threshold) — organizations deduplicated, authors
+ *   and citations matched by the ingest's own rules rather than the keys below.
  *
  * Citations are deduplicated by DOI, else by the title/year/first-author fingerprint (first record
  * wins); authors by `authorKey`; organizations by (`organizationKey`, country code). Precision and
@@ -11,28 +18,39 @@
  * citation is compared with what was hidden.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { sql } from 'drizzle-orm';
 import { lookupCountry, usStateZipCountry } from '../src/address/countries.ts';
 import type { ParsedAddress } from '../src/address/types.ts';
 import { authorKey, citationFingerprint } from '../src/citation/keys.ts';
 import { formatTable } from '../src/cli/table.ts';
+import { openDatabase, rowsOf } from '../src/db/client.ts';
+import { mapSourceRecord, parseCitationStream } from '../src/formats/read.ts';
+import { ingestRis } from '../src/ingest/ingest.ts';
 import { DEFAULT_LINK_THRESHOLD, inferAuthorLinks } from '../src/organizations/infer.ts';
 import type { AuthorCitation, InferredLink } from '../src/organizations/types.ts';
+import { organizationPeople } from '../src/query/organizations.ts';
 import { mapRecord } from '../src/ris/map.ts';
 import { parseRis } from '../src/ris/parse.ts';
 
+const USAGE =
+  'usage: npm run measure:organizations -- <folder> [--sample N] [--seed S] [--threshold T] [--unlinked N] [--database]';
 const { positionals, values } = parseArgs({
   allowPositionals: true,
   options: {
     sample: { type: 'string', default: '0' },
     seed: { type: 'string', default: '12' },
     threshold: { type: 'string' },
+    // Organizations left without anyone, with the records that name them: what to look at next.
+    unlinked: { type: 'string', default: '0' },
+    // Ingest the folder into an in-memory PGlite and count what the API returns by default.
+    database: { type: 'boolean', default: false },
   },
 });
 const folder = positionals[0];
 if (!folder) {
-  console.error('usage: npm run measure:organizations -- <folder> [--sample N] [--seed S] [--threshold T]');
+  console.error(USAGE);
   process.exit(2);
 }
 const threshold = values.threshold ? Number(values.threshold) : DEFAULT_LINK_THRESHOLD;
@@ -49,6 +67,7 @@ function walk(dir: string): string[] {
 
 interface Citation {
   id: string;
+  source: Source;
   year: number | null;
   authors: string[];
   /** Organization ids per affiliation index. */
@@ -58,17 +77,43 @@ interface Citation {
   addresses: ParsedAddress[];
 }
 
-type Mapped = NonNullable<ReturnType<typeof mapRecord>['citation']>;
-const mapped: Array<{ id: string; c: Mapped }> = [];
+/** The author and address tags of a record in order, runs counted: `AU×3 AD×2`. */
+function tagShape(tags: readonly { tag: string }[]): string {
+  const runs: Array<[string, number]> = [];
+  for (const { tag } of tags) {
+    if (!/^(?:AU|A1|AD|C1)$/.test(tag)) continue;
+    const last = runs.at(-1);
+    if (last && last[0] === tag) last[1]++;
+    else runs.push([tag, 1]);
+  }
+  return runs.map(([tag, n]) => (n > 1 ? `${tag}×${n}` : tag)).join(' ');
+}
+
+type Mapped = NonNullable<ReturnType<typeof mapSourceRecord>['citation']>;
+interface Source {
+  file: string;
+  format: string;
+  shape: string;
+}
+const mapped: Array<{ id: string; c: Mapped; source: Source }> = [];
 const seen = new Set<string>();
-for (const file of walk(folder)) {
-  for (const record of parseRis(readFileSync(file)).records) {
-    const c = mapRecord(record).citation;
+const files = walk(folder);
+for (const file of files) {
+  // Read as ingestion reads it: the format detected, each format's reader, the same mapping.
+  let format = '?';
+  async function* whole(): AsyncGenerator<Uint8Array> {
+    yield readFileSync(file);
+  }
+  for await (const event of parseCitationStream(whole())) {
+    if (event.type === 'format') format = event.format;
+    if (event.type !== 'record') continue;
+    const record = event.record;
+    const c = mapSourceRecord(record).citation;
     if (!c) continue;
     const id = c.doi ? `doi:${c.doi}` : (citationFingerprint(c) ?? `${file}#${record.index}`);
     if (seen.has(id)) continue;
     seen.add(id);
-    mapped.push({ id, c });
+    mapped.push({ id, c, source: { file: relative(folder, file), format, shape: tagShape(record.tags) } });
   }
 }
 
@@ -90,7 +135,7 @@ function orgId(key: string, address: ParsedAddress): string {
 }
 
 const citations: Citation[] = [];
-for (const { id, c } of mapped) {
+for (const { id, c, source } of mapped) {
   const authors = c.contributors.filter((p) => p.role === 'author');
   const orgsByAffiliation = c.affiliations.map((a) =>
     a.address.organizations.map((o) => orgId(o.key, a.address)),
@@ -104,6 +149,7 @@ for (const { id, c } of mapped) {
   }
   citations.push({
     id,
+    source,
     year: c.year,
     authors: [...new Set(authors.map((p) => authorKey(p.name)))],
     orgsByAffiliation,
@@ -171,6 +217,8 @@ const orgsWithPerson = new Set<string>();
 const authorsOnAddressed = new Set<string>();
 const authorsLinked = new Set<string>();
 const ruleCounts = new Map<string, { all: number; kept: number }>();
+/** The strongest link proposed to each organization (kept or not). */
+const bestProposed = new Map<string, InferredLink>();
 let explicitLinks = 0;
 for (const [author, list] of byAuthor) {
   for (const c of list) {
@@ -182,6 +230,8 @@ for (const [author, list] of byAuthor) {
     }
   }
   for (const l of inferAuthorLinks(list)) {
+    const best = bestProposed.get(l.organizationId);
+    if (!best || l.confidence > best.confidence) bestProposed.set(l.organizationId, l);
     const r = ruleCounts.get(l.rule) ?? { all: 0, kept: 0 };
     r.all++;
     if (l.confidence >= threshold) {
@@ -310,15 +360,119 @@ if (sample > 0) {
   }
 }
 
-if (process.env.DEBUG_ORGS) {
-  const hist = new Map<string, number>();
-  for (const c of citations) {
-    const orgs = new Set(c.orgsByAffiliation.flat());
-    for (const o of orgs) {
-      if (orgsWithPerson.has(o)) continue;
-      const k = `${c.addresses.length} addr/${orgs.size} orgs/${Math.min(c.authors.length, 5)} au`;
-      hist.set(k, (hist.get(k) ?? 0) + 1);
+const unlinkedSample = Number(values.unlinked);
+if (unlinkedSample > 0) {
+  // Why each organization without a person has none: the strongest rule proposed for it, and the
+  // shape of the records naming it.
+  const names = new Map<string, string>();
+  const namedBy = new Map<string, Citation[]>();
+  for (const c of citations)
+    c.addresses.forEach((a, i) => {
+      for (const [j, o] of (c.orgsByAffiliation[i] ?? []).entries()) {
+        if (!names.has(o)) names.set(o, a.organizations[j]?.name ?? o);
+        const list = namedBy.get(o) ?? [];
+        if (!list.includes(c)) list.push(c);
+        namedBy.set(o, list);
+      }
+    });
+  const unlinked = [...allOrgs].filter((o) => !orgsWithPerson.has(o)).sort();
+  const why = (o: string): string => {
+    const best = bestProposed.get(o);
+    return best ? `${best.rule} ${best.confidence}` : 'nothing proposed';
+  };
+  const tally = (key: (o: string) => string) => {
+    const counts = new Map<string, number>();
+    for (const o of unlinked) counts.set(key(o), (counts.get(key(o)) ?? 0) + 1);
+    return [...counts].sort((a, b) => b[1] - a[1]);
+  };
+  console.log(`\n${unlinked.length} organizations without a person, by the strongest link proposed:`);
+  console.log(
+    formatTable(
+      ['strongest proposal', 'organizations'],
+      tally((o) => why(o).replace(/ [\d.]+$/, '')),
+    ),
+  );
+  console.log('');
+  console.log(
+    formatTable(
+      ['source file (format)', 'organizations'],
+      tally((o) => {
+        const s = namedBy.get(o)?.[0]?.source;
+        return s ? `${s.file} (${s.format})` : '?';
+      }).slice(0, 15),
+    ),
+  );
+  let seed = Number(values.seed) || 1;
+  const rand = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const pool = [...unlinked];
+  for (let i = pool.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [pool[i], pool[j]] = [pool[j] as string, pool[i] as string];
+  }
+  console.log(`\nsample of ${unlinkedSample} organizations without a person (seed ${values.seed}):`);
+  for (const o of pool.slice(0, unlinkedSample)) {
+    console.log(`\n${names.get(o)} [${o}] — ${why(o)}`);
+    for (const c of (namedBy.get(o) ?? []).slice(0, 2)) {
+      console.log(
+        `  ${c.source.file} (${c.source.format}) | ${c.source.shape || 'no author/address tags'} | ${c.authors.length} authors, ${c.addresses.length} addresses`,
+      );
+      for (const a of c.addresses.slice(0, 4)) console.log(`    AD ${a.raw.slice(0, 160)}`);
     }
   }
-  console.log([...hist.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25));
+}
+
+if (values.database) {
+  // What the API returns by default: every file ingested as `bibgraph ingest` would (format
+  // detected, citations and authors deduplicated by the ingest's own rules), then, for every
+  // organization, `Organization.people` at the default threshold.
+  const handle = await openDatabase({ databaseUrl: null, dataDir: 'memory://' });
+  try {
+    for (const file of files) {
+      await ingestRis(handle.db, readFileSync(file), { source: relative(folder, file), offThread: false });
+    }
+    const orgIds = rowsOf<{ id: number }>(
+      await handle.db.execute(sql`select o.id from organizations o where o.parent_id is null
+        and exists (select 1 from affiliation_organizations ao where ao.organization_id = o.id)`),
+    ).map((r) => r.id);
+    const people = await organizationPeople(
+      handle.db,
+      orgIds.map((id) => ({ organizationId: id, minConfidence: threshold, offset: 0, limit: 1 })),
+    );
+    const withPerson = people.filter((p) => p.total > 0).length;
+    const [authorRow] = rowsOf<{ on_addressed: number; linked: number }>(
+      await handle.db.execute(sql`with addressed as (
+          select distinct k.author_id from contributions k
+          where k.role = 'author' and exists (select 1 from citation_affiliations ca
+            join affiliation_organizations ao on ao.affiliation_id = ca.affiliation_id and ao.depth = 0
+            where ca.citation_id = k.citation_id))
+        select (select count(*)::int from addressed) as on_addressed,
+          (select count(distinct l.author_id)::int from author_organizations l
+            where l.confidence >= ${threshold} and l.author_id in (select author_id from addressed)) as linked`),
+    );
+    console.log(`\nin the database (ingested, as the API returns it by default, threshold ${threshold}):`);
+    console.log(
+      formatTable(
+        ['measure', 'value', 'target'],
+        [
+          ['organizations (top level, named by an address)', orgIds.length, ''],
+          [
+            'organizations with ≥ 1 person (Organization.people)',
+            `${withPerson} (${pct(withPerson, orgIds.length)})`,
+            '≥ 80%',
+          ],
+          ['authors on citations with addresses', authorRow?.on_addressed ?? 0, ''],
+          [
+            '… linked to ≥ 1 organization',
+            `${authorRow?.linked ?? 0} (${pct(authorRow?.linked ?? 0, authorRow?.on_addressed ?? 0)})`,
+            '≥ 70%',
+          ],
+        ],
+      ),
+    );
+  } finally {
+    await handle.close();
+  }
 }

@@ -18,7 +18,7 @@
 import { memoize } from '../memo.ts';
 import { letterKey, lookupCountry, US_STATES } from './countries.js';
 import { organizationKey } from './organization-key.js';
-import { type AddressChunk, isNamePart, splitAddressValue } from './split.js';
+import { type AddressChunk, familyInitialKey, isAuthorName, isNamePart, splitAddressValue } from './split.js';
 import type {
   OrganizationKind,
   ParsedAddress,
@@ -193,6 +193,9 @@ const REGIONS = new Set(
     'wales',
     'surrey',
     'iwate',
+    // Australian state codes not already US ones (`WA` is both).
+    'sa',
+    'nt',
   ].map((s) => s.toLowerCase()),
 );
 const CANADIAN_POSTCODE = /\b[A-Z]\d[A-Z] ?\d[A-Z]\d\b/;
@@ -217,13 +220,40 @@ const STREET_WORD_FIRST =
 const BUILDING =
   /^(?:[\p{Lu}][\p{L}'’-]*\s+){1,3}(?:hall|building|bldg|tower|wing|pavilion)$|^campus box\b/iu;
 
+// `Baumgartenstrasse 1`, `Bengeldorfstieg 6`, `Rudolph Berghs Gade 47`, `Untere Donaulande 26`:
+// words and a house number, the European order. Only where no head word says body (`Area 51` is
+// not in any address, `Hospital 12 de Octubre` is kept by its head word).
+const HOUSE_NUMBER_LAST =
+  /^\p{Lu}[\p{L}'’.-]*(?:\s+[\p{L}'’.-]+){0,3}\s+\d{1,4}[a-z]?(?:[-/]\d{1,4}[a-z]?)?$/u;
+// `No.155`, `No: 62/43`: a house number alone.
+const HOUSE_NUMBER_ONLY = /^No\.?:?\s*\d[\d/-]*[A-Za-z]?$/i;
+// `Hsueh-Shih Road`, `Pine Manor Dr.`, `Rajpura Road`: a street named without a number.
+const STREET_LAST_WORD = /\s(?:street|road|rd|avenue|ave|drive|dr|lane|boulevard|blvd|parkway|pkwy)\.?$/i;
+// Turkish `Birlik Mahallesi`, Indian `S.S.T. Nagar`: a neighbourhood.
+const NEIGHBOURHOOD_LAST_WORD = /\s(?:mahallesi|sokak|caddesi|nagar|marg)\.?$/i;
+const MAIL_STOP = /^mail\s?stop\b/i;
+
 /** A street or PO box, wherever it stands (`135 College St`, `250 Durham Hall`, `PO Box 14`). */
 function isStreet(part: string): boolean {
   return (
     PO_BOX.test(part) ||
+    MAIL_STOP.test(part) ||
     BUILDING.test(part) ||
     STREET_WORD_FIRST.test(part) ||
-    (HOUSE_NUMBER_FIRST.test(part) && STREET.test(part))
+    HOUSE_NUMBER_ONLY.test(part) ||
+    (HOUSE_NUMBER_FIRST.test(part) && STREET.test(part)) ||
+    (STREET_LAST_WORD.test(part) && !hasInstitutionWord(part))
+  );
+}
+
+/**
+ * Among the parts left for bodies, also a street written number last or a neighbourhood. Not
+ * applied to the location at the end, where `Oslo 0316` and `Vantaa 62` are a city and postcode.
+ */
+function isStreetAmongBodies(part: string): boolean {
+  return (
+    isStreet(part) ||
+    ((HOUSE_NUMBER_LAST.test(part) || NEIGHBOURHOOD_LAST_WORD.test(part)) && !hasInstitutionWord(part))
   );
 }
 
@@ -299,6 +329,11 @@ function takePostcodeAndRegion(part: string, loc: Location): string {
 
 const INSTITUTIONAL = /\p{L}/u;
 
+function isRegionAndPostcode(part: string): boolean {
+  const m = /^([A-Z]{2,3})\.?\s+\d{3,6}$/.exec(part);
+  return m != null && isRegion(m[1] as string);
+}
+
 function readLocation(parts: string[]): Location {
   const loc: Location = {
     street: null,
@@ -354,7 +389,8 @@ function readLocation(parts: string[]): Location {
     }
     const hasDigit = /\d/.test(raw);
     const words = raw.split(' ').length;
-    const institutional = hasInstitutionWord(raw);
+    // `SA 5042` is South Australia and a postcode, not a company (`S.A.`).
+    const institutional = hasInstitutionWord(raw) && !isRegionAndPostcode(raw);
     if (isStreet(raw) || (hasDigit && STREET.test(raw) && !loc.city && !institutional)) {
       streets.unshift(raw);
       end = i;
@@ -582,10 +618,16 @@ function cleanName(s: string): string {
 const LEGAL_FORM =
   /^(?:inc|ltd|llc|llp|plc|gmbh|ag|corp|co|s\.?a|s\.?p\.?a|s\.?r\.?l|b\.?v|n\.?v|pty(?: ltd)?|kk|oy|ab|as)\.?$/i;
 
+// `Retired Civil Engineer, 1405 … Drive`, `Biological Technician, Rocky Mountain Research Station`:
+// what the person is, not where.
+const JOB_TITLE =
+  /^(?:retired\s+)?(?:[\p{L}-]+\s+){0,2}(?:technician|engineer|consultant|retired|student|physician|practitioner|freelancer?)$/iu;
+
 function readBodies(parts: string[], streets: string[]): ParsedOrganization[] {
   const kept: string[] = [];
   for (const p of parts) {
-    if (isStreet(p)) streets.push(p);
+    if (isStreetAmongBodies(p)) streets.push(p);
+    else if (JOB_TITLE.test(p) && !hasInstitutionWord(p)) continue;
     else if (LEGAL_FORM.test(p) && kept.length > 0) kept[kept.length - 1] = `${kept[kept.length - 1]}, ${p}`;
     else kept.push(p);
   }
@@ -640,14 +682,22 @@ function nameSet(names: readonly string[] | undefined): Set<string> | null {
     const t = n.trim();
     if (!t) continue;
     out.add(t.toLowerCase());
+    // Ovid writes `Trindade, Ines A.:` for the author `Trindade, Ines A`, and the reverse.
+    out.add(t.replace(/\.$/, '').toLowerCase());
     // `Edward, M.` is written `M. Edward` in front of Embase addresses; `Seppala, Anne` as `Anne Seppala`.
     const comma = t.indexOf(',');
-    if (comma > 0) out.add(`${t.slice(comma + 1).trim()} ${t.slice(0, comma).trim()}`.toLowerCase());
+    if (comma > 0) {
+      out.add(`${t.slice(comma + 1).trim()} ${t.slice(0, comma).trim()}`.toLowerCase());
+      out.add(familyInitialKey(t.slice(0, comma), t.slice(comma + 1)));
+    }
   }
   return out;
 }
 
 function takeNamePrefix(text: string, names: ReadonlySet<string> | null): { names: string[]; rest: string } {
+  // Ovid's `O'Callaghan, Frances, f.ocallaghan@…` and `Mack, David R.: dmack@…`: an author's name
+  // and an e-mail, no address at all.
+  if (names?.has(text.trim().toLowerCase().replace(/\.$/, ''))) return { names: [text.trim()], rest: '' };
   const colon = COLON_NAME.exec(text);
   if (colon && !hasInstitutionWord(colon[1] as string))
     return { names: [cleanName(colon[1] as string)], rest: text.slice(colon[0].length) };
@@ -713,7 +763,7 @@ export function parseAffiliationValue(value: string, options: ParseAffiliationOp
   // The same values recur (one institution's address on many records). Author names change the
   // result only when one of them is a comma part of the value, so the name-free reading is cached
   // and reused whenever no part is a name. Callers get their own copy.
-  if (names && valueParts(value).some((p) => names.has(p))) return parseUncached(value, names);
+  if (names && namesAuthor(value, names)) return parseUncached(value, names);
   let cached = parsedValues.get(value);
   if (cached === undefined) {
     if (parsedValues.size >= 20_000) parsedValues.clear();
@@ -725,8 +775,13 @@ export function parseAffiliationValue(value: string, options: ParseAffiliationOp
 
 const parsedValues = new Map<string, ParsedAddress[]>();
 
-function valueParts(value: string): string[] {
-  return value.split(/[,;:\n[\]]/).map((p) => p.trim().toLowerCase());
+/** Does any part of the value (or its first two, `Family, Given`) name one of the authors? */
+function namesAuthor(value: string, names: ReadonlySet<string>): boolean {
+  const parts = value.split(/[,;:\n[\]]/).map((p) => p.trim());
+  return (
+    parts.some((p) => isAuthorName(p, names)) ||
+    (parts.length >= 2 && isAuthorName(`${parts[0]}, ${parts[1]}`, names))
+  );
 }
 
 function parseUncached(value: string, names: ReadonlySet<string> | null): ParsedAddress[] {

@@ -7,7 +7,7 @@
  */
 
 import { splitNameList } from '../ris/names.js';
-import { countryThenNext, lookupCountry, usStateZipCountry } from './countries.js';
+import { countryThenNext, letterKey, lookupCountry, usStateZipCountry } from './countries.js';
 
 export const INSTITUTION_WORD =
   /\b(?:univ\w*|dep(?:t|artment)\w*|hosp\w*|school|sch|coll\w*|inst\w*|cent(?:er|re|r)\w*|ctr|facult\w*|lab\w*|div\w*|unit|clinic\w*|program\w*|company|co|ltd|inc|corp\w*|foundation|academ\w*|ministry|agency|service\w*|research|group|society)\b/i;
@@ -41,11 +41,41 @@ function isCityLike(seg: string): boolean {
 // Embase's person prefix inside a comma run: `B. Ye`, `E.-C. Nam`, `M. H. Mendes`, `L.K. Zahr`.
 const INITIALS_NAME = /^(?:\p{Lu}\.\s?-?){1,3}\s?\p{Lu}[\p{L}'’-]+(?: \p{Lu}[\p{L}'’-]+)?$/u;
 
-/** True when a comma part is a person's name in initials form (`M. Edward`), or one of `names`. */
+/** The key a name set holds for an author `Family, Given`: family and first initial. */
+export function familyInitialKey(family: string, given: string): string {
+  return `\u0001${letterKey(family)}|${letterKey(given).charAt(0)}`;
+}
+
+// `A.W. Moll van Charante`, `Daniel L. Johnson`: given names (or initials) then a family name.
+const WRITTEN_NAME = /^\p{Lu}[\p{L}'’.-]*(?:\s+[\p{L}'’.-]+){1,4}$/u;
+
+/** Could `part` be an author of `names` written given name first? Tries every family/given cut. */
+function isWrittenAuthorName(part: string, names: ReadonlySet<string>): boolean {
+  if (!WRITTEN_NAME.test(part)) return false;
+  const words = part.split(/\s+/);
+  // A family name is written out and capitalised (`Moll van Charante`); initials are given names.
+  if (!/^\p{Lu}[^.]*$/u.test(words[words.length - 1] as string)) return false;
+  for (let i = 1; i < words.length; i++) {
+    const family = words.slice(i).join(' ');
+    if (!family.includes('.') && names.has(familyInitialKey(family, words[0] as string))) return true;
+  }
+  return false;
+}
+
+/** Is `part` one of the authors in `names` (`Trindade, Ines A.` for `Trindade, Ines A`, or given name first)? */
+export function isAuthorName(part: string, names: ReadonlySet<string>): boolean {
+  const t = part.trim();
+  return names.has(t.toLowerCase().replace(/\.$/, '')) || isWrittenAuthorName(t, names);
+}
+
+/**
+ * True when a comma part is a person's name in initials form (`M. Edward`), one of `names` as
+ * written, or one of their authors written given name first (`Daniel L. Johnson` for `Johnson, D. L.`).
+ */
 export function isNamePart(part: string, names: ReadonlySet<string> | null): boolean {
   const t = part.trim();
   if (INITIALS_NAME.test(t)) return true;
-  return names?.has(t.toLowerCase()) ?? false;
+  return names != null && isAuthorName(t, names);
 }
 
 /**

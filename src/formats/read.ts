@@ -152,9 +152,13 @@ function emptyIterator(): AsyncIterator<Uint8Array | string> {
   return { next: async () => ({ done: true, value: undefined }) };
 }
 
+/** Formats that write each author's addresses right after that author (`MapOptions`). */
+const ADDRESSES_FOLLOW_AUTHORS: ReadonlySet<InputFormat> = new Set<InputFormat>(['MEDLINE']);
+
 /**
  * Maps a record of any format. Structured names (BibTeX, CSL-JSON) replace the RIS name parser's
- * reading of the flattened `Family, Given` when they line up one to one.
+ * reading of the flattened `Family, Given` when they line up one to one; a MEDLINE record's
+ * addresses belong to the author they follow.
  */
 export function mapSourceRecord(record: RisRecord | SourceRecord): MapResult {
   if ('failure' in record && record.failure) {
@@ -171,7 +175,10 @@ export function mapSourceRecord(record: RisRecord | SourceRecord): MapResult {
       ],
     };
   }
-  const result = mapRecord(record);
+  const format = 'format' in record ? record.format : undefined;
+  const result = mapRecord(record, {
+    addressesFollowAuthors: format !== undefined && ADDRESSES_FOLLOW_AUTHORS.has(format),
+  });
   const names = 'names' in record ? record.names : undefined;
   const contributors = result.citation?.contributors;
   if (names && contributors && contributors.length === names.length) {

@@ -39,17 +39,25 @@ export async function recomputeAuthorLinks(tx: Database, authorIds: Iterable<num
 async function recomputeRound(tx: Database, authorIds: number[]): Promise<void> {
   const ids = `{${authorIds.join(',')}}`;
   const [citationRows, explicitRows, rejectedRows] = await Promise.all([
+    // Per citation, the organizations of each address in the record's order (`1,2;3`: addresses
+    // split by `;`), and the author's 0-based place among its authors: the rules tell one address
+    // naming two bodies from two addresses, and the first author's first address, by them.
     tx.execute(sql`
-      with mine as (select distinct author_id, citation_id from contributions where author_id = any(${ids}::int[])),
+      with mine as (select author_id, citation_id,
+          min(position) filter (where role = 'author') - 1 as author_position
+        from contributions where author_id = any(${ids}::int[]) group by author_id, citation_id),
       cited as (select distinct citation_id from mine),
       counts as (select k.citation_id, count(distinct k.author_id)::int as n from contributions k
         where k.citation_id in (select citation_id from cited) group by k.citation_id),
-      named as (select ca.citation_id, array_agg(distinct ao.organization_id) as ids
+      per_address as (select ca.citation_id, ca.position,
+          string_agg(ao.organization_id::text, ',' order by ao.position) as ids
         from citation_affiliations ca
         join affiliation_organizations ao on ao.affiliation_id = ca.affiliation_id and ao.depth = 0
-        where ca.citation_id in (select citation_id from cited) group by ca.citation_id)
-      select m.author_id, m.citation_id, c.year, coalesce(n.n, 0) as author_count,
-        coalesce(o.ids, '{}') as organization_ids
+        where ca.citation_id in (select citation_id from cited) group by ca.citation_id, ca.position),
+      named as (select citation_id, string_agg(ids, ';' order by position) as addresses
+        from per_address group by citation_id)
+      select m.author_id, m.citation_id, c.year, coalesce(n.n, 0) as author_count, m.author_position,
+        coalesce(o.addresses, '') as addresses
       from mine m join citations c on c.id = m.citation_id
       left join counts n on n.citation_id = m.citation_id
       left join named o on o.citation_id = m.citation_id`),

@@ -5,6 +5,8 @@ import { upsertKeyed } from '../db/bulk.ts';
 import { type Database, rowsOf } from '../db/client.ts';
 import { affiliations, organizations } from '../db/schema.ts';
 import { writeTransaction } from '../db/writers.ts';
+import { detectFormat, mapSourceRecord } from '../formats/read.ts';
+import type { SourceRecord } from '../formats/types.ts';
 import { mapRecord } from '../ris/map.ts';
 import type { RisRecord } from '../ris/types.ts';
 import { survivorsByKey } from './decisions.ts';
@@ -47,14 +49,23 @@ export interface ReindexReport {
 
 const list = (ids: readonly number[]) => `{${ids.join(',')}}`;
 
-/** A stored record as the mapper takes it (line numbers are gone; problems are not reported). */
-function recordOf(id: number, rawTags: Array<{ tag: string; value: string }>, raw: string): RisRecord {
+/**
+ * A stored record as the mapper takes it (line numbers are gone; problems are not reported), with
+ * the format its source text is in: a MEDLINE record's addresses belong to the authors they follow.
+ */
+function recordOf(
+  id: number,
+  rawTags: Array<{ tag: string; value: string }>,
+  raw: string,
+): RisRecord | SourceRecord {
   const ty =
     rawTags
       .find((t) => t.tag === 'TY')
       ?.value.trim()
       .toUpperCase() ?? '';
-  return { index: id, line: 0, type: ty, tags: rawTags.map((t) => ({ ...t, line: 0 })), raw };
+  const record = { index: id, line: 0, type: ty, tags: rawTags.map((t) => ({ ...t, line: 0 })), raw };
+  const detected = detectFormat(raw);
+  return 'format' in detected ? { ...record, format: detected.format } : record;
 }
 
 export async function reindexOrganizations(
@@ -149,7 +160,7 @@ async function reindexCitations(
       tag: string;
       value: string;
     }>;
-    const { citation } = mapRecord(recordOf(r.id, tags, r.raw_record));
+    const { citation } = mapSourceRecord(recordOf(r.id, tags, r.raw_record));
     return citation ? [{ id: r.id, citation }] : [];
   });
   report.citations += rows.length;

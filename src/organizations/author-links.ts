@@ -19,7 +19,10 @@ export interface CitationRow {
   citation_id: number;
   year: number | null;
   author_count: number;
-  organization_ids: number[];
+  /** 0-based among the citation's authors; null when credited in another role only (an editor). */
+  author_position: number | null;
+  /** Organization ids per address, in the record's order: `1,2;3`. */
+  addresses: string;
 }
 
 /** One explicit (author, citation, organization) statement of a record. */
@@ -129,13 +132,19 @@ function linksOf(
     list.push(String(e.organization_id));
     explicitOf.set(e.citation_id, list);
   }
-  const input: AuthorCitation[] = mine.map((c) => ({
-    citationId: String(c.citation_id),
-    year: c.year,
-    authorCount: c.author_count,
-    organizationIds: c.organization_ids.map(String),
-    explicitOrganizationIds: explicitOf.get(c.citation_id) ?? [],
-  }));
+  const input: AuthorCitation[] = mine.map((c) => {
+    const addresses = c.addresses === '' ? [] : c.addresses.split(';').map((a) => a.split(','));
+    return {
+      citationId: String(c.citation_id),
+      year: c.year,
+      authorCount: c.author_count,
+      organizationIds: [...new Set(addresses.flat())],
+      explicitOrganizationIds: explicitOf.get(c.citation_id) ?? [],
+      // Which address is the record's first, and one address naming two bodies from two addresses.
+      addressOrganizationIds: addresses,
+      authorPosition: c.author_position === null ? undefined : Number(c.author_position),
+    };
+  });
   if (input.some((c) => c.organizationIds.length > 0)) {
     // Links to one organization share its support lists: each list is read once.
     const seen = new Set<readonly string[]>();

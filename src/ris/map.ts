@@ -717,10 +717,48 @@ function isAddressC1(tags: readonly RisTag[], info: RisTypeInfo): (i: number) =>
   return (i) => openAlex || info.code === 'BLOG' || /^\s*\[/.test(tags[i]?.value ?? '');
 }
 
+// Scopus: `N1  - …; Correspondence Address: R. Masti; San Marco Veterinary Clinic …, Italy; email: …`.
+const CORRESPONDENCE = /\bCorrespondence Address:\s*([^;]{2,80});\s*([^;]+)/gi;
+
+/** What an address names: its organizations with their units, as keys, order-free. */
+function bodiesSignature(address: ParsedAddress): string {
+  return address.organizations
+    .map((o) => [o.key, ...o.units.map((u) => u.key).sort()].join('>'))
+    .sort()
+    .join('|');
+}
+
+/**
+ * The corresponding author Scopus names in a note, as a name written in front of an address: the
+ * note's address is another spelling of one of the record's addresses (parts reordered, a region
+ * dropped), so it links to the addresses naming exactly the same organizations and units — never
+ * to one that merely shares the university.
+ */
+function correspondenceLinks(
+  tags: readonly RisTag[],
+  affs: readonly MappedAffiliation[],
+): Array<{ aff: number; authors: string[]; rule: AffiliationLinkRule }> {
+  const out: Array<{ aff: number; authors: string[]; rule: AffiliationLinkRule }> = [];
+  for (const t of tags) {
+    if (t.tag !== 'N1' || !t.value.includes('orrespondence')) continue;
+    for (const m of t.value.matchAll(CORRESPONDENCE)) {
+      const name = (m[1] as string).trim();
+      const [address] = parseAffiliationValue(m[2] as string);
+      if (!address || address.organizations.length === 0) continue;
+      const signature = bodiesSignature(address);
+      affs.forEach((a, aff) => {
+        if (bodiesSignature(a.address) === signature) out.push({ aff, authors: [name], rule: 'NAME_PREFIX' });
+      });
+    }
+  }
+  return out;
+}
+
 function mapAffiliations(
   tags: readonly RisTag[],
   contributors: ContributorOut,
   c1IsAddress: (i: number) => boolean,
+  addressesFollowAuthors: boolean,
 ): MappedAffiliation[] {
   const affs: MappedAffiliation[] = [];
   const byKey = new Map<string, number>();
@@ -756,11 +794,28 @@ function mapAffiliations(
     }
   };
   const authors = people.map((p, i) => (p.role === 'author' ? i : -1)).filter((i) => i >= 0);
+  const owner = runOwners(tags);
+  const followingAuthor = (pos: number): number | null =>
+    contributors.singleByTag.get(owner[pos] as number) ?? null;
+
+  // 0. A source whose order is the link (MEDLINE: each author's `AD` lines right after that
+  //    author, none when the author has none): every `AD` run after an author line is that
+  //    author's, whatever the counts. Nothing is guessed from names or counts.
+  if (addressesFollowAuthors) {
+    for (const p of perTag) {
+      const ci = p.tag === 'AD' ? followingAuthor(p.tagPos) : null;
+      if (ci != null) for (const ai of p.idxs) link(ci, ai, 'FOLLOWS_AUTHOR');
+    }
+    if (authors.length === 1)
+      for (let ai = 0; ai < affs.length; ai++) link(authors[0] as number, ai, 'SINGLE_AUTHOR');
+    return affs;
+  }
 
   // 1. Names the address itself carries (WoS `[Names] address`, Embase `M. Edward, Department …`,
-  //    Ovid `Edward, M.: Department …`): match by family + first initial, accent-insensitive, and
-  //    only when exactly one author fits.
-  if (namedLinks.length > 0) {
+  //    Ovid `Edward, M.: Department …`, Scopus' corresponding author): match by family + first
+  //    initial, accent-insensitive, and only when exactly one author fits.
+  const correspondence = correspondenceLinks(tags, affs);
+  if (namedLinks.length > 0 || correspondence.length > 0) {
     const byName = new Map<string, number[]>();
     for (const i of authors) {
       const p = people[i] as MappedContributor;
@@ -770,7 +825,7 @@ function mapAffiliations(
       if (l) l.push(i);
       else byName.set(k, [i]);
     }
-    for (const { aff, authors: names, rule } of namedLinks) {
+    for (const { aff, authors: names, rule } of [...namedLinks, ...correspondence]) {
       for (const a of names) {
         const n = parseName(a);
         const hits = byName.get(nameMatchKey(n.family, n.given));
@@ -779,10 +834,9 @@ function mapAffiliations(
     }
   }
 
-  // 2. Addresses given per author: each address tag directly after its author's AU line.
-  const owner = runOwners(tags);
-  const followingAuthor = (pos: number): number | null =>
-    contributors.singleByTag.get(owner[pos] as number) ?? null;
+  // 2. Addresses given per author: each address tag directly after its author's AU line. In RIS
+  //    the order alone does not say so (Scopus writes its address list after the last author), so
+  //    every author must have exactly one `AD`, or every `C1` must follow an author (OpenAlex).
   const c1Tags = perTag.filter((p) => p.tag === 'C1');
   const adTags = perTag.filter((p) => p.tag === 'AD');
   const authorTagCount = tags.filter((t) => AUTHOR_TAGS.has(t.tag) && t.value.trim()).length;
@@ -938,8 +992,18 @@ function mapPlace(
 /** Longer than any type name seen in real exports (`JOURNAL ARTICLE`); keeps junk out of the index. */
 const MAX_TYPE_LENGTH = 40;
 
+/** What the source format guarantees beyond the tags themselves. */
+export interface MapOptions {
+  /**
+   * Each author's addresses are written right after that author and belong to no one else
+   * (MEDLINE), so every `AD` after an author line is that author's — also when some authors have
+   * none or several. Plain RIS does not promise this.
+   */
+  addressesFollowAuthors?: boolean;
+}
+
 /** Map one lexed record. Never throws on odd input; problems say what was dropped and why. */
-export function mapRecord(record: RisRecord): MapResult {
+export function mapRecord(record: RisRecord, options: MapOptions = {}): MapResult {
   const problems = new Problems(record.index);
   const tags = rewriteLabelledNotes(record.tags);
   const idx = indexTags(tags);
@@ -987,7 +1051,12 @@ export function mapRecord(record: RisRecord): MapResult {
   const { issns, isbns } = mapStandardNumbers(idx, info, problems);
   // Decided once: C1 is an address list (affiliations) or a custom field (a conference's place).
   const c1IsAddress = isAddressC1(tags, info);
-  const affiliations = mapAffiliations(tags, contributors, c1IsAddress);
+  const affiliations = mapAffiliations(
+    tags,
+    contributors,
+    c1IsAddress,
+    options.addressesFollowAuthors ?? false,
+  );
 
   const citation: MappedCitation = {
     risType,

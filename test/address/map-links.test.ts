@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MappedCitation } from '../../src/citation/types.ts';
+import { readMedline } from '../../src/formats/medline.js';
+import { mapSourceRecord } from '../../src/formats/read.js';
 import { mapRecord } from '../../src/ris/map.js';
 import { rec } from '../ris/fixture.js';
 
@@ -89,6 +91,34 @@ describe('explicit author links and their rules', () => {
     ]);
   });
 
+  it('links the corresponding author Scopus names in a note to the address naming the same bodies', () => {
+    const c = map([
+      ['AU', 'Furlan, T.'],
+      ['AU', 'Masti, R.'],
+      ['AU', 'Ongaro, V.'],
+      ['AD', 'San Marco Veterinary Clinic, Via dell’Industria 3, Veggiano, 35030, Italy'],
+      ['AD', 'Department of Animal Science, University of Padova, Legnaro, Italy'],
+      ['AD', 'Department of Food Science, University of Padova, Legnaro, Italy'],
+      [
+        'N1',
+        'Export Date: 28 January 2025; Cited By: 0; Correspondence Address: R. Masti; San Marco Veterinary Clinic, Veggiano, Via dell’Industria 3, 35030, Italy; email: r.masti@vet.example',
+      ],
+    ]);
+    expect(links(c)).toEqual([
+      [[], []],
+      [[0], ['NAME_PREFIX']],
+      [[], []],
+    ]);
+    // The same university with another department is another address: no link to it.
+    const other = map([
+      ['AU', 'Furlan, T.'],
+      ['AU', 'Masti, R.'],
+      ['AD', 'Department of Animal Science, University of Padova, Legnaro, Italy'],
+      ['N1', 'Correspondence Address: R. Masti; Department of Surgery, University of Padova, Padova, Italy'],
+    ]);
+    expect(other.contributors.flatMap((p) => p.affiliations)).toEqual([]);
+  });
+
   it('does not link a name that fits two authors', () => {
     const c = map([
       ['AU', 'Kim, S.'],
@@ -149,5 +179,79 @@ describe('explicit author links and their rules', () => {
     expect(c.affiliations.map((a) => [a.name, a.address.organizations.length])).toEqual([
       ['22620 Highway 12, Naches, WA 98937, United States', 0],
     ]);
+  });
+});
+
+describe('addresses that follow their authors (MEDLINE)', () => {
+  // FAU/AU pairs become one AU each; every author's AD lines come right after it, none when the
+  // record gives that author none.
+  const tags: Array<[string, string]> = [
+    ['AU', 'Wexlund, Ingrid'],
+    ['AD', 'Department of Physics, University of Turku, Turku, Finland'],
+    ['AD', 'Turku University Hospital, Turku, Finland'],
+    ['AU', 'Yarrow, Piet'],
+    ['AU', 'Zandvoort, Els'],
+    ['AD', 'Leiden University Medical Center, Leiden, Netherlands'],
+  ];
+  const mapWith = (options: { addressesFollowAuthors?: boolean }) => {
+    const c = mapRecord(rec('JOUR', [['TI', 'x'], ...tags]), options).citation;
+    if (!c) throw new Error('no citation');
+    return c;
+  };
+
+  it('links every AD to the author it follows when the format says order is the link', () => {
+    const c = mapWith({ addressesFollowAuthors: true });
+    expect(links(c)).toEqual([
+      [
+        [0, 1],
+        ['FOLLOWS_AUTHOR', 'FOLLOWS_AUTHOR'],
+      ],
+      [[], []],
+      [[2], ['FOLLOWS_AUTHOR']],
+    ]);
+  });
+
+  it('does not in plain RIS, where an AD after an author may be everyone’s (unequal counts link nothing)', () => {
+    expect(mapWith({}).contributors.flatMap((p) => p.affiliations)).toEqual([]);
+  });
+
+  it('links no one through an AD that follows an editor or opens the record', () => {
+    const c = mapRecord(
+      rec('JOUR', [
+        ['TI', 'x'],
+        ['AD', 'Karolinska Institutet, Stockholm, Sweden'],
+        ['AU', 'Lee, Ann'],
+        ['AU', 'Kim, Bo'],
+        ['ED', 'Park, Cy'],
+        ['AD', 'Uppsala University, Uppsala, Sweden'],
+      ]),
+      { addressesFollowAuthors: true },
+    ).citation;
+    expect(c?.contributors.map((p) => p.affiliations)).toEqual([[], [], []]);
+  });
+
+  it('reads a MEDLINE file that way, and the same tags without the format the RIS way', () => {
+    const nbib = [
+      'PMID- 99990001',
+      'TI  - Per-author addresses.',
+      'FAU - Wexlund, Ingrid',
+      'AU  - Wexlund I',
+      'AD  - Department of Physics, University of Turku, Turku, Finland.',
+      'AD  - Turku University Hospital, Turku, Finland.',
+      'FAU - Yarrow, Piet',
+      'AU  - Yarrow P',
+      'FAU - Zandvoort, Els',
+      'AU  - Zandvoort E',
+      'AD  - Leiden University Medical Center, Leiden, Netherlands.',
+      '',
+    ].join('\n');
+    const [record] = readMedline(nbib).records;
+    if (!record) throw new Error('no record');
+    const c = mapSourceRecord(record).citation;
+    expect(c?.contributors.map((p) => p.affiliations)).toEqual([[0, 1], [], [2]]);
+    // The same tags without the format: plain RIS rules.
+    const { format: _, ...plain } = record;
+    const p = mapSourceRecord(plain).citation;
+    expect(p?.contributors.flatMap((x) => x.affiliations)).toEqual([]);
   });
 });

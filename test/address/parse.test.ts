@@ -252,6 +252,84 @@ describe('other scripts and odd strings', () => {
     expect(out[0]?.country?.code).toBe('US');
   });
 
+  it('makes no organization of a home address: streets written number last or unnumbered, a mail stop, a neighbourhood', () => {
+    for (const value of [
+      'K.S. Kraus, Baumgartenstrasse 1, 77761 Schiltach, Germany',
+      'Untere Donaulande 26, Linz Austria',
+      'Rudolph Berghs Gade 47, 2100 Copenhagen East, Denmark',
+      'K.-P. Chao, Hsueh-Shih Road, Taichung, Taiwan',
+      'T.W. Rimmer, Pine Manor Dr., Little Rock, AR 72207, United States',
+      'H.-W. Kuo, No.155, Sec.2, Linong Street, Taipei, 112, Taiwan',
+      'N. B. Muluk, Birlik Mahallesi, 06610 Cankaya, Ankara, Turkey',
+    ]) {
+      const [a] = parseAffiliationValue(value);
+      expect([value, a?.organizations]).toEqual([value, []]);
+      expect(a?.street).not.toBeNull();
+    }
+    const [stop] = parseAffiliationValue(
+      'T.C. Morata, Mail Stop C-27, Federal Institute of Hearing, Cincinnati, OH 45226, United States',
+    );
+    expect(stop && brief(stop).organizations).toEqual([['Federal Institute of Hearing']]);
+    // A city with its postcode at the end is still the city.
+    expect(parseAddress('Department of Physics, University of Oslo, Oslo 0316, Norway').city).toBe('Oslo');
+  });
+
+  it('reads `SA 5042` as South Australia and a postcode, not a company', () => {
+    const a = parseAddress('School of Medicine, Flinders University, Bedford Park, SA 5042, Australia');
+    expect(brief(a)).toMatchObject({
+      organizations: [['Flinders University', 'School of Medicine']],
+      region: 'SA',
+      postalCode: '5042',
+    });
+  });
+
+  it('leaves out what the person is (`Retired Civil Engineer`, `Biological Technician`)', () => {
+    expect(
+      brief(
+        parseAddress('Biological Technician, Rocky Mountain Research Station, Rapid City, SD, United States'),
+      ).organizations,
+    ).toEqual([['Rocky Mountain Research Station']]);
+    expect(
+      parseAddress('Retired Civil Engineer, 1405 Jesica Drive, Selah, WA 98942, United States').organizations,
+    ).toEqual([]);
+  });
+
+  it('takes an author written given name first off the front, and reads an Ovid name + e-mail as no address', () => {
+    const authorNames = [
+      'Moll van Charante, A. W.',
+      'Johnson, D. L.',
+      "O'Callaghan, Frances",
+      'Mack, David R',
+    ];
+    const moll = parseAddress(
+      'A.W. Moll van Charante, Research Department, Coastal Health Service, The Hague, Netherlands',
+      {
+        authorNames,
+      },
+    );
+    expect(moll.authorNames).toEqual(['A.W. Moll van Charante']);
+    expect(brief(moll).organizations).toEqual([['Coastal Health Service', 'Research Department']]);
+    const johnson = parseAddress(
+      'Daniel L. Johnson, Wright Air Development Center, Dayton, Ohio, United States',
+      {
+        authorNames,
+      },
+    );
+    expect(johnson.authorNames).toEqual(['Daniel L. Johnson']);
+    expect(brief(johnson).organizations).toEqual([['Wright Air Development Center']]);
+    // Without the record's authors the same text is not taken for a name.
+    expect(
+      parseAddress('Daniel L. Johnson, Wright Air Development Center, Dayton, Ohio').authorNames,
+    ).toEqual([]);
+    for (const value of [
+      "O'Callaghan, Frances, f.ocallaghan@uni.example",
+      'Mack, David R.: dmack@cheo.example',
+    ]) {
+      const [a] = parseAffiliationValue(value, { authorNames });
+      expect([value, a?.organizations, a?.authorNames.length]).toEqual([value, [], 1]);
+    }
+  });
+
   it('returns nothing for an empty value and never throws on noise', () => {
     expect(parseAffiliationValue('  \n ')).toEqual([]);
     for (const noise of [',,,', ';;', '[', '[]', '(((', '1)', 'E-mail: a@b.c', '\u0000', 'Univ, , ,']) {

@@ -11,7 +11,8 @@ function prolific(): LinkInput {
       citation_id: c,
       year: 2000 + (c % 20),
       author_count: 2,
-      organization_ids: [10 + (c % 3)],
+      author_position: 0,
+      addresses: `${10 + (c % 3)}`,
     });
     if (c % 2 === 0)
       citations.push({
@@ -19,7 +20,8 @@ function prolific(): LinkInput {
         citation_id: c,
         year: 2000 + (c % 20),
         author_count: 2,
-        organization_ids: [10 + (c % 3), 13],
+        author_position: 1,
+        addresses: `${10 + (c % 3)},13`,
       });
   }
   return {

@@ -532,6 +532,92 @@ describe.each(databaseTargets)('organizations on $name', ({ url }) => {
     });
   });
 
+  it('stores the links the address order gives: one address naming two bodies, the first author at the first address', async () => {
+    await inRolledBackTransaction(server.handle, async (tx) => {
+      await ingestRis(
+        tx,
+        [
+          rec([
+            'TY  - JOUR',
+            `TI  - One address, two bodies ${TAG}`,
+            'AU  - Qwillan, Ada',
+            'AU  - Rhunel, Ben',
+            'AD  - Department of Surgery, Aarhus University Hospital, Aarhus University, Aarhus, Denmark',
+            'PY  - 2019',
+          ]),
+          rec([
+            'TY  - JOUR',
+            `TI  - Two addresses ${TAG}`,
+            'AU  - Tovskar, Cyd',
+            'AU  - Ulmaro, Dag',
+            'AD  - Department of Physics, University of Bergen, Bergen, Norway',
+            'AD  - Institute of Marine Research, Bergen, Norway',
+            'PY  - 2020',
+          ]),
+        ].join(''),
+        { source: 'order' },
+      );
+      const shown = async (name: string) =>
+        (await timeline(tx, server, await authorId(tx, server, name))).map((l) => [
+          l.organization.name,
+          l.rules,
+          l.confidence,
+        ]);
+      for (const name of ['Qwillan Ada', 'Rhunel Ben'])
+        expect((await shown(name)).sort()).toEqual([
+          ['Aarhus University Hospital', ['ONLY_ADDRESS'], RULE_CONFIDENCE.ONLY_ADDRESS],
+          ['Aarhus University', ['ONLY_ADDRESS'], RULE_CONFIDENCE.ONLY_ADDRESS],
+        ]);
+      expect(await shown('Tovskar Cyd')).toEqual([
+        ['University of Bergen', ['FIRST_ADDRESS'], RULE_CONFIDENCE.FIRST_ADDRESS],
+      ]);
+      // The second author could be at either: both links are stored below the threshold.
+      expect(await shown('Ulmaro Dag')).toEqual([]);
+      const weak = await timeline(tx, server, await authorId(tx, server, 'Ulmaro Dag'), true);
+      expect(weak.map((l) => l.rules)).toEqual([['CO_LISTED'], ['CO_LISTED']]);
+    });
+  });
+
+  it('links MEDLINE addresses to the author they follow, however many each has, and reindex keeps them', async () => {
+    await inRolledBackTransaction(server.handle, async (tx) => {
+      const nbib = [
+        'PMID- 99990001',
+        `TI  - Per-author addresses ${TAG}.`,
+        'DP  - 2021 Mar',
+        'FAU - Wexlund, Ingrid',
+        'AU  - Wexlund I',
+        'AD  - Department of Physics, University of Turku, Turku, Finland.',
+        'AD  - Turku University Hospital, Turku, Finland.',
+        'FAU - Yarrow, Piet',
+        'AU  - Yarrow P',
+        'FAU - Zandvoort, Els',
+        'AU  - Zandvoort E',
+        'AD  - Leiden University Medical Center, Leiden, Netherlands.',
+        'JT  - Journal of research synthesis',
+        '',
+      ].join('\n');
+      const report = await ingestRis(tx, nbib, { source: 'medline' });
+      expect(report.format).toBe('MEDLINE');
+      const explicit = async (name: string) =>
+        (await timeline(tx, server, await authorId(tx, server, name)))
+          .filter((l) => l.evidence === 'EXPLICIT')
+          .map((l) => [l.organization.name, l.rules]);
+      const expected = {
+        'Wexlund Ingrid': [
+          ['Turku University Hospital', ['FOLLOWS_AUTHOR']],
+          ['University of Turku', ['FOLLOWS_AUTHOR']],
+        ],
+        'Yarrow Piet': [],
+        'Zandvoort Els': [['Leiden University Medical Center', ['FOLLOWS_AUTHOR']]],
+      };
+      for (const [name, links] of Object.entries(expected))
+        expect((await explicit(name)).sort()).toEqual(links);
+      await reindexOrganizations(tx);
+      for (const [name, links] of Object.entries(expected))
+        expect((await explicit(name)).sort()).toEqual(links);
+    });
+  });
+
   it('still answers the Affiliation API', async () => {
     await inRolledBackTransaction(server.handle, async (tx) => {
       await ingestRis(tx, ALL, { source: 'orgs' });
