@@ -31,9 +31,9 @@ export function runInRequestScope<T>(
   deadline?: { at: number; expire: () => void },
 ): T {
   const current: RequestScope = { signal, deadline, started: [] };
-  // One listener per request, however many statements it runs (finished ones ignore cancel()).
+  // One listener per request, however many statements it runs.
   signal.addEventListener('abort', () => {
-    for (const query of current.started.splice(0)) void query.cancel();
+    for (const query of current.started.splice(0)) if (cancellable(query)) void query.cancel();
   });
   return scope.run(current, fn);
 }
@@ -60,6 +60,23 @@ export class RequestAbortedError extends Error {
 
 interface PendingQuery {
   cancel(): unknown;
+  /** postgres.js: set once the statement was written to a connection. */
+  state?: unknown;
+  /** postgres.js: true while the statement is the one its connection is running. */
+  active?: boolean;
+}
+
+/**
+ * Whether cancelling a statement is safe: one still waiting for a connection (postgres.js takes it
+ * out of its queue), or the one its connection is running (PostgreSQL gets a cancel request). Not
+ * one pipelined behind another statement on its connection: postgres.js 3.4 marks it, and when its
+ * turn comes sends the cancel but hands the statement after it the cancelled one's result rows —
+ * another request's query then maps rows of the wrong shape ("Cannot read properties of undefined"
+ * in drizzle) or, worse, returns them. Such a statement runs to its end instead (the statement
+ * timeout bounds it), and so does one that has finished.
+ */
+function cancellable(query: PendingQuery): boolean {
+  return query.state == null || query.active === true;
 }
 
 interface DriverSession {

@@ -159,6 +159,31 @@ function costRule(limits: Limits, variables: Record<string, unknown>, operationN
   });
 }
 
+/**
+ * A limit refuses the request before anything runs, as validation does, so it answers like a
+ * validation error: GraphQL over HTTP wants 400 for `application/graphql-response+json` (a response
+ * without `data` must not be a 2xx there) and allows the legacy 200 for `application/json`. Yoga
+ * reads that from `http.spec`, as it does for its own validation errors, and strips `http` from
+ * what the client sees.
+ */
+function asRequestError(error: GraphQLError): GraphQLError {
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    extensions: { ...error.extensions, http: { spec: true, status: 400 } },
+  });
+}
+
+/**
+ * The document limits of graphql-armor throw their error out of parsing or validation, past Yoga's
+ * marking of validation errors, so they would answer 200 whatever the client accepts; they get the
+ * same status as every other refused request.
+ */
+function rejectAsRequestError(_context: unknown, error: GraphQLError): void {
+  (error.extensions as Record<string, unknown>).http = { spec: true, status: 400 };
+}
+
 /** Verdicts kept per parsed document (Yoga's parse cache hands out one object per query text). */
 const MAX_VERDICTS_PER_DOCUMENT = 64;
 /** Longest variables (as JSON) whose verdict is kept; longer ones are judged every time. */
@@ -197,6 +222,7 @@ function requestLimitsPlugin(limits: Limits): Plugin {
       // Variables that do not fit their types: execution rejects them with the precise message.
       errors = [];
     }
+    errors = errors.map(asRequestError);
     if (key !== null) {
       if (!known) {
         known = new Map();
@@ -469,10 +495,14 @@ export function limitPlugins(limits: Limits, maxUploadBytes: number, uploadSetti
   const plugins: Plugin[] = [
     csrfPrevention(),
     bodyLimitPlugin(limits, maxUploadBytes, uploadSetting),
-    maxTokensPlugin({ n: limits.maxTokens }) as Plugin,
-    maxDepthPlugin({ n: limits.maxDepth, flattenFragments: true }) as Plugin,
-    maxAliasesPlugin({ n: limits.maxAliases }) as Plugin,
-    maxDirectivesPlugin({ n: limits.maxDirectives }) as Plugin,
+    maxTokensPlugin({ n: limits.maxTokens, onReject: [rejectAsRequestError] }) as Plugin,
+    maxDepthPlugin({
+      n: limits.maxDepth,
+      flattenFragments: true,
+      onReject: [rejectAsRequestError],
+    }) as Plugin,
+    maxAliasesPlugin({ n: limits.maxAliases, onReject: [rejectAsRequestError] }) as Plugin,
+    maxDirectivesPlugin({ n: limits.maxDirectives, onReject: [rejectAsRequestError] }) as Plugin,
     requestLimitsPlugin(limits),
     timeoutPlugin(limits.requestTimeoutMs),
   ];
