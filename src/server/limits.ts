@@ -30,7 +30,13 @@ import type { Limits } from '../config.ts';
 import { formatBytes } from '../ingest/ingest.ts';
 import type { Context } from '../schema/context.ts';
 import { ALLOWS_NUL, MAX_ITEMS, MAX_LENGTH } from '../schema/extensions.ts';
-import { guardDatabase, RequestAbortedError, runInRequestScope } from './cancellation.ts';
+import {
+  guardDatabase,
+  RequestAbortedError,
+  requestDatabase,
+  requestScope,
+  runInRequestScope,
+} from './cancellation.ts';
 
 /** Headers a browser cannot send cross-site without a CORS preflight; any one of them will do. */
 export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'graphql-require-preflight', 'authorization'];
@@ -270,9 +276,13 @@ function timeoutPlugin(ms: number): Plugin {
         const clientGone = context.request?.signal;
         const signal = clientGone ? AbortSignal.any([controller.signal, clientGone]) : controller.signal;
         context.signal = signal;
-        guardDatabase(context.db);
         const started = performance.now();
         const expire = () => controller.abort(new RequestAbortedError());
+        const current = requestScope(signal, { at: started + ms, expire });
+        // The request's own session where the database allows one; else AsyncLocalStorage.
+        const own = requestDatabase(context.db, current);
+        if (own) context.db = own;
+        else guardDatabase(context.db);
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<ExecutionResult>((resolve) => {
           timer = setTimeout(() => {
@@ -281,11 +291,8 @@ function timeoutPlugin(ms: number): Plugin {
           }, ms);
         });
         try {
-          const execution = runInRequestScope(
-            signal,
-            () => executeFn({ ...execArgs, signal } as typeof execArgs) as Promise<ExecutionResult>,
-            { at: started + ms, expire },
-          );
+          const run = () => executeFn({ ...execArgs, signal } as typeof execArgs) as Promise<ExecutionResult>;
+          const execution = own ? run() : runInRequestScope(current, run);
           const result = await Promise.race([execution, timeout]);
           // Embedded PGlite runs queries inside the event loop's current turn, so the timer may
           // only get its chance afterwards; the clock decides either way.
