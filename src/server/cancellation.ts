@@ -166,5 +166,18 @@ export function requestDatabase(db: Database, current: RequestScope): Database |
   }
   const scoped = new (db.constructor as DatabaseClass)(parts.dialect, own, parts._.relations);
   (scoped as unknown as { $client: unknown }).$client = own.client;
+  scopes.set(scoped, current);
   return scoped;
+}
+
+const scopes = new WeakMap<Database, RequestScope>();
+
+/**
+ * `target` for the rest of the request that `current` belongs to: a request's own session on it
+ * when `current` is one (a query retried on the primary after its replica failed stays
+ * cancellable), else `target` as it is.
+ */
+export function sameRequestOn(current: Database, target: Database): Database {
+  const scope = scopes.get(current);
+  return (scope && requestDatabase(target, scope)) || target;
 }
