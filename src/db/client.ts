@@ -14,6 +14,7 @@ import postgres from 'postgres';
 import { DEFAULT_HEALTH_TIMEOUT_MS, DEFAULT_REPLICA_CHECK_MS, DEFAULT_WRITE_WAIT_MS } from '../config.ts';
 import { SharedSession } from './embedded-session.ts';
 import { lockFolder } from './folder-lock.ts';
+import { preparedStatements } from './prepared.ts';
 import { PostgresProbe, withTimeout } from './probe.ts';
 import { relations } from './relations.ts';
 import { ReplicaSet } from './replicas.ts';
@@ -123,7 +124,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       onnotice: () => {},
       connection: { application_name: 'bibgraph writer' },
     });
-    const db = drizzlePostgres({ client, relations, logger: options.logger });
+    const db = drizzlePostgres({ client: preparedStatements(client), relations, logger: options.logger });
     const writerDb = drizzlePostgres({ client: writers, relations, logger: options.logger });
     if (shouldMigrate) {
       // Migrations may build indexes on large tables: they run on the writers' connections, which

@@ -3,6 +3,7 @@ import type { PgAsyncDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import type { DatabaseHealth, Relations } from './client.ts';
+import { preparedStatements } from './prepared.ts';
 import { PostgresProbe } from './probe.ts';
 import { relations } from './relations.ts';
 
@@ -78,7 +79,11 @@ export class ReplicaSet {
       return {
         index: i + 1,
         client,
-        db: drizzlePostgres({ client, relations, logger: options.logger }) as unknown as PgDatabase,
+        db: drizzlePostgres({
+          client: preparedStatements(client),
+          relations,
+          logger: options.logger,
+        }) as unknown as PgDatabase,
         probe: new PostgresProbe(url, options.healthTimeoutMs),
         up: true,
         reason: null,

@@ -63,6 +63,15 @@ export async function countCitations(db: Database, filters: readonly CitationFil
   return db.$count(citations, where);
 }
 
+/**
+ * The same count as a scalar subquery, for a statement that fetches a page: it names the unaliased
+ * table, so inside a query over an aliased `citations` it stays uncorrelated and runs once.
+ */
+export function countCitationsSql(filters: readonly CitationFilter[]): SQL {
+  const where = citationFiltersSql(filters, citations);
+  return sql`(select count(*)::int from ${citations}${where ? sql` where ${where}` : sql``})`;
+}
+
 // Every branch names its columns: when only one facet is asked for, its names are the result's.
 function branch(request: FacetRequest, source: { filtered: SQL; join: (id: SQL) => SQL }): SQL {
   const key = request.key;

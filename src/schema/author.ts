@@ -19,9 +19,11 @@ import { KeywordRef } from './keyword.ts';
 import { rowIdOf } from './node-ids.ts';
 
 export const AuthorRef = builder.drizzleNode('authors', {
-  // Each field selects its own columns: a page of citations lists many of these, and keys and
-  // timestamps would only be encoded as JSON, sent and parsed to be dropped.
-  select: {},
+  // A page of citations lists many of these. What a list shows (the name) is always selected and read
+  // by plain resolvers: a field that selects its own column costs Pothos a lookup and a write per
+  // row to check that the column was loaded, ~1,000 times on a page of 50. The other fields select
+  // their own columns, so keys and timestamps are never encoded as JSON, sent and parsed to be dropped.
+  select: { columns: { id: true, name: true } },
   name: 'Author',
   description:
     'A person or organisation credited on citations, deduplicated across records by normalised name.',
@@ -40,8 +42,9 @@ export const AuthorRef = builder.drizzleNode('authors', {
       nullable: true,
       description: 'The whole name of a corporate or unsplittable author ("World Health Organization").',
     }),
-    name: t.exposeString('name', {
+    name: t.string({
       description: 'Display form: "Xiaohua Wang", "World Health Organization".',
+      resolve: (a) => a.name,
     }),
     orcid: t.exposeString('orcid', { nullable: true, description: 'ORCID iD, when known.' }),
   }),

@@ -30,7 +30,13 @@ import type { Limits } from '../config.ts';
 import { formatBytes } from '../ingest/ingest.ts';
 import type { Context } from '../schema/context.ts';
 import { ALLOWS_NUL, MAX_ITEMS, MAX_LENGTH } from '../schema/extensions.ts';
-import { guardDatabase, RequestAbortedError, runInRequestScope } from './cancellation.ts';
+import {
+  guardDatabase,
+  RequestAbortedError,
+  requestDatabase,
+  requestScope,
+  runInRequestScope,
+} from './cancellation.ts';
 
 /** Headers a browser cannot send cross-site without a CORS preflight; any one of them will do. */
 export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'graphql-require-preflight', 'authorization'];
@@ -159,6 +165,31 @@ function costRule(limits: Limits, variables: Record<string, unknown>, operationN
   });
 }
 
+/**
+ * A limit refuses the request before anything runs, as validation does, so it answers like a
+ * validation error: GraphQL over HTTP wants 400 for `application/graphql-response+json` (a response
+ * without `data` must not be a 2xx there) and allows the legacy 200 for `application/json`. Yoga
+ * reads that from `http.spec`, as it does for its own validation errors, and strips `http` from
+ * what the client sees.
+ */
+function asRequestError(error: GraphQLError): GraphQLError {
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    extensions: { ...error.extensions, http: { spec: true, status: 400 } },
+  });
+}
+
+/**
+ * The document limits of graphql-armor throw their error out of parsing or validation, past Yoga's
+ * marking of validation errors, so they would answer 200 whatever the client accepts; they get the
+ * same status as every other refused request.
+ */
+function rejectAsRequestError(_context: unknown, error: GraphQLError): void {
+  (error.extensions as Record<string, unknown>).http = { spec: true, status: 400 };
+}
+
 /** Verdicts kept per parsed document (Yoga's parse cache hands out one object per query text). */
 const MAX_VERDICTS_PER_DOCUMENT = 64;
 /** Longest variables (as JSON) whose verdict is kept; longer ones are judged every time. */
@@ -197,6 +228,7 @@ export function requestLimitsPlugin(limits: Limits): Plugin {
       // Variables that do not fit their types: execution rejects them with the precise message.
       errors = [];
     }
+    errors = errors.map(asRequestError);
     if (key !== null) {
       if (!known) {
         known = new Map();
@@ -244,9 +276,13 @@ function timeoutPlugin(ms: number): Plugin {
         const clientGone = context.request?.signal;
         const signal = clientGone ? AbortSignal.any([controller.signal, clientGone]) : controller.signal;
         context.signal = signal;
-        guardDatabase(context.db);
         const started = performance.now();
         const expire = () => controller.abort(new RequestAbortedError());
+        const current = requestScope(signal, { at: started + ms, expire });
+        // The request's own session where the database allows one; else AsyncLocalStorage.
+        const own = requestDatabase(context.db, current);
+        if (own) context.db = own;
+        else guardDatabase(context.db);
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<ExecutionResult>((resolve) => {
           timer = setTimeout(() => {
@@ -255,11 +291,8 @@ function timeoutPlugin(ms: number): Plugin {
           }, ms);
         });
         try {
-          const execution = runInRequestScope(
-            signal,
-            () => executeFn({ ...execArgs, signal } as typeof execArgs) as Promise<ExecutionResult>,
-            { at: started + ms, expire },
-          );
+          const run = () => executeFn({ ...execArgs, signal } as typeof execArgs) as Promise<ExecutionResult>;
+          const execution = own ? run() : runInRequestScope(current, run);
           const result = await Promise.race([execution, timeout]);
           // Embedded PGlite runs queries inside the event loop's current turn, so the timer may
           // only get its chance afterwards; the clock decides either way.
@@ -469,10 +502,14 @@ export function limitPlugins(limits: Limits, maxUploadBytes: number, uploadSetti
   const plugins: Plugin[] = [
     csrfPrevention(),
     bodyLimitPlugin(limits, maxUploadBytes, uploadSetting),
-    maxTokensPlugin({ n: limits.maxTokens }) as Plugin,
-    maxDepthPlugin({ n: limits.maxDepth, flattenFragments: true }) as Plugin,
-    maxAliasesPlugin({ n: limits.maxAliases }) as Plugin,
-    maxDirectivesPlugin({ n: limits.maxDirectives }) as Plugin,
+    maxTokensPlugin({ n: limits.maxTokens, onReject: [rejectAsRequestError] }) as Plugin,
+    maxDepthPlugin({
+      n: limits.maxDepth,
+      flattenFragments: true,
+      onReject: [rejectAsRequestError],
+    }) as Plugin,
+    maxAliasesPlugin({ n: limits.maxAliases, onReject: [rejectAsRequestError] }) as Plugin,
+    maxDirectivesPlugin({ n: limits.maxDirectives, onReject: [rejectAsRequestError] }) as Plugin,
     timeoutPlugin(limits.requestTimeoutMs),
   ];
   if (limits.hideFieldSuggestions) plugins.push(blockFieldSuggestionsPlugin() as Plugin);

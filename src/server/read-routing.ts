@@ -3,7 +3,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Database, DatabaseHandle } from '../db/client.ts';
 import { replicaFailure } from '../db/replicas.ts';
 import type { Context } from '../schema/context.ts';
-import { guardDatabase } from './cancellation.ts';
+import { guardDatabase, sameRequestOn } from './cancellation.ts';
 
 /**
  * Sends each query to one streaming replica (DATABASE_REPLICA_URLS) for all its statements.
@@ -34,7 +34,8 @@ export function readRoutingPlugin(database: DatabaseHandle): Plugin<Context> {
         // A new context object: per-request caches (Pothos' client, loaders) are keyed by the
         // context and would hand the replica out again.
         guardDatabase(database.db);
-        return executeFn({ ...execArgs, contextValue: { ...execArgs.contextValue, db: database.db } });
+        const db = sameRequestOn(execArgs.contextValue.db, database.db);
+        return executeFn({ ...execArgs, contextValue: { ...execArgs.contextValue, db } });
       });
     },
   };

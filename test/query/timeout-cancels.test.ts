@@ -1,8 +1,9 @@
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type DatabaseHandle, openDatabase, rowsOf } from '../../src/db/client.ts';
+import { type Database, type DatabaseHandle, openDatabase, rowsOf } from '../../src/db/client.ts';
 import { ingestRis } from '../../src/ingest/ingest.ts';
+import { RequestAbortedError, requestDatabase, requestScope } from '../../src/server/cancellation.ts';
 import { type BibgraphServer, createServer } from '../../src/server/server.ts';
 import { databaseTargets, inRolledBackTransaction } from '../support/db.ts';
 import { gql, LOOPBACK } from '../support/graphql.ts';
@@ -84,6 +85,33 @@ describe.each(databaseTargets)('a query that times out stops its work on $name',
         },
       );
       expect(m.data?.ingestRis.created).toBe(1);
+    });
+  });
+});
+
+describe.each(databaseTargets)("a request's own database session on $name", ({ url }) => {
+  let handle: DatabaseHandle;
+  beforeAll(async () => {
+    handle = await openDatabase({ databaseUrl: url, dataDir: 'memory://', maxConnections: 2 });
+  });
+  afterAll(() => handle.close());
+
+  it('refuses statements once its request is aborted, and leaves the shared database alone', async () => {
+    const controller = new AbortController();
+    const own = requestDatabase(handle.db, requestScope(controller.signal));
+    expect(own).not.toBeNull();
+    const one = sql`select 1 as one`;
+    expect(rowsOf(await (own as Database).execute(one))).toEqual([{ one: 1 }]);
+    expect(await (own as Database).query.citations.findMany({ columns: { id: true }, limit: 1 })).toEqual([]);
+    controller.abort();
+    await expect((own as Database).execute(one)).rejects.toThrow(RequestAbortedError);
+    await expect((own as Database).query.citations.findMany({ limit: 1 })).rejects.toThrow(
+      RequestAbortedError,
+    );
+    expect(rowsOf(await handle.db.execute(one))).toEqual([{ one: 1 }]);
+    // A transaction keeps AsyncLocalStorage: it cannot get a session of its own.
+    await inRolledBackTransaction(handle, async (tx) => {
+      expect(requestDatabase(tx, requestScope(new AbortController().signal))).toBeNull();
     });
   });
 });

@@ -18,7 +18,15 @@ export function useTestServer(url: string | null, options: Partial<ServerOptions
   let yoga: BibgraphServer | undefined;
   beforeAll(async () => {
     handle = await openTestDatabase(url);
-    yoga = createServer({ database: handle, maxIngestBytes: 1024 * 1024, maskErrors: true, ...options });
+    yoga = createServer({
+      database: handle,
+      maxIngestBytes: 1024 * 1024,
+      maskErrors: true,
+      ...options,
+      // A test file is one client sending as fast as the server answers; rate limits have tests
+      // of their own (test/access).
+      limits: { rateLimitIpBurst: 1_000_000, rateLimitPerIp: 100_000_000, ...options.limits },
+    });
   });
   afterAll(() => handle?.close());
   const fixture: TestServer = {

@@ -1,12 +1,4 @@
-select "d0"."id" as "id", "d0"."title" as "title", "d0"."year" as "year", ('s…'::text) as "cursorScope", (coalesce("d0"."year", 0)) as "yearDesc", "keywordLinks"."r" as "keywordLinks" from "citations" as "d0" left join lateral(select coalesce(json_agg(row_to_json("t".*)), '[]') as "r" from (select "d1"."keyword_id" as "keywordId", "d1"."citation_id" as "citationId", "keyword"."r" as "keyword" from "citation_keywords" as "d1" left join lateral(select row_to_json("t".*) "r" from (select "d2"."term" as "term", "d2"."id" as "id" from "keywords" as "d2" where "d1"."keyword_id" = "d2"."id" limit $1) as "t") as "keyword" on true where "d0"."id" = "d1"."citation_id" order by "d1"."position" asc) as "t") as "keywordLinks" on true where "d0"."id" in (…) order by 's…'::text asc, coalesce("d0"."year", 0) desc, "d0"."id" desc limit $5;
-
-select "d0"."id" as "id", ('s…'::text) as "cursorScope", (coalesce("d0"."year", 0)) as "yearDesc" from "citations" as "d0" where exists (select 1 from "contributions" where "contributions"."citation_id" = "d0"."id" and "contributions"."author_id" in (…)) order by 's…'::text asc, coalesce("d0"."year", 0) desc, "d0"."id" desc limit $2;
-
-select "d0"."name" as "name", "d0"."country" as "country", "d0"."id" as "id" from "affiliations" as "d0" where "d0"."id" in (…);
-
-select "d0"."name" as "name", "d0"."id" as "id" from "authors" as "d0" where "d0"."id" in (…);
-
-select "d0"."name" as "name", "d0"."id" as "id", (select count(distinct "citations"."id") from "citations" inner join "contributions" on "contributions"."citation_id" = "citations"."id" where "d0"."id" = "contributions"."author_id") as "_citations_count", (coalesce((select json_agg(json_build_object(
+select "d0"."id" as "id", "d0"."name" as "name", (select count(distinct "citations"."id") from "citations" inner join "contributions" on "contributions"."citation_id" = "citations"."id" where "d0"."id" = "contributions"."author_id") as "_citations_count", (coalesce((select json_agg(json_build_object(
       'affiliation', json_build_object('id', f.id, 'name', f.name, 'nameKey', f.name_key, 'country', f.country),
       'firstYear', s.first_year, 'lastYear', s.last_year, 'count', s.n)
       order by s.n desc, s.last_year desc nulls last, f.id)
@@ -24,9 +16,7 @@ select "d0"."name" as "name", "d0"."id" as "id", (select count(distinct "citatio
           where m.author_id = "d0"."id" group by l.keyword_id order by n desc, l.keyword_id limit $2) s
     join "keywords" k on k.id = s.keyword_id), '[]'::json)) as "keywords5" from "authors" as "d0" where "d0"."id" = $3 limit $4;
 
-select "d0"."term" as "term", "d0"."id" as "id" from "keywords" as "d0" where "d0"."id" in (…);
-
-select count(*) from "citations" where exists (select 1 from "contributions" where "contributions"."citation_id" = "citations"."id" and "contributions"."author_id" in (…));
+select "d0"."id" as "id", "d0"."title" as "title", "d0"."year" as "year", ('s…'::text) as "cursorScope", (coalesce("d0"."year", 0)) as "yearDesc", ((select count(*)::int from "citations" where exists (select 1 from "contributions" where "contributions"."citation_id" = "citations"."id" and "contributions"."author_id" in (…)))) as "connectionTotalCount", "keywordLinks"."r" as "keywordLinks" from "citations" as "d0" left join lateral(select coalesce(json_agg(row_to_json("t".*)), '[]') as "r" from (select "d1"."keyword_id" as "keywordId", "d1"."citation_id" as "citationId", "keyword"."r" as "keyword" from "citation_keywords" as "d1" left join lateral(select row_to_json("t".*) "r" from (select "d2"."id" as "id", "d2"."term" as "term" from "keywords" as "d2" where "d1"."keyword_id" = "d2"."id" limit $2) as "t") as "keyword" on true where "d0"."id" = "d1"."citation_id" order by "d1"."position" asc) as "t") as "keywordLinks" on true where "d0"."id" in (select "id" from (select "d0"."id" as "id", ('s…'::text) as "cursorScope", (coalesce("d0"."year", 0)) as "yearDesc" from "citations" as "d0" where exists (select 1 from "contributions" where "contributions"."citation_id" = "d0"."id" and "contributions"."author_id" in (…)) order by 's…'::text asc, coalesce("d0"."year", 0) desc, "d0"."id" desc limit 11) as "page") order by 's…'::text asc, coalesce("d0"."year", 0) desc, "d0"."id" desc limit 11;
 
 with filtered as (select id, year, ris_type, container_title from "citations" where exists (select 1 from "contributions" where "contributions"."citation_id" = "citations"."id" and "contributions"."author_id" in (…))) (select $2::text as key, year::text as value, year::text as label, count(*)::int as count, null::int as id
         from filtered where year is not null group by year order by 4 desc, year desc limit $3);
