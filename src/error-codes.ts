@@ -1,6 +1,6 @@
 /**
  * Every `extensions.code` a client can receive, with the HTTP status a request-level error of that
- * kind answers with. The schema's `ErrorCode` enum and the README's table are made from this list,
+ * kind answers with. The schema's `ErrorCode` enum and the table in docs/api.md are made from this list,
  * and the server maps every error onto it before it leaves (src/server/errors.ts).
  */
 export const ERROR_CODES = {

@@ -25,6 +25,8 @@ export interface IngestCommandOptions {
   progress: boolean;
   out: NodeJS.WritableStream;
   err: NodeJS.WritableStream;
+  /** What `-` reads. */
+  stdin: NodeJS.ReadableStream;
 }
 
 /**
@@ -81,7 +83,7 @@ export async function runIngest(
     const size = file === '-' ? 0 : (await stat(file)).size;
     const bar = progressBar(file, size, options);
     const started = performance.now();
-    const stream = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1024 * 1024 });
+    const stream = file === '-' ? options.stdin : createReadStream(file, { highWaterMark: 1024 * 1024 });
     try {
       const report = await ingestRis(db, stream as AsyncIterable<Uint8Array>, {
         source: sourceOf(file, options),
@@ -135,9 +137,9 @@ function progressBar(file: string, size: number, options: IngestCommandOptions) 
   };
 }
 
-async function readStdin(): Promise<Blob> {
+async function readStdin(stdin: NodeJS.ReadableStream): Promise<Blob> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   return new Blob([Buffer.concat(chunks)]);
 }
 
@@ -157,7 +159,7 @@ export async function runIngestThroughServer(
   try {
     for (const file of files) {
       // A file on disk is streamed into the upload, not read into memory first.
-      const body = file === '-' ? await readStdin() : await openAsBlob(file);
+      const body = file === '-' ? await readStdin(options.stdin) : await openAsBlob(file);
       if (options.progress)
         options.err.write(`${file}: sending ${formatBytes(body.size)} to ${client.base} …\n`);
       const name = file === '-' ? 'stdin' : basename(file);

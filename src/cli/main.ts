@@ -57,6 +57,11 @@ function formatOption(raw: string | undefined): FormatChoice | null {
     : null;
 }
 
+/** A progress bar only where a person watches: a terminal. */
+function isTerminal(stream: NodeJS.WritableStream): boolean {
+  return Boolean((stream as { isTTY?: boolean }).isTTY);
+}
+
 /** 1 when a record failed or a file was rejected. */
 function ingestExitCode(results: FileResult[]): number {
   return results.some((r) => r.error !== null || (r.report?.failed ?? 0) > 0) ? 1 : 0;
@@ -93,18 +98,52 @@ async function openOrFindServer(
   }
 }
 
-async function main(argv: string[]): Promise<number> {
+/** What a CLI run reads and writes: the process's own streams and environment, or a test's. */
+export interface CliIO {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** Read by `ingest -`. */
+  stdin: NodeJS.ReadableStream;
+  env: Record<string, string | undefined>;
+}
+
+/**
+ * Runs one `bibgraph` command to its end and returns its exit code: 0 done, 1 some records or
+ * files failed (or an unexpected error), 2 usage, configuration, a held PGlite folder or a server
+ * that cannot be reached or refuses. Never exits the process, so tests call it in-process;
+ * bin/bibgraph.mjs passes the process's streams and exits with the code.
+ */
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (error) {
+    const message =
+      error instanceof ConfigError ? `configuration error: ${error.message}` : (error as Error).message;
+    io.stderr.write(`bibgraph: ${message}\n`);
+    // A held PGlite folder, or a server that cannot be reached or refuses the caller, is a usage
+    // error like a bad setting: the command could not do its work at all.
+    const usageLike =
+      error instanceof ConfigError ||
+      error instanceof FolderLockedError ||
+      error instanceof ServerAccessError ||
+      error instanceof ServerUsageError;
+    return usageLike ? 2 : 1;
+  }
+}
+
+async function dispatch(argv: string[], io: CliIO): Promise<number> {
+  const { stdout, stderr } = io;
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(usage);
+    stdout.write(usage);
     return command ? 0 : 1;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
     const own = commandUsage[command];
-    process.stdout.write(own ? `Usage: bibgraph ${command} [options]\n\n${own}` : usage);
+    stdout.write(own ? `Usage: bibgraph ${command} [options]\n\n${own}` : usage);
     return own || command === 'help' ? 0 : 2;
   }
-  const config = loadConfig();
+  const config = loadConfig(io.env);
   if (command === 'ingest') {
     let parsed: {
       values: {
@@ -136,7 +175,7 @@ async function main(argv: string[]): Promise<number> {
       // node:util's own wording ("To specify a positional argument starting with a '-' …") is
       // about its API, not this command; one line in ours instead.
       const option = /'(-[^']*)'/.exec((error as Error).message)?.[1];
-      process.stderr.write(
+      stderr.write(
         `bibgraph ingest: ${option ? `unknown option ${option}` : (error as Error).message}; see bibgraph ingest --help\n`,
       );
       return 2;
@@ -144,7 +183,7 @@ async function main(argv: string[]): Promise<number> {
     const { values, positionals } = parsed;
     const format = formatOption(values.format);
     if (format === null) {
-      process.stderr.write(
+      stderr.write(
         `bibgraph ingest: unknown --format "${values.format}"; use auto, ris, bibtex, csl-json, medline or wos\n`,
       );
       return 2;
@@ -157,18 +196,16 @@ async function main(argv: string[]): Promise<number> {
     }
     const targets = positionals;
     if (targets.length === 0) {
-      process.stderr.write('bibgraph ingest: expected a file, folder or -; see bibgraph ingest --help\n');
+      stderr.write('bibgraph ingest: expected a file, folder or -; see bibgraph ingest --help\n');
       return 2;
     }
     if (targets.includes('-') && targets.length > 1) {
-      process.stderr.write(
-        'bibgraph ingest: - (stdin) cannot be combined with files; see bibgraph ingest --help\n',
-      );
+      stderr.write('bibgraph ingest: - (stdin) cannot be combined with files; see bibgraph ingest --help\n');
       return 2;
     }
     const missing = targets.filter((t) => t !== '-' && !existsSync(t));
     if (missing.length > 0) {
-      process.stderr.write(`bibgraph ingest: no such file or folder: ${missing.join(', ')}\n`);
+      stderr.write(`bibgraph ingest: no such file or folder: ${missing.join(', ')}\n`);
       return 2;
     }
     const options = {
@@ -178,13 +215,14 @@ async function main(argv: string[]): Promise<number> {
       showMapping: values['show-mapping'] ?? false,
       format,
       maxBytes: config.maxIngestBytes,
-      progress: Boolean(process.stderr.isTTY),
-      out: process.stdout,
-      err: process.stderr,
+      progress: isTerminal(stderr),
+      out: stdout,
+      err: stderr,
+      stdin: io.stdin,
     };
     const token = values.token ?? config.clientToken;
     const throughServer = async (url: string, held: FolderLockedError | null) => {
-      const client = new ServerClient(url, token, process.stderr);
+      const client = new ServerClient(url, token, stderr);
       const via = viaLine(client, held);
       return ingestExitCode(await runIngestThroughServer(client, targets, { ...options, via }));
     };
@@ -206,7 +244,7 @@ async function main(argv: string[]): Promise<number> {
       if (batch !== undefined && !(Number.isInteger(batch) && batch > 0))
         throw new Error('--batch takes a whole number above 0');
     } catch (error) {
-      process.stderr.write(`bibgraph reindex: ${(error as Error).message}; see bibgraph reindex --help\n`);
+      stderr.write(`bibgraph reindex: ${(error as Error).message}; see bibgraph reindex --help\n`);
       return 2;
     }
     // Not offered through a running server: it rewrites every organization, a job for the
@@ -220,16 +258,16 @@ async function main(argv: string[]): Promise<number> {
     try {
       return await runReindex(database.db, {
         batchSize: batch,
-        progress: Boolean(process.stderr.isTTY),
-        out: process.stdout,
-        err: process.stderr,
+        progress: isTerminal(stderr),
+        out: stdout,
+        err: stderr,
       });
     } finally {
       await database.close();
     }
   }
-  if (command === 'token') return runTokenCommand(rest, config, process.stdout, process.stderr);
-  if (command === 'documents') return runDocumentsCommand(rest, config, process.stdout, process.stderr);
+  if (command === 'token') return runTokenCommand(rest, config, stdout, stderr);
+  if (command === 'documents') return runDocumentsCommand(rest, config, stdout, stderr);
   if (command === 'export') {
     let parsed: ReturnType<typeof parseExportArgs>;
     try {
@@ -241,15 +279,15 @@ async function main(argv: string[]): Promise<number> {
         )
       )
         throw error;
-      process.stderr.write(`bibgraph export: ${(error as Error).message}\n\n${usage}`);
+      stderr.write(`bibgraph export: ${(error as Error).message}\n\n${usage}`);
       return 2;
     }
     const token = parsed.token ?? config.clientToken;
     const throughServer = async (url: string, held: FolderLockedError | null) => {
-      const client = new ServerClient(url, token, process.stderr);
-      const bytes = await runExportThroughServer(client, parsed, process.stdout);
+      const client = new ServerClient(url, token, stderr);
+      const bytes = await runExportThroughServer(client, parsed, stdout);
       const via = viaLine(client, held).replace(/^Through/, 'through');
-      process.stderr.write(
+      stderr.write(
         `bibgraph export: ${formatBytes(bytes)}${parsed.out ? ` written to ${parsed.out}` : ''} ${via}\n`,
       );
       return 0;
@@ -259,8 +297,8 @@ async function main(argv: string[]): Promise<number> {
     if ('held' in opened) return throughServer(opened.url, opened.held);
     const { database } = opened;
     try {
-      const count = await runExport(database.db, parsed, process.stdout);
-      process.stderr.write(
+      const count = await runExport(database.db, parsed, stdout);
+      stderr.write(
         `bibgraph export: ${count} citation${count === 1 ? '' : 's'}${parsed.out ? ` written to ${parsed.out}` : ''}\n`,
       );
       return 0;
@@ -268,23 +306,6 @@ async function main(argv: string[]): Promise<number> {
       await database.close();
     }
   }
-  process.stderr.write(`bibgraph: unknown command "${command}"\n\n${usage}`);
+  stderr.write(`bibgraph: unknown command "${command}"\n\n${usage}`);
   return 2;
 }
-
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error) => {
-    const message =
-      error instanceof ConfigError ? `configuration error: ${error.message}` : (error as Error).message;
-    process.stderr.write(`bibgraph: ${message}\n`);
-    // A held PGlite folder, or a server that cannot be reached or refuses the caller, is a usage
-    // error like a bad setting: the command could not do its work at all.
-    const usageLike =
-      error instanceof ConfigError ||
-      error instanceof FolderLockedError ||
-      error instanceof ServerAccessError ||
-      error instanceof ServerUsageError;
-    process.exit(usageLike ? 2 : 1);
-  },
-);

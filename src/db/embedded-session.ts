@@ -12,7 +12,7 @@ const READ_SAVEPOINT = 'bibgraph_read';
  * statements, wrapped in a savepoint so that a failing read cannot abort the writer.
  *
  * Such a read sees the open transaction's rows before they are committed (and a dry run's, which
- * never will be). With one session there is no other snapshot to give it; the README says so.
+ * never will be). With one session there is no other snapshot to give it; docs/ingest.md says so.
  */
 export class SharedSession {
   /** One statement (or one savepoint-wrapped outside statement) at a time on the session. */

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/client.ts';
 import { documentHash } from '../../src/persisted/documents.ts';
 import { type BibgraphServer, createServer } from '../../src/server/server.ts';
+import { cli } from '../support/cli.ts';
 import { openTestDatabase } from '../support/db.ts';
-import { runCli } from '../support/process.ts';
 
 describe('bibgraph documents', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bibgraph-documents-'));
@@ -30,7 +30,7 @@ describe('bibgraph documents', () => {
   });
 
   it('registers a document that the server then runs by hash for anonymous callers', async () => {
-    const run = await runCli(['documents', 'add', join(dir, 'locales.graphql'), '--file', list], {});
+    const run = await cli(['documents', 'add', join(dir, 'locales.graphql'), '--file', list], {});
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const hash = documentHash(operation);
@@ -45,13 +45,13 @@ describe('bibgraph documents', () => {
     const json = (await res.json()) as { data?: { locales: string[] } };
     expect(json.data?.locales.length).toBeGreaterThan(0);
 
-    const again = await runCli(['documents', 'add', join(dir, 'locales.graphql'), '--file', list], {});
+    const again = await cli(['documents', 'add', join(dir, 'locales.graphql'), '--file', list], {});
     expect(again.stdout).toContain('already registered');
   });
 
   it('refuses a file that is not GraphQL, naming it, and leaves the list alone', async () => {
     const before = readFileSync(list, 'utf8');
-    const run = await runCli(['documents', 'add', join(dir, 'broken.graphql'), '--file', list], {});
+    const run = await cli(['documents', 'add', join(dir, 'broken.graphql'), '--file', list], {});
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/broken\.graphql: not a GraphQL document/);
     expect(run.stderr).not.toMatch(/\n\s+at /);
@@ -59,7 +59,7 @@ describe('bibgraph documents', () => {
   });
 
   it('usage errors exit 2 with one line of reason', async () => {
-    const run = await runCli(['documents', 'add'], { BIBGRAPH_PERSISTED_DOCUMENTS: list });
+    const run = await cli(['documents', 'add'], { BIBGRAPH_PERSISTED_DOCUMENTS: list });
     expect(run.code).toBe(2);
     expect(run.stderr.split('\n')[0]).toBe('bibgraph documents: add takes one or more .graphql files');
   });

@@ -2,7 +2,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, startServer, stopServer } from '../support/process.ts';
+import { cli } from '../support/cli.ts';
+import { migratedPgliteFolder } from '../support/db.ts';
+import { startServer, stopServer } from '../support/process.ts';
 
 const ris = (n: number) =>
   `TY  - JOUR\nTI  - Lock test paper ${n}\nPY  - 2024\nDO  - 10.4242/lock.${n}\nER  - \n\n`;
@@ -29,21 +31,21 @@ function heldBy(what: string, pid: number | undefined): RegExp {
   );
 }
 
-// These are the README's own two commands (`npm start`, then `npm run ingest` / `bibgraph token …`)
-// on one PGlite folder. Two PGlite instances on one folder each keep their own copy of the data,
-// so the CLI's writes were lost and the server's pages showed rows twice: a second process must
-// never open the folder. Ingest goes through the server holding it
+// These are the README's first steps (`npm start`, then `npm run ingest`) and docs/api.md's
+// `bibgraph token …`, on one PGlite folder. Two PGlite instances on one folder each keep their own
+// copy of the data, so the CLI's writes were lost and the server's pages showed rows twice: a
+// second process must never open the folder. Ingest goes through the server holding it
 // (test/cli/ingest-through-server.test.ts); commands the server cannot do, and a second server,
 // are refused, naming the first.
 describe('one process per PGlite folder', { timeout: 300_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'bibgraph-lock-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const data = join(dir, 'data');
+  const data = migratedPgliteFolder(join(dir, 'data'));
   const env = { BIBGRAPH_DATA_DIR: data, BIBGRAPH_TOKEN: '' };
   writeFileSync(join(dir, 'one.ris'), ris(1));
 
   it('sends CLI ingests through the server and refuses token commands and a second server', async () => {
-    const created = await runCli(['token', 'create', '--name', 'anna'], env);
+    const created = await cli(['token', 'create', '--name', 'anna'], env);
     expect(created.code, created.stderr).toBe(0);
     const token = created.stdout.trim();
 
@@ -53,7 +55,7 @@ describe('one process per PGlite folder', { timeout: 300_000 }, () => {
       const holder = heldBy(`bibgraph server on port ${port}`, server.child.pid);
 
       // A token exists, so the server refuses an ingest without one: one line, exit 2, nothing sent.
-      const ingest = await runCli(['ingest', join(dir, 'one.ris')], env);
+      const ingest = await cli(['ingest', join(dir, 'one.ris')], env);
       expect(ingest.code).toBe(2);
       expect(ingest.stdout).toBe('');
       expect(ingest.stderr.trim().split('\n')).toHaveLength(1);
@@ -64,13 +66,13 @@ describe('one process per PGlite folder', { timeout: 300_000 }, () => {
       );
       expect(ingest.stderr).not.toMatch(/\n\s+at /);
       // With the token it goes through the server, into the folder the server holds.
-      const sent = await runCli(['ingest', join(dir, 'one.ris')], { ...env, BIBGRAPH_TOKEN: token });
+      const sent = await cli(['ingest', join(dir, 'one.ris')], { ...env, BIBGRAPH_TOKEN: token });
       expect(sent.stderr).toBe('');
       expect(sent.code).toBe(0);
       expect(sent.stdout).toMatch(/one\.ris\s+1\s+1\s+0\s+0\s+0/);
 
       // The CLI must not say "Revoked" while the server goes on accepting the token.
-      const revoke = await runCli(['token', 'revoke', 'anna'], env);
+      const revoke = await cli(['token', 'revoke', 'anna'], env);
       expect(revoke.code).toBe(2);
       expect(revoke.stdout).toBe('');
       expect(revoke.stderr).toMatch(holder);
@@ -100,7 +102,7 @@ describe('one process per PGlite folder', { timeout: 300_000 }, () => {
     }
     // A clean stop hands the folder back.
     expect(existsSync(join(data, 'bibgraph.lock'))).toBe(false);
-    const revoke = await runCli(['token', 'revoke', 'anna'], env);
+    const revoke = await cli(['token', 'revoke', 'anna'], env);
     expect(revoke.code, revoke.stderr).toBe(0);
     expect(revoke.stdout).toMatch(/Revoked API token "anna"/);
   });
@@ -114,7 +116,7 @@ describe('one process per PGlite folder', { timeout: 300_000 }, () => {
     expect(readFileSync(lock, 'utf8')).toContain(`"url":"http://127.0.0.1:${new URL(server.url).port}"`);
 
     // The dead server's URL in the lock is not used: the CLI takes the folder and works locally.
-    const ingest = await runCli(['ingest', join(dir, 'one.ris')], env);
+    const ingest = await cli(['ingest', join(dir, 'one.ris')], env);
     expect(ingest.stderr).toBe('');
     expect(ingest.code).toBe(0);
     expect(ingest.stdout).not.toMatch(/Through the bibgraph server/);

@@ -2,12 +2,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../support/cli.ts';
+import { migratedPgliteFolder } from '../support/db.ts';
 import { runCli } from '../support/process.ts';
 
 const good = (n: number) =>
   `TY  - JOUR\nTI  - Command line paper ${n}\nAU  - Person, Pat\nPY  - 2021\nDO  - 10.4242/cli.${n}\nER  - \n\n`;
 
-// Each run starts a Node process, tsx and a database; on a busy two-core machine that takes seconds.
+// In-process (test/support/cli.ts), apart from two runs of the real bin: an ingest, and a usage error.
 describe('bibgraph ingest (CLI)', { timeout: 180_000 }, () => {
   let dir: string;
   beforeAll(() => {
@@ -21,7 +23,8 @@ describe('bibgraph ingest (CLI)', { timeout: 180_000 }, () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('ingests a folder, prints a summary table and a total, and dedupes across files', async () => {
+  it('ingests a folder, prints a summary table and a total, and dedupes across files (the real bin)', async () => {
+    // A folder with no database yet: the command creates and migrates it, as on a first run.
     const env = { BIBGRAPH_DATA_DIR: join(dir, 'db1') };
     const run = await runCli(['ingest', join(dir, 'folder')], env);
     expect(run.stderr).toBe('');
@@ -37,8 +40,8 @@ describe('bibgraph ingest (CLI)', { timeout: 180_000 }, () => {
     const warned = (n: number) =>
       `TY  - JOUR\nTI  - Warned paper ${n}\nAU  - Person, Pat\nPY  - 2021\nDO  - no-doi-${n}\nER  - \n\n`;
     writeFileSync(join(dir, 'warned.ris'), warned(1) + warned(2) + warned(3));
-    const env = { BIBGRAPH_DATA_DIR: join(dir, 'db5') };
-    const quiet = await runCli(['ingest', join(dir, 'folder'), join(dir, 'warned.ris')], env);
+    const env = { BIBGRAPH_DATA_DIR: migratedPgliteFolder(join(dir, 'db5')) };
+    const quiet = await cli(['ingest', join(dir, 'folder'), join(dir, 'warned.ris')], env);
     expect(quiet.code).toBe(0);
     expect(quiet.stdout).toMatch(/a\.ris\s+2\s+2/);
     expect(quiet.stdout).toMatch(/b\.ris\s+2\s+1\s+0\s+1/);
@@ -47,7 +50,7 @@ describe('bibgraph ingest (CLI)', { timeout: 180_000 }, () => {
     // Without --verbose warnings are only counted, grouped by kind.
     expect(quiet.stderr).not.toMatch(/warned\.ris: /);
     expect(quiet.stderr).toMatch(/Most frequent problems:\n\s+3 × warning: DO 'no-doi-1' is not a valid DOI/);
-    const verbose = await runCli(['ingest', join(dir, 'warned.ris'), '--dry-run', '--verbose'], env);
+    const verbose = await cli(['ingest', join(dir, 'warned.ris'), '--dry-run', '--verbose'], env);
     expect(verbose.code).toBe(0);
     for (const line of [5, 12, 19])
       expect(verbose.stderr).toMatch(
@@ -56,63 +59,66 @@ describe('bibgraph ingest (CLI)', { timeout: 180_000 }, () => {
   });
 
   it('reads stdin, supports --dry-run and --source', async () => {
-    const env = { BIBGRAPH_DATA_DIR: join(dir, 'db2') };
-    const dry = await runCli(['ingest', '-', '--dry-run', '--source', 'pipe'], env, good(7));
+    const env = { BIBGRAPH_DATA_DIR: migratedPgliteFolder(join(dir, 'db2')) };
+    const dry = await cli(['ingest', '-', '--dry-run', '--source', 'pipe'], env, good(7));
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(/Dry run: nothing was written/);
     expect(dry.stdout).toMatch(/-\s+1\s+1\s+0\s+0\s+0/);
-    const real = await runCli(['ingest', '-'], env, good(7));
+    const real = await cli(['ingest', '-'], env, good(7));
     expect(real.stdout).toMatch(/-\s+1\s+1\s+0\s+0\s+0/);
-    const again = await runCli(['ingest', '-'], env, good(7));
+    const again = await cli(['ingest', '-'], env, good(7));
     expect(again.stdout).toMatch(/-\s+1\s+0\s+0\s+1\s+0/);
   });
 
   it('exits non-zero and names record and line when records fail', async () => {
-    const run = await runCli(['ingest', join(dir, 'bad.ris')], { BIBGRAPH_DATA_DIR: join(dir, 'db3') });
+    const run = await cli(['ingest', join(dir, 'bad.ris')], {
+      BIBGRAPH_DATA_DIR: migratedPgliteFolder(join(dir, 'db3')),
+    });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/bad\.ris\s+2\s+1\s+0\s+0\s+1/);
     expect(run.stderr).toMatch(/bad\.ris: record 2 \(line 8\): .*nothing to store/);
   });
 
   it('reads BibTeX by its content, and rejects a file in no format it reads with what it looks like', async () => {
-    const env = { BIBGRAPH_DATA_DIR: join(dir, 'db4') };
-    const bib = await runCli(['ingest', join(dir, 'bib.bib')], env);
+    const env = { BIBGRAPH_DATA_DIR: migratedPgliteFolder(join(dir, 'db4')) };
+    const bib = await cli(['ingest', join(dir, 'bib.bib')], env);
     expect(bib.code).toBe(0);
     expect(bib.stdout).toMatch(/bib\.bib\s+1\s+1\s+0\s+0\s+0/);
-    const xml = await runCli(['ingest', join(dir, 'records.xml')], env);
+    const xml = await cli(['ingest', join(dir, 'records.xml')], env);
     expect(xml.code).toBe(1);
     expect(xml.stdout).toMatch(/Input looks like XML/);
-    const wrong = await runCli(['ingest', join(dir, 'bib.bib'), '--format', 'endnote'], env);
+    const wrong = await cli(['ingest', join(dir, 'bib.bib'), '--format', 'endnote'], env);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toMatch(/unknown --format "endnote"/);
   });
 
   it('explains usage errors and bad configuration', async () => {
+    // The real bin: its exit code is the one run() returned.
     const none = await runCli(['ingest'], {});
     expect(none.code).toBe(2);
     expect(none.stderr).toBe('bibgraph ingest: expected a file, folder or -; see bibgraph ingest --help\n');
-    const unknown = await runCli(['ingest', join(dir, 'bad.ris'), '--frobnicate'], {});
+    const unknown = await cli(['ingest', join(dir, 'bad.ris'), '--frobnicate'], {});
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe('bibgraph ingest: unknown option --frobnicate; see bibgraph ingest --help\n');
-    const missing = await runCli(['ingest', join(dir, 'nowhere.ris')], {});
+    const missing = await cli(['ingest', join(dir, 'nowhere.ris')], {});
     expect(missing.code).toBe(2);
     expect(missing.stderr).toBe(`bibgraph ingest: no such file or folder: ${join(dir, 'nowhere.ris')}\n`);
-    const help = await runCli(['ingest', '--help'], {});
+    const help = await cli(['ingest', '--help'], {});
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: bibgraph ingest \[options\]\n\n {2}ingest <file\|folder\|->/);
     expect(help.stdout).toMatch(/--verbose/);
     expect(help.stdout).not.toMatch(/token create/);
     for (const command of ['export', 'token', 'documents']) {
-      const own = await runCli([command, '--help'], {});
+      const own = await cli([command, '--help'], {});
       expect(own.code, command).toBe(0);
       expect(own.stdout, command).toMatch(
         new RegExp(`^Usage: bibgraph ${command} \\[options\\]\\n\\n {2}${command}`),
       );
     }
-    const stdinAndFile = await runCli(['ingest', '-', join(dir, 'bad.ris')], {});
+    const stdinAndFile = await cli(['ingest', '-', join(dir, 'bad.ris')], {});
     expect(stdinAndFile.code).toBe(2);
     expect(stdinAndFile.stderr).toMatch(/^bibgraph ingest: - \(stdin\) cannot be combined with files/);
-    const badEnv = await runCli(['ingest', join(dir, 'bad.ris')], { PORT: 'x' });
+    const badEnv = await cli(['ingest', join(dir, 'bad.ris')], { PORT: 'x' });
     expect(badEnv.code).toBe(2);
     expect(badEnv.stderr).toMatch(/configuration error: PORT must be a whole number/);
   });

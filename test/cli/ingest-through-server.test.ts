@@ -3,6 +3,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../support/cli.ts';
+import { migratedPgliteFolder } from '../support/db.ts';
 import { runCli, startServer, stopServer } from '../support/process.ts';
 import { createScratchDatabase } from '../support/scratch-db.ts';
 
@@ -49,7 +51,7 @@ function row(stdout: string, file: string): string {
 describe('bibgraph ingest while a server holds the PGlite folder', { timeout: 300_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'bibgraph-via-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const env = { BIBGRAPH_DATA_DIR: join(dir, 'data'), BIBGRAPH_TOKEN: '' };
+  const env = { BIBGRAPH_DATA_DIR: migratedPgliteFolder(join(dir, 'data')), BIBGRAPH_TOKEN: '' };
   mkdirSync(join(dir, 'exports'));
   writeFileSync(join(dir, 'refs.ris'), ris(1) + ris(2));
   writeFileSync(join(dir, 'exports', 'a.ris'), ris(3));
@@ -63,6 +65,7 @@ describe('bibgraph ingest while a server holds the PGlite folder', { timeout: 30
       const url = new URL(server.url);
       const base = `http://127.0.0.1:${url.port}`;
 
+      // The real bin once; the other commands run in-process (test/support/cli.ts).
       const first = await runCli(['ingest', join(dir, 'refs.ris')], env);
       expect(first.stderr).toBe('');
       expect(first.code).toBe(0);
@@ -74,7 +77,7 @@ describe('bibgraph ingest while a server holds the PGlite folder', { timeout: 30
       expect(await storedDois(server.url)).toEqual(['10.4242/via.1', '10.4242/via.2']);
 
       // A folder: every file one upload; a failed record and a file in no format read give exit 1.
-      const folder = await runCli(['ingest', join(dir, 'exports'), '--source', 'folder run'], env);
+      const folder = await cli(['ingest', join(dir, 'exports'), '--source', 'folder run'], env);
       expect(folder.code).toBe(1);
       expect(row(folder.stdout, 'a.ris')).toMatch(/\s1\s+1\s+0\s+0\s+0\s+0/);
       expect(row(folder.stdout, 'b.ris')).toMatch(/\s2\s+1\s+0\s+0\s+1\s+1/);
@@ -84,14 +87,14 @@ describe('bibgraph ingest while a server holds the PGlite folder', { timeout: 30
       expect(folder.stderr).toMatch(/b\.ris: record 2 \(line 8\): .*nothing to store/);
 
       // Standard input, --dry-run and --show-mapping work the same way.
-      const dry = await runCli(['ingest', '-', '--dry-run', '--show-mapping'], env, ris(5));
+      const dry = await cli(['ingest', '-', '--dry-run', '--show-mapping'], env, ris(5));
       expect(dry.code).toBe(0);
       expect(dry.stdout).toMatch(/Dry run: nothing was written/);
       expect(row(dry.stdout, '-')).toMatch(/^-\s+1\s+1\s+0\s+0\s+0/);
       expect(dry.stdout).toMatch(/^-, record 1 \(line 1\): would be created$/m);
       expect(dry.stdout).toMatch(/^\s+title\s+Through the server 5$/m);
       expect(dry.stdout).toMatch(/^\s+contributors\s+author 1: Person, Pat \[family: Person, given: Pat\]$/m);
-      const stdin = await runCli(['ingest', '-'], env, ris(5));
+      const stdin = await cli(['ingest', '-'], env, ris(5));
       expect(stdin.code).toBe(0);
       expect(row(stdin.stdout, '-')).toMatch(/^-\s+1\s+1\s+0\s+0\s+0/);
 
@@ -112,7 +115,7 @@ describe('bibgraph ingest while a server holds the PGlite folder', { timeout: 30
       ]);
 
       // Export downloads the server's GET /export.
-      const exported = await runCli(['export', '--format', 'ris', '--doi', '10.4242/via.3'], env);
+      const exported = await cli(['export', '--format', 'ris', '--doi', '10.4242/via.3'], env);
       expect(exported.code, exported.stderr).toBe(0);
       expect(exported.stdout).toMatch(/^TY {2}- JOUR$/m);
       expect(exported.stdout).toContain('DO  - 10.4242/via.3');
@@ -120,7 +123,7 @@ describe('bibgraph ingest while a server holds the PGlite folder', { timeout: 30
       expect(exported.stderr).toMatch(/^bibgraph export: [\d.]+ (bytes|KB) through the bibgraph server at /);
 
       // There is no GraphQL mutation for tokens: those commands are still refused, naming the server.
-      const token = await runCli(['token', 'create', '--name', 'anna'], env);
+      const token = await cli(['token', 'create', '--name', 'anna'], env);
       expect(token.code).toBe(2);
       expect(token.stdout).toBe('');
       expect(token.stderr).toMatch(/is in use by bibgraph server on port/);
@@ -143,13 +146,13 @@ describe('bibgraph ingest while a server holds the PGlite folder', { timeout: 30
         '10.4242/via.4',
         '10.4242/via.5',
       ]);
-      const again = await runCli(['ingest', join(dir, 'refs.ris')], env);
+      const again = await cli(['ingest', join(dir, 'refs.ris')], env);
       expect(again.code).toBe(0);
       expect(row(again.stdout, 'refs.ris')).toMatch(/\s2\s+0\s+0\s+2\s+0\s+0/);
 
       // An upload over the server's limit (beyond the room multipart framing gets) is refused with
       // HTTP 413 before the server reads it, and the limit is named; nothing is stored.
-      const big = await runCli(['ingest', join(dir, 'big.ris')], env);
+      const big = await cli(['ingest', join(dir, 'big.ris')], env);
       expect(big.code).toBe(1);
       expect(row(big.stdout, 'big.ris')).toMatch(
         /\s0\s+0\s+0\s+0\s+0\s+0\s+Request body of \d+ bytes exceeds the upload size limit of 4 KB \(BIBGRAPH_MAX_BACKGROUND_INGEST_SIZE\)/,
@@ -174,7 +177,7 @@ describe('bibgraph ingest --server URL', { timeout: 300_000 }, () => {
     if (url) scratch = await createScratchDatabase(url, 'cliserver');
     const database: Record<string, string> = scratch
       ? { DATABASE_URL: scratch.url }
-      : { BIBGRAPH_DATA_DIR: join(dir, 'data') };
+      : { BIBGRAPH_DATA_DIR: migratedPgliteFolder(join(dir, 'data')) };
     server = await startServer({ ...database, BIBGRAPH_API_TOKENS: token });
   });
   afterAll(async () => {
@@ -186,7 +189,7 @@ describe('bibgraph ingest --server URL', { timeout: 300_000 }, () => {
   const cliEnv = { BIBGRAPH_DATA_DIR: join(dir, 'unused'), BIBGRAPH_TOKEN: '' };
 
   it('uploads with BIBGRAPH_TOKEN or --token, and says so when the token is missing or wrong', async () => {
-    const refused = await runCli(['ingest', join(dir, 'refs.ris'), '--server', server.url], cliEnv);
+    const refused = await cli(['ingest', join(dir, 'refs.ris'), '--server', server.url], cliEnv);
     expect(refused.code).toBe(2);
     expect(refused.stdout).toBe('');
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
@@ -194,7 +197,7 @@ describe('bibgraph ingest --server URL', { timeout: 300_000 }, () => {
       /^bibgraph: the bibgraph server at http:\/\/localhost:\d+ refused the request: .*needs an API token.*; set BIBGRAPH_TOKEN \(or pass --token\)/,
     );
 
-    const wrong = await runCli(['ingest', join(dir, 'refs.ris'), '--server', `${server.url}/graphql`], {
+    const wrong = await cli(['ingest', join(dir, 'refs.ris'), '--server', `${server.url}/graphql`], {
       ...cliEnv,
       BIBGRAPH_TOKEN: 'not-the-token-0123456789',
     });
@@ -203,7 +206,7 @@ describe('bibgraph ingest --server URL', { timeout: 300_000 }, () => {
       /refused the request: The API token is not valid; check that BIBGRAPH_TOKEN/,
     );
 
-    const viaEnv = await runCli(['ingest', join(dir, 'refs.ris'), '--server', server.url], {
+    const viaEnv = await cli(['ingest', join(dir, 'refs.ris'), '--server', server.url], {
       ...cliEnv,
       BIBGRAPH_TOKEN: token,
     });
@@ -213,7 +216,7 @@ describe('bibgraph ingest --server URL', { timeout: 300_000 }, () => {
     expect(row(viaEnv.stdout, 'refs.ris')).toMatch(/\s2\s+2\s+0\s+0\s+0\s+0/);
     expect(await storedDois(server.url)).toEqual(['10.4242/via.1', '10.4242/via.2']);
 
-    const viaFlag = await runCli(
+    const viaFlag = await cli(
       ['ingest', join(dir, 'refs.ris'), '--server', server.url, '--token', token],
       cliEnv,
     );
@@ -223,7 +226,7 @@ describe('bibgraph ingest --server URL', { timeout: 300_000 }, () => {
 
   it('names a server it cannot reach and a --server that is not a URL, in one line each', async () => {
     const closed = await closedPort();
-    const unreachable = await runCli(
+    const unreachable = await cli(
       ['ingest', join(dir, 'refs.ris'), '--server', `http://127.0.0.1:${closed}`],
       cliEnv,
     );
@@ -232,7 +235,7 @@ describe('bibgraph ingest --server URL', { timeout: 300_000 }, () => {
     expect(unreachable.stderr).toBe(
       `bibgraph: cannot reach the bibgraph server at http://127.0.0.1:${closed} (ECONNREFUSED)\n`,
     );
-    const notUrl = await runCli(['ingest', join(dir, 'refs.ris'), '--server', 'localhost:4000'], cliEnv);
+    const notUrl = await cli(['ingest', join(dir, 'refs.ris'), '--server', 'localhost:4000'], cliEnv);
     expect(notUrl.code).toBe(2);
     expect(notUrl.stderr).toBe(
       'bibgraph: --server must be an http:// or https:// URL, got "localhost:4000"\n',

@@ -4,28 +4,28 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkToken } from '../../src/auth/tokens.ts';
 import { openDatabase } from '../../src/db/client.ts';
-import { runCli } from '../support/process.ts';
+import { cli } from '../support/cli.ts';
+import { migratedPgliteFolder } from '../support/db.ts';
 
-// Each run starts a Node process, tsx and a database; on a busy two-core machine that takes seconds.
 describe('bibgraph token (CLI)', { timeout: 300_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'bibgraph-token-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const env = { BIBGRAPH_DATA_DIR: join(dir, 'db') };
+  const env = { BIBGRAPH_DATA_DIR: migratedPgliteFolder(join(dir, 'db')) };
 
   it('creates (printing the token once), lists without secrets, and revokes', async () => {
-    const anna = await runCli(['token', 'create', '--name', 'anna'], env);
+    const anna = await cli(['token', 'create', '--name', 'anna'], env);
     expect(anna.code, anna.stderr).toBe(0);
     const token = anna.stdout.trim();
     expect(token).toMatch(/^bg_[A-Za-z0-9_-]{40,}$/);
     expect(anna.stderr).toMatch(/Created API token "anna".*cannot be shown again/);
 
-    const bob = await runCli(['token', 'create', '--name', 'bob'], env);
+    const bob = await cli(['token', 'create', '--name', 'bob'], env);
     expect(bob.code).toBe(0);
-    const revoke = await runCli(['token', 'revoke', 'anna'], env);
+    const revoke = await cli(['token', 'revoke', 'anna'], env);
     expect(revoke.code, revoke.stderr).toBe(0);
     expect(revoke.stdout).toMatch(/Revoked API token "anna"/);
 
-    const list = await runCli(['token', 'list'], env);
+    const list = await cli(['token', 'list'], env);
     expect(list.code).toBe(0);
     const lines = list.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^id\s+name\s+created\s+revoked/);
@@ -43,7 +43,7 @@ describe('bibgraph token (CLI)', { timeout: 300_000 }, () => {
       await db.close();
     }
 
-    const usage = await runCli(['token', 'create'], env);
+    const usage = await cli(['token', 'create'], env);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/create takes --name NAME/);
   });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startServer, stopServer } from '../support/process.ts';
+import { cli } from '../support/cli.ts';
+import { startServer, stopServer } from '../support/process.ts';
 import { createScratchDatabase } from '../support/scratch-db.ts';
 
 const url = process.env.TEST_DATABASE_URL;
@@ -43,7 +44,7 @@ describe.skipIf(!url)(
     it('is refused on the very next request, for writes and for reads', async () => {
       const env = { DATABASE_URL: db.url };
       const name = `ci-${randomBytes(4).toString('hex')}`;
-      const created = await runCli(['token', 'create', '--name', name], env);
+      const created = await cli(['token', 'create', '--name', name], env);
       expect(created.code, created.stderr).toBe(0);
       const token = created.stdout.trim();
 
@@ -56,7 +57,7 @@ describe.skipIf(!url)(
         const readBefore = await graphql(server.url, '{ ingestions(first: 1) { totalCount } }', token);
         expect(readBefore.body.data?.ingestions.totalCount).toBe(1);
 
-        const revoke = await runCli(['token', 'revoke', name], env);
+        const revoke = await cli(['token', 'revoke', name], env);
         expect(revoke.code, revoke.stderr).toBe(0);
         expect(revoke.stdout).toMatch(new RegExp(`Revoked API token "${name}"`));
 

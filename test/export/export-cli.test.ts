@@ -1,22 +1,20 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cli } from '../support/cli.ts';
+import { migratedPgliteFolder } from '../support/db.ts';
 
-const run = promisify(execFile);
 const root = new URL('../..', import.meta.url).pathname;
 const fixture = join(root, 'test/fixtures/export-sample.ris');
 const dir = mkdtempSync(join(tmpdir(), 'bibgraph-export-cli-'));
-const env = { ...process.env, DATABASE_URL: '', BIBGRAPH_DATA_DIR: join(dir, 'data') };
+const env = { BIBGRAPH_DATA_DIR: migratedPgliteFolder(join(dir, 'data')) };
 
-function bibgraph(...args: string[]) {
-  return run(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
-    cwd: root,
-    env,
-    maxBuffer: 16 * 1024 * 1024,
-  });
+/** `bibgraph …` in-process (test/support/cli.ts); a failing command fails the test. */
+async function bibgraph(...args: string[]) {
+  const run = await cli(args, env);
+  expect(run.code, run.stderr).toBe(0);
+  return run;
 }
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -57,12 +55,11 @@ describe('bibgraph export (CLI)', () => {
     expect(text.stdout.trim().split('\n')).toHaveLength(2);
     expect(text.stdout).toMatch(/^1\. /);
 
-    await expect(bibgraph('export', '--format', 'text', '--style', 'nope')).rejects.toMatchObject({
-      stderr: expect.stringMatching(/Unknown citation style "nope"\. Available styles: apa/),
-    });
-    await expect(bibgraph('export', '--format', 'docx')).rejects.toMatchObject({
-      code: 2,
-      stderr: expect.stringContaining('unknown format "docx"'),
-    });
+    const unknownStyle = await cli(['export', '--format', 'text', '--style', 'nope'], env);
+    expect(unknownStyle.code).toBe(1);
+    expect(unknownStyle.stderr).toMatch(/Unknown citation style "nope"\. Available styles: apa/);
+    const unknownFormat = await cli(['export', '--format', 'docx'], env);
+    expect(unknownFormat.code).toBe(2);
+    expect(unknownFormat.stderr).toContain('unknown format "docx"');
   }, 180_000);
 });

@@ -208,7 +208,7 @@ describe('the Docker image (runtime stage, assembled without Docker)', { timeout
       ...(database.url ? { DATABASE_URL: database.url } : { BIBGRAPH_DATA_DIR: join(app, 'data') }),
     };
     expect(env.NODE_ENV).toBe('production');
-    // As the README says: `docker compose exec app node bin/bibgraph.mjs token create --name admin`.
+    // As docs/deploy.md says: `docker compose exec app node bin/bibgraph.mjs token create --name admin`.
     const created = await run(['node', 'bin/bibgraph.mjs', 'token', 'create', '--name', 'admin'], app, env);
     expect(created.code, created.stderr).toBe(0);
     const token = created.stdout.trim();
@@ -246,9 +246,9 @@ describe('the Docker image (runtime stage, assembled without Docker)', { timeout
     }
   });
 
-  it('is described in the README by the real docker-compose.yml', () => {
+  it('is described in docs/deploy.md by the real docker-compose.yml', () => {
     const compose = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
-    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const readme = readFileSync(join(root, 'docs/deploy.md'), 'utf8');
     const blocks = [...readme.matchAll(/```ya?ml\n([\s\S]*?)```/g)].map((m) => m[1]);
     expect(blocks.length).toBeGreaterThan(0);
     for (const block of blocks) expect(block).toBe(compose);

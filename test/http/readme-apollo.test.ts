@@ -9,8 +9,8 @@ import { createServer } from '../../src/server/server.ts';
 import { openTestDatabase } from '../support/db.ts';
 import { root } from '../support/process.ts';
 
-/** The README's Apollo setup, exactly as printed, run against a real server. */
-describe('README: the Apollo Client setup for frontend developers', () => {
+/** The Apollo setup in docs/api.md, exactly as printed, run against a real server. */
+describe('docs/api.md: the Apollo Client setup for frontend developers', () => {
   let handle: DatabaseHandle;
   let http: Server;
   let url: string;
@@ -33,7 +33,7 @@ describe('README: the Apollo Client setup for frontend developers', () => {
   });
 
   it('runs verbatim (only the address is this test server’s)', async () => {
-    const readme = readFileSync(resolve(root, 'README.md'), 'utf8');
+    const readme = readFileSync(resolve(root, 'docs/api.md'), 'utf8');
     const section = readme.slice(readme.indexOf('A complete Apollo Client 4 setup'));
     const snippet = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
     expect(snippet).toBeTruthy();

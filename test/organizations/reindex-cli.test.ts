@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, startServer, stopServer } from '../support/process.ts';
+import { cli } from '../support/cli.ts';
+import { migratedPgliteFolder } from '../support/db.ts';
+import { startServer, stopServer } from '../support/process.ts';
 
 const ris = [
   'TY  - JOUR\nTI  - Reindex one\nAU  - Berg, Ola\nAD  - Department of Oncology, Uppsala University, Uppsala, Sweden\nPY  - 2020\nDO  - 10.4242/reindex.1\nER  - \n',
@@ -21,14 +23,14 @@ function summary(stdout: string): string[] {
 describe('bibgraph reindex', { timeout: 300_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'bibgraph-reindex-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const env = { BIBGRAPH_DATA_DIR: join(dir, 'data') };
+  const env = { BIBGRAPH_DATA_DIR: migratedPgliteFolder(join(dir, 'data')) };
 
   it('reads stored citations again, the same way twice, and is refused while a server holds the folder', async () => {
     writeFileSync(join(dir, 'in.ris'), ris);
-    const ingest = await runCli(['ingest', join(dir, 'in.ris')], env);
+    const ingest = await cli(['ingest', join(dir, 'in.ris')], env);
     expect(ingest.code, ingest.stderr).toBe(0);
 
-    const first = await runCli(['reindex'], env);
+    const first = await cli(['reindex'], env);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toMatch(
       /citations\s+addresses\s+unparsed\s+organizations\s+authors\s+links\s+seconds/,
@@ -37,17 +39,17 @@ describe('bibgraph reindex', { timeout: 300_000 }, () => {
     const numbers = summary(first.stdout);
     expect(numbers.slice(0, 5)).toEqual(['2', '3', '1', '2', '2']);
     expect(Number(numbers[5])).toBeGreaterThanOrEqual(2);
-    const second = await runCli(['reindex'], env);
+    const second = await cli(['reindex'], env);
     expect(second.code, second.stderr).toBe(0);
     expect(summary(second.stdout)).toEqual(numbers);
 
-    const bad = await runCli(['reindex', '--batch', 'many'], env);
+    const bad = await cli(['reindex', '--batch', 'many'], env);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--batch takes a whole number/);
 
     const server = await startServer({ ...env, PORT: '4310' });
     try {
-      const held = await runCli(['reindex'], env);
+      const held = await cli(['reindex'], env);
       expect(held.code).toBe(2);
       expect(held.stderr).toMatch(
         /^bibgraph: the PGlite folder .+ is in use by bibgraph server on port 4310/,

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { sql } from 'drizzle-orm';
 import { inject } from 'vitest';
 import type { Database } from '../../src/db/client.ts';
@@ -69,4 +71,32 @@ export async function inRolledBackTransaction<T>(
     if (!(error instanceof Rollback)) throw error;
   }
   return result as T;
+}
+
+/**
+ * Fills `dir` (which must not hold a database yet) with the migrated PGlite data directory the
+ * global setup made, and returns it: a folder for a server or CLI process that opens it as a
+ * user's `./data` after its first start, without creating and migrating a database first (seconds
+ * of WASM per folder). The snapshot is PGlite's own dump, a gzipped ustar archive.
+ */
+export function migratedPgliteFolder(dir: string): string {
+  const archive = gunzipSync(readFileSync(inject('pgliteSnapshot')));
+  const text = (at: number, length: number) =>
+    archive.toString('utf8', at, at + length).replace(/\0.*$/s, '');
+  for (let at = 0; at + 512 <= archive.length; ) {
+    const name = text(at, 100);
+    if (name === '') break;
+    const prefix = text(at + 345, 155);
+    const size = Number.parseInt(text(at + 124, 12).trim() || '0', 8);
+    const type = text(at + 156, 1);
+    const path = join(dir, `${prefix ? `${prefix}/` : ''}${name}`.replace(/^\/+/, ''));
+    if (!path.startsWith(dir)) throw new Error(`the PGlite snapshot names a path outside it: ${name}`);
+    if (type === '5') mkdirSync(path, { recursive: true });
+    else if (type === '0' || type === '') {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, archive.subarray(at + 512, at + 512 + size));
+    }
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  return dir;
 }

@@ -38,14 +38,19 @@ export function runCli(args: string[], env: Record<string, string>, input?: stri
   });
 }
 
-/** Starts `src/main.ts` on a free port and resolves once it listens. */
+/**
+ * Starts `src/main.ts` on a free port and resolves once it listens. `cwd` runs another copy of the
+ * project (its own `src/main.ts`, its own `./data`); `baseEnv` replaces this process's environment.
+ */
 export function startServer(
   env: Record<string, string>,
+  options: { cwd?: string; baseEnv?: NodeJS.ProcessEnv } = {},
 ): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const cwd = options.cwd ?? root;
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'src/main.ts')], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: '', PORT: '0', HOST: '127.0.0.1', ...env },
+    const child = spawn(process.execPath, ['--import', 'tsx', resolve(cwd, 'src/main.ts')], {
+      cwd,
+      env: { ...(options.baseEnv ?? process.env), DATABASE_URL: '', PORT: '0', HOST: '127.0.0.1', ...env },
     });
     let output = '';
     const timer = setTimeout(() => fail(new Error(`server did not start:\n${output}`)), 60_000);
