@@ -592,6 +592,7 @@ function unitKind(name: string): UnitKind {
 // university and its school. `北京大学物理学院`: the same without spaces.
 const UNIVERSITY_THEN_SCHOOL =
   /^(.*\b(?:University|Univ\.?|Universit\p{L}*)(?:\s+(?:of|at)(?:\s+\p{Lu}[\p{L}-]*){1,3})?)\s+((?:School|Sch|College|Coll|Faculty|Fac|Graduate School|Medical School|Med Sch|Institute|Inst)\b.*)$/u;
+const BARE_UNIVERSITY = /^\s*(?:University|Univ\.?|Universit\p{L}*)\s*$/u;
 const CJK_UNIVERSITY_THEN_UNIT =
   /^(.+?(?:大学|大學|대학교))(.+(?:学院|學院|系|学部|研究科|研究所|实验室|中心))$/;
 // `University Hospital Zurich and University Zurich`: two bodies in one part.
@@ -605,7 +606,8 @@ function expandPart(part: string): string[] {
   if (joined.length > 1 && joined.every((p) => rankOf(p) >= Rank.AMBIGUOUS))
     return joined.flatMap(expandPart);
   const school = UNIVERSITY_THEN_SCHOOL.exec(part);
-  if (school && rankOf(school[1] as string) === Rank.STRONG)
+  // `University College Dublin` is one body: a bare `University` is no university's name.
+  if (school && !BARE_UNIVERSITY.test(school[1] as string) && rankOf(school[1] as string) === Rank.STRONG)
     return [school[1] as string, school[2] as string];
   return [part];
 }

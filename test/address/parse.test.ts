@@ -38,6 +38,14 @@ describe('comma forms (Scopus, PubMed, Embase)', () => {
     ]);
   });
 
+  it('keeps "University College Dublin" one organization (a bare "University" names no university)', () => {
+    const a = parseAddress('School of Earth Sciences, University College Dublin, Dublin, Ireland');
+    expect(brief(a).organizations).toEqual([['University College Dublin', 'School of Earth Sciences']]);
+    expect(brief(parseAddress('University College Cork, Cork, Ireland')).organizations).toEqual([
+      ['University College Cork'],
+    ]);
+  });
+
   it('keeps two bodies of one address as two organizations, each with its units', () => {
     const a = parseAddress(
       'Department of Dermatology, Saint Anne Hospital, Faculty of Medicine, University of Brno, Brno, Czech Republic',
