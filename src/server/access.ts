@@ -259,10 +259,10 @@ export function accessPlugin(options: {
         return;
       }
       if (route === 'open') return;
-      if (url.pathname === '/export' && request.method !== 'GET') {
+      if (url.pathname === '/export' && request.method !== 'GET' && request.method !== 'HEAD') {
         endResponse(
-          jsonError(405, `/export answers GET only, not ${request.method}`, 'BAD_REQUEST', {
-            allow: 'GET',
+          jsonError(405, `/export answers GET and HEAD only, not ${request.method}`, 'BAD_REQUEST', {
+            allow: 'GET, HEAD',
           }),
         );
         return;

@@ -201,6 +201,7 @@ export async function exportResponse(db: Database, url: URL, batchSize?: number)
     return plain(500, 'The export failed while reading the database; nothing was sent.');
   }
   // Pull-based: the next batch is read only when the client has taken the previous one.
+  let cancelled = false;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
@@ -213,15 +214,19 @@ export async function exportResponse(db: Database, url: URL, batchSize?: number)
         // Skip empty pieces: a pull that enqueues nothing is not always called again.
         for (;;) {
           const next = await chunks.next();
+          // The client went away while the batch was read: the stream is closed already.
+          if (cancelled) return;
           if (next.done) return controller.close();
           if (next.value) return controller.enqueue(encoder.encode(next.value));
         }
       } catch (error) {
+        if (cancelled) return;
         console.error('GET /export failed mid-stream:', error);
         controller.error(new Error('export failed'));
       }
     },
     async cancel() {
+      cancelled = true;
       await chunks.return(undefined);
     },
   });

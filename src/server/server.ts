@@ -227,13 +227,18 @@ export function createServer(options: ServerOptions): BibgraphServer {
                 headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
               }),
             );
-          } else if (url.pathname === '/export' && request.method === 'GET') {
+          } else if (url.pathname === '/export' && (request.method === 'GET' || request.method === 'HEAD')) {
+            const response = await exportResponse(
+              (serverContext as ServerContext).db ?? readDatabase(database),
+              url,
+              exportBatchSize(database.kind),
+            );
+            // HEAD: the status and headers a GET would get (a 400 for a bad filter included), no body.
+            if (request.method === 'HEAD') await response.body?.cancel();
             endResponse(
-              await exportResponse(
-                (serverContext as ServerContext).db ?? readDatabase(database),
-                url,
-                exportBatchSize(database.kind),
-              ),
+              request.method === 'HEAD'
+                ? new fetchAPI.Response(null, { status: response.status, headers: response.headers })
+                : response,
             );
           } else if (url.pathname === '/') {
             endResponse(new fetchAPI.Response(null, { status: 302, headers: { location: '/graphql' } }));

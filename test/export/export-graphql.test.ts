@@ -216,6 +216,13 @@ describe.each(databaseTargets)('exports through GraphQL and GET /export on $name
       }
       const still = await yoga.fetch('http://localhost/export?format=ris', {}, { db: tx });
       expect(still.status).toBe(200);
+      // HEAD: what a GET would answer, without the body (curl -I, link checkers).
+      const head = await yoga.fetch('http://localhost/export?format=bibtex', { method: 'HEAD' }, { db: tx });
+      expect(head.status).toBe(200);
+      expect(head.headers.get('content-type')).toMatch(/x-bibtex/);
+      expect(await head.text()).toBe('');
+      const badHead = await yoga.fetch('http://localhost/export?format=docx', { method: 'HEAD' }, { db: tx });
+      expect(badHead.status).toBe(400);
       // The organization and country filters of GraphQL's CitationFilter are parameters too.
       const filtered = await yoga.fetch(
         'http://localhost/export?format=ris&country=de&organizationId=1',
