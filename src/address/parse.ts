@@ -523,18 +523,20 @@ function rankOf(part: string): Rank {
 }
 
 function organizationKind(name: string): OrganizationKind {
-  if (
-    /\b(?:univ\w*|universit\w*|hochschule|polytechnic|politecnico|polytechnique)\b|大学|大學|대학교|университет/i.test(
-      name,
-    )
-  )
-    return 'UNIVERSITY';
+  // A hospital named after its university (`Siping Hospital of China Medical University`,
+  // `University Hospital Zurich`) is a hospital.
   if (
     /\b(?:hosp\w*|h[oô]pital\w*|ospedal\w*|krankenhaus|klinikum|infirmary|medical cent(?:er|re)|med ctr|clinic\w*|health (?:system|care)|healthcare|nhs)\b|医院|醫院|병원|больниц|госпитал|клиник/i.test(
       name,
     )
   )
     return 'HOSPITAL';
+  if (
+    /\b(?:univ\w*|universit\w*|hochschule|polytechnic|politecnico|polytechnique)\b|大学|大學|대학교|университет/i.test(
+      name,
+    )
+  )
+    return 'UNIVERSITY';
   if (
     /\b(?:corporation|corp|company|inc|ltd|llc|gmbh|plc|ag|pty|pharmaceuticals?|pharma|s\.?a\.?|s\.?p\.?a\.?|b\.?v\.?)\b\.?|公司|株式会社|компани|корпораци/i.test(
       name,

@@ -38,6 +38,19 @@ describe('comma forms (Scopus, PubMed, Embase)', () => {
     ]);
   });
 
+  it('types a hospital named after its university as a hospital', () => {
+    const kinds = (s: string) => parseAddress(s).organizations.map((o) => [o.name, o.kind]);
+    expect(
+      kinds('Department of Hematology, Siping Hospital of China Medical University, Siping, China'),
+    ).toEqual([['Siping Hospital of China Medical University', 'HOSPITAL']]);
+    expect(kinds('University Hospital Zurich, Zurich, Switzerland')).toEqual([
+      ['University Hospital Zurich', 'HOSPITAL'],
+    ]);
+    expect(kinds('Medical University of Vienna, Vienna, Austria')).toEqual([
+      ['Medical University of Vienna', 'UNIVERSITY'],
+    ]);
+  });
+
   it('keeps "University College Dublin" one organization (a bare "University" names no university)', () => {
     const a = parseAddress('School of Earth Sciences, University College Dublin, Dublin, Ireland');
     expect(brief(a).organizations).toEqual([['University College Dublin', 'School of Earth Sciences']]);
