@@ -8,7 +8,7 @@
  */
 
 import { CITATION_FIELDS, type CitationRow } from './fields.ts';
-import type { ContributorRole, MappedCitation } from './types.ts';
+import { type MappedCitation, type StoredContributor, storedContributors } from './types.ts';
 
 /**
  * The fields a preview shows: every bibliographic field but the raw tags (the user has the file)
@@ -17,18 +17,8 @@ import type { ContributorRole, MappedCitation } from './types.ts';
 export const PREVIEW_FIELDS = CITATION_FIELDS.filter((f) => f.kind !== 'tags' && f.kind !== 'datePrecision');
 export type PreviewFieldName = (typeof PREVIEW_FIELDS)[number]['name'];
 
-export interface PreviewContributor {
-  role: ContributorRole;
-  /** 1-based order within the role, as it would be stored. */
-  position: number;
-  nameAsWritten: string;
-  family: string | null;
-  given: string | null;
-  suffix: string | null;
-  literal: string | null;
-  /** 1-based positions in `CitationPreview.affiliations` the record links this contributor to. */
-  affiliations: number[];
-}
+/** A contributor as stored, its affiliations as 1-based positions in `CitationPreview.affiliations`. */
+export type PreviewContributor = StoredContributor;
 
 export interface PreviewAffiliation {
   /** The address as it would be stored. */
@@ -50,23 +40,12 @@ export interface CitationPreview {
 
 /** The preview of a mapped citation, sharing no string with it (its text may pin a whole input chunk). */
 export function previewCitation(m: MappedCitation): CitationPreview {
-  const positions = new Map<ContributorRole, number>();
   const preview: CitationPreview = {
     fields: Object.fromEntries(PREVIEW_FIELDS.map((f) => [f.name, m[f.name]])) as CitationPreview['fields'],
-    contributors: m.contributors.map((c) => {
-      const position = (positions.get(c.role) ?? 0) + 1;
-      positions.set(c.role, position);
-      return {
-        role: c.role,
-        position,
-        nameAsWritten: c.asWritten,
-        family: c.name.family,
-        given: c.name.given,
-        suffix: c.name.suffix,
-        literal: c.name.literal,
-        affiliations: c.affiliations.map((i) => i + 1).sort((a, b) => a - b),
-      };
-    }),
+    contributors: storedContributors(m).map((c) => ({
+      ...c,
+      affiliations: c.affiliations.map((i) => i + 1),
+    })),
     affiliations: m.affiliations.map((a) => ({
       name: a.name,
       country: a.country,

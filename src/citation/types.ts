@@ -70,3 +70,36 @@ export interface MappedCitation extends CitationFields {
   /** The source record's text (stored as `raw_record`). */
   raw: string;
 }
+
+/** A contributor as stored: the credit row of one person in one role, in order. */
+export interface StoredContributor {
+  role: ContributorRole;
+  /** 1-based order within the role. */
+  position: number;
+  nameAsWritten: string;
+  family: string | null;
+  given: string | null;
+  suffix: string | null;
+  literal: string | null;
+  /** Indexes into the citation's affiliations (0-based), in affiliation order. */
+  affiliations: number[];
+}
+
+/** The contributors ingestion would store for a mapped citation: positions counted per role. */
+export function storedContributors(m: MappedCitation): StoredContributor[] {
+  const positions = new Map<ContributorRole, number>();
+  return m.contributors.map((c) => {
+    const position = (positions.get(c.role) ?? 0) + 1;
+    positions.set(c.role, position);
+    return {
+      role: c.role,
+      position,
+      nameAsWritten: c.asWritten,
+      family: c.name.family,
+      given: c.name.given,
+      suffix: c.name.suffix,
+      literal: c.name.literal,
+      affiliations: [...c.affiliations].sort((a, b) => a - b),
+    };
+  });
+}

@@ -6,23 +6,13 @@
  */
 
 import type { CitationFieldName, CitationRow } from '../citation/fields.ts';
-import type { ContributorRole, MappedCitation } from '../citation/types.ts';
+import { type MappedCitation, type StoredContributor, storedContributors } from '../citation/types.ts';
 
 /** Every bibliographic field of the citation row (src/citation/fields.ts), with its id. */
 export type ExportCitation = Pick<CitationRow, 'id' | CitationFieldName>;
 
-export interface ExportContributor {
-  role: ContributorRole;
-  /** 1-based order within the role. */
-  position: number;
-  nameAsWritten: string;
-  family: string | null;
-  given: string | null;
-  suffix: string | null;
-  literal: string | null;
-  /** Indexes into `ExportRecord.affiliations`, in affiliation order. */
-  affiliations: number[];
-}
+/** A contributor as exporters read it: as stored. */
+export type ExportContributor = StoredContributor;
 
 export interface ExportAffiliation {
   name: string;
@@ -49,24 +39,9 @@ export function exportRecordFromMapped(m: MappedCitation, id = 0): ExportRecord 
     raw: _raw,
     ...citationFields
   } = m;
-  const positions = new Map<string, number>();
-  const contributors: ExportContributor[] = m.contributors.map((c) => {
-    const position = (positions.get(c.role) ?? 0) + 1;
-    positions.set(c.role, position);
-    return {
-      role: c.role,
-      position,
-      nameAsWritten: c.asWritten,
-      family: c.name.family,
-      given: c.name.given,
-      suffix: c.name.suffix,
-      literal: c.name.literal,
-      affiliations: [...c.affiliations].sort((a, b) => a - b),
-    };
-  });
   return {
     citation: { id, ...citationFields },
-    contributors,
+    contributors: storedContributors(m),
     keywords: m.keywords,
     affiliations: m.affiliations.map((a) => ({ name: a.name, country: a.country })),
   };
