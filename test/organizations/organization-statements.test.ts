@@ -1,10 +1,8 @@
-import type { Logger } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DatabaseHandle, openDatabase } from '../../src/db/client.ts';
+import { describe, expect, it } from 'vitest';
 import { ingestRis } from '../../src/ingest/ingest.ts';
-import { type BibgraphServer, createServer } from '../../src/server/server.ts';
 import { databaseTargets, inRolledBackTransaction } from '../support/db.ts';
 import { gql } from '../support/graphql.ts';
+import { useTestServer } from '../support/server.ts';
 
 // Twelve universities with a department each, two authors per record, each address after its author.
 const records = Array.from({ length: 12 }, (_, i) =>
@@ -41,25 +39,21 @@ const CITATIONS = `query ($n: Int!) {
 }`;
 
 describe.each(databaseTargets)('organization reads on $name', ({ url }) => {
-  const statements: string[] = [];
-  const logger: Logger = { logQuery: (query) => statements.push(query) };
-  let handle: DatabaseHandle;
-  let yoga: BibgraphServer;
-  beforeAll(async () => {
-    handle = await openDatabase({ databaseUrl: url, dataDir: 'memory://', maxConnections: 4, logger });
-    yoga = createServer({
-      database: handle,
+  const server = useTestServer(
+    url,
+    {
       maxIngestBytes: 1024 * 1024,
       maskErrors: false,
       limits: { maxCost: 1_000_000 },
-    });
-  });
-  afterAll(() => handle.close());
+    },
+    { logStatements: true },
+  );
+  const { statements } = server;
 
   async function count(tx: Parameters<typeof gql>[1], query: string, n: number): Promise<number> {
     statements.length = 0;
     const r = await gql<{ organizations?: { nodes: unknown[] }; citations?: { nodes: unknown[] } }>(
-      yoga,
+      server.yoga,
       tx,
       query,
       { n },
@@ -70,7 +64,7 @@ describe.each(databaseTargets)('organization reads on $name', ({ url }) => {
   }
 
   it('answers a page of organizations, or of citations with their addresses, in statements that do not grow with the page', async () => {
-    await inRolledBackTransaction(handle, async (tx) => {
+    await inRolledBackTransaction(server.handle, async (tx) => {
       const report = await ingestRis(tx, records, { source: 'statements' });
       expect(report.created).toBe(12);
       const small = await count(tx, ORGS, 2);

@@ -1,15 +1,15 @@
-import { type Logger, type SQL, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SQL, sql } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
 import { generateRis } from '../../bench/lib/generate-ris.ts';
-import { type Database, type DatabaseHandle, openDatabase, rowsOf } from '../../src/db/client.ts';
+import { type Database, rowsOf } from '../../src/db/client.ts';
 import { citations } from '../../src/db/schema.ts';
 import { ingestRis } from '../../src/ingest/ingest.ts';
 import type { CitationFilter } from '../../src/query/citation-filter.ts';
 import { citationFiltersSql } from '../../src/query/facets.ts';
 import { searchQuerySql } from '../../src/query/search.ts';
-import { type BibgraphServer, createServer } from '../../src/server/server.ts';
 import { databaseTargets, inRolledBackTransaction } from '../support/db.ts';
 import { gql } from '../support/graphql.ts';
+import { useTestServer } from '../support/server.ts';
 
 const gid = (type: string, id: number) => Buffer.from(`${type}:${id}`).toString('base64');
 const rowId = (id: string) => Number(Buffer.from(id, 'base64').toString().split(':')[1]);
@@ -49,21 +49,17 @@ const NODE = 'id title year authors { id name } affiliations { id name } keyword
  * directions.
  */
 describe.each(databaseTargets)('a connection page in one statement on $name', ({ url }) => {
-  const statements: string[] = [];
-  const logger: Logger = { logQuery: (query) => statements.push(query) };
-  let handle: DatabaseHandle;
-  let yoga: BibgraphServer;
-  beforeAll(async () => {
-    handle = await openDatabase({ databaseUrl: url, dataDir: 'memory://', maxConnections: 4, logger });
-    // Paging through every case sends a few hundred requests from one address.
-    yoga = createServer({
-      database: handle,
+  // Paging through every case sends a few hundred requests from one address.
+  const server = useTestServer(
+    url,
+    {
       maxIngestBytes: 10 * 1024 * 1024,
       maskErrors: false,
       limits: { rateLimitIpBurst: 100_000 },
-    });
-  });
-  afterAll(() => handle.close());
+    },
+    { logStatements: true },
+  );
+  const { statements } = server;
 
   /** What the page must hold, read straight from the tables. */
   async function expected(tx: Database, filters: CitationFilter[], order: string, search: string | null) {
@@ -130,7 +126,7 @@ describe.each(databaseTargets)('a connection page in one statement on $name', ({
       .join('')}) { ${field.wrap(connection)} }`;
     const page = async (variables: Record<string, unknown>): Promise<Page> => {
       statements.length = 0;
-      const r = await gql(yoga, tx, query, { filter: args.filter, ...field.variables, ...variables });
+      const r = await gql(server.yoga, tx, query, { filter: args.filter, ...field.variables, ...variables });
       expect(r.errors).toBeUndefined();
       // The page, its nested lists and its total are one statement (after the parent's own).
       expect(statements).toHaveLength(field.statements);
@@ -159,7 +155,7 @@ describe.each(databaseTargets)('a connection page in one statement on $name', ({
   }
 
   it('returns the rows, order, nested lists and totals the tables hold, in every ordering and filter, both ways', async () => {
-    await inRolledBackTransaction(handle, async (tx) => {
+    await inRolledBackTransaction(server.handle, async (tx) => {
       const report = await ingestRis(tx, `${generateRis(40, 4303)}\n${EDGES.join('\n')}`);
       expect(report.created).toBe(43);
       const author = rowsOf<{ id: number }>(
@@ -259,13 +255,18 @@ describe.each(databaseTargets)('a connection page in one statement on $name', ({
   });
 
   it('answers the total alone, and past the last page, with the filtered count', async () => {
-    await inRolledBackTransaction(handle, async (tx) => {
+    await inRolledBackTransaction(server.handle, async (tx) => {
       await ingestRis(tx, generateRis(12, 4304));
       const total = async (filter: object) => {
         statements.length = 0;
-        const r = await gql(yoga, tx, 'query($f: CitationFilter) { citations(filter: $f) { totalCount } }', {
-          f: filter,
-        });
+        const r = await gql(
+          server.yoga,
+          tx,
+          'query($f: CitationFilter) { citations(filter: $f) { totalCount } }',
+          {
+            f: filter,
+          },
+        );
         expect(r.errors).toBeUndefined();
         // No page is fetched for a total alone.
         expect(statements).toHaveLength(1);
@@ -276,7 +277,7 @@ describe.each(databaseTargets)('a connection page in one statement on $name', ({
       expect(all).toBeGreaterThanOrEqual(12);
       const recent = await total({ yearFrom: 2010 });
       const first = await gql(
-        yoga,
+        server.yoga,
         tx,
         '{ citations(first: 100, filter: { yearFrom: 2010 }) { totalCount pageInfo { endCursor } nodes { id } } }',
       );
@@ -285,7 +286,7 @@ describe.each(databaseTargets)('a connection page in one statement on $name', ({
       // Past the end: no row to carry the total, so it is counted on its own.
       statements.length = 0;
       const past = await gql(
-        yoga,
+        server.yoga,
         tx,
         'query($after: String) { citations(first: 5, after: $after, filter: { yearFrom: 2010 }) { totalCount nodes { id } } }',
         { after: first.data?.citations.pageInfo.endCursor },

@@ -1,11 +1,9 @@
-import type { Logger } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateRis } from '../../bench/lib/generate-ris.ts';
-import { type DatabaseHandle, openDatabase } from '../../src/db/client.ts';
 import { ingestRis } from '../../src/ingest/ingest.ts';
-import { type BibgraphServer, createServer } from '../../src/server/server.ts';
 import { databaseTargets, inRolledBackTransaction } from '../support/db.ts';
 import { gql } from '../support/graphql.ts';
+import { useTestServer } from '../support/server.ts';
 import { seed } from './fixture.ts';
 
 /** The frontend's search page: citations with people, institutions and terms, plus the sidebar. */
@@ -37,23 +35,17 @@ const AUTHOR_PAGE = `query AuthorPage($id: ID!) {
 }`;
 
 describe.each(databaseTargets)('statements per request on $name', ({ name, url }) => {
-  const statements: string[] = [];
-  const logger: Logger = { logQuery: (query) => statements.push(query) };
-  let handle: DatabaseHandle;
-  let yoga: BibgraphServer;
-  beforeAll(async () => {
-    handle = await openDatabase({ databaseUrl: url, dataDir: 'memory://', maxConnections: 4, logger });
-    // Statement counts are measured here, not the cost limit (a page of 100 with facets is over it).
-    yoga = createServer({
-      database: handle,
+  // Statement counts are measured here, not the cost limit (a page of 100 with facets is over it).
+  const server = useTestServer(
+    url,
+    {
       maxIngestBytes: 10 * 1024 * 1024,
       maskErrors: false,
       limits: { maxCost: 1_000_000 },
-    });
-  });
-  afterAll(async () => {
-    await handle.close();
-  });
+    },
+    { logStatements: true },
+  );
+  const { statements } = server;
 
   /**
    * Statements as reviewers should read them: id lists vary with the data, their shape does not;
@@ -70,13 +62,13 @@ describe.each(databaseTargets)('statements per request on $name', ({ name, url }
 
   async function measure(tx: Parameters<typeof gql>[1], query: string, variables: Record<string, unknown>) {
     statements.length = 0;
-    const result = await gql(yoga, tx, query, variables);
+    const result = await gql(server.yoga, tx, query, variables);
     expect(result.errors).toBeUndefined();
     return { result, statements: [...statements] };
   }
 
   it('loads a page of 100 citations with nested data and facets in a constant number of statements', async () => {
-    await inRolledBackTransaction(handle, async (tx) => {
+    await inRolledBackTransaction(server.handle, async (tx) => {
       // A DOI prefix of its own (seed) keeps these rows apart from other files on a shared PostgreSQL.
       const report = await ingestRis(tx, generateRis(150, 4101));
       expect(report.created).toBe(150);

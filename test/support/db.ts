@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { sql } from 'drizzle-orm';
+import type { Logger } from 'drizzle-orm';
 import { inject } from 'vitest';
 import type { Database } from '../../src/db/client.ts';
 import { type DatabaseHandle, openDatabase } from '../../src/db/client.ts';
@@ -26,11 +27,15 @@ function pgliteSnapshot(): Blob {
   return snapshot;
 }
 
-export async function openTestDatabase(url: string | null): Promise<DatabaseHandle> {
+export async function openTestDatabase(
+  url: string | null,
+  options: { logger?: Logger } = {},
+): Promise<DatabaseHandle> {
   return openDatabase({
     databaseUrl: url,
     dataDir: 'memory://',
     maxConnections: 4,
+    logger: options.logger,
     ...(url ? {} : { pgliteSnapshot: pgliteSnapshot() }),
   });
 }
