@@ -6,10 +6,10 @@
  */
 
 import { encodeGlobalID } from '@pothos/plugin-relay';
-import { countryByCode } from '../address/countries.ts';
 import type { Database } from '../db/client.ts';
 import { EXPORT_FORMATS, type ExportFormat, streamExport } from '../export/service.ts';
 import type { CitationFilter } from '../query/citation-filter.ts';
+import { countryCodeOf } from '../schema/citation-filter.ts';
 import { MAX_SEARCH_LENGTH } from '../schema/extensions.ts';
 import { INPUT_DEFAULTS } from '../schema/input-limits.ts';
 import { decodeRowGlobalID, rowIdOf } from '../schema/node-ids.ts';
@@ -95,14 +95,13 @@ function ids(params: QueryString, name: string, typename: string): number[] | nu
   return list(params, name)?.map((v) => rowId(v, typename, name)) ?? null;
 }
 
+/** A country code through the check GraphQL's `countries` filter makes, its message as a 400. */
 function countryParameter(code: string): string {
-  const country = countryByCode(code);
-  if (!country) {
-    throw new ExportRequestError(
-      `country: "${code.slice(0, 40)}" is not an ISO 3166-1 alpha-2 code ("AU", "DE")`,
-    );
+  try {
+    return countryCodeOf(code, 'country');
+  } catch (error) {
+    throw new ExportRequestError((error as Error).message);
   }
-  return country.code;
 }
 
 function bool(params: QueryString, name: string): boolean | null {

@@ -207,7 +207,8 @@ describe.each(databaseTargets)('exports through GraphQL and GET /export on $name
           `format=ris&${Array.from({ length: 101 }, () => 'type=JOUR').join('&')}`,
           /type has 101 values; at most 100/,
         ],
-        ['format=ris&country=Germany', /country: "Germany" is not an ISO 3166-1 alpha-2 code/],
+        ['format=ris&country=Germany', /country takes ISO 3166-1 alpha-2 codes: "Germany" is DE/],
+        ['format=ris&country=XX', /country: "XX" is not an ISO 3166-1 alpha-2 country code/],
       ];
       for (const [query, reason] of cases) {
         const res = await yoga.fetch(`http://localhost/export?${query}`, {}, { db: tx });
