@@ -7,7 +7,6 @@ import { affiliations, organizations } from '../db/schema.ts';
 import { writeTransaction } from '../db/writers.ts';
 import { detectFormat, mapSourceRecord } from '../formats/read.ts';
 import type { SourceRecord } from '../formats/types.ts';
-import { mapRecord } from '../ris/map.ts';
 import type { RisRecord } from '../ris/types.ts';
 import { survivorsByKey } from './decisions.ts';
 import { recomputeAuthorLinks } from './organization-links.ts';

@@ -42,9 +42,10 @@ export interface FacetBucket {
 export const DEFAULT_FACET_SIZE = 10;
 export const MAX_FACET_SIZE = 100;
 
-export function clampFacetSize(size: number | null | undefined): number {
-  if (size == null) return DEFAULT_FACET_SIZE;
-  return Math.max(0, Math.min(MAX_FACET_SIZE, Math.trunc(size)));
+/** The number of buckets asked for (the default when none is), or null when outside 0–100. */
+export function facetSize(size: number | null | undefined): number | null {
+  const n = size ?? DEFAULT_FACET_SIZE;
+  return Number.isInteger(n) && n >= 0 && n <= MAX_FACET_SIZE ? n : null;
 }
 
 /** All filters apply (AND); undefined when none constrains anything. */

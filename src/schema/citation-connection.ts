@@ -10,7 +10,7 @@ import {
 import type { citations } from '../db/schema.ts';
 import { ValidationError } from '../errors.ts';
 import type { CitationFilter } from '../query/citation-filter.ts';
-import { clampFacetSize, countCitations, countCitationsSql, type FacetKind } from '../query/facets.ts';
+import { countCitations, countCitationsSql, type FacetKind, facetSize } from '../query/facets.ts';
 import { citationRowsQuery } from '../query/ordering.ts';
 import type { builder } from './builder.ts';
 import { CitationFilterInput, CitationOrderEnum, toCitationFilter } from './citation-filter.ts';
@@ -58,7 +58,9 @@ function prefetchFacets(loader: FacetLoader, info: GraphQLResolveInfo, nodes: Fi
       const def = fields[s.name.value];
       if (!def) continue;
       const args = getArgumentValues(def, s, info.variableValues) as { size?: number | null };
-      loader.load(s.alias?.value ?? s.name.value, s.name.value as FacetKind, clampFacetSize(args.size));
+      const size = facetSize(args.size);
+      // A size out of bounds is refused by the facet's own resolver; nothing to start for it.
+      if (size !== null) loader.load(s.alias?.value ?? s.name.value, s.name.value as FacetKind, size);
     }
   }
 }

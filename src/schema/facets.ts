@@ -5,11 +5,11 @@ import { ValidationError } from '../errors.ts';
 import type { CitationFilter } from '../query/citation-filter.ts';
 import {
   citationFacets,
-  clampFacetSize,
   DEFAULT_FACET_SIZE,
   type FacetBucket,
   type FacetKind,
   type FacetRequest,
+  facetSize,
   MAX_FACET_SIZE,
 } from '../query/facets.ts';
 import { risTypeInfo } from '../ris/types-map.ts';
@@ -133,12 +133,15 @@ export const CitationFacetsRef = builder.objectRef<FacetLoader>('CitationFacets'
             }),
           },
           resolve: async (loader, args, _ctx, info) => {
-            const size = args.size ?? DEFAULT_FACET_SIZE;
+            const size = facetSize(args.size);
             // Refused, not cut: a client asking for 1,000 buckets should learn it gets 100.
-            if (size < 0 || size > MAX_FACET_SIZE) {
-              throw new ValidationError(`size must be between 0 and ${MAX_FACET_SIZE}, not ${size}`, 'size');
+            if (size === null) {
+              throw new ValidationError(
+                `size must be between 0 and ${MAX_FACET_SIZE}, not ${args.size}`,
+                'size',
+              );
             }
-            return present(kind, await loader.load(String(info.path.key), kind, clampFacetSize(size)));
+            return present(kind, await loader.load(String(info.path.key), kind, size));
           },
         }),
       ]),
