@@ -31,8 +31,6 @@ import { ingestRis } from '../src/ingest/ingest.ts';
 import { DEFAULT_LINK_THRESHOLD, inferAuthorLinks } from '../src/organizations/infer.ts';
 import type { AuthorCitation, InferredLink } from '../src/organizations/types.ts';
 import { organizationPeople } from '../src/query/organizations.ts';
-import { mapRecord } from '../src/ris/map.ts';
-import { parseRis } from '../src/ris/parse.ts';
 
 const USAGE =
   'usage: npm run measure:organizations -- <folder> [--sample N] [--seed S] [--threshold T] [--unlinked N] [--database]';

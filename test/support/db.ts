@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { sql } from 'drizzle-orm';
 import type { Logger } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { inject } from 'vitest';
 import type { Database } from '../../src/db/client.ts';
 import { type DatabaseHandle, openDatabase } from '../../src/db/client.ts';
