@@ -39,6 +39,11 @@ export interface Config {
   replicaCheckMs: number;
   /** How long an anonymous query's response may be served from the cache, in seconds (0 turns caching off). */
   cacheTtlSeconds: number;
+  /**
+   * Queries run as compiled code (graphql-jit) rather than interpreted (BIBGRAPH_JIT, on by
+   * default); off is the way back should a query ever answer differently compiled.
+   */
+  jit: boolean;
   /** A JSON file of trusted documents (`{ "<sha256>": "query …" }`), registered with `bibgraph documents add`. */
   persistedDocumentsFile: string | null;
   /** Anonymous callers may run only registered documents (BIBGRAPH_PERSISTED_ONLY). */
@@ -192,6 +197,11 @@ export const SETTINGS: readonly SettingDoc[] = [
     name: 'BIBGRAPH_CACHE_TTL',
     default: '`60`',
     meaning: "Seconds an anonymous query's response may be served from the cache (0: off)",
+  },
+  {
+    name: 'BIBGRAPH_JIT',
+    default: '`true`',
+    meaning: 'Run queries as compiled code (graphql-jit); `false` interprets them (docs/performance.md)',
   },
   {
     name: 'BIBGRAPH_PERSISTED_DOCUMENTS',
@@ -478,6 +488,7 @@ export function loadConfig(env: Env = process.env): Config {
     replicaUrls: readReplicaUrls(env, databaseUrl),
     replicaCheckMs: readInt(env, 'BIBGRAPH_REPLICA_CHECK', DEFAULT_REPLICA_CHECK_MS, 100, 3_600_000),
     cacheTtlSeconds: readInt(env, 'BIBGRAPH_CACHE_TTL', 60, 0, 86_400),
+    jit: readBoolean(env, 'BIBGRAPH_JIT', true),
     persistedDocumentsFile: env.BIBGRAPH_PERSISTED_DOCUMENTS?.trim() || null,
     persistedOnly: readPersistedOnly(env),
     corsOrigins: readOrigins(

@@ -8,6 +8,7 @@ import {
 } from 'graphql';
 import { builder } from './builder.ts';
 import { boundInputs } from './input-limits.ts';
+import { syncNodeIds } from './node-ids.ts';
 import './scalars.ts';
 import './author.ts';
 import './affiliation.ts';
@@ -63,13 +64,15 @@ function nullableWhereArgumentsCanFail(schema: GraphQLSchema): GraphQLSchema {
 
 // @defer and @stream are part of the schema (not only added by Yoga's plugin at run time), so
 // codegen and client validation against schema.graphql accept documents that use them.
-export const schema = nullableWhereArgumentsCanFail(
-  boundInputs(
-    describeConnections(
-      builder.toSchema({
-        sortSchema: true,
-        directives: [...specifiedDirectives, GraphQLDeferDirective, GraphQLStreamDirective],
-      }),
+export const schema = syncNodeIds(
+  nullableWhereArgumentsCanFail(
+    boundInputs(
+      describeConnections(
+        builder.toSchema({
+          sortSchema: true,
+          directives: [...specifiedDirectives, GraphQLDeferDirective, GraphQLStreamDirective],
+        }),
+      ),
     ),
   ),
 );

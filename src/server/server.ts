@@ -25,6 +25,7 @@ import {
 import { compressionPlugin } from './compression.ts';
 import { domainErrorPlugin, errorCodePlugin, maskError } from './errors.ts';
 import { exportResponse } from './export-route.ts';
+import { jitPlugin } from './jit.ts';
 import { limitPlugins, MULTIPART_OVERHEAD, requestLimitsPlugin } from './limits.ts';
 import { boundedLogger } from './log.ts';
 import { persistedOperationPlugins } from './persisted.ts';
@@ -59,6 +60,8 @@ export interface ServerOptions {
   store?: SharedStore;
   /** Seconds an anonymous query's answer may be served from the cache; 0 (the default here) turns it off. */
   cacheTtlSeconds?: number;
+  /** Queries run compiled by graphql-jit (jit.ts); on unless false. */
+  jit?: boolean;
   /** Trusted documents and whether anonymous callers are held to them. */
   persisted?: { documentsFile: string | null; persistedOnly: boolean };
   /**
@@ -81,6 +84,8 @@ export interface BibgraphServerExtras {
   readonly rateLimits: RateLimits;
   /** The limits in force (body size bounds a WebSocket message too). */
   readonly limits: Limits;
+  /** How many operations have been compiled by graphql-jit (0 with `jit: false`). */
+  readonly compiledOperations: () => number;
 }
 
 export type { ServerContext } from './access.ts';
@@ -114,6 +119,7 @@ export function createServer(options: ServerOptions): BibgraphServer {
       changes,
     }),
   );
+  const jit = options.jit === false ? null : jitPlugin(schema);
   const yoga = createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -187,6 +193,9 @@ export function createServer(options: ServerOptions): BibgraphServer {
       // Before the response cache: a request it refuses never reaches the cache's execute (which
       // warned "the cached execute function was not called" for each one).
       requestLimitsPlugin(limits),
+      // First of the plugins that set or wrap the execute function: the others (response cache,
+      // replica routing, time limit, domain errors) wrap whatever runs the query.
+      ...(jit ? [jit] : []),
       ...responseCachePlugins({ store, ttlSeconds: options.cacheTtlSeconds ?? 0 }),
       useDeferStream(),
       // Before the limits: the time limit guards whichever database the query was sent to.
@@ -251,5 +260,10 @@ export function createServer(options: ServerOptions): BibgraphServer {
       compressionPlugin(),
     ],
   });
-  return Object.assign(yoga, { liveEvents: events, rateLimits, limits });
+  return Object.assign(yoga, {
+    liveEvents: events,
+    rateLimits,
+    limits,
+    compiledOperations: () => jit?.compiledOperations() ?? 0,
+  });
 }
