@@ -18,7 +18,7 @@
  *   BENCH_BASELINE=<dir>  also measure the bibgraph checked out there ("bibgraph before", port +2)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { type BenchQuery, type BenchRequest, benchQueries } from './lib/queries.ts';
@@ -74,11 +74,25 @@ async function waitFor(url: string, child: ChildProcess): Promise<void> {
   throw new Error(`${url} did not answer`);
 }
 
+/** The Node flags `npm start` gives the server (package.json's start script), so the bench runs it as deployed. */
+function startFlags(cwd: string): string[] {
+  const manifest = JSON.parse(readFileSync(`${cwd}/package.json`, 'utf8')) as {
+    scripts?: { start?: string };
+  };
+  return (manifest.scripts?.start ?? '').split(/\s+/).filter((word) => word.startsWith('--'));
+}
+
 function startBibgraph(databaseUrl: string, port: number, cwd = root): ChildProcess {
   const profile = process.env.BENCH_PROFILE;
   return spawn(
     process.execPath,
-    [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []), '--import', 'tsx', 'src/main.ts'],
+    [
+      ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
+      ...startFlags(cwd),
+      '--import',
+      'tsx',
+      'src/main.ts',
+    ],
     {
       cwd,
       stdio: ['ignore', 'ignore', 'inherit'],

@@ -8,6 +8,7 @@ import {
 } from 'graphql';
 import { builder } from './builder.ts';
 import { boundInputs } from './input-limits.ts';
+import { readLoadedColumns } from './loaded-columns.ts';
 import { syncNodeIds } from './node-ids.ts';
 import './scalars.ts';
 import './author.ts';
@@ -64,15 +65,12 @@ function nullableWhereArgumentsCanFail(schema: GraphQLSchema): GraphQLSchema {
 
 // @defer and @stream are part of the schema (not only added by Yoga's plugin at run time), so
 // codegen and client validation against schema.graphql accept documents that use them.
-export const schema = syncNodeIds(
-  nullableWhereArgumentsCanFail(
-    boundInputs(
-      describeConnections(
-        builder.toSchema({
-          sortSchema: true,
-          directives: [...specifiedDirectives, GraphQLDeferDirective, GraphQLStreamDirective],
-        }),
-      ),
-    ),
-  ),
+const built = builder.toSchema({
+  sortSchema: true,
+  directives: [...specifiedDirectives, GraphQLDeferDirective, GraphQLStreamDirective],
+});
+
+// Resolver-level steps (syncNodeIds, readLoadedColumns) change how fields answer, never the SDL.
+export const schema = readLoadedColumns(
+  syncNodeIds(nullableWhereArgumentsCanFail(boundInputs(describeConnections(built)))),
 );

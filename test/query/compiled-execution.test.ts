@@ -91,6 +91,13 @@ const CASES: Array<{
     variables: () => ({ first: 'ten' }),
   },
   {
+    name: 'a bibliography: its entries reach Citation with only an ID, so the columns are loaded',
+    query: `query Bib($id: ID!) {
+      bibliography(ids: [$id]) { entries { formatted citation { id title year doi authors { name } } } }
+    }`,
+    variables: (ids) => ({ id: ids.citation }),
+  },
+  {
     name: 'typeahead and formatted citations',
     query: `query Mixed($search: String) {
       suggest(prefix: "mül", first: 5) { kind label count }
