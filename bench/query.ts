@@ -26,7 +26,7 @@ import { seededDatabase } from './lib/seeded-db.ts';
 
 // autocannon ships no types; this is the part of its API the benchmark uses.
 interface LoadResult {
-  requests: { average: number };
+  requests: { average: number; total: number };
   errors: number;
   timeouts: number;
   non2xx: number;
@@ -146,8 +146,31 @@ async function timeSequential(fn: () => Promise<unknown>): Promise<number[]> {
   return samples;
 }
 
-/** Requests per second with 10 requests always in flight. */
-async function throughput(fn: () => Promise<unknown>, url: string | null, request: BenchRequest | null) {
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) {
+    const own = process.cpuUsage();
+    return (own.user + own.system) / 1e6;
+  }
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
+
+/**
+ * Requests per second with 10 requests always in flight, and the serving process's CPU per
+ * request meanwhile (for the floor: the benchmark's own process, which runs its driver). CPU per
+ * request moves less with the machine's load than requests per second do.
+ */
+async function throughput(
+  fn: () => Promise<unknown>,
+  url: string | null,
+  request: BenchRequest | null,
+  pid: number | undefined,
+): Promise<{ rps: number; cpuMs: number }> {
+  const cpu0 = cpuSeconds(pid);
   if (url && request) {
     const load = await autocannon({
       url,
@@ -158,7 +181,7 @@ async function throughput(fn: () => Promise<unknown>, url: string | null, reques
       duration: LOAD_SECONDS,
     });
     if (load.errors + load.timeouts + load.non2xx > 0) throw new Error(`${url}: errors under load`);
-    return load.requests.average;
+    return { rps: load.requests.average, cpuMs: ((cpuSeconds(pid) - cpu0) * 1000) / load.requests.total };
   }
   let done = 0;
   const until = performance.now() + LOAD_SECONDS * 1000;
@@ -170,13 +193,14 @@ async function throughput(fn: () => Promise<unknown>, url: string | null, reques
       }
     }),
   );
-  return done / LOAD_SECONDS;
+  return { rps: done / LOAD_SECONDS, cpuMs: ((cpuSeconds(pid) - cpu0) * 1000) / done };
 }
 
 interface Cell {
   p50: number[];
   p95: number[];
   rps: number[];
+  cpuMs: number[];
 }
 
 async function benchSize(n: number) {
@@ -200,7 +224,7 @@ async function benchSize(n: number) {
     const cells = new Map<string, Cell>();
     const cell = (q: BenchQuery, t: Target) => {
       const key = `${q.name}\u0000${t}`;
-      if (!cells.has(key)) cells.set(key, { p50: [], p95: [], rps: [] });
+      if (!cells.has(key)) cells.set(key, { p50: [], p95: [], rps: [], cpuMs: [] });
       return cells.get(key) as Cell;
     };
     for (let round = 1; round <= ROUNDS; round++) {
@@ -227,8 +251,12 @@ async function benchSize(n: number) {
           c.p50.push(percentile(samples, 50));
           c.p95.push(percentile(samples, 95));
           // Throughput for the canonical page only: the others are latency targets.
-          if (q === queries[0] && q.name === 'canonical page')
-            c.rps.push(await throughput(fn, request && endpointOf(target), request));
+          if (q === queries[0] && q.name === 'canonical page') {
+            const pid = servers.find((s) => s[0] === target)?.[1].pid;
+            const load = await throughput(fn, request && endpointOf(target), request, pid);
+            c.rps.push(load.rps);
+            c.cpuMs.push(load.cpuMs);
+          }
         }
       }
     }
@@ -249,9 +277,9 @@ console.log(
   `\n${new Date().toISOString().slice(0, 16)}Z · ${cpus.length} × ${cpus[0]?.model ?? 'cpu'} · Node ${process.version} (PostGraphile on ${WITH_PEER ? 'Node 22' : '—'}) · medians of ${ROUNDS} interleaved rounds, ${ITERATIONS} sequential requests each\n`,
 );
 console.log(
-  '| citations | page | target | p50 ms | p95 ms | × floor (p50) | req/s at 10 conn | × PostGraphile (req/s) |',
+  '| citations | page | target | p50 ms | p95 ms | × floor (p50) | req/s at 10 conn | × PostGraphile (req/s) | server CPU ms/req |',
 );
-console.log('|---:|---|---|---:|---:|---:|---:|---:|');
+console.log('|---:|---|---|---:|---:|---:|---:|---:|---:|');
 for (const { n, queries, cells } of results) {
   for (const q of queries) {
     const get = (t: Target) => cells.get(`${q.name}\u0000${t}`);
@@ -262,7 +290,7 @@ for (const { n, queries, cells } of results) {
       if (!c) continue;
       const rps = c.rps.length ? median(c.rps) : Number.NaN;
       console.log(
-        `| ${n.toLocaleString('en')} | ${q.name} | ${t} | ${fmt(median(c.p50))} | ${fmt(median(c.p95))} | ${fmt(median(c.p50) / median(floor?.p50 ?? []), 2)} | ${fmt(rps, 0)} | ${t === 'floor' || !peer?.rps.length ? '—' : fmt(rps / median(peer.rps), 2)} |`,
+        `| ${n.toLocaleString('en')} | ${q.name} | ${t} | ${fmt(median(c.p50))} | ${fmt(median(c.p95))} | ${fmt(median(c.p50) / median(floor?.p50 ?? []), 2)} | ${fmt(rps, 0)} | ${t === 'floor' || !peer?.rps.length ? '—' : fmt(rps / median(peer.rps), 2)} | ${c.cpuMs.length ? fmt(median(c.cpuMs), 2) : '—'} |`,
       );
     }
   }
