@@ -4,6 +4,8 @@
  *
  *   npx tsx bench/cpu.ts [citations] [page]      e.g. 10000 canonical
  */
+import { readFileSync } from 'node:fs';
+import postgres from 'postgres';
 import { openDatabase } from '../src/db/client.ts';
 import { createServer } from '../src/server/server.ts';
 import { benchQueries } from './lib/queries.ts';
@@ -15,7 +17,25 @@ const requests = Number(process.env.BENCH_REQUESTS ?? 400);
 const inflight = Number(process.env.BENCH_INFLIGHT ?? 10);
 const page = benchQueries(size).find((q) => q.name.startsWith(pageName));
 if (!page) throw new Error(`no page ${pageName}`);
-const handle = await openDatabase({ databaseUrl: await seededDatabase(size), dataDir: '' });
+const databaseUrl = await seededDatabase(size);
+const handle = await openDatabase({ databaseUrl, dataDir: '' });
+const admin = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+/** CPU seconds so far of every PostgreSQL backend on the benchmark database (Linux /proc). */
+async function databaseCpu(): Promise<Map<number, number>> {
+  const rows = await admin<{ pid: number }[]>`
+    select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`;
+  const out = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(pid, (Number(f[11]) + Number(f[12])) / 100);
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return out;
+}
 // Both executors in one process, measured in alternating rounds: the machine's load moves
 // absolute CPU times by 2× within minutes, the ratio between neighbouring rounds much less.
 const executors = process.env.BENCH_EXECUTORS === 'compiled' ? [true] : [true, false];
@@ -50,6 +70,7 @@ async function run(n: number) {
 }
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const perRequest = new Map<boolean, number[]>(servers.map((s) => [s.jit, []]));
+const databasePerRequest = new Map<boolean, number[]>(servers.map((s) => [s.jit, []]));
 for (const server of servers) {
   yoga = server.yoga;
   await run(100);
@@ -57,16 +78,21 @@ for (const server of servers) {
 for (let round = 0; round < rounds; round++) {
   for (const server of round % 2 ? [...servers].reverse() : servers) {
     yoga = server.yoga;
+    const db0 = await databaseCpu();
     const cpu0 = process.cpuUsage();
     await run(requests);
     const cpu = process.cpuUsage(cpu0);
+    let db = 0;
+    for (const [pid, seconds] of await databaseCpu()) db += seconds - (db0.get(pid) ?? 0);
     perRequest.get(server.jit)?.push((cpu.user + cpu.system) / 1000 / requests);
+    databasePerRequest.get(server.jit)?.push((db * 1000) / requests);
   }
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 for (const [jit, xs] of perRequest)
   console.log(
-    `${page.name}, ${jit ? 'compiled (graphql-jit)' : 'interpreted'}: ${median(xs).toFixed(2)} ms CPU/request (median of ${xs.length} rounds: ${xs.map((x) => x.toFixed(2)).join(' ')})`,
+    `${page.name}, ${jit ? 'compiled (graphql-jit)' : 'interpreted'}: ${median(xs).toFixed(2)} ms CPU/request (median of ${xs.length} rounds: ${xs.map((x) => x.toFixed(2)).join(' ')}), PostgreSQL ${median(databasePerRequest.get(jit) ?? []).toFixed(2)} ms`,
   );
 await (globalThis as { __stopHeap?: () => Promise<void> }).__stopHeap?.();
+await admin.end();
 await handle.close();

@@ -160,6 +160,24 @@ function cpuSeconds(pid: number | undefined): number {
 const CLOCK_TICKS = 100;
 
 /**
+ * CPU seconds used so far by each PostgreSQL backend connected to the benchmark's database: the
+ * database's share of a request, whichever server sent it (one target runs at a time).
+ */
+async function backendCpu(sql: postgres.Sql): Promise<Map<number, number>> {
+  const rows = await sql<{ pid: number }[]>`
+    select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`;
+  const cpu = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      cpu.set(pid, cpuSeconds(pid));
+    } catch {
+      // A backend that ended between the listing and the read has nothing left to count.
+    }
+  }
+  return cpu;
+}
+
+/**
  * Requests per second with 10 requests always in flight, and the serving process's CPU per
  * request meanwhile (for the floor: the benchmark's own process, which runs its driver). CPU per
  * request moves less with the machine's load than requests per second do.
@@ -169,8 +187,16 @@ async function throughput(
   url: string | null,
   request: BenchRequest | null,
   pid: number | undefined,
-): Promise<{ rps: number; cpuMs: number }> {
+  sql: postgres.Sql,
+): Promise<{ rps: number; cpuMs: number; dbCpuMs: number }> {
   const cpu0 = cpuSeconds(pid);
+  const db0 = await backendCpu(sql);
+  const dbMs = async (requests: number) => {
+    const db1 = await backendCpu(sql);
+    let used = 0;
+    for (const [backend, seconds] of db1) used += seconds - (db0.get(backend) ?? 0);
+    return (used * 1000) / requests;
+  };
   if (url && request) {
     const load = await autocannon({
       url,
@@ -181,7 +207,8 @@ async function throughput(
       duration: LOAD_SECONDS,
     });
     if (load.errors + load.timeouts + load.non2xx > 0) throw new Error(`${url}: errors under load`);
-    return { rps: load.requests.average, cpuMs: ((cpuSeconds(pid) - cpu0) * 1000) / load.requests.total };
+    const cpuMs = ((cpuSeconds(pid) - cpu0) * 1000) / load.requests.total;
+    return { rps: load.requests.average, cpuMs, dbCpuMs: await dbMs(load.requests.total) };
   }
   let done = 0;
   const until = performance.now() + LOAD_SECONDS * 1000;
@@ -193,7 +220,8 @@ async function throughput(
       }
     }),
   );
-  return { rps: done / LOAD_SECONDS, cpuMs: ((cpuSeconds(pid) - cpu0) * 1000) / done };
+  const cpuMs = ((cpuSeconds(pid) - cpu0) * 1000) / done;
+  return { rps: done / LOAD_SECONDS, cpuMs, dbCpuMs: await dbMs(done) };
 }
 
 interface Cell {
@@ -201,6 +229,7 @@ interface Cell {
   p95: number[];
   rps: number[];
   cpuMs: number[];
+  dbCpuMs: number[];
 }
 
 async function benchSize(n: number) {
@@ -224,7 +253,7 @@ async function benchSize(n: number) {
     const cells = new Map<string, Cell>();
     const cell = (q: BenchQuery, t: Target) => {
       const key = `${q.name}\u0000${t}`;
-      if (!cells.has(key)) cells.set(key, { p50: [], p95: [], rps: [], cpuMs: [] });
+      if (!cells.has(key)) cells.set(key, { p50: [], p95: [], rps: [], cpuMs: [], dbCpuMs: [] });
       return cells.get(key) as Cell;
     };
     for (let round = 1; round <= ROUNDS; round++) {
@@ -253,9 +282,10 @@ async function benchSize(n: number) {
           // Throughput for the canonical page only: the others are latency targets.
           if (q === queries[0] && q.name === 'canonical page') {
             const pid = servers.find((s) => s[0] === target)?.[1].pid;
-            const load = await throughput(fn, request && endpointOf(target), request, pid);
+            const load = await throughput(fn, request && endpointOf(target), request, pid, sql);
             c.rps.push(load.rps);
             c.cpuMs.push(load.cpuMs);
+            c.dbCpuMs.push(load.dbCpuMs);
           }
         }
       }
@@ -277,9 +307,9 @@ console.log(
   `\n${new Date().toISOString().slice(0, 16)}Z · ${cpus.length} × ${cpus[0]?.model ?? 'cpu'} · Node ${process.version} (PostGraphile on ${WITH_PEER ? 'Node 22' : '—'}) · medians of ${ROUNDS} interleaved rounds, ${ITERATIONS} sequential requests each\n`,
 );
 console.log(
-  '| citations | page | target | p50 ms | p95 ms | × floor (p50) | req/s at 10 conn | × PostGraphile (req/s) | server CPU ms/req |',
+  '| citations | page | target | p50 ms | p95 ms | × floor (p50) | req/s at 10 conn | × PostGraphile (req/s) | server CPU ms/req | PostgreSQL CPU ms/req |',
 );
-console.log('|---:|---|---|---:|---:|---:|---:|---:|---:|');
+console.log('|---:|---|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const { n, queries, cells } of results) {
   for (const q of queries) {
     const get = (t: Target) => cells.get(`${q.name}\u0000${t}`);
@@ -290,7 +320,7 @@ for (const { n, queries, cells } of results) {
       if (!c) continue;
       const rps = c.rps.length ? median(c.rps) : Number.NaN;
       console.log(
-        `| ${n.toLocaleString('en')} | ${q.name} | ${t} | ${fmt(median(c.p50))} | ${fmt(median(c.p95))} | ${fmt(median(c.p50) / median(floor?.p50 ?? []), 2)} | ${fmt(rps, 0)} | ${t === 'floor' || !peer?.rps.length ? '—' : fmt(rps / median(peer.rps), 2)} | ${c.cpuMs.length ? fmt(median(c.cpuMs), 2) : '—'} |`,
+        `| ${n.toLocaleString('en')} | ${q.name} | ${t} | ${fmt(median(c.p50))} | ${fmt(median(c.p95))} | ${fmt(median(c.p50) / median(floor?.p50 ?? []), 2)} | ${fmt(rps, 0)} | ${t === 'floor' || !peer?.rps.length ? '—' : fmt(rps / median(peer.rps), 2)} | ${c.cpuMs.length ? fmt(median(c.cpuMs), 2) : '—'} | ${c.dbCpuMs.length ? fmt(median(c.dbCpuMs), 2) : '—'} |`,
       );
     }
   }

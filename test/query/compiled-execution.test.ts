@@ -1,3 +1,4 @@
+import { getIntrospectionQuery } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.ts';
 import { createServer } from '../../src/server/server.ts';
@@ -96,6 +97,10 @@ const CASES: Array<{
       bibliography(ids: [$id]) { entries { formatted citation { id title year doi authors { name } } } }
     }`,
     variables: (ids) => ({ id: ids.citation }),
+  },
+  {
+    name: "GraphiQL's introspection query",
+    query: getIntrospectionQuery({ descriptions: true, directiveIsRepeatable: true }),
   },
   {
     name: 'typeahead and formatted citations',
