@@ -30,11 +30,15 @@ import { LOADED_COLUMN } from '../schema/loaded-columns.ts';
  * asks for, so a document holding several operations (GraphiQL's examples) ran the first one
  * compiled for every name.
  */
+/** The run of an operation at which it is compiled: it ran interpreted before. */
+const COMPILE_AT_RUN = 2;
+
 export function jitPlugin(schema: GraphQLSchema): Plugin & { compiledOperations: () => number } {
   sharePathLinks(schema);
   // Per document object (Yoga's parse cache hands out the same one for the same text), then per
-  // operation name; false for an operation the interpreter keeps.
-  const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | false>>();
+  // operation name: how often it ran interpreted, then its compiled code — or false for an
+  // operation the interpreter keeps.
+  const compiled = new WeakMap<DocumentNode, Map<string, number | CompiledQuery | false>>();
   let compiledCount = 0;
 
   const compiledFor = (document: DocumentNode, operationName: string | null | undefined) => {
@@ -44,23 +48,28 @@ export function jitPlugin(schema: GraphQLSchema): Plugin & { compiledOperations:
       compiled.set(document, byName);
     }
     const key = operationName ?? '';
-    let entry = byName.get(key);
-    if (entry === undefined) {
-      const operation = getOperationAST(document, operationName);
-      entry = false;
-      if (operation && operation.operation === 'query' && !incremental(document, operation)) {
-        const result = compileQuery(schema, document, operationName ?? undefined, {
-          // Errors are answers here: their stacks are never sent, so they need not be captured.
-          disablingCapturingStackErrors: true,
-        });
-        if (isCompiledQuery(result)) {
-          entry = result;
-          compiledCount++;
-        }
-      }
-      byName.set(key, entry);
+    const entry = byName.get(key) ?? 0;
+    if (typeof entry !== 'number') return entry;
+    // Compiling costs 2–15 ms; an operation is compiled when it runs again, so a document sent
+    // once (or a stream of unique documents) never pays for code it will not reuse.
+    if (entry + 1 < COMPILE_AT_RUN) {
+      byName.set(key, entry + 1);
+      return false;
     }
-    return entry;
+    let query: CompiledQuery | false = false;
+    const operation = getOperationAST(document, operationName);
+    if (operation && operation.operation === 'query' && !incremental(document, operation)) {
+      const result = compileQuery(schema, document, operationName ?? undefined, {
+        // Errors are answers here: their stacks are never sent, so they need not be captured.
+        disablingCapturingStackErrors: true,
+      });
+      if (isCompiledQuery(result)) {
+        query = result;
+        compiledCount++;
+      }
+    }
+    byName.set(key, query);
+    return query;
   };
 
   return {

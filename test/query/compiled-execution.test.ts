@@ -146,7 +146,12 @@ describe.each(databaseTargets)('compiled execution on $name', ({ name, url }) =>
       );
       return { status: response.status, body: await response.json() };
     };
-    return { compiled: await ask(server.yoga), interpreted: await ask(interpreted) };
+    // The compiled server interprets an operation's first run and compiles it at the second.
+    const first = await ask(server.yoga);
+    const compiled = await ask(server.yoga);
+    const answer = await ask(interpreted);
+    expect(first).toEqual(answer);
+    return { compiled, interpreted: answer };
   }
 
   it('answers every case as the interpreter does', async () => {
@@ -188,28 +193,33 @@ describe.each(databaseTargets)('compiled execution on $name', ({ name, url }) =>
         );
         return (await response.json()) as { data: Record<string, unknown> };
       };
-      expect(Object.keys((await ask('A')).data)).toEqual(['citations']);
-      expect((await ask('B')).data).toEqual({ __typename: 'Query' });
-      expect(Object.keys((await ask('A')).data)).toEqual(['citations']);
+      const before = server.yoga.compiledOperations();
+      for (let run = 0; run < 3; run++) {
+        expect(Object.keys((await ask('A')).data)).toEqual(['citations']);
+        expect((await ask('B')).data).toEqual({ __typename: 'Query' });
+      }
+      expect(server.yoga.compiledOperations() - before).toBe(2);
     });
   });
 
   it('leaves @defer to the interpreter, which delivers it incrementally', async () => {
     await withFixture(server.handle, `qjitdefer${name}`, async (tx) => {
       const before = server.yoga.compiledOperations();
-      const response = await server.yoga.fetch(
-        'http://localhost/graphql',
-        {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'multipart/mixed' },
-          body: JSON.stringify({
-            query: 'query { citations(first: 1) { totalCount ... @defer { nodes { title } } } }',
-          }),
-        },
-        { db: tx, clientAddress: '127.0.0.1' },
-      );
-      expect(response.headers.get('content-type')).toContain('multipart/mixed');
-      expect(await response.text()).toContain('"hasNext":false');
+      for (let run = 0; run < 2; run++) {
+        const response = await server.yoga.fetch(
+          'http://localhost/graphql',
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', accept: 'multipart/mixed' },
+            body: JSON.stringify({
+              query: 'query { citations(first: 1) { totalCount ... @defer { nodes { title } } } }',
+            }),
+          },
+          { db: tx, clientAddress: '127.0.0.1' },
+        );
+        expect(response.headers.get('content-type')).toContain('multipart/mixed');
+        expect(await response.text()).toContain('"hasNext":false');
+      }
       expect(server.yoga.compiledOperations()).toBe(before);
     });
   });
