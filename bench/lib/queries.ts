@@ -160,18 +160,77 @@ const SUGGEST = `query Suggest($prefix: String!) {
 }`;
 const PREFIX = 'garson';
 
+/**
+ * The best one statement for the same list (src/query/suggest.ts): each kind's prefix matches read
+ * as a range of its byte-ordered index (a LIMIT stops it), the fuzzy trigram matches only when
+ * those cannot fill the list, and names, hints and citation counts for the final ten only.
+ */
 function suggestFloor(sql: postgres.Sql) {
-  return sql`
-    select * from (
-      (select 'author' as kind, a.id, a.name as label, similarity(a.name_key, ${PREFIX}) as score from authors a
-        where a.name_key % ${PREFIX} or ${PREFIX} <% a.name_key or a.name_key like ${`${PREFIX}%`} order by 4 desc, 2 limit 10)
+  const fg = `replace(replace(a.name_key, 'lit:', ''), '|', ' ')`;
+  const gf = `(split_part(a.name_key, '|', 2) || ' ' || split_part(a.name_key, '|', 1))`;
+  // The typed text is $1; for "garson" the organization key (src/address/organization-key.ts) is
+  // the same text, so one parameter serves every kind.
+  const range = (e: string) => `(${e}) collate "C" >= $1 and (${e}) collate "C" < $1 || chr(1114111)`;
+  const tier = (e: string) => `case when ${e} = $1 or starts_with(${e}, $1 || ' ') then 2 else 1 end`;
+  const score = (e: string) => `(greatest(similarity(${e}, $1), word_similarity($1, ${e})) * 1000000)::int`;
+  return sql.unsafe(
+    `with prefix as (
+      (select 'author' as kind, p.id, max(p.tier) as tier, ${score('a.name_key')} as score from (
+         (select a.id, ${tier(fg)} as tier from authors a where ${range(fg)} order by (${fg}) collate "C" limit 10)
+         union all
+         (select a.id, ${tier(gf)} from authors a where ${range(gf)} order by (${gf}) collate "C" limit 10)
+       ) p join authors a on a.id = p.id group by p.id, a.name_key)
       union all
-      (select 'affiliation', f.id, f.name, similarity(f.name_key, ${PREFIX}) from affiliations f
-        where f.name_key % ${PREFIX} or ${PREFIX} <% f.name_key or f.name_key like ${`${PREFIX}%`} order by 4 desc, 2 limit 10)
+      (select 'affiliation', f.id, ${tier('f.name_key')}, ${score('f.name_key')} from affiliations f
+        where ${range('f.name_key')} order by f.name_key collate "C" limit 10)
       union all
-      (select 'keyword', k.id, k.term, similarity(k.term_key, ${PREFIX}) from keywords k
-        where k.term_key % ${PREFIX} or ${PREFIX} <% k.term_key or k.term_key like ${`${PREFIX}%`} order by 4 desc, 2 limit 10)
-    ) s order by score desc limit 10`;
+      (select 'keyword', k.id, ${tier('k.term_key')}, ${score('k.term_key')} from keywords k
+        where ${range('k.term_key')} order by k.term_key collate "C" limit 10)
+      union all
+      (select 'organization', o.id, case when string_to_array(o.key, ' ') @> string_to_array($1, ' ') then 2 else 1 end,
+         ${score('o.key')} from organizations o
+        where o.parent_id is null and o.key like '%' || $1 || '%'
+          and exists (select 1 from unnest(string_to_array(o.key, ' ')) w where starts_with(w, $1))
+        order by 3 desc, 4 desc, 2 limit 10)
+    ),
+    fuzzy as (
+      (select 'author' as kind, a.id, 0 as tier, ${score('a.name_key')} as score from authors a
+        where (select count(*) from prefix) < 10 and (a.name_key % $1 or $1 <% a.name_key)
+          and not (${range(fg)}) and not (${range(gf)}) order by 4 desc, 2 limit 10)
+      union all
+      (select 'affiliation', f.id, 0, ${score('f.name_key')} from affiliations f
+        where (select count(*) from prefix) < 10 and (f.name_key % $1 or $1 <% f.name_key)
+          and not (${range('f.name_key')}) order by 4 desc, 2 limit 10)
+      union all
+      (select 'keyword', k.id, 0, ${score('k.term_key')} from keywords k
+        where (select count(*) from prefix) < 10 and (k.term_key % $1 or $1 <% k.term_key)
+          and not (${range('k.term_key')}) order by 4 desc, 2 limit 10)
+      union all
+      (select 'organization', o.id, 0, ${score('o.key')} from organizations o
+        where (select count(*) from prefix) < 10 and o.parent_id is null and (o.key % $1 or $1 <% o.key)
+          and not exists (select 1 from unnest(string_to_array(o.key, ' ')) w where starts_with(w, $1))
+        order by 4 desc, 2 limit 10)
+    ),
+    best as (select * from prefix union all select * from fuzzy order by tier desc, score desc, kind, id limit 10)
+    select b.kind, b.id, b.tier,
+      case b.kind when 'author' then (select name from authors where id = b.id)
+        when 'affiliation' then (select name from affiliations where id = b.id)
+        when 'keyword' then (select term from keywords where id = b.id)
+        else (select name from organizations where id = b.id) end as label,
+      case b.kind when 'author' then (select f.name from author_affiliations l join affiliations f on f.id = l.affiliation_id
+                                        join citations c on c.id = l.citation_id
+                                      where l.author_id = b.id order by c.year desc nulls last, c.id desc limit 1)
+        when 'affiliation' then (select country from affiliations where id = b.id)
+        when 'organization' then (select country_name from organizations where id = b.id) end as hint,
+      case b.kind when 'author' then (select count(distinct citation_id)::int from contributions where author_id = b.id)
+        when 'affiliation' then (select count(*)::int from citation_affiliations where affiliation_id = b.id)
+        when 'keyword' then (select count(*)::int from citation_keywords where keyword_id = b.id)
+        else (select count(distinct ca.citation_id)::int from citation_affiliations ca
+                join affiliation_organizations ao on ao.affiliation_id = ca.affiliation_id and ao.depth = 0
+              where ao.organization_id = b.id) end as count
+    from best b order by b.tier desc, count desc`,
+    [PREFIX],
+  );
 }
 
 /** The benchmark pages for a library of `n` seeded citations (bench/lib/seed.ts). */

@@ -93,4 +93,48 @@ describe.each(databaseTargets)('plans of the benchmark pages on $name', ({ url }
       }
     });
   });
+
+  it('serve typeahead from the prefix indexes, reading neither fuzzy matches nor counts beyond the list', async () => {
+    await inRolledBackTransaction(handle, async (tx) => {
+      // Twelve people whose family name starts with what is typed: more than the ten asked for.
+      const ris = Array.from({ length: 12 }, (_, i) =>
+        [
+          'TY  - JOUR',
+          `TI  - Typeahead plan ${i}`,
+          `AU  - Quorvath, ${String.fromCharCode(65 + i)}.`,
+          'PY  - 2020',
+          'ER  - ',
+          '',
+        ].join('\n'),
+      ).join('\n');
+      await ingestRis(tx, ris);
+      const page = benchQueries(10_000).find((p) => p.name === 'typeahead');
+      await tx.execute(sql`set local enable_seqscan = off`);
+      statements.length = 0;
+      const result = await gql(yoga, tx, page?.bibgraph.query ?? '', { prefix: 'quorv' });
+      expect(result.errors).toBeUndefined();
+      expect(result.data?.suggest).toHaveLength(10);
+      expect(statements).toHaveLength(1);
+      const [s] = statements as [{ query: string; params: unknown[] }];
+      const plan = rowsOf<Record<string, string>>(
+        await tx.execute(sql`explain (analyze, costs off, timing off) ${withParams(s.query, s.params)}`),
+      )
+        .map((row) => Object.values(row)[0])
+        .join('\n');
+      expect(fullScans(plan), plan).toEqual([]);
+      expect(plan).toMatch(/(using|on) authors_family_given_prefix_idx/);
+      // The fuzzy (trigram) reads of all four kinds are planned, behind a one-time check of the
+      // prefix matches' number, and never run: the prefix matches fill the list.
+      const lines = plan.split('\n');
+      const fuzzy = lines.flatMap((line, i) =>
+        /One-Time Filter: .* < 10\)/.test(line) ? [lines[i + 1] ?? ''] : [],
+      );
+      expect(fuzzy, plan).toHaveLength(4);
+      for (const line of fuzzy) expect(line, plan).toMatch(/never executed/);
+      // Citations are counted for the ten people shown, not for every candidate.
+      const counts = [...plan.matchAll(/on contributions\b.*\(actual rows=[\d.]+ loops=(\d+)\)/g)];
+      expect(counts.length, plan).toBeGreaterThan(0);
+      for (const [, loops] of counts) expect(Number(loops), plan).toBeLessThanOrEqual(10);
+    });
+  });
 });
