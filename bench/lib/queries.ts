@@ -161,9 +161,12 @@ const SUGGEST = `query Suggest($prefix: String!) {
 const PREFIX = 'garson';
 
 /**
- * The best one statement for the same list (src/query/suggest.ts): each kind's prefix matches read
- * as a range of its byte-ordered index (a LIMIT stops it), the fuzzy trigram matches only when
- * those cannot fill the list, and names, hints and citation counts for the final ten only.
+ * The best SQL for the same list, as src/query/suggest.ts sends it: one statement reads each
+ * kind's prefix matches as a range of its byte-ordered index (a LIMIT stops it) and names, hints
+ * and citation counts for the final ten only; only when those cannot fill the list does a second
+ * statement add the fuzzy trigram matches ("garson" at 10k). One statement with both would be
+ * planned anew on every execution (PostgreSQL never keeps its generic plan), which costs more
+ * than the prefix statement runs.
  */
 function suggestFloor(sql: postgres.Sql) {
   const fg = `replace(replace(a.name_key, 'lit:', ''), '|', ' ')`;
@@ -173,9 +176,7 @@ function suggestFloor(sql: postgres.Sql) {
   const range = (e: string) => `(${e}) collate "C" >= $1 and (${e}) collate "C" < $1 || chr(1114111)`;
   const tier = (e: string) => `case when ${e} = $1 or starts_with(${e}, $1 || ' ') then 2 else 1 end`;
   const score = (e: string) => `(greatest(similarity(${e}, $1), word_similarity($1, ${e})) * 1000000)::int`;
-  return sql.unsafe(
-    `with prefix as (
-      (select 'author' as kind, p.id, max(p.tier) as tier, ${score('a.name_key')} as score from (
+  const prefix = `(select 'author' as kind, p.id, max(p.tier) as tier, ${score('a.name_key')} as score from (
          (select a.id, ${tier(fg)} as tier from authors a where ${range(fg)} order by (${fg}) collate "C" limit 10)
          union all
          (select a.id, ${tier(gf)} from authors a where ${range(gf)} order by (${gf}) collate "C" limit 10)
@@ -192,27 +193,25 @@ function suggestFloor(sql: postgres.Sql) {
         where o.parent_id is null and o.key like '%' || $1 || '%'
           and exists (select 1 from unnest(string_to_array(o.key, ' ')) w where starts_with(w, $1))
         order by 3 desc, 4 desc, 2 limit 10)
-    ),
-    fuzzy as (
+`;
+  const fuzzy = `
       (select 'author' as kind, a.id, 0 as tier, ${score('a.name_key')} as score from authors a
-        where (select count(*) from prefix) < 10 and (a.name_key % $1 or $1 <% a.name_key)
+        where (a.name_key % $1 or $1 <% a.name_key)
           and not (${range(fg)}) and not (${range(gf)}) order by 4 desc, 2 limit 10)
       union all
       (select 'affiliation', f.id, 0, ${score('f.name_key')} from affiliations f
-        where (select count(*) from prefix) < 10 and (f.name_key % $1 or $1 <% f.name_key)
+        where (f.name_key % $1 or $1 <% f.name_key)
           and not (${range('f.name_key')}) order by 4 desc, 2 limit 10)
       union all
       (select 'keyword', k.id, 0, ${score('k.term_key')} from keywords k
-        where (select count(*) from prefix) < 10 and (k.term_key % $1 or $1 <% k.term_key)
+        where (k.term_key % $1 or $1 <% k.term_key)
           and not (${range('k.term_key')}) order by 4 desc, 2 limit 10)
       union all
       (select 'organization', o.id, 0, ${score('o.key')} from organizations o
-        where (select count(*) from prefix) < 10 and o.parent_id is null and (o.key % $1 or $1 <% o.key)
+        where o.parent_id is null and (o.key % $1 or $1 <% o.key)
           and not exists (select 1 from unnest(string_to_array(o.key, ' ')) w where starts_with(w, $1))
-        order by 4 desc, 2 limit 10)
-    ),
-    best as (select * from prefix union all select * from fuzzy order by tier desc, score desc, kind, id limit 10)
-    select b.kind, b.id, b.tier,
+        order by 4 desc, 2 limit 10)`;
+  const details = `select b.kind, b.id, b.tier,
       case b.kind when 'author' then (select name from authors where id = b.id)
         when 'affiliation' then (select name from affiliations where id = b.id)
         when 'keyword' then (select term from keywords where id = b.id)
@@ -228,9 +227,14 @@ function suggestFloor(sql: postgres.Sql) {
         else (select count(distinct ca.citation_id)::int from citation_affiliations ca
                 join affiliation_organizations ao on ao.affiliation_id = ca.affiliation_id and ao.depth = 0
               where ao.organization_id = b.id) end as count
-    from best b order by b.tier desc, count desc`,
-    [PREFIX],
-  );
+    from best b order by b.tier desc, count desc`;
+  const prefixOnly = `with best as (select * from (${prefix}) c order by tier desc, score desc, kind, id limit 10) ${details}`;
+  const withFuzzy = `with prefix as (${prefix}), fuzzy as (${fuzzy}),
+    best as (select * from prefix union all select * from fuzzy order by tier desc, score desc, kind, id limit 10)
+    ${details}`;
+  return sql
+    .unsafe(prefixOnly, [PREFIX], { prepare: true })
+    .then((rows) => (rows.length < 10 ? sql.unsafe(withFuzzy, [PREFIX], { prepare: true }) : rows));
 }
 
 /** The benchmark pages for a library of `n` seeded citations (bench/lib/seed.ts). */

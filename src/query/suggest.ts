@@ -103,14 +103,13 @@ function organizationWordsMatchSql(orgKey: string): SQL {
 }
 
 /**
- * Each kind's fuzzy candidates (trigram similarity: typos, words inside a name), read only when
- * the prefix candidates of all kinds together cannot fill the list: they rank below every prefix
- * match, so they would never be shown otherwise, and a trigram match of a short prefix against a
- * large table is the expensive part of a typeahead.
+ * Each kind's fuzzy candidates (trigram similarity: typos, words inside a name), the prefix
+ * matches left out. Read only when the prefix candidates of all kinds together cannot fill the
+ * list: they rank below every prefix match, so they would never be shown otherwise, and a trigram
+ * match against a large table is the expensive part of a typeahead.
  */
 function fuzzyBranch(kind: SuggestionKind, q: Query): SQL {
   const { folded, limit } = q;
-  const needed = sql`(select count(*) from prefix) < ${limit}`;
   switch (kind) {
     case 'author': {
       const prefix = sql.join(
@@ -120,23 +119,23 @@ function fuzzyBranch(kind: SuggestionKind, q: Query): SQL {
         sql` or `,
       );
       return sql`(select 'author' as kind, ${authors.id} as id, 0 as tier, ${similaritySql(authors.nameKey, folded)} as score
-        from ${authors} where ${needed} and ${fuzzyMatchSql(authors.nameKey, folded)} and not (${prefix})
+        from ${authors} where ${fuzzyMatchSql(authors.nameKey, folded)} and not (${prefix})
         order by score desc, id limit ${limit})`;
     }
     case 'affiliation':
       return sql`(select 'affiliation' as kind, ${affiliations.id} as id, 0 as tier, ${similaritySql(affiliations.nameKey, folded)} as score
-        from ${affiliations} where ${needed} and ${fuzzyMatchSql(affiliations.nameKey, folded)}
+        from ${affiliations} where ${fuzzyMatchSql(affiliations.nameKey, folded)}
           and not ${prefixMatchSql(affiliations.nameKey, folded)}
         order by score desc, id limit ${limit})`;
     case 'keyword':
       return sql`(select 'keyword' as kind, ${keywords.id} as id, 0 as tier, ${similaritySql(keywords.termKey, folded)} as score
-        from ${keywords} where ${needed} and ${fuzzyMatchSql(keywords.termKey, folded)}
+        from ${keywords} where ${fuzzyMatchSql(keywords.termKey, folded)}
           and not ${prefixMatchSql(keywords.termKey, folded)}
         order by score desc, id limit ${limit})`;
     case 'organization':
       // Top-level organizations only; a unit is found through its organization.
       return sql`(select 'organization' as kind, ${organizations.id} as id, 0 as tier, ${similaritySql(organizations.key, q.orgKey)} as score
-        from ${organizations} where ${needed} and ${organizations.parentId} is null
+        from ${organizations} where ${organizations.parentId} is null
           and ${fuzzyMatchSql(organizations.key, q.orgKey)} and not ${organizationWordsMatchSql(q.orgKey)}
         order by score desc, id limit ${limit})`;
   }
@@ -181,9 +180,25 @@ export function compareSuggestions(a: SuggestionRow, b: SuggestionRow): number {
   return (a.tier > 0 ? byCount || byScore : byScore || byCount) || a.label.localeCompare(b.label);
 }
 
+/** The prefix candidates (and with `fuzzy`, the fuzzy ones) of the wanted kinds, best `limit` with their details. */
+function suggestStatement(q: Query, wanted: readonly SuggestionKind[], fuzzy: boolean): SQL {
+  const union = (branch: (k: SuggestionKind, q: Query) => SQL) =>
+    sql.join(
+      wanted.map((k) => branch(k, q)),
+      sql` union all `,
+    );
+  const candidates = fuzzy
+    ? sql`prefix as (${union(prefixBranch)}), fuzzy as (${union(fuzzyBranch)}),
+      best as (select * from prefix union all select * from fuzzy order by tier desc, score desc, kind, id limit ${q.limit})`
+    : sql`best as (select * from (${union(prefixBranch)}) c order by tier desc, score desc, kind, id limit ${q.limit})`;
+  return sql`with ${candidates}
+    select b.kind, b.id, b.tier, b.score, d.label, d.hint, d.count
+    from best b cross join lateral (${union(detailBranch)}) d(label, hint, count)`;
+}
+
 /**
- * Typeahead over people, institutions and terms in one statement. Each kind contributes its
- * prefix candidates from an index range; the fuzzy (trigram) candidates are read only when those
+ * Typeahead over people, institutions and terms. Each kind contributes its prefix candidates from
+ * an index range; the fuzzy (trigram) candidates are read, by a second statement, only when those
  * cannot fill the list; the best `first` by match tier and closeness are kept, and only then are
  * their labels, hints and citation counts read. The list is ranked by `compareSuggestions`.
  */
@@ -198,21 +213,11 @@ export async function suggest(
   const wanted = [...new Set(kinds)];
   if (folded === '' || limit === 0 || wanted.length === 0) return [];
   const q: Query = { folded, orgKey: organizationKey(prefix) || folded, limit: sql.raw(String(limit)) };
-  const statement = sql`with prefix as (${sql.join(
-    wanted.map((k) => prefixBranch(k, q)),
-    sql` union all `,
-  )}),
-    fuzzy as (${sql.join(
-      wanted.map((k) => fuzzyBranch(k, q)),
-      sql` union all `,
-    )}),
-    best as (select * from prefix union all select * from fuzzy order by tier desc, score desc, kind, id limit ${q.limit})
-    select b.kind, b.id, b.tier, b.score, d.label, d.hint, d.count
-    from best b cross join lateral (${sql.join(
-      wanted.map((k) => detailBranch(k)),
-      sql` union all `,
-    )}) d(label, hint, count)`;
-  const rows = rowsOf<SuggestionRow>(await db.execute(statement));
+  // The prefix matches alone first: a short statement whose generic plan PostgreSQL keeps (a
+  // statement with the trigram reads too is planned anew every time, costing more than it runs).
+  // Only when they cannot fill the list is the statement with the fuzzy reads sent.
+  let rows = rowsOf<SuggestionRow>(await db.execute(suggestStatement(q, wanted, false)));
+  if (rows.length < limit) rows = rowsOf<SuggestionRow>(await db.execute(suggestStatement(q, wanted, true)));
   return rows
     .map((r) => ({
       ...r,
