@@ -2,10 +2,10 @@
  * The pages the query benchmark measures, each as bibgraph asks for it, as PostGraphile 5 asks for
  * the same page (where its generated schema can express it), and as one hand-written SQL
  * statement: the floor, what the page costs with no GraphQL server in the way. Adding a page is
- * adding an entry here (the organization's people joins when Organization types exist, #12).
+ * adding an entry here.
  */
 import type postgres from 'postgres';
-import { shapeOf } from './seed.ts';
+import { benchOrganizationId, shapeOf } from './seed.ts';
 
 export interface BenchRequest {
   query: string;
@@ -118,6 +118,38 @@ function authorFloor(sql: postgres.Sql, id: number) {
               from contributions o join authors b on b.id = o.author_id where o.citation_id = c.id) as authors
          from citations c join mine m on m.citation_id = c.id order by c.created_at desc, c.id desc limit 21) x) as citations
     from authors a where a.id = ${id}`;
+}
+
+const ORGANIZATION_PAGE = `query OrganizationPage($id: ID!) {
+  organization(id: $id) {
+    id name kind country { code name } citationCount
+    people(first: 20) {
+      totalCount
+      nodes { author { id name } firstYear lastYear citationCount evidence confidence }
+    }
+  }
+}`;
+
+/** The organization, its citations (its units' included) and its 20 most cited people of all it links. */
+function organizationFloor(sql: postgres.Sql, id: number) {
+  return sql`
+    with people as (
+      select l.author_id, l.first_year, l.last_year, l.citation_count, l.evidence,
+        case when d.decision = 'CONFIRMED' then 1 else l.confidence end as confidence
+      from author_organizations l
+      left join organization_link_decisions d on d.author_id = l.author_id and d.organization_id = l.organization_id
+      where l.organization_id = ${id} and (d.decision is null or d.decision <> 'REJECTED')
+        and (l.confidence >= 0.6 or d.decision = 'CONFIRMED'))
+    select o.id, o.name, o.kind, o.country_code, o.country_name,
+      (select count(distinct ca.citation_id)::int from citation_affiliations ca
+         join affiliation_organizations ao on ao.affiliation_id = ca.affiliation_id
+         join organizations u on u.id = ao.organization_id
+       where u.id = o.id or u.parent_id = o.id) as citation_count,
+      (select count(*)::int from people) as total,
+      (select json_agg(x) from (
+         select p.*, a.name from people p join authors a on a.id = p.author_id
+         order by p.citation_count desc, p.author_id limit 21) x) as people
+    from organizations o where o.id = ${id}`;
 }
 
 const SEARCH_PAGE = `query SearchPage($search: String!) {
@@ -242,6 +274,7 @@ export function benchQueries(n: number): BenchQuery[] {
   // An author as active relative to the library at every size: the seed's power-law picks give
   // author k about credits / (2·sqrt(k·A)) citations, so k = A/100 keeps that count constant.
   const authorId = Math.max(1, Math.round(shapeOf(n).authors / 100));
+  const organizationId = benchOrganizationId(n);
   return [
     {
       name: 'canonical page',
@@ -261,6 +294,13 @@ export function benchQueries(n: number): BenchQuery[] {
       postgraphile: null,
       floor: (sql) => authorFloor(sql, authorId),
       check: expectList('author.citations.nodes', 1),
+    },
+    {
+      name: 'organization page',
+      bibgraph: { query: ORGANIZATION_PAGE, variables: { id: globalId('Organization', organizationId) } },
+      postgraphile: null,
+      floor: (sql) => organizationFloor(sql, organizationId),
+      check: expectList('organization.people.nodes', 20, 20),
     },
     {
       name: 'search + 6 facets',

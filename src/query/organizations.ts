@@ -135,7 +135,9 @@ export interface PeoplePage {
 /**
  * People linked to organizations (to a unit: through the links whose address names it), most
  * citations first: for each request, one page and the size
- * of the whole list. Requests sharing a threshold and a page position are one statement whatever
+ * of the whole list. Links are always to a top-level organization and list the units their
+ * addresses name (src/db/schema.ts), so a unit's people are among its parent's links: both are
+ * read through the index on the link's organization, never by a scan of every link. Requests sharing a threshold and a page position are one statement whatever
  * the number of organizations (a list of organizations with their people is not N+1).
  */
 export async function organizationPeople(
@@ -171,7 +173,9 @@ export async function organizationPeople(
                 l.evidence, case when d.decision = 'CONFIRMED' then 1 else l.confidence end as confidence,
                 d.decision
               from unnest(${ids}::int[]) as t(id)
-              join ${authorOrganizations} l on l.organization_id = t.id or t.id = any(l.unit_ids)
+              join ${organizations} o on o.id = t.id
+              join ${authorOrganizations} l on l.organization_id = coalesce(o.parent_id, o.id)
+                and (o.parent_id is null or o.id = any(l.unit_ids))
               left join ${organizationLinkDecisions} d on d.author_id = l.author_id and d.organization_id = l.organization_id
               where ${visibleSql(minConfidence)}) g
           ) x join ${authors} a on a.id = x.author_id
