@@ -395,7 +395,14 @@ export const authorOrganizations = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.authorId, t.organizationId] }),
-    index('author_organizations_organization_id_idx').on(t.organizationId),
+    // An organization's people, most cited first (a page stops early), and their number counted
+    // from the index alone (the confidence decides which links count).
+    index('author_organizations_people_idx').on(
+      t.organizationId,
+      t.citationCount.desc().nullsFirst(),
+      t.authorId,
+      t.confidence,
+    ),
   ],
 );
 

@@ -32,7 +32,7 @@ describe.each(databaseTargets)("an organization's and a unit's people on $name",
     await handle.close();
   });
 
-  it('lists everyone linked to the organization, and on a unit those whose addresses name it', async () => {
+  it('lists everyone linked to the organization, most cited first and in pages, and on a unit those whose addresses name it', async () => {
     await inRolledBackTransaction(handle, async (tx) => {
       await ingestRis(
         tx,
@@ -60,6 +60,29 @@ describe.each(databaseTargets)("an organization's and a unit's people on $name",
           { author: { name: 'Cy Stave' }, citationCount: 1 },
         ],
       });
+      // Pages in that order, each knowing the size of the whole list, past the end too.
+      const PAGE = `query ($id: ID!, $after: String) { node(id: $id) { ... on Organization {
+        people(first: 2, after: $after) { totalCount pageInfo { endCursor hasNextPage } nodes { author { name } } } } } }`;
+      const first = await gql(yoga, tx, PAGE, { id: org.id });
+      expect(first.data?.node.people).toMatchObject({
+        totalCount: 3,
+        pageInfo: { hasNextPage: true },
+        nodes: [{ author: { name: 'Ada Quill' } }, { author: { name: 'Ben Rook' } }],
+      });
+      const second = await gql(yoga, tx, PAGE, {
+        id: org.id,
+        after: first.data?.node.people.pageInfo.endCursor,
+      });
+      expect(second.data?.node.people).toMatchObject({
+        totalCount: 3,
+        pageInfo: { hasNextPage: false },
+        nodes: [{ author: { name: 'Cy Stave' } }],
+      });
+      const past = await gql(yoga, tx, PAGE, {
+        id: org.id,
+        after: second.data?.node.people.pageInfo.endCursor,
+      });
+      expect(past.data?.node.people).toMatchObject({ totalCount: 3, nodes: [] });
       const botany = org.units.find((u: { name: string }) => u.name === 'Department of Botany');
       const unit_people = await gql(yoga, tx, PEOPLE, { id: botany.id });
       expect(unit_people.data?.node.people).toEqual({
