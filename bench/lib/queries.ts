@@ -130,25 +130,34 @@ const ORGANIZATION_PAGE = `query OrganizationPage($id: ID!) {
   }
 }`;
 
-/** The organization, its citations (its units' included) and its 20 most cited people of all it links. */
+/**
+ * The organization, its citations (its units' included), its 20 most cited people (an ordered
+ * read of the people index that the LIMIT stops) and their number (counted from the index).
+ */
 function organizationFloor(sql: postgres.Sql, id: number) {
   return sql`
-    with people as (
-      select l.author_id, l.first_year, l.last_year, l.citation_count, l.evidence,
-        case when d.decision = 'CONFIRMED' then 1 else l.confidence end as confidence
-      from author_organizations l
-      left join organization_link_decisions d on d.author_id = l.author_id and d.organization_id = l.organization_id
-      where l.organization_id = ${id} and (d.decision is null or d.decision <> 'REJECTED')
-        and (l.confidence >= 0.6 or d.decision = 'CONFIRMED'))
     select o.id, o.name, o.kind, o.country_code, o.country_name,
       (select count(distinct ca.citation_id)::int from citation_affiliations ca
          join affiliation_organizations ao on ao.affiliation_id = ca.affiliation_id
          join organizations u on u.id = ao.organization_id
        where u.id = o.id or u.parent_id = o.id) as citation_count,
-      (select count(*)::int from people) as total,
+      (select count(*)::int from author_organizations l where l.organization_id = o.id
+         and not exists (select 1 from organization_link_decisions d
+           where d.author_id = l.author_id and d.organization_id = l.organization_id and d.decision = 'REJECTED')
+         and (l.confidence >= 0.6 or exists (select 1 from organization_link_decisions d
+           where d.author_id = l.author_id and d.organization_id = l.organization_id and d.decision = 'CONFIRMED'))) as total,
       (select json_agg(x) from (
-         select p.*, a.name from people p join authors a on a.id = p.author_id
-         order by p.citation_count desc, p.author_id limit 21) x) as people
+         select l.author_id, a.name, l.first_year, l.last_year, l.citation_count, l.evidence,
+           case when d.decision = 'CONFIRMED' then 1 else l.confidence end as confidence
+         from (select * from author_organizations l where l.organization_id = o.id
+                 and not exists (select 1 from organization_link_decisions d
+                   where d.author_id = l.author_id and d.organization_id = l.organization_id and d.decision = 'REJECTED')
+                 and (l.confidence >= 0.6 or exists (select 1 from organization_link_decisions d
+                   where d.author_id = l.author_id and d.organization_id = l.organization_id and d.decision = 'CONFIRMED'))
+               order by l.citation_count desc, l.author_id limit 21) l
+         join authors a on a.id = l.author_id
+         left join organization_link_decisions d on d.author_id = l.author_id and d.organization_id = l.organization_id
+         order by l.citation_count desc, l.author_id) x) as people
     from organizations o where o.id = ${id}`;
 }
 
