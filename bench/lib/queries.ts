@@ -2,10 +2,10 @@
  * The pages the query benchmark measures, each as bibgraph asks for it, as PostGraphile 5 asks for
  * the same page (where its generated schema can express it), and as one hand-written SQL
  * statement: the floor, what the page costs with no GraphQL server in the way. Adding a page is
- * adding an entry here (the organization's people joins when Organization types exist, #12).
+ * adding an entry here.
  */
 import type postgres from 'postgres';
-import { shapeOf } from './seed.ts';
+import { benchOrganizationId, shapeOf } from './seed.ts';
 
 export interface BenchRequest {
   query: string;
@@ -120,6 +120,47 @@ function authorFloor(sql: postgres.Sql, id: number) {
     from authors a where a.id = ${id}`;
 }
 
+const ORGANIZATION_PAGE = `query OrganizationPage($id: ID!) {
+  organization(id: $id) {
+    id name kind country { code name } citationCount
+    people(first: 20) {
+      totalCount
+      nodes { author { id name } firstYear lastYear citationCount evidence confidence }
+    }
+  }
+}`;
+
+/**
+ * The organization, its citations (its units' included), its 20 most cited people (an ordered
+ * read of the people index that the LIMIT stops) and their number (counted from the index).
+ */
+function organizationFloor(sql: postgres.Sql, id: number) {
+  return sql`
+    select o.id, o.name, o.kind, o.country_code, o.country_name,
+      (select count(distinct ca.citation_id)::int from citation_affiliations ca
+         join affiliation_organizations ao on ao.affiliation_id = ca.affiliation_id
+         join organizations u on u.id = ao.organization_id
+       where u.id = o.id or u.parent_id = o.id) as citation_count,
+      (select count(*)::int from author_organizations l where l.organization_id = o.id
+         and not exists (select 1 from organization_link_decisions d
+           where d.author_id = l.author_id and d.organization_id = l.organization_id and d.decision = 'REJECTED')
+         and (l.confidence >= 0.6 or exists (select 1 from organization_link_decisions d
+           where d.author_id = l.author_id and d.organization_id = l.organization_id and d.decision = 'CONFIRMED'))) as total,
+      (select json_agg(x) from (
+         select l.author_id, a.name, l.first_year, l.last_year, l.citation_count, l.evidence,
+           case when d.decision = 'CONFIRMED' then 1 else l.confidence end as confidence
+         from (select * from author_organizations l where l.organization_id = o.id
+                 and not exists (select 1 from organization_link_decisions d
+                   where d.author_id = l.author_id and d.organization_id = l.organization_id and d.decision = 'REJECTED')
+                 and (l.confidence >= 0.6 or exists (select 1 from organization_link_decisions d
+                   where d.author_id = l.author_id and d.organization_id = l.organization_id and d.decision = 'CONFIRMED'))
+               order by l.citation_count desc, l.author_id limit 21) l
+         join authors a on a.id = l.author_id
+         left join organization_link_decisions d on d.author_id = l.author_id and d.organization_id = l.organization_id
+         order by l.citation_count desc, l.author_id) x) as people
+    from organizations o where o.id = ${id}`;
+}
+
 const SEARCH_PAGE = `query SearchPage($search: String!) {
   citations(first: 20, filter: { search: $search }) {
     totalCount
@@ -160,18 +201,81 @@ const SUGGEST = `query Suggest($prefix: String!) {
 }`;
 const PREFIX = 'garson';
 
+/**
+ * The best SQL for the same list, as src/query/suggest.ts sends it: one statement reads each
+ * kind's prefix matches as a range of its byte-ordered index (a LIMIT stops it) and names, hints
+ * and citation counts for the final ten only; only when those cannot fill the list does a second
+ * statement add the fuzzy trigram matches ("garson" at 10k). One statement with both would be
+ * planned anew on every execution (PostgreSQL never keeps its generic plan), which costs more
+ * than the prefix statement runs.
+ */
 function suggestFloor(sql: postgres.Sql) {
-  return sql`
-    select * from (
-      (select 'author' as kind, a.id, a.name as label, similarity(a.name_key, ${PREFIX}) as score from authors a
-        where a.name_key % ${PREFIX} or ${PREFIX} <% a.name_key or a.name_key like ${`${PREFIX}%`} order by 4 desc, 2 limit 10)
+  const fg = `replace(replace(a.name_key, 'lit:', ''), '|', ' ')`;
+  const gf = `(split_part(a.name_key, '|', 2) || ' ' || split_part(a.name_key, '|', 1))`;
+  // The typed text is $1; for "garson" the organization key (src/address/organization-key.ts) is
+  // the same text, so one parameter serves every kind.
+  const range = (e: string) => `(${e}) collate "C" >= $1 and (${e}) collate "C" < $1 || chr(1114111)`;
+  const tier = (e: string) => `case when ${e} = $1 or starts_with(${e}, $1 || ' ') then 2 else 1 end`;
+  const score = (e: string) => `(greatest(similarity(${e}, $1), word_similarity($1, ${e})) * 1000000)::int`;
+  const prefix = `(select 'author' as kind, p.id, max(p.tier) as tier, ${score('a.name_key')} as score from (
+         (select a.id, ${tier(fg)} as tier from authors a where ${range(fg)} order by (${fg}) collate "C" limit 10)
+         union all
+         (select a.id, ${tier(gf)} from authors a where ${range(gf)} order by (${gf}) collate "C" limit 10)
+       ) p join authors a on a.id = p.id group by p.id, a.name_key)
       union all
-      (select 'affiliation', f.id, f.name, similarity(f.name_key, ${PREFIX}) from affiliations f
-        where f.name_key % ${PREFIX} or ${PREFIX} <% f.name_key or f.name_key like ${`${PREFIX}%`} order by 4 desc, 2 limit 10)
+      (select 'affiliation', f.id, ${tier('f.name_key')}, ${score('f.name_key')} from affiliations f
+        where ${range('f.name_key')} order by f.name_key collate "C" limit 10)
       union all
-      (select 'keyword', k.id, k.term, similarity(k.term_key, ${PREFIX}) from keywords k
-        where k.term_key % ${PREFIX} or ${PREFIX} <% k.term_key or k.term_key like ${`${PREFIX}%`} order by 4 desc, 2 limit 10)
-    ) s order by score desc limit 10`;
+      (select 'keyword', k.id, ${tier('k.term_key')}, ${score('k.term_key')} from keywords k
+        where ${range('k.term_key')} order by k.term_key collate "C" limit 10)
+      union all
+      (select 'organization', o.id, case when string_to_array(o.key, ' ') @> string_to_array($1, ' ') then 2 else 1 end,
+         ${score('o.key')} from organizations o
+        where o.parent_id is null and o.key like '%' || $1 || '%'
+          and exists (select 1 from unnest(string_to_array(o.key, ' ')) w where starts_with(w, $1))
+        order by 3 desc, 4 desc, 2 limit 10)
+`;
+  const fuzzy = `
+      (select 'author' as kind, a.id, 0 as tier, ${score('a.name_key')} as score from authors a
+        where (a.name_key % $1 or $1 <% a.name_key)
+          and not (${range(fg)}) and not (${range(gf)}) order by 4 desc, 2 limit 10)
+      union all
+      (select 'affiliation', f.id, 0, ${score('f.name_key')} from affiliations f
+        where (f.name_key % $1 or $1 <% f.name_key)
+          and not (${range('f.name_key')}) order by 4 desc, 2 limit 10)
+      union all
+      (select 'keyword', k.id, 0, ${score('k.term_key')} from keywords k
+        where (k.term_key % $1 or $1 <% k.term_key)
+          and not (${range('k.term_key')}) order by 4 desc, 2 limit 10)
+      union all
+      (select 'organization', o.id, 0, ${score('o.key')} from organizations o
+        where o.parent_id is null and (o.key % $1 or $1 <% o.key)
+          and not exists (select 1 from unnest(string_to_array(o.key, ' ')) w where starts_with(w, $1))
+        order by 4 desc, 2 limit 10)`;
+  const details = `select b.kind, b.id, b.tier,
+      case b.kind when 'author' then (select name from authors where id = b.id)
+        when 'affiliation' then (select name from affiliations where id = b.id)
+        when 'keyword' then (select term from keywords where id = b.id)
+        else (select name from organizations where id = b.id) end as label,
+      case b.kind when 'author' then (select f.name from author_affiliations l join affiliations f on f.id = l.affiliation_id
+                                        join citations c on c.id = l.citation_id
+                                      where l.author_id = b.id order by c.year desc nulls last, c.id desc limit 1)
+        when 'affiliation' then (select country from affiliations where id = b.id)
+        when 'organization' then (select country_name from organizations where id = b.id) end as hint,
+      case b.kind when 'author' then (select count(distinct citation_id)::int from contributions where author_id = b.id)
+        when 'affiliation' then (select count(*)::int from citation_affiliations where affiliation_id = b.id)
+        when 'keyword' then (select count(*)::int from citation_keywords where keyword_id = b.id)
+        else (select count(distinct ca.citation_id)::int from citation_affiliations ca
+                join affiliation_organizations ao on ao.affiliation_id = ca.affiliation_id and ao.depth = 0
+              where ao.organization_id = b.id) end as count
+    from best b order by b.tier desc, count desc`;
+  const prefixOnly = `with best as (select * from (${prefix}) c order by tier desc, score desc, kind, id limit 10) ${details}`;
+  const withFuzzy = `with prefix as (${prefix}), fuzzy as (${fuzzy}),
+    best as (select * from prefix union all select * from fuzzy order by tier desc, score desc, kind, id limit 10)
+    ${details}`;
+  return sql
+    .unsafe(prefixOnly, [PREFIX], { prepare: true })
+    .then((rows) => (rows.length < 10 ? sql.unsafe(withFuzzy, [PREFIX], { prepare: true }) : rows));
 }
 
 /** The benchmark pages for a library of `n` seeded citations (bench/lib/seed.ts). */
@@ -179,6 +283,7 @@ export function benchQueries(n: number): BenchQuery[] {
   // An author as active relative to the library at every size: the seed's power-law picks give
   // author k about credits / (2·sqrt(k·A)) citations, so k = A/100 keeps that count constant.
   const authorId = Math.max(1, Math.round(shapeOf(n).authors / 100));
+  const organizationId = benchOrganizationId(n);
   return [
     {
       name: 'canonical page',
@@ -198,6 +303,13 @@ export function benchQueries(n: number): BenchQuery[] {
       postgraphile: null,
       floor: (sql) => authorFloor(sql, authorId),
       check: expectList('author.citations.nodes', 1),
+    },
+    {
+      name: 'organization page',
+      bibgraph: { query: ORGANIZATION_PAGE, variables: { id: globalId('Organization', organizationId) } },
+      postgraphile: null,
+      floor: (sql) => organizationFloor(sql, organizationId),
+      check: expectList('organization.people.nodes', 20, 20),
     },
     {
       name: 'search + 6 facets',

@@ -9,7 +9,13 @@
  * Secondary indexes of the loaded tables are dropped before the load and rebuilt from their own
  * definitions afterwards (pg_indexes), which keeps them exactly as the migrations made them.
  */
+import { sql as dsql } from 'drizzle-orm';
 import type postgres from 'postgres';
+import { parseAddress } from '../../src/address/parse.ts';
+import { type Database, rowsOf } from '../../src/db/client.ts';
+import { writeTransaction } from '../../src/db/writers.ts';
+import { recomputeAuthorLinks } from '../../src/ingest/organization-links.ts';
+import { type AddressRow, refreshOrganizationNames, storeAddresses } from '../../src/ingest/organizations.ts';
 
 const SYLLABLES = [
   'ka',
@@ -295,4 +301,146 @@ export async function seedDatabase(sql: postgres.Sql, n: number, log: (line: str
   );
   for (const { indexname, indexdef } of indexes) await step(`index ${indexname}`, indexdef);
   await step('vacuum analyze', 'vacuum analyze');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Version 2: organizations.
+
+/** Institution names past the ten classic places ("%" is the generated city). */
+const INSTITUTION_FORMS = [
+  'University of %',
+  '% University Hospital',
+  '% Institute of Technology',
+  '% Medical University',
+  '% National Laboratory',
+  '% Cancer Center',
+];
+const CLASSIC_AFFILIATIONS = DEPTS.length * PLACES.length;
+const AFFILIATIONS_PER_INSTITUTION = 4;
+
+/**
+ * How many institutions (top-level organizations) a library of `n` citations names: the ten
+ * classic places of the first 80 affiliation strings, then one per four strings after them, so
+ * institutions grow with the library as affiliations do (15 at 10k, 60 at 100k, 510 at 1M).
+ */
+export function institutionsOf(n: number): number {
+  const extra = Math.max(0, shapeOf(n).affiliations - CLASSIC_AFFILIATIONS);
+  return PLACES.length + Math.ceil(extra / AFFILIATIONS_PER_INSTITUTION);
+}
+
+/** Institution j (0-based) of the seed: the affiliation ids (1-based) whose strings name it. */
+function affiliationsOfInstitution(j: number, n: number): number[] {
+  const a = shapeOf(n).affiliations;
+  const ids =
+    j < PLACES.length
+      ? Array.from({ length: CLASSIC_AFFILIATIONS }, (_, i) => i).filter(
+          (i) => Math.floor(i / DEPTS.length) % PLACES.length === j,
+        )
+      : Array.from(
+          { length: AFFILIATIONS_PER_INSTITUTION },
+          (_, k) => CLASSIC_AFFILIATIONS + (j - PLACES.length) * AFFILIATIONS_PER_INSTITUTION + k,
+        );
+  return ids.filter((i) => i < a).map((i) => i + 1);
+}
+
+/**
+ * The organization the benchmark's organization page shows: the institution whose expected
+ * number of citations is closest to 2,500 at every size (like the author page's author, as
+ * active relative to the library at every size). Affiliation k of A is picked with probability
+ * sqrt(k/A) − sqrt((k−1)/A) (the seed's power law), about twice per citation. Its id is j + 1:
+ * version 2 creates the institutions in this order.
+ */
+export function benchOrganizationId(n: number): number {
+  const a = shapeOf(n).affiliations;
+  const expected = (j: number) =>
+    2 *
+    n *
+    affiliationsOfInstitution(j, n).reduce((s, k) => s + Math.sqrt(k / a) - Math.sqrt((k - 1) / a), 0);
+  let best = 0;
+  for (let j = 1; j < institutionsOf(n); j++)
+    if (Math.abs(Math.log(expected(j) / 2500)) < Math.abs(Math.log(expected(best) / 2500))) best = j;
+  return best + 1;
+}
+
+/**
+ * Seed version 2, run on a version-1 seed in place: organizations as ingestion stores them.
+ * The affiliation strings past the first 80 are renamed to name one more institution per four
+ * strings (a department of a generated university, hospital, institute … in one of the ten
+ * countries); then every string is read by the address parser and stored by the ingestion code
+ * itself (src/ingest/organizations.ts: organizations, units, affiliation_organizations, the parsed
+ * address), and every author's organization links are computed by the code that ingest and
+ * reindex use (src/ingest/organization-links.ts), explicit and inferred alike. The institutions
+ * are created first, in the seed's order, so their ids are predictable (benchOrganizationId).
+ */
+export async function seedOrganizations(db: Database, n: number, log: (line: string) => void): Promise<void> {
+  const step = async (label: string, run: () => Promise<unknown>) => {
+    const t0 = performance.now();
+    await run();
+    log(`  ${label}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  };
+  const S = SYLLABLES.length;
+  await step('institutions named by the affiliations', () =>
+    db.execute(
+      dsql.raw(`update affiliations a set name = x.nm, name_key = ${fold('x.nm')} || ' ' || x.i, country = x.country
+       from (
+         select y.id, y.i, split_part(y.name, ', ', 1) || ', ' || replace(f[1 + y.j % ${INSTITUTION_FORMS.length}], '%', c.city)
+                  || ', ' || c.city || ', ' || k[1 + y.j % ${PLACES.length}] as nm,
+                k[1 + y.j % ${PLACES.length}] as country
+         from (select id, name, id - 1 as i, ${PLACES.length} + (id - 1 - ${CLASSIC_AFFILIATIONS}) / ${AFFILIATIONS_PER_INSTITUTION} as j
+               from affiliations where id > ${CLASSIC_AFFILIATIONS}) y,
+              (select ${lit(SYLLABLES)} as s, ${lit(INSTITUTION_FORMS)} as f, ${lit(PLACES.map((p) => p[1] as string))} as k) arr,
+              lateral (select initcap(s[1 + y.j % ${S}] || s[1 + (y.j / ${S}) % ${S}] || s[1 + (y.j * 7 + 3) % ${S}]) as city) c
+       ) x where a.id = x.id`),
+    ),
+  );
+  const rows: AddressRow[] = rowsOf<{ id: number; name: string }>(
+    await db.execute(dsql`select id, name from affiliations order by id`),
+  ).map((r) => ({ affiliationId: Number(r.id), address: parseAddress(r.name) }));
+  await step(`organizations of ${rows.length} affiliations`, () =>
+    writeTransaction(db, 'seed', async (tx) => {
+      // The institutions first, in the order the affiliations name them: ids 1, 2, … (the
+      // organization page picks one by id). storeAddresses then finds them and adds the units.
+      const seen = new Map<string, Record<string, string | number | null>>();
+      for (const { address } of rows)
+        for (const o of address.organizations) {
+          const identity = `${o.key}\u0001${address.country?.code ?? ''}`;
+          if (!seen.has(identity))
+            seen.set(identity, {
+              ord: seen.size,
+              name: o.name,
+              key: o.key,
+              kind: o.kind,
+              country_code: address.country?.code ?? null,
+              country_name: address.country?.name ?? null,
+            });
+        }
+      const inserted = rowsOf<{ id: number }>(
+        await tx.execute(dsql`insert into organizations (name, key, country_code, country_name, kind)
+          select name, key, country_code, country_name, kind
+          from jsonb_to_recordset(${JSON.stringify([...seen.values()])}::jsonb)
+            as r(ord int, name text, key text, country_code text, country_name text, kind text)
+          order by ord returning id`),
+      );
+      const ids = inserted.map((r) => Number(r.id));
+      if (ids.length !== institutionsOf(n) || ids.some((id, i) => id !== i + 1))
+        throw new Error(
+          `institutions got ids ${ids.slice(0, 5).join(', ')}…; expected 1…${institutionsOf(n)}`,
+        );
+      const touched = await storeAddresses(tx, rows);
+      await refreshOrganizationNames(tx, touched);
+    }),
+  );
+  const authorIds = rowsOf<{ id: number }>(await db.execute(dsql`select id from authors order by id`)).map(
+    (r) => Number(r.id),
+  );
+  await step(`organization links of ${authorIds.length} authors`, async () => {
+    const batch = 20_000;
+    for (let i = 0; i < authorIds.length; i += batch)
+      await writeTransaction(db, 'seed', (tx) => recomputeAuthorLinks(tx, authorIds.slice(i, i + batch)));
+  });
+  await step('vacuum analyze', () =>
+    db.execute(
+      dsql`vacuum analyze affiliations, organizations, affiliation_organizations, author_organizations`,
+    ),
+  );
 }

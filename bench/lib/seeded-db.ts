@@ -1,13 +1,28 @@
 /**
  * The benchmark databases: `bibgraph_query_<size>` on the local PostgreSQL, seeded once
  * (bench/lib/seed.ts) and kept between runs. A marker table records what was seeded, so a changed
- * seed shape (SEED_VERSION) or a half-finished seed is redone rather than measured.
+ * seed shape or a half-finished seed is redone rather than measured, and a seed of an older
+ * version is brought up to date in place by the steps it lacks (a 1M seed takes minutes).
+ *
+ * The marker: `version` is the base seed the database was made with (1: seedDatabase), and
+ * `upgraded_to` the last in-place step run on it (null: none). The base version stays 1 on an
+ * upgraded seed because checkouts from before version 2 compare `version` with 1 and would drop
+ * and re-seed a shared database they found at 2.
  */
 import postgres from 'postgres';
-import { openDatabase } from '../../src/db/client.ts';
-import { seedDatabase } from './seed.ts';
+import { type DatabaseHandle, openDatabase } from '../../src/db/client.ts';
+import { seedDatabase, seedOrganizations } from './seed.ts';
 
-const SEED_VERSION = 1;
+/** The base seed (seedDatabase): a database of another base version is re-seeded. */
+const BASE_VERSION = 1;
+
+/** In-place steps after the base seed, in order: a seed lacking one runs it and those after. */
+const UPGRADES: Array<{
+  version: number;
+  name: string;
+  run: (handle: DatabaseHandle, n: number, log: (line: string) => void) => Promise<void>;
+}> = [{ version: 2, name: 'organizations', run: (h, n, log) => seedOrganizations(h.db, n, log) }];
+
 const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export function sizeLabel(n: number): string {
@@ -36,37 +51,76 @@ export async function seededDatabase(
     const exists = await admin`select 1 from pg_database where datname = ${name}`;
     if (exists.length > 0) {
       const db = postgres(url, { max: 1, onnotice: () => {} });
+      let current: number | null = null;
       try {
-        const marker = await db`select n, version from bench_seed`.catch(() => []);
-        if (marker[0]?.n === n && marker[0]?.version === SEED_VERSION) {
-          // Migrations added since the seed still apply (they are idempotent by journal).
-          const handle = await openDatabase({ databaseUrl: url, dataDir: '' });
-          await handle.close();
-          return url;
-        }
+        // `select *`: markers from before version 2 have no upgraded_to column.
+        const marker = await db`select * from bench_seed`.catch(() => []);
+        if (marker[0]?.n === n && marker[0]?.version === BASE_VERSION)
+          current = marker[0]?.upgraded_to ?? BASE_VERSION;
       } finally {
         await db.end();
+      }
+      if (current !== null) {
+        // Migrations added since the seed still apply (they are idempotent by journal).
+        const handle = await openDatabase({ databaseUrl: url, dataDir: '' });
+        try {
+          await upgrade(handle, url, n, current, log);
+        } finally {
+          await handle.close();
+        }
+        return url;
       }
       await admin.unsafe(`drop database ${name} with (force)`);
     }
     log(`seeding ${n.toLocaleString('en')} citations into ${name} …`);
     await admin.unsafe(`create database ${name}`);
     const handle = await openDatabase({ databaseUrl: url, dataDir: '' });
-    await handle.close();
     const db = postgres(url, { max: 1, onnotice: () => {} });
     try {
       const t0 = performance.now();
       await seedDatabase(db, n, log);
       await db.unsafe(
-        'create table bench_seed (n int not null, version int not null, seconds real not null)',
+        'create table bench_seed (n int not null, version int not null, seconds real not null, upgraded_to int)',
       );
-      await db`insert into bench_seed values (${n}, ${SEED_VERSION}, ${(performance.now() - t0) / 1000})`;
+      await db`insert into bench_seed values (${n}, ${BASE_VERSION}, ${(performance.now() - t0) / 1000})`;
       log(`seeded ${name} in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+      await upgrade(handle, url, n, BASE_VERSION, log);
     } finally {
       await db.end();
+      await handle.close();
     }
     return url;
   } finally {
     await admin.end();
+  }
+}
+
+/** Runs the steps after `current` on the seed at `url`, recording each in the marker as it ends. */
+async function upgrade(
+  handle: DatabaseHandle,
+  url: string,
+  n: number,
+  current: number,
+  log: (line: string) => void,
+): Promise<void> {
+  if (!UPGRADES.some((u) => u.version > current)) return;
+  const db = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    // Two benchmarks starting at once: the second waits, then finds the steps done.
+    await db`select pg_advisory_lock(hashtext('bench_seed upgrade'))`;
+    await db.unsafe('alter table bench_seed add column if not exists upgraded_to int');
+    const [marker] = await db`select upgraded_to from bench_seed`;
+    const done = Math.max(current, Number(marker?.upgraded_to ?? 0));
+    for (const step of UPGRADES.filter((u) => u.version > done)) {
+      log(
+        `upgrading the seed of ${n.toLocaleString('en')} citations to version ${step.version} (${step.name}) …`,
+      );
+      const t0 = performance.now();
+      await step.run(handle, n, log);
+      await db`update bench_seed set upgraded_to = ${step.version}`;
+      log(`version ${step.version} in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    }
+  } finally {
+    await db.end();
   }
 }

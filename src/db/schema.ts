@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import {
   type AnyPgColumn,
   bigint,
@@ -168,6 +168,19 @@ export const citations = pgTable(
   ],
 );
 
+/**
+ * An author's folded key (`family|given`, or `lit:name` for a corporate name) as the words a
+ * person types first: "family given" (the corporate name as it is) and "given family". Typeahead
+ * matches a prefix against both through the indexes on these exact expressions.
+ */
+export function authorFamilyGiven(nameKey: AnyPgColumn | SQL): SQL<string> {
+  return sql<string>`replace(replace(${nameKey}, 'lit:', ''), '|', ' ')`;
+}
+
+export function authorGivenFamily(nameKey: AnyPgColumn | SQL): SQL<string> {
+  return sql<string>`(split_part(${nameKey}, '|', 2) || ' ' || split_part(${nameKey}, '|', 1))`;
+}
+
 export const authors = pgTable(
   'authors',
   {
@@ -189,6 +202,10 @@ export const authors = pgTable(
     uniqueIndex('authors_orcid_key').on(t.orcid),
     // Fuzzy name search compares folded query text with the folded key by trigrams.
     index('authors_name_key_trgm_idx').using('gin', t.nameKey.op('gin_trgm_ops')),
+    // Typeahead's prefix path (src/query/suggest.ts): the name as "family given" and as "given
+    // family", byte-ordered, so a prefix is a range of the index that a LIMIT stops early.
+    index('authors_family_given_prefix_idx').on(sql`(${authorFamilyGiven(t.nameKey)}) collate "C"`),
+    index('authors_given_family_prefix_idx').on(sql`(${authorGivenFamily(t.nameKey)}) collate "C"`),
   ],
 );
 
@@ -241,6 +258,7 @@ export const affiliations = pgTable(
     index('affiliations_country_code_idx').on(t.countryCode),
     index('affiliations_country_idx').on(t.country),
     index('affiliations_name_key_trgm_idx').using('gin', t.nameKey.op('gin_trgm_ops')),
+    index('affiliations_name_key_prefix_idx').on(sql`${t.nameKey} collate "C"`),
   ],
 );
 
@@ -377,7 +395,14 @@ export const authorOrganizations = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.authorId, t.organizationId] }),
-    index('author_organizations_organization_id_idx').on(t.organizationId),
+    // An organization's people, most cited first (a page stops early), and their number counted
+    // from the index alone (the confidence decides which links count).
+    index('author_organizations_people_idx').on(
+      t.organizationId,
+      t.citationCount.desc().nullsFirst(),
+      t.authorId,
+      t.confidence,
+    ),
   ],
 );
 
@@ -435,6 +460,7 @@ export const keywords = pgTable(
   (t) => [
     uniqueIndex('keywords_term_key_key').on(t.termKey),
     index('keywords_term_key_trgm_idx').using('gin', t.termKey.op('gin_trgm_ops')),
+    index('keywords_term_key_prefix_idx').on(sql`${t.termKey} collate "C"`),
   ],
 );
 

@@ -25,3 +25,23 @@ export function fuzzyScoreSql(key: AnyPgColumn | SQL, folded: string): SQL<numbe
   return sql<number>`(greatest(similarity(${key}, ${folded}), word_similarity(${folded}, ${key})) * 1000000
     + case when ${key} like ${`${folded}%`} then 1000000 else 0 end)::int`;
 }
+
+/**
+ * Keys that start with the query, as a range of a byte-ordered (COLLATE "C") index on `key`:
+ * every string that starts with `folded` sorts between it and it followed by the highest code
+ * point. A range, unlike `like 'x%'`, stays an index condition in a prepared statement's generic
+ * plan, where the pattern is a parameter.
+ */
+export function prefixMatchSql(key: AnyPgColumn | SQL, folded: string): SQL {
+  return sql`((${key}) collate "C" >= ${folded}::text and (${key}) collate "C" < ${folded}::text || chr(1114111))`;
+}
+
+/** 2 when a key that starts with the query does so with whole words ("garson" in "garson anna"), else 1. */
+export function prefixTierSql(key: AnyPgColumn | SQL, folded: string): SQL<number> {
+  return sql<number>`case when ${key} = ${folded}::text or starts_with(${key}, ${folded}::text || ' ') then 2 else 1 end`;
+}
+
+/** Closeness of the whole key to the query as an integer (0 … 1,000,000). */
+export function similaritySql(key: AnyPgColumn | SQL, folded: string): SQL<number> {
+  return sql<number>`(greatest(similarity(${key}, ${folded}), word_similarity(${folded}, ${key})) * 1000000)::int`;
+}

@@ -94,6 +94,17 @@ export interface AuthorOrganizationRow {
  * Which grouped links a read returns: never rejected pairs; below the threshold only when asked,
  * or when a curator confirmed the pair.
  */
+/**
+ * `visibleSql` for a link `l` without a join: written as conditions on `l` alone, a scan of an
+ * organization's links in the people index's order keeps that order and stops at a LIMIT, and
+ * their number is counted from the index (rejected pairs are never stored; these stay exact).
+ */
+function visibleLinkSql(minConfidence: number): SQL {
+  const decided = (decision: string) => sql`exists (select 1 from ${organizationLinkDecisions} d
+    where d.author_id = l.author_id and d.organization_id = l.organization_id and d.decision = ${decision})`;
+  return sql`not ${decided('REJECTED')} and (l.confidence >= ${minConfidence} or ${decided('CONFIRMED')})`;
+}
+
 function visibleSql(minConfidence: number): SQL {
   return sql`(d.decision is null or d.decision <> 'REJECTED')
     and (l.confidence >= ${minConfidence} or d.decision = 'CONFIRMED')`;
@@ -135,7 +146,11 @@ export interface PeoplePage {
 /**
  * People linked to organizations (to a unit: through the links whose address names it), most
  * citations first: for each request, one page and the size
- * of the whole list. Requests sharing a threshold and a page position are one statement whatever
+ * of the whole list. Links are always to a top-level organization and list the units their
+ * addresses name (src/db/schema.ts), so a unit's people are among its parent's links: both are
+ * read through the index on the link's organization, most cited first, never by a scan of every
+ * link. A page reads its rows and the ones before it in that order; the size of the list is
+ * counted from the index alone for an organization (its links' confidence is in the index). Requests sharing a threshold and a page position are one statement whatever
  * the number of organizations (a list of organizations with their people is not N+1).
  */
 export async function organizationPeople(
@@ -154,7 +169,7 @@ export async function organizationPeople(
       const ids = `{${[...new Set(group.map((g) => g.organizationId))].join(',')}}`;
       const rows = rowsOf<{
         organization_id: number;
-        rn: number;
+        rn: number | null;
         total: number;
         first_year: number | null;
         last_year: number | null;
@@ -164,26 +179,34 @@ export async function organizationPeople(
         decision: Decision | null;
         author: AuthorRow | string;
       }>(
-        await db.execute(sql`select x.*, ${authorJson} as author from (
-            select g.*, row_number() over (partition by g.organization_id order by g.citation_count desc, g.author_id)::int as rn,
-              count(*) over (partition by g.organization_id)::int as total
-            from (select t.id as organization_id, l.author_id, l.first_year, l.last_year, l.citation_count,
-                l.evidence, case when d.decision = 'CONFIRMED' then 1 else l.confidence end as confidence,
-                d.decision
-              from unnest(${ids}::int[]) as t(id)
-              join ${authorOrganizations} l on l.organization_id = t.id or t.id = any(l.unit_ids)
-              left join ${organizationLinkDecisions} d on d.author_id = l.author_id and d.organization_id = l.organization_id
-              where ${visibleSql(minConfidence)}) g
-          ) x join ${authors} a on a.id = x.author_id
-          where (x.rn > ${offset} and x.rn <= ${offset + limit}) or x.rn = 1
-          order by x.organization_id, x.rn`),
+        await db.execute(sql`select t.id as organization_id, p.rn, c.total, p.first_year, p.last_year,
+            p.citation_count, p.evidence, p.confidence, p.decision, ${authorJson} as author
+          from unnest(${ids}::int[]) as t(id)
+          join ${organizations} o on o.id = t.id
+          cross join lateral (select case when o.parent_id is null
+            then (select count(*)::int from ${authorOrganizations} l
+                  where l.organization_id = o.id and ${visibleLinkSql(minConfidence)})
+            else (select count(*)::int from ${authorOrganizations} l
+                  where l.organization_id = o.parent_id and o.id = any(l.unit_ids) and ${visibleLinkSql(minConfidence)})
+            end as total offset 0) c
+          left join lateral (select l.author_id, l.first_year, l.last_year, l.citation_count, l.evidence,
+              case when d.decision = 'CONFIRMED' then 1 else l.confidence end as confidence, d.decision,
+              row_number() over (order by l.citation_count desc, l.author_id)::int as rn
+            from (select * from ${authorOrganizations} l
+              where l.organization_id = coalesce(o.parent_id, o.id)
+                and (o.parent_id is null or o.id = any(l.unit_ids)) and ${visibleLinkSql(minConfidence)}
+              order by l.citation_count desc, l.author_id limit ${offset + limit}) l
+            left join ${organizationLinkDecisions} d on d.author_id = l.author_id and d.organization_id = l.organization_id) p on true
+          left join ${authors} a on a.id = p.author_id
+          where (p.rn > ${offset} and p.rn <= ${offset + limit}) or p.rn = 1 or p.rn is null
+          order by t.id, p.rn`),
       );
       for (const r of rows) {
         const byKey = results.get(r.organization_id) ?? new Map();
         results.set(r.organization_id, byKey);
         const page = byKey.get(key) ?? { rows: [], total: Number(r.total) };
         byKey.set(key, page);
-        if (r.rn > offset && r.rn <= offset + limit) {
+        if (r.rn !== null && r.rn > offset && r.rn <= offset + limit) {
           page.rows.push({
             author: typeof r.author === 'string' ? (JSON.parse(r.author) as AuthorRow) : r.author,
             firstYear: r.first_year,

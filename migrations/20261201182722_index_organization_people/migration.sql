@@ -1,0 +1,2 @@
+DROP INDEX "author_organizations_organization_id_idx";--> statement-breakpoint
+CREATE INDEX "author_organizations_people_idx" ON "author_organizations" ("organization_id","citation_count" DESC,"author_id","confidence");
