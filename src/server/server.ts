@@ -9,6 +9,7 @@ import { onCommit } from '../db/writers.ts';
 import { exportBatchSize } from '../export/service.ts';
 import type { IngestionQueue } from '../ingest/background.ts';
 import { createLiveEvents, type LiveEvents } from '../live/events.ts';
+import { CountCache, type CountCacheOptions, DEFAULT_COUNT_CACHE } from '../query/count-cache.ts';
 import type { Context } from '../schema/context.ts';
 import { schema } from '../schema/index.ts';
 import {
@@ -57,6 +58,11 @@ export interface ServerOptions {
    * instances); memory by default.
    */
   store?: SharedStore;
+  /**
+   * Bounds of the cache of exact counts and facets (src/query/count-cache.ts); shared through the
+   * store when that is Redis. Left out: DEFAULT_COUNT_CACHE; `maxEntries: 0` turns it off.
+   */
+  countCache?: Partial<Omit<CountCacheOptions, 'shared'>>;
   /** Seconds an anonymous query's answer may be served from the cache; 0 (the default here) turns it off. */
   cacheTtlSeconds?: number;
   /** Trusted documents and whether anonymous callers are held to them. */
@@ -95,6 +101,11 @@ export function createServer(options: ServerOptions): BibgraphServer {
   const callers = new WeakMap<Request, Caller>();
   const store = options.store ?? memoryStore();
   const rateLimits = createRateLimits(limits, store.redis);
+  const counts = new CountCache({
+    ...DEFAULT_COUNT_CACHE,
+    ...options.countCache,
+    shared: store.kind === 'redis' ? store : null,
+  });
   const events = options.live?.events ?? createLiveEvents({ redisUrl: null, maxPerClient: 20 });
   const queue = options.live?.queue ?? null;
   const maxBackgroundIngestBytes = Math.max(
@@ -161,6 +172,7 @@ export function createServer(options: ServerOptions): BibgraphServer {
         dbKind: database.kind,
         maxIngestBytes: options.maxIngestBytes,
         auth: requestAuth(db, caller, auth),
+        counts,
         live: { events, queue, maxBackgroundIngestBytes },
       };
     },
