@@ -168,7 +168,7 @@ export class CountCache {
    * the cached total serves if the page was read at that generation; otherwise the statement
    * counts too (an InitPlan, once per statement) and its total is cached under its generation.
    */
-  async pageTotal(filters: readonly CitationFilter[]): Promise<PageTotal> {
+  async pageTotal(db: Database, filters: readonly CitationFilter[]): Promise<PageTotal> {
     const key = filterKey(filters);
     const count = { [TOTAL]: () => countCitationsSql(filters) };
     if (!this.enabled) {
@@ -178,7 +178,9 @@ export class CountCache {
           first ? Number(first[TOTAL]) : (await countCitations(db, filters)).count,
       };
     }
-    const guess = this.latest;
+    // A process that has seen no generation yet (just started) reads it once, so that it can use
+    // what other instances counted.
+    const guess = this.latest ?? (await this.generation(db));
     const [hit] = guess !== null ? await this.lookup([countKey(guess, key)]) : [undefined];
     const known = hit !== undefined && guess !== null ? { generation: guess, count: Number(hit) } : null;
     return {
@@ -260,10 +262,18 @@ export class CountCache {
     keys: ReadonlyArray<(generation: string) => string>,
   ): Promise<Array<string | undefined>> {
     const none = keys.map(() => undefined);
-    const guess = this.latest;
-    if (guess === null) return none;
+    let guess = this.latest;
+    let confirmed = false;
+    if (guess === null) {
+      // Nothing seen yet (a process just started): read the generation first, so that what other
+      // instances counted serves.
+      guess = await this.generation(db);
+      if (guess === null) return none;
+      confirmed = true;
+    }
     const hits = await this.lookup(keys.map((k) => k(guess)));
     if (hits.some((hit) => hit === undefined)) return none;
+    if (confirmed) return hits;
     const generation = await this.generation(db);
     if (generation === guess) return hits;
     if (generation === null) return none;
