@@ -114,6 +114,7 @@ async function main(): Promise<void> {
     database,
     store,
     cacheTtlSeconds: config.cacheTtlSeconds,
+    countCache: config.countCache,
     persisted: { documentsFile: config.persistedDocumentsFile, persistedOnly: config.persistedOnly },
     maxIngestBytes: config.maxIngestBytes,
     logging: config.logLevel,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
+import { DEFAULT_COUNT_CACHE } from '../config.ts';
 import { type Database, rowsOf } from '../db/client.ts';
 import { generationSql } from '../db/generation.ts';
 import { citations } from '../db/schema.ts';
@@ -30,12 +31,6 @@ export interface CountCacheOptions {
   /** Lifetime of a shared entry, in seconds; an entry is unreachable once the generation moves on. */
   sharedTtlSeconds?: number;
 }
-
-export const DEFAULT_COUNT_CACHE: Required<Omit<CountCacheOptions, 'shared'>> = {
-  maxEntries: 10_000,
-  maxBytes: 32 * 1024 * 1024,
-  sharedTtlSeconds: 3_600,
-};
 
 /** Column names the page statement selects for its total (src/schema/citation-connection.ts). */
 const TOTAL = 'connectionTotalCount';

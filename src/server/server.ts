@@ -3,13 +3,13 @@ import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type LogLevel, type YogaServerInstance } from 'graphql-yoga';
 import { type AuthOptions, type Caller, clientAddress, identifyCaller } from '../auth/caller.ts';
-import { DEFAULT_LIMITS, type Limits } from '../config.ts';
+import { DEFAULT_COUNT_CACHE, DEFAULT_LIMITS, type Limits } from '../config.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 import { onCommit } from '../db/writers.ts';
 import { exportBatchSize } from '../export/service.ts';
 import type { IngestionQueue } from '../ingest/background.ts';
 import { createLiveEvents, type LiveEvents } from '../live/events.ts';
-import { CountCache, type CountCacheOptions, DEFAULT_COUNT_CACHE } from '../query/count-cache.ts';
+import { CountCache, type CountCacheOptions } from '../query/count-cache.ts';
 import type { Context } from '../schema/context.ts';
 import { schema } from '../schema/index.ts';
 import {
