@@ -96,10 +96,6 @@ class LocalEntries {
     this.size -= key.length + value.length;
     this.entries.delete(key);
   }
-
-  get count(): number {
-    return this.entries.size;
-  }
 }
 
 /** How a connection page gets its total (see CountCache.pageTotal). */
@@ -139,11 +135,6 @@ export class CountCache {
     return this.options.maxEntries > 0;
   }
 
-  /** Entries held in this process (for tests and diagnostics). */
-  get size(): number {
-    return this.local.count;
-  }
-
   /**
    * Number of citations the filters select. When this process holds the count under the last
    * generation it saw, one indexed read of the generation confirms it; otherwise the count is
@@ -173,9 +164,7 @@ export class CountCache {
           first ? Number(first[TOTAL]) : (await countCitations(db, filters)).count,
       };
     }
-    // A process that has seen no generation yet (just started) reads it once, so that it can use
-    // what other instances counted.
-    const guess = this.latest ?? (await this.generation(db));
+    const guess = this.latest;
     const [hit] = guess !== null ? await this.lookup([countKey(guess, key)]) : [undefined];
     const known = hit !== undefined && guess !== null ? { generation: guess, count: Number(hit) } : null;
     return {
@@ -257,18 +246,13 @@ export class CountCache {
     keys: ReadonlyArray<(generation: string) => string>,
   ): Promise<Array<string | undefined>> {
     const none = keys.map(() => undefined);
-    let guess = this.latest;
-    let confirmed = false;
-    if (guess === null) {
-      // Nothing seen yet (a process just started): read the generation first, so that what other
-      // instances counted serves.
-      guess = await this.generation(db);
-      if (guess === null) return none;
-      confirmed = true;
-    }
+    // A process that has seen no generation yet counts its first request; reading the generation
+    // first would cost every request a statement where none is ever seen (a transaction that has
+    // written, a read during a PGlite ingest).
+    const guess = this.latest;
+    if (guess === null) return none;
     const hits = await this.lookup(keys.map((k) => k(guess)));
     if (hits.some((hit) => hit === undefined)) return none;
-    if (confirmed) return hits;
     const generation = await this.generation(db);
     if (generation === guess) return hits;
     if (generation === null) return none;
