@@ -154,7 +154,7 @@ export class CountCache {
    * the cached total serves if the page was read at that generation; otherwise the statement
    * counts too (an InitPlan, once per statement) and its total is cached under its generation.
    */
-  async pageTotal(db: Database, filters: readonly CitationFilter[]): Promise<PageTotal> {
+  async pageTotal(filters: readonly CitationFilter[]): Promise<PageTotal> {
     const key = filterKey(filters);
     const count = { [TOTAL]: () => countCitationsSql(filters) };
     if (!this.enabled) {

@@ -134,7 +134,7 @@ export function citationConnectionField<Parent>(
         // The total comes from the count cache when it holds it under the page's generation; else
         // the page's statement counts too (src/query/count-cache.ts).
         const total =
-          selected(info, 'totalCount').length > 0 ? await ctx.counts.pageTotal(ctx.db, filters) : null;
+          selected(info, 'totalCount').length > 0 ? await ctx.counts.pageTotal(filters) : null;
         // The page size as a literal: a prepared statement's generic plan would guess a parameter's
         // LIMIT at a tenth of the table, so PostgreSQL would plan every execution anew (~2 ms).
         const limit = sql.raw(String(Math.max(0, Math.trunc(Number(planned.limit)))));
