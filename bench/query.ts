@@ -16,6 +16,8 @@
  *   BENCH_PROFILE=<dir>   bibgraph writes a V8 CPU profile there (node --cpu-prof) on exit
  *   BENCH_QUERIES=canonical,typeahead   only the pages whose names start with these
  *   BENCH_BASELINE=<dir>  also measure the bibgraph checked out there ("bibgraph before", port +2)
+ *   BENCH_COLD=1    move the write generation on before every request (as a write would), so each
+ *                   one misses the count cache: the first request after a write; no throughput
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -48,6 +50,7 @@ const peerNode = `${root}bench/peer/node_modules/node/bin/node`;
 /** Another checkout of bibgraph (e.g. the commit before a change) measured beside this one. */
 const BASELINE = process.env.BENCH_BASELINE;
 const WITH_PEER = process.env.BENCH_PEER !== '0' && existsSync(peerNode);
+const COLD = process.env.BENCH_COLD === '1';
 
 type Target = 'floor' | 'bibgraph' | 'bibgraph before' | 'postgraphile';
 
@@ -135,10 +138,14 @@ function poster(url: string, request: BenchRequest, check: (data: unknown) => vo
   };
 }
 
-async function timeSequential(fn: () => Promise<unknown>): Promise<number[]> {
+async function timeSequential(
+  fn: () => Promise<unknown>,
+  beforeEach?: () => Promise<unknown>,
+): Promise<number[]> {
   for (let i = 0; i < 3; i++) await fn();
   const samples: number[] = [];
   for (let i = 0; i < ITERATIONS; i++) {
+    await beforeEach?.();
     const s = performance.now();
     await fn();
     samples.push(performance.now() - s);
@@ -257,7 +264,9 @@ async function benchSize(n: number) {
       return cells.get(key) as Cell;
     };
     for (let round = 1; round <= ROUNDS; round++) {
-      console.error(`  ${n.toLocaleString('en')}: round ${round}/${ROUNDS}`);
+      console.error(
+        `  ${n.toLocaleString('en')}: round ${round}/${ROUNDS} (load ${(await import('node:os')).loadavg()[0]?.toFixed(1)})`,
+      );
       for (const q of queries) {
         const targets: Array<[Target, () => Promise<unknown>, BenchRequest | null]> = [
           ['floor', () => q.floor(sql), null],
@@ -271,7 +280,9 @@ async function benchSize(n: number) {
         for (const [target, fn, request] of targets) {
           // A target that answers with an error is reported and left out of the table for this
           // page, so one failing server does not cost the others' measurements.
-          const samples = await timeSequential(fn).catch((error: Error) => {
+          // What every write does to the count cache (src/query/count-cache.ts), outside the clock.
+          const invalidate = COLD ? () => sql`update write_generation set value = value + 1` : undefined;
+          const samples = await timeSequential(fn, invalidate).catch((error: Error) => {
             console.error(`  ${target}, ${q.name}: ${error.message.slice(0, 300)}`);
             return null;
           });
@@ -280,7 +291,7 @@ async function benchSize(n: number) {
           c.p50.push(percentile(samples, 50));
           c.p95.push(percentile(samples, 95));
           // Throughput for the canonical page only: the others are latency targets.
-          if (q === queries[0] && q.name === 'canonical page') {
+          if (!COLD && q === queries[0] && q.name === 'canonical page') {
             const pid = servers.find((s) => s[0] === target)?.[1].pid;
             const load = await throughput(fn, request && endpointOf(target), request, pid, sql);
             c.rps.push(load.rps);

@@ -44,6 +44,12 @@ export interface Config {
    * default); off is the way back should a query ever answer differently compiled.
    */
   jit: boolean;
+  /**
+   * The cache of exact counts and facets (src/query/count-cache.ts): most entries and bytes one
+   * process keeps (BIBGRAPH_COUNT_CACHE_ENTRIES, 0 turns it off; BIBGRAPH_COUNT_CACHE_SIZE), and how
+   * long an entry lives in Redis (BIBGRAPH_COUNT_CACHE_TTL, seconds).
+   */
+  countCache: { maxEntries: number; maxBytes: number; sharedTtlSeconds: number };
   /** A JSON file of trusted documents (`{ "<sha256>": "query …" }`), registered with `bibgraph documents add`. */
   persistedDocumentsFile: string | null;
   /** Anonymous callers may run only registered documents (BIBGRAPH_PERSISTED_ONLY). */
@@ -84,6 +90,12 @@ export const DEFAULT_HEALTH_TIMEOUT_MS = 2_000;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 25_000;
 export const DEFAULT_REPLICA_CHECK_MS = 5_000;
 export const DEFAULT_REDIS_PREFIX = 'bibgraph:';
+/** Bounds of the count cache (Config.countCache) where nothing sets them. */
+export const DEFAULT_COUNT_CACHE = {
+  maxEntries: 10_000,
+  maxBytes: 32 * 1024 * 1024,
+  sharedTtlSeconds: 3_600,
+};
 export const DEFAULT_MAX_INGEST_BYTES = 50 * 1024 * 1024;
 /** Uploads are read whole before GraphQL runs (multipart), so this also bounds memory per upload. */
 export const DEFAULT_MAX_BACKGROUND_INGEST_BYTES = 500 * 1024 * 1024;
@@ -202,6 +214,23 @@ export const SETTINGS: readonly SettingDoc[] = [
     name: 'BIBGRAPH_JIT',
     default: '`true`',
     meaning: 'Run queries as compiled code (graphql-jit); `false` interprets them (docs/performance.md)',
+  },
+  {
+    name: 'BIBGRAPH_COUNT_CACHE_ENTRIES',
+    default: '`10000`',
+    meaning:
+      'Most totals and facets one process keeps cached under the write generation (0: off; see docs/performance.md)',
+  },
+  {
+    name: 'BIBGRAPH_COUNT_CACHE_SIZE',
+    default: '`32MB`',
+    meaning: 'Most memory those cached totals and facets take per process',
+  },
+  {
+    name: 'BIBGRAPH_COUNT_CACHE_TTL',
+    default: '`3600`',
+    meaning:
+      'Seconds a cached total or facet lives in Redis (unreachable anyway once a write moves the generation)',
   },
   {
     name: 'BIBGRAPH_PERSISTED_DOCUMENTS',
@@ -489,6 +518,19 @@ export function loadConfig(env: Env = process.env): Config {
     replicaCheckMs: readInt(env, 'BIBGRAPH_REPLICA_CHECK', DEFAULT_REPLICA_CHECK_MS, 100, 3_600_000),
     cacheTtlSeconds: readInt(env, 'BIBGRAPH_CACHE_TTL', 60, 0, 86_400),
     jit: readBoolean(env, 'BIBGRAPH_JIT', true),
+    countCache: {
+      maxEntries: readInt(env, 'BIBGRAPH_COUNT_CACHE_ENTRIES', DEFAULT_COUNT_CACHE.maxEntries, 0, 10_000_000),
+      maxBytes: env.BIBGRAPH_COUNT_CACHE_SIZE?.trim()
+        ? parseByteSize('BIBGRAPH_COUNT_CACHE_SIZE', env.BIBGRAPH_COUNT_CACHE_SIZE.trim())
+        : DEFAULT_COUNT_CACHE.maxBytes,
+      sharedTtlSeconds: readInt(
+        env,
+        'BIBGRAPH_COUNT_CACHE_TTL',
+        DEFAULT_COUNT_CACHE.sharedTtlSeconds,
+        1,
+        604_800,
+      ),
+    },
     persistedDocumentsFile: env.BIBGRAPH_PERSISTED_DOCUMENTS?.trim() || null,
     persistedOnly: readPersistedOnly(env),
     corsOrigins: readOrigins(

@@ -115,6 +115,7 @@ async function main(): Promise<void> {
     store,
     cacheTtlSeconds: config.cacheTtlSeconds,
     jit: config.jit,
+    countCache: config.countCache,
     persisted: { documentsFile: config.persistedDocumentsFile, persistedOnly: config.persistedOnly },
     maxIngestBytes: config.maxIngestBytes,
     logging: config.logLevel,

@@ -4,6 +4,7 @@ import {
   bigint,
   boolean,
   bytea,
+  check,
   customType,
   doublePrecision,
   index,
@@ -15,6 +16,7 @@ import {
   timestamp,
   unique,
   uniqueIndex,
+  uuid,
 } from 'drizzle-orm/pg-core';
 
 /** PostgreSQL's full-text document type; read back as its text form, which nothing needs. */
@@ -485,6 +487,39 @@ export const citationKeywords = pgTable(
     index('citation_keywords_keyword_id_idx').on(t.keywordId),
   ],
 );
+
+/**
+ * The write generation: one row whose `value` moves on by one with every committed transaction
+ * that changed a table counts and facets read (citations, their links, authors, affiliations,
+ * keywords, organizations). Triggers keep it, whoever writes (GraphQL, `bibgraph ingest` straight
+ * into PostgreSQL, curation, background jobs, hand-written SQL); the custom migration
+ * add_write_generation_triggers defines them. A statement that reads this row together with
+ * counts sees both in one snapshot, so a cached count is filed under exactly the generation it was
+ * counted at (src/query/count-cache.ts).
+ */
+export const writeGeneration = pgTable(
+  'write_generation',
+  {
+    id: integer('id').primaryKey(),
+    /**
+     * Random per database: a cache shared through Redis by several deployments (or test databases)
+     * under one key prefix never takes one database's counts for another's at the same value.
+     */
+    epoch: uuid('epoch').notNull().defaultRandom(),
+    value: bigint('value', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [check('write_generation_one_row', sql`${t.id} = 1`)],
+);
+
+/**
+ * A writing transaction's note that it owes the generation a bump: the first write of a
+ * transaction inserts one row, and a deferred constraint trigger on it bumps `write_generation`
+ * and deletes the row at commit. So the counter row is locked only while a writer commits, not for
+ * its whole transaction. Always empty outside an open transaction.
+ */
+export const writeGenerationPending = pgTable('write_generation_pending', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+});
 
 export type Citation = typeof citations.$inferSelect;
 export type NewCitation = typeof citations.$inferInsert;

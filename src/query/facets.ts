@@ -1,5 +1,6 @@
 import { and, type SQL, sql } from 'drizzle-orm';
 import { type Database, rowsOf } from '../db/client.ts';
+import { generationSql } from '../db/generation.ts';
 import {
   affiliationOrganizations,
   affiliations,
@@ -58,10 +59,21 @@ export function citationFiltersSql(
   return parts.length === 1 ? parts[0] : and(...parts);
 }
 
-/** Number of citations matching every filter. */
-export async function countCitations(db: Database, filters: readonly CitationFilter[]): Promise<number> {
+/** A count and the write generation it was counted at (null: not to be cached, see generationSql). */
+export interface CountAt {
+  count: number;
+  generation: string | null;
+}
+
+/** Number of citations matching every filter, with the generation read in the same statement. */
+export async function countCitations(db: Database, filters: readonly CitationFilter[]): Promise<CountAt> {
   const where = citationFiltersSql(filters, citations);
-  return db.$count(citations, where);
+  const [row] = rowsOf<{ n: number; generation: string | null }>(
+    await db.execute(
+      sql`select count(*)::int as n, ${generationSql()} as generation from ${citations}${where ? sql` where ${where}` : sql``}`,
+    ),
+  );
+  return { count: Number(row?.n ?? 0), generation: row?.generation ?? null };
 }
 
 /**
@@ -126,39 +138,59 @@ function branch(request: FacetRequest, source: { filtered: SQL; join: (id: SQL) 
   }
 }
 
+/** Buckets per request key, and the write generation they were counted at (null: not to be cached). */
+export interface FacetsAt {
+  buckets: Map<string, FacetBucket[]>;
+  generation: string | null;
+}
+
+// The key of the generation row in the facets statement's result; a GraphQL name has no '#'.
+const GENERATION_ROW = '#generation';
+
 /**
  * Counts every requested facet over the whole filtered set in one statement: the filtered ids are
  * computed once (a CTE) and each facet is a grouped branch of a UNION ALL. Buckets come back by
- * count, highest first, then by label.
+ * count, highest first, then by label. One more branch reads the write generation, so the counts
+ * and the generation come from one snapshot.
  */
 export async function citationFacets(
   db: Database,
   filters: readonly CitationFilter[],
   requests: readonly FacetRequest[],
-): Promise<Map<string, FacetBucket[]>> {
+): Promise<FacetsAt> {
   const result = new Map<string, FacetBucket[]>(requests.map((r) => [r.key, []]));
   const wanted = requests.filter((r) => r.size > 0);
-  if (wanted.length === 0) return result;
+  if (wanted.length === 0) return { buckets: result, generation: null };
   const where = citationFiltersSql(filters, citations);
   // Without a filter every link row counts, so the link tables are grouped without the join.
   const source = where
     ? { filtered: sql`filtered`, join: (id: SQL) => sql`join filtered f on f.id = ${id}` }
     : { filtered: sql`${citations}`, join: () => sql`` };
   const union = sql.join(
-    wanted.map((r) => branch(r, source)),
+    [
+      sql`(select ${GENERATION_ROW}::text as key, ${generationSql()} as value, ''::text as label, 0 as count, null::int as id)`,
+      ...wanted.map((r) => branch(r, source)),
+    ],
     sql` union all `,
   );
   const statement = where
     ? sql`with filtered as (select id, year, ris_type, container_title from ${citations} where ${where}) ${union}`
     : union;
-  const rows = rowsOf<{ key: string; value: string; label: string; count: number; id: number | null }>(
+  const rows = rowsOf<{ key: string; value: string | null; label: string; count: number; id: number | null }>(
     await db.execute(statement),
   );
+  let generation: string | null = null;
   for (const row of rows) {
-    result.get(row.key)?.push({ value: row.value, label: row.label, count: Number(row.count), id: row.id });
+    if (row.key === GENERATION_ROW) {
+      generation = row.value;
+      continue;
+    }
+    result
+      .get(row.key)
+      ?.push({ value: row.value ?? '', label: row.label, count: Number(row.count), id: row.id });
   }
   for (const buckets of result.values()) {
     buckets.sort((a, b) => b.count - a.count || a.label.localeCompare(b.label));
   }
-  return result;
+  return { buckets: result, generation };
 }

@@ -10,7 +10,7 @@ import {
 import type { citations } from '../db/schema.ts';
 import { ValidationError } from '../errors.ts';
 import type { CitationFilter } from '../query/citation-filter.ts';
-import { countCitations, countCitationsSql, type FacetKind, facetSize } from '../query/facets.ts';
+import { type FacetKind, facetSize } from '../query/facets.ts';
 import { citationRowsQuery } from '../query/ordering.ts';
 import type { builder } from './builder.ts';
 import { CitationFilterInput, CitationOrderEnum, toCitationFilter } from './citation-filter.ts';
@@ -35,9 +35,6 @@ interface Early {
   facets?: FacetLoader;
 }
 const early = new WeakMap<object, Early>();
-
-/** The extra that carries the size of the filtered set on every row of a page. */
-const TOTAL = 'connectionTotalCount';
 
 function selected(info: GraphQLResolveInfo, name: string): FieldNode[] {
   return info.fieldNodes.flatMap((node) =>
@@ -115,7 +112,7 @@ export function citationConnectionField<Parent>(
       },
       totalCount: (parent, args, ctx) => {
         checkPaging(args as PagingArgs, citationRowsQuery(filtersOf(parent, args), args.orderBy).scopeKey);
-        return early.get(args)?.count ?? countCitations(ctx.db, filtersOf(parent, args));
+        return early.get(args)?.count ?? ctx.counts.count(ctx.db, filtersOf(parent, args));
       },
       resolve: async (query, parent, args, ctx, info) => {
         const filters = filtersOf(parent, args);
@@ -124,7 +121,7 @@ export function citationConnectionField<Parent>(
         const started: Early = {};
         const facetNodes = selected(info, 'facets');
         if (facetNodes.length > 0) {
-          started.facets = new FacetLoader(ctx.db, filters);
+          started.facets = new FacetLoader(ctx.db, ctx.counts, filters);
           prefetchFacets(started.facets, info, facetNodes);
         }
         early.set(args, started);
@@ -134,14 +131,16 @@ export function citationConnectionField<Parent>(
           limit?: number;
           extras?: Record<string, unknown>;
         };
-        const counted = selected(info, 'totalCount').length > 0;
+        // The total comes from the count cache when it holds it under the page's generation; else
+        // the page's statement counts too (src/query/count-cache.ts).
+        const total = selected(info, 'totalCount').length > 0 ? await ctx.counts.pageTotal(filters) : null;
         // The page size as a literal: a prepared statement's generic plan would guess a parameter's
         // LIMIT at a tenth of the table, so PostgreSQL would plan every execution anew (~2 ms).
         const limit = sql.raw(String(Math.max(0, Math.trunc(Number(planned.limit)))));
         // One statement for the page, shaped like a hand-written one. The page's keys come from a
         // subquery over the bare rows: PostgreSQL builds the nested lists (lateral joins) of every
         // row it sorts, so only the rows of the page may reach them. The total rides along as an
-        // uncorrelated subquery, which runs once per statement.
+        // uncorrelated subquery, which runs once per statement, and so does the write generation.
         const keys = ctx.db.query.citations
           .findMany({
             columns: { id: true },
@@ -154,13 +153,11 @@ export function citationConnectionField<Parent>(
         const page = (await ctx.db.query.citations.findMany({
           ...planned,
           limit,
-          extras: counted ? { ...planned.extras, [TOTAL]: () => countCitationsSql(filters) } : planned.extras,
+          extras: total ? { ...planned.extras, ...total.extras } : planned.extras,
           where: { RAW: (t: typeof citations) => sql`${t.id} in (select "id" from (${keys}) as "page")` },
         } as never)) as unknown as Array<Record<string, unknown>>;
-        if (counted) {
-          // An empty page (a cursor past the end) carries no row to read the total from.
-          const first = page[0];
-          started.count = first ? Promise.resolve(Number(first[TOTAL])) : countCitations(ctx.db, filters);
+        if (total) {
+          started.count = total.total(ctx.db, page[0]);
           started.count.catch(() => {});
         }
         return page as never;
@@ -179,7 +176,7 @@ export function citationConnectionField<Parent>(
           extensions: { pothosDrizzleTotalCount: true },
           resolve: (connection, _args, ctx) => {
             const { parent, args } = connection as unknown as { parent: Parent; args: ConnectionArgs };
-            return early.get(args)?.facets ?? new FacetLoader(ctx.db, filtersOf(parent, args));
+            return early.get(args)?.facets ?? new FacetLoader(ctx.db, ctx.counts, filtersOf(parent, args));
           },
         }),
       }),

@@ -2,6 +2,7 @@ import type { Caller } from '../auth/caller.ts';
 import type { Database, DatabaseKind } from '../db/client.ts';
 import type { IngestionQueue } from '../ingest/background.ts';
 import type { LiveEvents } from '../live/events.ts';
+import type { CountCache } from '../query/count-cache.ts';
 
 /** What the request is allowed to do, decided once per request. */
 export interface RequestAuth {
@@ -21,6 +22,11 @@ export interface Context {
   /** Largest RIS input one ingest call accepts, in bytes. */
   maxIngestBytes: number;
   auth: RequestAuth;
+  /**
+   * Exact citation counts and facets cached under the database's write generation, shared by the
+   * server's requests (and through Redis by its instances): src/query/count-cache.ts.
+   */
+  counts: CountCache;
   /** Subscriptions' events and background ingestion (src/live/events.ts, src/ingest/background.ts). */
   live: {
     events: LiveEvents;

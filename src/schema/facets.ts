@@ -3,8 +3,8 @@ import { countryByCode } from '../address/countries.ts';
 import type { Database } from '../db/client.ts';
 import { ValidationError } from '../errors.ts';
 import type { CitationFilter } from '../query/citation-filter.ts';
+import type { CountCache } from '../query/count-cache.ts';
 import {
-  citationFacets,
   DEFAULT_FACET_SIZE,
   type FacetBucket,
   type FacetKind,
@@ -17,7 +17,8 @@ import { builder } from './builder.ts';
 
 /**
  * The facets of one citation set. Every facet field asks this loader; fields of one selection are
- * resolved in the same tick, so the loader waits a microtask and counts them all in one statement.
+ * resolved in the same tick, so the loader waits a microtask and counts them all in one statement
+ * (or finds them in the count cache under the current write generation).
  */
 export class FacetLoader {
   private pending: Array<
@@ -26,6 +27,7 @@ export class FacetLoader {
 
   constructor(
     private readonly db: Database,
+    private readonly counts: CountCache,
     private readonly filters: readonly CitationFilter[],
   ) {}
 
@@ -49,7 +51,7 @@ export class FacetLoader {
     const batch = this.pending;
     this.pending = [];
     try {
-      const results = await citationFacets(this.db, this.filters, batch);
+      const results = await this.counts.facets(this.db, this.filters, batch);
       for (const request of batch) request.resolve(results.get(request.key) ?? []);
     } catch (error) {
       for (const request of batch) request.reject(error);

@@ -3,12 +3,13 @@ import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type LogLevel, type YogaServerInstance } from 'graphql-yoga';
 import { type AuthOptions, type Caller, clientAddress, identifyCaller } from '../auth/caller.ts';
-import { DEFAULT_LIMITS, type Limits } from '../config.ts';
+import { DEFAULT_COUNT_CACHE, DEFAULT_LIMITS, type Limits } from '../config.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 import { onCommit } from '../db/writers.ts';
 import { exportBatchSize } from '../export/service.ts';
 import type { IngestionQueue } from '../ingest/background.ts';
 import { createLiveEvents, type LiveEvents } from '../live/events.ts';
+import { CountCache, type CountCacheOptions } from '../query/count-cache.ts';
 import type { Context } from '../schema/context.ts';
 import { schema } from '../schema/index.ts';
 import {
@@ -58,6 +59,11 @@ export interface ServerOptions {
    * instances); memory by default.
    */
   store?: SharedStore;
+  /**
+   * Bounds of the cache of exact counts and facets (src/query/count-cache.ts); shared through the
+   * store when that is Redis. Left out: DEFAULT_COUNT_CACHE; `maxEntries: 0` turns it off.
+   */
+  countCache?: Partial<Omit<CountCacheOptions, 'shared'>>;
   /** Seconds an anonymous query's answer may be served from the cache; 0 (the default here) turns it off. */
   cacheTtlSeconds?: number;
   /** Queries run compiled by graphql-jit (jit.ts); on unless false. */
@@ -100,6 +106,11 @@ export function createServer(options: ServerOptions): BibgraphServer {
   const callers = new WeakMap<Request, Caller>();
   const store = options.store ?? memoryStore();
   const rateLimits = createRateLimits(limits, store.redis);
+  const counts = new CountCache({
+    ...DEFAULT_COUNT_CACHE,
+    ...options.countCache,
+    shared: store.kind === 'redis' ? store : null,
+  });
   const events = options.live?.events ?? createLiveEvents({ redisUrl: null, maxPerClient: 20 });
   const queue = options.live?.queue ?? null;
   const maxBackgroundIngestBytes = Math.max(
@@ -167,6 +178,7 @@ export function createServer(options: ServerOptions): BibgraphServer {
         dbKind: database.kind,
         maxIngestBytes: options.maxIngestBytes,
         auth: requestAuth(db, caller, auth),
+        counts,
         live: { events, queue, maxBackgroundIngestBytes },
       };
     },

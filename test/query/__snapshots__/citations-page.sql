@@ -1,19 +1,19 @@
-(select $1::text as key, year::text as value, year::text as label, count(*)::int as count, null::int as id
-        from "citations" where year is not null group by year order by 4 desc, year desc limit $2) union all (select $3::text as key, ris_type as value, ris_type as label, count(*)::int as count, null::int as id
-        from "citations" group by ris_type order by 4 desc, ris_type limit $4) union all (select $5::text as key, mode() within group (order by container_title) as value,
+(select $1::text as key, (select case when coalesce(current_setting('bibgraph.graph_written', true), '') = '' then "write_generation"."epoch"::text || ':' || "write_generation"."value"::text end from "write_generation" where "write_generation"."id" = 1) as value, ''::text as label, 0 as count, null::int as id) union all (select $2::text as key, year::text as value, year::text as label, count(*)::int as count, null::int as id
+        from "citations" where year is not null group by year order by 4 desc, year desc limit $3) union all (select $4::text as key, ris_type as value, ris_type as label, count(*)::int as count, null::int as id
+        from "citations" group by ris_type order by 4 desc, ris_type limit $5) union all (select $6::text as key, mode() within group (order by container_title) as value,
           mode() within group (order by container_title) as label, count(*)::int as count, null::int as id
-        from "citations" where container_title is not null group by lower(container_title) order by 4 desc, 3 limit $6) union all (select $7::text as key, k.id::text as value, k.term as label, x.n as count, k.id as id
+        from "citations" where container_title is not null group by lower(container_title) order by 4 desc, 3 limit $7) union all (select $8::text as key, k.id::text as value, k.term as label, x.n as count, k.id as id
         from (select l.keyword_id, count(*)::int as n from "citation_keywords" l 
-              group by l.keyword_id order by n desc, l.keyword_id limit $8) x
-        join "keywords" k on k.id = x.keyword_id) union all (select $9::text as key, a.id::text as value, a.name as label, x.n as count, a.id as id
+              group by l.keyword_id order by n desc, l.keyword_id limit $9) x
+        join "keywords" k on k.id = x.keyword_id) union all (select $10::text as key, a.id::text as value, a.name as label, x.n as count, a.id as id
         from (select l.author_id, count(distinct l.citation_id)::int as n from "contributions" l 
-              group by l.author_id order by n desc, l.author_id limit $10) x
-        join "authors" a on a.id = x.author_id) union all (select $11::text as key, a.id::text as value, a.name as label, x.n as count, a.id as id
+              group by l.author_id order by n desc, l.author_id limit $11) x
+        join "authors" a on a.id = x.author_id) union all (select $12::text as key, a.id::text as value, a.name as label, x.n as count, a.id as id
         from (select l.affiliation_id, count(*)::int as n from "citation_affiliations" l 
-              group by l.affiliation_id order by n desc, l.affiliation_id limit $12) x
+              group by l.affiliation_id order by n desc, l.affiliation_id limit $13) x
         join "affiliations" a on a.id = x.affiliation_id);
 
-select "d0"."id" as "id", "d0"."title" as "title", "d0"."year" as "year", "d0"."container_title" as "containerTitle", "d0"."doi" as "doi", ('s…'::text) as "cursorScope", ((select count(*)::int from "citations")) as "connectionTotalCount", "contributions"."r" as "contributions", "affiliationLinks"."r" as "affiliationLinks", "keywordLinks"."r" as "keywordLinks" from "citations" as "d0" left join lateral(select coalesce(json_agg(row_to_json("t".*)), '[]') as "r" from (select "d1"."author_id" as "authorId", "d1"."citation_id" as "citationId", "d1"."role" as "role", "d1"."position" as "position", "author"."r" as "author" from "contributions" as "d1" left join lateral(select row_to_json("t".*) "r" from (select "d2"."id" as "id", "d2"."name" as "name", (select count(distinct "citations"."id") from "citations" inner join "contributions" on "contributions"."citation_id" = "citations"."id" where "d2"."id" = "contributions"."author_id") as "_citations_count", (coalesce((select json_agg(json_build_object(
+select "d0"."id" as "id", "d0"."title" as "title", "d0"."year" as "year", "d0"."container_title" as "containerTitle", "d0"."doi" as "doi", ('s…'::text) as "cursorScope", ((select case when coalesce(current_setting('bibgraph.graph_written', true), '') = '' then "write_generation"."epoch"::text || ':' || "write_generation"."value"::text end from "write_generation" where "write_generation"."id" = 1)) as "connectionGeneration", ((select count(*)::int from "citations")) as "connectionTotalCount", "contributions"."r" as "contributions", "affiliationLinks"."r" as "affiliationLinks", "keywordLinks"."r" as "keywordLinks" from "citations" as "d0" left join lateral(select coalesce(json_agg(row_to_json("t".*)), '[]') as "r" from (select "d1"."author_id" as "authorId", "d1"."citation_id" as "citationId", "d1"."role" as "role", "d1"."position" as "position", "author"."r" as "author" from "contributions" as "d1" left join lateral(select row_to_json("t".*) "r" from (select "d2"."id" as "id", "d2"."name" as "name", (select count(distinct "citations"."id") from "citations" inner join "contributions" on "contributions"."citation_id" = "citations"."id" where "d2"."id" = "contributions"."author_id") as "_citations_count", (coalesce((select json_agg(json_build_object(
       'affiliation', json_build_object('id', f.id, 'name', f.name, 'nameKey', f.name_key, 'country', f.country),
       'firstYear', s.first_year, 'lastYear', s.last_year, 'count', s.n)
       order by s.n desc, s.last_year desc nulls last, f.id)
