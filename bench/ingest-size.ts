@@ -314,7 +314,9 @@ async function measure(admin: postgres.Sql, n: number): Promise<Result> {
       t = performance.now();
       for (const [table, count] of counts) {
         // psql's \copy rather than postgres.js' copy readable: after a large COPY TO, postgres.js
-        // 3.4.9 never answered the connection's next query (the dump of a second table hung).
+        // 3.4.9 never answered the connection's next query (the dump of a second table hung) — its
+        // socket stays paused when CopyData hits the high-water mark in the chunk that holds
+        // CopyDone (porsager/postgres#499, fix proposed in #1016, not released).
         psql(cliUrl, `\\copy "${table}" to '${join(dir, `${table}.copy`)}'`);
         dumped.set(table, count);
       }
