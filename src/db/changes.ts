@@ -40,8 +40,18 @@ export function openJournal(tx: object): GraphChange[] {
 }
 
 /**
+ * Whether changes noted on `tx` are collected: only in a transaction of the writers' gate while
+ * someone listens for commits (the server's subscriptions). The CLI has no listener, so a
+ * million-record ingest keeps no list of the million citations it created.
+ */
+export function collectsChanges(tx: object): boolean {
+  return pending.has(tx);
+}
+
+/**
  * Notes changes made in `tx`. Outside a transaction of the writers' gate (a test's own
- * transaction, which it may roll back) nobody collects them, and nothing is announced.
+ * transaction, which it may roll back), or while nobody listens for commits, nobody collects them,
+ * and nothing is announced.
  */
 export function noteChanges(tx: object, changes: Iterable<GraphChange>): void {
   const list = pending.get(tx);

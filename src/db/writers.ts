@@ -71,7 +71,9 @@ export async function writeTransaction<T>(
   let result: T;
   try {
     result = await gate.db.transaction(async (tx) => {
-      changes = openJournal(tx);
+      // A journal only for someone to tell: it holds an entry per row an ingest creates, which
+      // without a listener (the CLI) only grew with the input until the commit dropped it.
+      if (gate.commitListeners.size > 0) changes = openJournal(tx);
       await takeWritersLock(tx, label, gate.waitMs, started);
       return work(tx);
     });

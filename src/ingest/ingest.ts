@@ -4,7 +4,7 @@ import { affiliationKey, authorKey, keywordKey } from '../citation/keys.ts';
 import { type CitationPreview, previewCitation } from '../citation/preview.ts';
 import type { MappedCitation } from '../citation/types.ts';
 import { bulkInsert, bulkUpdate, RowEncoder, upsertKeyed } from '../db/bulk.ts';
-import { changesOf, noteChanges } from '../db/changes.ts';
+import { changesOf, collectsChanges, noteChanges } from '../db/changes.ts';
 import { type Database, groupBy, rowsOf } from '../db/client.ts';
 import {
   affiliations,
@@ -855,18 +855,19 @@ async function storeDistinct(
   await bulkUpdate(tx, updateEncoder, 'id', updates);
   await writeLinks(tx, linkJobs, aliases, work);
   // Announced once the ingest commits (src/db/changes.ts); a dry run never does.
-  noteChanges(tx, [
-    ...changesOf(
-      'Citation',
-      'created',
-      linkJobs.filter((job) => job.roles === null).map((job) => job.citationId),
-    ),
-    ...changesOf(
-      'Citation',
-      'updated',
-      linkJobs.filter((job) => job.roles !== null).map((job) => job.citationId),
-    ),
-  ]);
+  if (collectsChanges(tx))
+    noteChanges(tx, [
+      ...changesOf(
+        'Citation',
+        'created',
+        linkJobs.filter((job) => job.roles === null).map((job) => job.citationId),
+      ),
+      ...changesOf(
+        'Citation',
+        'updated',
+        linkJobs.filter((job) => job.roles !== null).map((job) => job.citationId),
+      ),
+    ]);
   // New citations got their search document on insert; updated ones may have new keywords or text.
   await refreshSearchDocuments(
     tx,
@@ -984,11 +985,12 @@ async function writeLinks(
     ),
     upsertKeyed(tx, keywords, keywords.termKey, keywords.id, [...keywordRows.values()], fresh.keywords),
   ]);
-  noteChanges(tx, [
-    ...changesOf('Author', 'created', fresh.authors),
-    ...changesOf('Affiliation', 'created', fresh.affiliations),
-    ...changesOf('Keyword', 'created', fresh.keywords),
-  ]);
+  if (collectsChanges(tx))
+    noteChanges(tx, [
+      ...changesOf('Author', 'created', fresh.authors),
+      ...changesOf('Affiliation', 'created', fresh.affiliations),
+      ...changesOf('Keyword', 'created', fresh.keywords),
+    ]);
   // Names merged away by a curator lead to the survivor instead of coming back as new rows.
   for (const [key, s] of aliases.authors) authorIds.set(key, s.id);
   for (const [key, s] of aliases.affiliations) affiliationIds.set(key, s.id);
