@@ -196,7 +196,7 @@ const SYLLABLES =
   'ka to mi ra ne so lu be da fi ge ho ji ko la ma no pe ri sa ta vo wi ya zu an el in or us ber gar son man ler sky ova ez ski ton'.split(
     ' ',
   );
-const DEPTS = [
+export const DEPTS = [
   'Department of Hematology',
   'Institute of Neuroscience',
   'School of Public Health',
@@ -206,7 +206,7 @@ const DEPTS = [
   'Centre for Evidence Synthesis',
   'Department of Chemistry',
 ];
-const PLACES: Array<[string, string]> = [
+export const PLACES: Array<[string, string]> = [
   ['University of Amsterdam, Amsterdam', 'Netherlands'],
   ['Harvard University, Boston, MA', 'USA'],
   ['Max Planck Institute, Mainz', 'Germany'],
@@ -218,7 +218,7 @@ const PLACES: Array<[string, string]> = [
   ['University of Lagos, Lagos', 'Nigeria'],
   ['Charles University, Prague', 'Czech Republic'],
 ];
-const QUALIFIERS = ['', ' in children', ' in adults', ' modelling', ' outcomes'];
+export const QUALIFIERS = ['', ' in children', ' in adults', ' modelling', ' outcomes'];
 
 /** How many people, institutions and terms a library of `n` records has (as bench/lib/seed.ts). */
 export function libraryShape(n: number) {

@@ -16,6 +16,8 @@ import { type Database, rowsOf } from '../../src/db/client.ts';
 import { writeTransaction } from '../../src/db/writers.ts';
 import { recomputeAuthorLinks } from '../../src/ingest/organization-links.ts';
 import { type AddressRow, refreshOrganizationNames, storeAddresses } from '../../src/ingest/organizations.ts';
+// The generated RIS library (bench:ingest, bench:ingest-size) and this seed share their people and places.
+import { DEPTS, GIVEN, PLACES, QUALIFIERS } from './generate-ris.ts';
 
 const SYLLABLES = [
   'ka',
@@ -59,50 +61,6 @@ const SYLLABLES = [
   'ski',
   'ton',
 ];
-const GIVEN = [
-  'Xiaohua',
-  'John',
-  'Anna',
-  'Carlos',
-  'Maria',
-  'Thi Mai',
-  'Pieter',
-  'Giulia',
-  'Min-jun',
-  'João',
-  'Erik',
-  'Claire',
-  'Jan',
-  'Ayşe',
-  'Chinedu',
-  'Haruto',
-  'Olga',
-  'Siobhan',
-  'David',
-  'Layla',
-];
-const DEPTS = [
-  'Department of Hematology',
-  'Institute of Neuroscience',
-  'School of Public Health',
-  'Faculty of Medicine',
-  'Department of Ecology',
-  'Laboratoire de Physique',
-  'Centre for Evidence Synthesis',
-  'Department of Chemistry',
-];
-const PLACES = [
-  ['University of Amsterdam, Amsterdam', 'Netherlands'],
-  ['Harvard University, Boston, MA', 'USA'],
-  ['Max Planck Institute, Mainz', 'Germany'],
-  ['Universidade de São Paulo, São Paulo', 'Brazil'],
-  ['University of Tokyo, Tokyo', 'Japan'],
-  ['University of Oxford, Oxford', 'United Kingdom'],
-  ['CNRS, Paris', 'France'],
-  ['China Medical University, Siping', 'China'],
-  ['University of Lagos, Lagos', 'Nigeria'],
-  ['Charles University, Prague', 'Czech Republic'],
-];
 export const TOPICS = [
   'stem cells',
   'systematic review',
@@ -125,7 +83,6 @@ export const TOPICS = [
   'graph neural networks',
   'soil carbon',
 ];
-const QUALIFIERS = ['', ' in children', ' in adults', ' modelling', ' outcomes'];
 const WORDS = (
   'the of and in to a with for patients results study was were data analysis effect treatment ' +
   'significant model group clinical outcomes associated between increased using methods we observed compared ' +
