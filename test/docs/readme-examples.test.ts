@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import {
   cpSync,
   existsSync,
@@ -14,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Kind, type OperationDefinitionNode, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { root, startServer, stopServer } from '../support/process.ts';
+import { root, runProcess, startServer, stopServer } from '../support/process.ts';
 
 /**
  * The pages whose examples run here. Every fenced block on them names its language; `sh` and
@@ -87,20 +86,7 @@ function freshEnv(): NodeJS.ProcessEnv {
 }
 
 function bash(code: string, cwd: string, env: NodeJS.ProcessEnv) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done, fail) => {
-    const child = spawn('bash', ['-e', '-o', 'pipefail', '-c', code], { cwd, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', fail);
-    child.on('close', (status) => done({ code: status, stdout, stderr }));
-    child.stdin.end();
-  });
+  return runProcess('bash', ['-e', '-o', 'pipefail', '-c', code], { cwd, env });
 }
 
 describe('the documentation', () => {

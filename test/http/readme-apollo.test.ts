@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
@@ -7,7 +6,7 @@ import type { DatabaseHandle } from '../../src/db/client.ts';
 import { ingestRis } from '../../src/ingest/ingest.ts';
 import { createServer } from '../../src/server/server.ts';
 import { openTestDatabase } from '../support/db.ts';
-import { root } from '../support/process.ts';
+import { root, runNode } from '../support/process.ts';
 
 /** The Apollo setup in docs/api.md, exactly as printed, run against a real server. */
 describe('docs/api.md: the Apollo Client setup for frontend developers', () => {
@@ -43,20 +42,9 @@ describe('docs/api.md: the Apollo Client setup for frontend developers', () => {
       const file = join(dir, 'apollo.mts');
       writeFileSync(file, (snippet as string).replace('http://localhost:4000/graphql', url));
       // Asynchronously: the server answering it lives in this process.
-      const run = await new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: root });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d) => {
-          stdout += d;
-        });
-        child.stderr.on('data', (d) => {
-          stderr += d;
-        });
-        child.on('close', (status) => done({ status, stdout, stderr }));
-      });
+      const run = await runNode(['--import', 'tsx', file], { cwd: root, env: process.env });
       expect(run.stderr).toBe('');
-      expect(run.status).toBe(0);
+      expect(run.code).toBe(0);
       expect(run.stdout).toContain('Climate of opinion');
       expect(run.stdout).toMatch(/years/);
     } finally {

@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../src/db/client.ts';
+import { describe, expect, it } from 'vitest';
 import { ingestRis } from '../../src/ingest/ingest.ts';
-import { type BibgraphServer, createServer } from '../../src/server/server.ts';
-import { databaseTargets, inRolledBackTransaction, openTestDatabase } from '../support/db.ts';
+import { databaseTargets, inRolledBackTransaction } from '../support/db.ts';
 import { gql } from '../support/graphql.ts';
+import { useTestServer } from '../support/server.ts';
 
 const TAG = 'unitpeople';
 
@@ -22,18 +21,10 @@ const PEOPLE = `query ($id: ID!) { node(id: $id) { ... on Organization { name
   people(first: 10) { totalCount nodes { author { name } citationCount } } } } }`;
 
 describe.each(databaseTargets)("an organization's and a unit's people on $name", ({ url }) => {
-  let handle: DatabaseHandle;
-  let yoga: BibgraphServer;
-  beforeAll(async () => {
-    handle = await openTestDatabase(url);
-    yoga = createServer({ database: handle, maxIngestBytes: 1024 * 1024, maskErrors: false });
-  });
-  afterAll(async () => {
-    await handle.close();
-  });
+  const server = useTestServer(url, { maskErrors: false });
 
   it('lists everyone linked to the organization, most cited first and in pages, and on a unit those whose addresses name it', async () => {
-    await inRolledBackTransaction(handle, async (tx) => {
+    await inRolledBackTransaction(server.handle, async (tx) => {
       await ingestRis(
         tx,
         [
@@ -45,13 +36,13 @@ describe.each(databaseTargets)("an organization's and a unit's people on $name",
         { source: TAG },
       );
       const found = await gql(
-        yoga,
+        server.yoga,
         tx,
         `{ organizations(search: "Vorland", first: 1) { nodes { id units { id name } } } }`,
       );
       expect(found.errors).toBeUndefined();
       const org = found.data?.organizations.nodes[0];
-      const org_people = await gql(yoga, tx, PEOPLE, { id: org.id });
+      const org_people = await gql(server.yoga, tx, PEOPLE, { id: org.id });
       expect(org_people.data?.node.people).toEqual({
         totalCount: 3,
         nodes: [
@@ -63,13 +54,13 @@ describe.each(databaseTargets)("an organization's and a unit's people on $name",
       // Pages in that order, each knowing the size of the whole list, past the end too.
       const PAGE = `query ($id: ID!, $after: String) { node(id: $id) { ... on Organization {
         people(first: 2, after: $after) { totalCount pageInfo { endCursor hasNextPage } nodes { author { name } } } } } }`;
-      const first = await gql(yoga, tx, PAGE, { id: org.id });
+      const first = await gql(server.yoga, tx, PAGE, { id: org.id });
       expect(first.data?.node.people).toMatchObject({
         totalCount: 3,
         pageInfo: { hasNextPage: true },
         nodes: [{ author: { name: 'Ada Quill' } }, { author: { name: 'Ben Rook' } }],
       });
-      const second = await gql(yoga, tx, PAGE, {
+      const second = await gql(server.yoga, tx, PAGE, {
         id: org.id,
         after: first.data?.node.people.pageInfo.endCursor,
       });
@@ -78,13 +69,13 @@ describe.each(databaseTargets)("an organization's and a unit's people on $name",
         pageInfo: { hasNextPage: false },
         nodes: [{ author: { name: 'Cy Stave' } }],
       });
-      const past = await gql(yoga, tx, PAGE, {
+      const past = await gql(server.yoga, tx, PAGE, {
         id: org.id,
         after: second.data?.node.people.pageInfo.endCursor,
       });
       expect(past.data?.node.people).toMatchObject({ totalCount: 3, nodes: [] });
       const botany = org.units.find((u: { name: string }) => u.name === 'Department of Botany');
-      const unit_people = await gql(yoga, tx, PEOPLE, { id: botany.id });
+      const unit_people = await gql(server.yoga, tx, PEOPLE, { id: botany.id });
       expect(unit_people.data?.node.people).toEqual({
         totalCount: 1,
         nodes: [{ author: { name: 'Ada Quill' }, citationCount: 2 }],

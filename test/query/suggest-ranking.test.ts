@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../src/db/client.ts';
+import { describe, expect, it } from 'vitest';
 import { ingestRis } from '../../src/ingest/ingest.ts';
-import { type BibgraphServer, createServer } from '../../src/server/server.ts';
-import { databaseTargets, inRolledBackTransaction, openTestDatabase } from '../support/db.ts';
+import { databaseTargets, inRolledBackTransaction } from '../support/db.ts';
 import { gql } from '../support/graphql.ts';
+import { useTestServer } from '../support/server.ts';
 
 const TAG = 'qsuggest';
 
@@ -34,20 +33,12 @@ const SUGGEST = `query($p: String!, $first: Int, $kinds: [SuggestionKind!]) {
   suggest(prefix: $p, first: $first, kinds: $kinds) { label kind count } }`;
 
 describe.each(databaseTargets)('typeahead ranking on $name', ({ url }) => {
-  let handle: DatabaseHandle;
-  let yoga: BibgraphServer;
-  beforeAll(async () => {
-    handle = await openTestDatabase(url);
-    yoga = createServer({ database: handle, maxIngestBytes: 1024 * 1024, maskErrors: false });
-  });
-  afterAll(async () => {
-    await handle.close();
-  });
+  const server = useTestServer(url, { maskErrors: false });
 
   it('ranks names starting with the typed words first, then inside a word, then fuzzy; each by citations', async () => {
-    await inRolledBackTransaction(handle, async (tx) => {
+    await inRolledBackTransaction(server.handle, async (tx) => {
       await ingestRis(tx, LIBRARY, { source: TAG });
-      const all = await gql(yoga, tx, SUGGEST, { p: 'Quorvath', kinds: ['AUTHOR'] });
+      const all = await gql(server.yoga, tx, SUGGEST, { p: 'Quorvath', kinds: ['AUTHOR'] });
       expect(all.errors).toBeUndefined();
       expect(all.data?.suggest).toEqual([
         // The family name as typed: the most cited first, though the other name is closer.
@@ -58,7 +49,7 @@ describe.each(databaseTargets)('typeahead ranking on $name', ({ url }) => {
         // Only close to it (read because the prefix matches cannot fill ten): last, however cited.
         { label: 'Cy Quorvat', kind: 'AUTHOR', count: 8 },
       ]);
-      const two = await gql(yoga, tx, SUGGEST, { p: 'quorvath', first: 2, kinds: ['AUTHOR'] });
+      const two = await gql(server.yoga, tx, SUGGEST, { p: 'quorvath', first: 2, kinds: ['AUTHOR'] });
       expect(two.data?.suggest.map((s: { label: string }) => s.label)).toEqual([
         'Anna Maria Louise Quorvath',
         'A. Quorvath',
@@ -67,16 +58,16 @@ describe.each(databaseTargets)('typeahead ranking on $name', ({ url }) => {
   });
 
   it('finds a person by the start of the given name, and an organization by the start of any word', async () => {
-    await inRolledBackTransaction(handle, async (tx) => {
+    await inRolledBackTransaction(server.handle, async (tx) => {
       await ingestRis(tx, LIBRARY, { source: TAG });
-      const given = await gql(yoga, tx, SUGGEST, { p: 'Anna Maria Lou', kinds: ['AUTHOR'], first: 1 });
+      const given = await gql(server.yoga, tx, SUGGEST, { p: 'Anna Maria Lou', kinds: ['AUTHOR'], first: 1 });
       expect(given.data?.suggest).toEqual([
         { label: 'Anna Maria Louise Quorvath', kind: 'AUTHOR', count: 3 },
       ]);
-      const org = await gql(yoga, tx, SUGGEST, { p: 'karol', kinds: ['ORGANIZATION'] });
+      const org = await gql(server.yoga, tx, SUGGEST, { p: 'karol', kinds: ['ORGANIZATION'] });
       expect(org.data?.suggest).toEqual([{ label: 'Karolinska Institutet', kind: 'ORGANIZATION', count: 8 }]);
       // A typo still finds the name, through the fuzzy match.
-      const typo = await gql(yoga, tx, SUGGEST, { p: 'quorvathsen', kinds: ['AUTHOR'], first: 1 });
+      const typo = await gql(server.yoga, tx, SUGGEST, { p: 'quorvathsen', kinds: ['AUTHOR'], first: 1 });
       expect(typo.data?.suggest).toEqual([{ label: 'Bo Quorvathson', kind: 'AUTHOR', count: 5 }]);
     });
   });

@@ -9,13 +9,14 @@ export interface Run {
   stderr: string;
 }
 
-/** Runs Node with `args` to its exit, collecting what it printed. */
-export function runNode(
+/** Runs `command` with `args` to its exit, collecting what it printed; `input` goes to its stdin. */
+export function runProcess(
+  command: string,
   args: string[],
-  options: { cwd?: string; env: NodeJS.ProcessEnv; input?: string },
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string },
 ): Promise<Run> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, args, { cwd: options.cwd ?? root, env: options.env });
+    const child = spawn(command, args, { cwd: options.cwd ?? root, env: options.env ?? process.env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {
@@ -28,6 +29,14 @@ export function runNode(
     child.on('close', (code) => done({ code, stdout, stderr }));
     child.stdin.end(options.input);
   });
+}
+
+/** Runs Node with `args` to its exit, collecting what it printed. */
+export function runNode(
+  args: string[],
+  options: { cwd?: string; env: NodeJS.ProcessEnv; input?: string },
+): Promise<Run> {
+  return runProcess(process.execPath, args, options);
 }
 
 /** Runs the real CLI (bin/bibgraph.mjs) as a child process. */
