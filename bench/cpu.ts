@@ -4,10 +4,10 @@
  *
  *   npx tsx bench/cpu.ts [citations] [page]      e.g. 10000 canonical
  */
-import { readFileSync } from 'node:fs';
 import postgres from 'postgres';
 import { openDatabase } from '../src/db/client.ts';
 import { createServer } from '../src/server/server.ts';
+import { backendCpuSeconds } from './lib/proc-cpu.ts';
 import { benchQueries } from './lib/queries.ts';
 import { seededDatabase } from './lib/seeded-db.ts';
 
@@ -20,22 +20,6 @@ if (!page) throw new Error(`no page ${pageName}`);
 const databaseUrl = await seededDatabase(size);
 const handle = await openDatabase({ databaseUrl, dataDir: '' });
 const admin = postgres(databaseUrl, { max: 1, onnotice: () => {} });
-/** CPU seconds so far of every PostgreSQL backend on the benchmark database (Linux /proc). */
-async function databaseCpu(): Promise<Map<number, number>> {
-  const rows = await admin<{ pid: number }[]>`
-    select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`;
-  const out = new Map<number, number>();
-  for (const { pid } of rows) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(pid, (Number(f[11]) + Number(f[12])) / 100);
-    } catch {
-      // ended meanwhile
-    }
-  }
-  return out;
-}
 // Both executors in one process, measured in alternating rounds: the machine's load moves
 // absolute CPU times by 2× within minutes, the ratio between neighbouring rounds much less.
 const executors = process.env.BENCH_EXECUTORS === 'compiled' ? [true] : [true, false];
@@ -78,12 +62,12 @@ for (const server of servers) {
 for (let round = 0; round < rounds; round++) {
   for (const server of round % 2 ? [...servers].reverse() : servers) {
     yoga = server.yoga;
-    const db0 = await databaseCpu();
+    const db0 = await backendCpuSeconds(admin);
     const cpu0 = process.cpuUsage();
     await run(requests);
     const cpu = process.cpuUsage(cpu0);
     let db = 0;
-    for (const [pid, seconds] of await databaseCpu()) db += seconds - (db0.get(pid) ?? 0);
+    for (const [pid, seconds] of await backendCpuSeconds(admin)) db += seconds - (db0.get(pid) ?? 0);
     perRequest.get(server.jit)?.push((cpu.user + cpu.system) / 1000 / requests);
     databasePerRequest.get(server.jit)?.push((db * 1000) / requests);
   }

@@ -29,6 +29,7 @@ import { pipeline } from 'node:stream/promises';
 import postgres from 'postgres';
 import { openDatabase } from '../src/db/client.ts';
 import { generateLibraryStream, libraryCopies } from './lib/generate-ris.ts';
+import { backendCpuSeconds } from './lib/proc-cpu.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const sizes = process.argv
@@ -81,8 +82,6 @@ interface Watched {
   output: string;
 }
 
-const CLOCK_TICKS = 100;
-
 function readProc(path: string): string | null {
   try {
     return readFileSync(path, 'utf8');
@@ -122,7 +121,7 @@ async function runWatched(
   let hwmKb = 0;
   let threads = 0;
   const rssSamples: Array<[number, number]> = [];
-  const backendTicks = new Map<number, number>();
+  const backendSeconds = new Map<number, number>();
   const sampleProcess = setInterval(() => {
     const kids = readProc(`/proc/${child.pid}/task/${child.pid}/children`)?.trim().split(/\s+/) ?? [];
     const pid = kids[0];
@@ -135,16 +134,8 @@ async function runWatched(
   }, 200);
   const sampleBackends = (async () => {
     while (running) {
-      const rows = await admin<Array<{ pid: number }>>`
-        select pid from pg_stat_activity where datname = ${database}`;
-      for (const { pid } of rows) {
-        const stat = readProc(`/proc/${pid}/stat`);
-        if (!stat) continue;
-        // Fields after the command name (which may hold spaces): utime and stime are 14th and 15th.
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        const ticks = Number(fields[11]) + Number(fields[12]);
-        backendTicks.set(pid, Math.max(backendTicks.get(pid) ?? 0, ticks));
-      }
+      for (const [pid, seconds] of await backendCpuSeconds(admin, database))
+        backendSeconds.set(pid, Math.max(backendSeconds.get(pid) ?? 0, seconds));
       await new Promise((done) => setTimeout(done, 500));
     }
   })();
@@ -175,7 +166,7 @@ async function runWatched(
     threads,
     rssByTenth,
     cpuSeconds: time('User') + time('System'),
-    backendCpuSeconds: [...backendTicks.values()].reduce((s, t) => s + t, 0) / CLOCK_TICKS,
+    backendCpuSeconds: [...backendSeconds.values()].reduce((sum, t) => sum + t, 0),
     output,
   };
 }

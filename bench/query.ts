@@ -23,6 +23,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
+import { backendCpuSeconds, processCpuSeconds } from './lib/proc-cpu.ts';
 import { type BenchQuery, type BenchRequest, benchQueries } from './lib/queries.ts';
 import { seededDatabase } from './lib/seeded-db.ts';
 
@@ -153,37 +154,6 @@ async function timeSequential(
   return samples;
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
-function cpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) {
-    const own = process.cpuUsage();
-    return (own.user + own.system) / 1e6;
-  }
-  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-const CLOCK_TICKS = 100;
-
-/**
- * CPU seconds used so far by each PostgreSQL backend connected to the benchmark's database: the
- * database's share of a request, whichever server sent it (one target runs at a time).
- */
-async function backendCpu(sql: postgres.Sql): Promise<Map<number, number>> {
-  const rows = await sql<{ pid: number }[]>`
-    select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`;
-  const cpu = new Map<number, number>();
-  for (const { pid } of rows) {
-    try {
-      cpu.set(pid, cpuSeconds(pid));
-    } catch {
-      // A backend that ended between the listing and the read has nothing left to count.
-    }
-  }
-  return cpu;
-}
-
 /**
  * Requests per second with 10 requests always in flight, and the serving process's CPU per
  * request meanwhile (for the floor: the benchmark's own process, which runs its driver). CPU per
@@ -196,10 +166,10 @@ async function throughput(
   pid: number | undefined,
   sql: postgres.Sql,
 ): Promise<{ rps: number; cpuMs: number; dbCpuMs: number }> {
-  const cpu0 = cpuSeconds(pid);
-  const db0 = await backendCpu(sql);
+  const cpu0 = processCpuSeconds(pid) ?? 0;
+  const db0 = await backendCpuSeconds(sql);
   const dbMs = async (requests: number) => {
-    const db1 = await backendCpu(sql);
+    const db1 = await backendCpuSeconds(sql);
     let used = 0;
     for (const [backend, seconds] of db1) used += seconds - (db0.get(backend) ?? 0);
     return (used * 1000) / requests;
@@ -214,7 +184,7 @@ async function throughput(
       duration: LOAD_SECONDS,
     });
     if (load.errors + load.timeouts + load.non2xx > 0) throw new Error(`${url}: errors under load`);
-    const cpuMs = ((cpuSeconds(pid) - cpu0) * 1000) / load.requests.total;
+    const cpuMs = (((processCpuSeconds(pid) ?? cpu0) - cpu0) * 1000) / load.requests.total;
     return { rps: load.requests.average, cpuMs, dbCpuMs: await dbMs(load.requests.total) };
   }
   let done = 0;
@@ -227,7 +197,7 @@ async function throughput(
       }
     }),
   );
-  const cpuMs = ((cpuSeconds(pid) - cpu0) * 1000) / done;
+  const cpuMs = (((processCpuSeconds(pid) ?? cpu0) - cpu0) * 1000) / done;
   return { rps: done / LOAD_SECONDS, cpuMs, dbCpuMs: await dbMs(done) };
 }
 
