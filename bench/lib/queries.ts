@@ -205,7 +205,7 @@ const PREFIX = 'garson';
  * The best SQL for the same list, as src/query/suggest.ts sends it: one statement reads each
  * kind's prefix matches as a range of its byte-ordered index (a LIMIT stops it) and names, hints
  * and citation counts for the final ten only; only when those cannot fill the list does a second
- * statement add the fuzzy trigram matches ("garson" at 10k). One statement with both would be
+ * statement read the rest of it from the fuzzy trigram matches ("garson" at 10k). One statement with both would be
  * planned anew on every execution (PostgreSQL never keeps its generic plan), which costs more
  * than the prefix statement runs.
  */
@@ -270,12 +270,16 @@ function suggestFloor(sql: postgres.Sql) {
               where ao.organization_id = b.id) end as count
     from best b order by b.tier desc, count desc`;
   const prefixOnly = `with best as (select * from (${prefix}) c order by tier desc, score desc, kind, id limit 10) ${details}`;
-  const withFuzzy = `with prefix as (${prefix}), fuzzy as (${fuzzy}),
-    best as (select * from prefix union all select * from fuzzy order by tier desc, score desc, kind, id limit 10)
-    ${details}`;
+  // The rest of the list from the fuzzy matches, which exclude the prefix ones.
+  const fuzzyRest = (rest: number) =>
+    `with best as (select * from (${fuzzy}) c order by tier desc, score desc, kind, id limit ${rest}) ${details}`;
   return sql
     .unsafe(prefixOnly, [PREFIX], { prepare: true })
-    .then((rows) => (rows.length < 10 ? sql.unsafe(withFuzzy, [PREFIX], { prepare: true }) : rows));
+    .then(async (rows) =>
+      rows.length < 10
+        ? [...rows, ...(await sql.unsafe(fuzzyRest(10 - rows.length), [PREFIX], { prepare: true }))]
+        : rows,
+    );
 }
 
 /** The benchmark pages for a library of `n` seeded citations (bench/lib/seed.ts). */

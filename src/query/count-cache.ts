@@ -5,6 +5,7 @@ import { DEFAULT_COUNT_CACHE } from '../config.ts';
 import { type Database, rowsOf } from '../db/client.ts';
 import { generationSql } from '../db/generation.ts';
 import { citations } from '../db/schema.ts';
+import { BoundedLru } from '../lru.ts';
 import type { CitationFilter } from './citation-filter.ts';
 import {
   citationFacets,
@@ -42,60 +43,30 @@ const dialect = new PgDialect();
  * Names the set of citations the filters select: the SQL condition with its parameters, hashed.
  * Two filters with one key select the same rows by construction, whatever their spelling.
  */
-export function filterKey(filters: readonly CitationFilter[]): string {
-  const where = citationFiltersSql(filters, citations);
-  if (!where) return 'all';
-  const query = dialect.sqlToQuery(where);
-  return createHash('sha256')
-    .update(JSON.stringify([query.sql, query.params]))
-    .digest('base64url')
-    .slice(0, 32);
+function filterKey(filters: readonly CitationFilter[]): string {
+  // A connection's total and its facets ask with the same filters array: built and hashed once.
+  let key = filterKeys.get(filters);
+  if (key === undefined) {
+    const where = citationFiltersSql(filters, citations);
+    const query = where ? dialect.sqlToQuery(where) : null;
+    key = query
+      ? createHash('sha256')
+          .update(JSON.stringify([query.sql, query.params]))
+          .digest('base64url')
+          .slice(0, 32)
+      : 'all';
+    filterKeys.set(filters, key);
+  }
+  return key;
 }
+const filterKeys = new WeakMap<readonly CitationFilter[], string>();
 
 /** The generation a statement of its own sees (null: this transaction has uncommitted writes). */
-export async function readGeneration(db: Database): Promise<string | null> {
+async function readGeneration(db: Database): Promise<string | null> {
   const [row] = rowsOf<{ generation: string | null }>(
     await db.execute(sql`select ${generationSql()} as generation`),
   );
   return row?.generation ?? null;
-}
-
-/** Least recently used entries go first once either bound is reached. */
-class LocalEntries {
-  private readonly entries = new Map<string, string>();
-  private size = 0;
-  constructor(
-    private readonly maxEntries: number,
-    private readonly maxBytes: number,
-  ) {}
-
-  get(key: string): string | undefined {
-    const value = this.entries.get(key);
-    if (value === undefined) return undefined;
-    // Re-inserted so that the Map's order is recency order.
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    return value;
-  }
-
-  set(key: string, value: string): void {
-    const weight = key.length + value.length;
-    if (weight > this.maxBytes / 4) return;
-    this.delete(key);
-    this.entries.set(key, value);
-    this.size += weight;
-    for (const oldest of this.entries.keys()) {
-      if (this.size <= this.maxBytes && this.entries.size <= this.maxEntries) break;
-      this.delete(oldest);
-    }
-  }
-
-  private delete(key: string): void {
-    const value = this.entries.get(key);
-    if (value === undefined) return;
-    this.size -= key.length + value.length;
-    this.entries.delete(key);
-  }
 }
 
 /** How a connection page gets its total (see CountCache.pageTotal). */
@@ -115,7 +86,7 @@ export interface PageTotal {
  * shared store is given, in Redis for every instance.
  */
 export class CountCache {
-  private readonly local: LocalEntries;
+  private readonly local: BoundedLru<string>;
   private readonly shared: SharedCounts | null;
   private readonly sharedTtlSeconds: number;
   /**
@@ -126,7 +97,11 @@ export class CountCache {
   private latest: string | null = null;
 
   constructor(private readonly options: CountCacheOptions) {
-    this.local = new LocalEntries(Math.max(0, options.maxEntries), options.maxBytes);
+    this.local = new BoundedLru<string>({
+      maxEntries: Math.max(0, options.maxEntries),
+      maxWeight: options.maxBytes,
+      weigh: (key, value) => key.length + value.length,
+    });
     this.shared = options.shared ?? null;
     this.sharedTtlSeconds = options.sharedTtlSeconds ?? DEFAULT_COUNT_CACHE.sharedTtlSeconds;
   }
@@ -155,7 +130,6 @@ export class CountCache {
    * counts too (an InitPlan, once per statement) and its total is cached under its generation.
    */
   async pageTotal(filters: readonly CitationFilter[]): Promise<PageTotal> {
-    const key = filterKey(filters);
     const count = { [TOTAL]: () => countCitationsSql(filters) };
     if (!this.enabled) {
       return {
@@ -164,6 +138,7 @@ export class CountCache {
           first ? Number(first[TOTAL]) : (await countCitations(db, filters)).count,
       };
     }
+    const key = filterKey(filters);
     const guess = this.latest;
     const [hit] = guess !== null ? await this.lookup([countKey(guess, key)]) : [undefined];
     const known = hit !== undefined && guess !== null ? { generation: guess, count: Number(hit) } : null;

@@ -94,20 +94,20 @@ export interface AuthorOrganizationRow {
  * Which grouped links a read returns: never rejected pairs; below the threshold only when asked,
  * or when a curator confirmed the pair.
  */
-/**
- * `visibleSql` for a link `l` without a join: written as conditions on `l` alone, a scan of an
- * organization's links in the people index's order keeps that order and stops at a LIMIT, and
- * their number is counted from the index (rejected pairs are never stored; these stay exact).
- */
-function visibleLinkSql(minConfidence: number): SQL {
-  const decided = (decision: string) => sql`exists (select 1 from ${organizationLinkDecisions} d
-    where d.author_id = l.author_id and d.organization_id = l.organization_id and d.decision = ${decision})`;
-  return sql`not ${decided('REJECTED')} and (l.confidence >= ${minConfidence} or ${decided('CONFIRMED')})`;
-}
-
 function visibleSql(minConfidence: number): SQL {
   return sql`(d.decision is null or d.decision <> 'REJECTED')
     and (l.confidence >= ${minConfidence} or d.decision = 'CONFIRMED')`;
+}
+
+/**
+ * `visibleSql` for a link `l` without a join: written as conditions on `l` alone, a scan of an
+ * organization's links in the people index's order keeps that order and stops at a LIMIT, and
+ * their number is counted from the index. Rejected pairs need no condition: they are never stored
+ * (src/ingest/organization-links.ts leaves them out, a REJECTED decision deletes them).
+ */
+function visibleLinkSql(minConfidence: number): SQL {
+  return sql`(l.confidence >= ${minConfidence} or exists (select 1 from ${organizationLinkDecisions} d
+    where d.author_id = l.author_id and d.organization_id = l.organization_id and d.decision = 'CONFIRMED'))`;
 }
 
 /** The author's organizations with years and counts, most recent first. */

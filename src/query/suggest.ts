@@ -180,18 +180,18 @@ export function compareSuggestions(a: SuggestionRow, b: SuggestionRow): number {
   return (a.tier > 0 ? byCount || byScore : byScore || byCount) || a.label.localeCompare(b.label);
 }
 
-/** The prefix candidates (and with `fuzzy`, the fuzzy ones) of the wanted kinds, best `limit` with their details. */
-function suggestStatement(q: Query, wanted: readonly SuggestionKind[], fuzzy: boolean): SQL {
-  const union = (branch: (k: SuggestionKind, q: Query) => SQL) =>
+/** The prefix or the fuzzy candidates of the wanted kinds, best `q.limit` with their details. */
+function suggestStatement(
+  q: Query,
+  wanted: readonly SuggestionKind[],
+  branch: (k: SuggestionKind, q: Query) => SQL,
+): SQL {
+  const union = (of: (k: SuggestionKind, q: Query) => SQL) =>
     sql.join(
-      wanted.map((k) => branch(k, q)),
+      wanted.map((k) => of(k, q)),
       sql` union all `,
     );
-  const candidates = fuzzy
-    ? sql`prefix as (${union(prefixBranch)}), fuzzy as (${union(fuzzyBranch)}),
-      best as (select * from prefix union all select * from fuzzy order by tier desc, score desc, kind, id limit ${q.limit})`
-    : sql`best as (select * from (${union(prefixBranch)}) c order by tier desc, score desc, kind, id limit ${q.limit})`;
-  return sql`with ${candidates}
+  return sql`with best as (select * from (${union(branch)}) c order by tier desc, score desc, kind, id limit ${q.limit})
     select b.kind, b.id, b.tier, b.score, d.label, d.hint, d.count
     from best b cross join lateral (${union(detailBranch)}) d(label, hint, count)`;
 }
@@ -215,9 +215,14 @@ export async function suggest(
   const q: Query = { folded, orgKey: organizationKey(prefix) || folded, limit: sql.raw(String(limit)) };
   // The prefix matches alone first: a short statement whose generic plan PostgreSQL keeps (a
   // statement with the trigram reads too is planned anew every time, costing more than it runs).
-  // Only when they cannot fill the list is the statement with the fuzzy reads sent.
-  let rows = rowsOf<SuggestionRow>(await db.execute(suggestStatement(q, wanted, false)));
-  if (rows.length < limit) rows = rowsOf<SuggestionRow>(await db.execute(suggestStatement(q, wanted, true)));
+  // Only when they cannot fill the list is the statement with the fuzzy reads sent, for the rest
+  // of it: fewer rows than asked for means no prefix candidate was left out, and the fuzzy reads
+  // exclude prefix matches.
+  let rows = rowsOf<SuggestionRow>(await db.execute(suggestStatement(q, wanted, prefixBranch)));
+  if (rows.length < limit) {
+    const rest = { ...q, limit: sql.raw(String(limit - rows.length)) };
+    rows = [...rows, ...rowsOf<SuggestionRow>(await db.execute(suggestStatement(rest, wanted, fuzzyBranch)))];
+  }
   return rows
     .map((r) => ({
       ...r,

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { DEFAULT_REDIS_PREFIX } from '../config.ts';
+import { BoundedLru } from '../lru.ts';
 
 /**
  * The little state instances share: cached responses, persisted-query texts and the cache's
@@ -28,24 +29,14 @@ interface Entry {
  * held, so a flood of distinct queries cannot grow the process without limit.
  */
 export function memoryStore(maxBytes = 64 * 1024 * 1024): SharedStore {
-  const entries = new Map<string, Entry>();
-  let bytes = 0;
-  const drop = (key: string) => {
-    const entry = entries.get(key);
-    if (!entry) return;
-    bytes -= entry.value.length;
-    entries.delete(key);
-  };
+  const entries = new BoundedLru<Entry>({ maxWeight: maxBytes, weigh: (_key, entry) => entry.value.length });
   const read = (key: string): string | null => {
     const entry = entries.get(key);
     if (!entry) return null;
     if (entry.expires <= Date.now()) {
-      drop(key);
+      entries.delete(key);
       return null;
     }
-    // Re-insert so Map order is recency order.
-    entries.delete(key);
-    entries.set(key, entry);
     return entry.value;
   };
   return {
@@ -53,14 +44,7 @@ export function memoryStore(maxBytes = 64 * 1024 * 1024): SharedStore {
     get: async (key) => read(key),
     getMany: async (keys) => keys.map(read),
     async set(key, value, ttlSeconds) {
-      if (value.length > maxBytes / 4) return;
-      drop(key);
       entries.set(key, { value, expires: Date.now() + ttlSeconds * 1000 });
-      bytes += value.length;
-      for (const oldest of entries.keys()) {
-        if (bytes <= maxBytes) break;
-        drop(oldest);
-      }
     },
     async increment(key) {
       const next = Number(read(key) ?? '0') + 1;
@@ -69,7 +53,6 @@ export function memoryStore(maxBytes = 64 * 1024 * 1024): SharedStore {
     },
     async close() {
       entries.clear();
-      bytes = 0;
     },
   };
 }
