@@ -20,7 +20,7 @@ import { LOADED_COLUMN } from '../schema/loaded-columns.ts';
 /**
  * Queries run as code compiled once per document and operation (graphql-jit) instead of
  * graphql-tools' interpreter, which walks the document again for every one of a page's ~1,500
- * fields: the canonical page costs a third less CPU this way (docs/performance.md).
+ * fields: ~15 % less CPU for the canonical page (bench/cpu.ts, docs/performance.md).
  *
  * Only plain queries take this path. Mutations and subscriptions stay with Yoga's executor (they
  * are few, and their ordering and streams are its contract), and so does any operation carrying
