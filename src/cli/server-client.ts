@@ -173,10 +173,19 @@ export class ServerClient {
     );
   }
 
-  /** Throws the server's 401/403 refusal of this client's token, if it refuses a bodyless read. */
+  /**
+   * Throws the server's 401/403 refusal of this client's token, if it refuses a write of nothing.
+   * A write, not a read: reads are public unless the server says otherwise, so a refused upload's
+   * reason (no token while one exists) only shows on a mutation.
+   */
   private async throwIfRefused(): Promise<void> {
-    const probe = await fetch(`${this.base}/graphql?query=${encodeURIComponent('{ __typename }')}`, {
-      headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
+    const probe = await fetch(`${this.base}/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+      },
+      body: JSON.stringify({ query: 'mutation { __typename }' }),
     }).catch(() => null);
     if (probe && (probe.status === 401 || probe.status === 403)) {
       throw this.authRefusal(messageOf(await probe.text()));

@@ -65,6 +65,13 @@ describe('one process per PGlite folder', { timeout: 300_000 }, () => {
         ),
       );
       expect(ingest.stderr).not.toMatch(/\n\s+at /);
+      // A file the server refuses before reading it all (it closes the connection while the CLI
+      // still sends: EPIPE) gets the same answer, not "cannot reach the server".
+      const big = join(dir, 'big.ris');
+      writeFileSync(big, Array.from({ length: 60_000 }, (_, i) => ris(100_000 + i)).join(''));
+      const refused = await cli(['ingest', big], env);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/refused the request: .*needs an API token/);
       // With the token it goes through the server, into the folder the server holds.
       const sent = await cli(['ingest', join(dir, 'one.ris')], { ...env, BIBGRAPH_TOKEN: token });
       expect(sent.stderr).toBe('');
