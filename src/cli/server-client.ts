@@ -174,18 +174,23 @@ export class ServerClient {
   }
 
   /**
-   * Throws the server's 401/403 refusal of this client's token, if it refuses a write of nothing.
-   * A write, not a read: reads are public unless the server says otherwise, so a refused upload's
-   * reason (no token while one exists) only shows on a mutation.
+   * Throws the server's 401/403 refusal of this client's token, if it refuses an upload of nothing.
+   * The probe is itself a (file-less) multipart request, so it meets the very check that turned the
+   * upload away before reading it; a JSON request would not (`mutation { __typename }` asks no
+   * field a token guards, and reads are public unless the server says otherwise).
    */
   private async throwIfRefused(): Promise<void> {
+    const form = new FormData();
+    form.set('operations', JSON.stringify({ query: 'mutation { __typename }' }));
+    form.set('map', '{}');
     const probe = await fetch(`${this.base}/graphql`, {
       method: 'POST',
       headers: {
-        'content-type': 'application/json',
+        'x-graphql-yoga-csrf': '1',
+        accept: 'application/json',
         ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
       },
-      body: JSON.stringify({ query: 'mutation { __typename }' }),
+      body: form,
     }).catch(() => null);
     if (probe && (probe.status === 401 || probe.status === 403)) {
       throw this.authRefusal(messageOf(await probe.text()));
