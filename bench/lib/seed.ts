@@ -107,9 +107,20 @@ export function vocabularyWord(rank: number): string {
   const S = SYLLABLES.length;
   return `${SYLLABLES[i % S]}${SYLLABLES[Math.floor(i / S) % S]}${SYLLABLES[Math.floor(i / (S * S)) % S]}`;
 }
-const VOCABULARY = Array.from({ length: VOCABULARY_SIZE }, (_, i) => vocabularyWord(i + 1));
 /** SQL for one word's rank: exp(U · ln V) is log-uniform on [1, V), which is P(r) ∝ 1/r. */
 const ZIPF_RANK = `floor(exp(random() * ln(${VOCABULARY_SIZE})))::int`;
+/**
+ * SQL for vocabularyWord(r), given arrays `cw` (COMMON_WORDS) and `s` (SYLLABLES) in scope: built
+ * from the rank, because subscripting a 30,000-element text[] walks it from the start every time.
+ */
+function wordSql(r: string): string {
+  const C = COMMON_WORDS.length;
+  const S = SYLLABLES.length;
+  return `case when ${r} <= ${C} then cw[${r}] else s[1 + (${r} - ${C + 1}) % ${S}] || s[1 + ((${r} - ${C + 1}) / ${S}) % ${S}] || s[1 + ((${r} - ${C + 1}) / ${S * S}) % ${S}] end`;
+}
+/** SQL for `words` words drawn from the vocabulary (`correlate`: a reference to the outer row, so each row draws anew). */
+const draw = (words: string, correlate: string) =>
+  `(select string_agg(${wordSql('z.r')}, ' ') from (select ${ZIPF_RANK} + 0 * g as r from generate_series(1, ${words}) g where g > 0 * ${correlate}) z)`;
 const JOURNALS = [
   'Experimental and Therapeutic Medicine',
   'Journal of Ecology',
@@ -234,16 +245,16 @@ export async function seedDatabase(sql: postgres.Sql, n: number, log: (line: str
             now() - make_interval(secs => ${n} - c)
      from (
        select c, ty, case when c % 100 = 0 then null else initcap(
-                (select string_agg(w[${ZIPF_RANK} + 0 * g], ' ') from generate_series(1, 8 + (c * 13) % 6) g)
+                ${draw('8 + (c * 13) % 6', 'c')}
                 || ' ' || tp[1 + floor(random() * ${TOPICS.length})::int]) end as ti,
               case when ty = 'JOUR' then j[1 + floor(random() * ${JOURNALS.length})::int]
                    when c % 2 = 0 then 'Handbook of ' || tp[1 + floor(random() * ${TOPICS.length})::int] end as ct,
-              (select string_agg(w[${ZIPF_RANK} + 0 * g], ' ') from generate_series(1, 84) g where g > 0 * c) as ab,
+              ${draw('84', 'c')} as ab,
               case when c % 50 = 0 then null else 1990 + floor(random() * 35)::int end as yr,
               (select string_agg(k.term, ' ' order by l.p) from seed_keywords l join keywords k on k.id = l.k where l.c = x.c) as kw
        from (select c, (array['JOUR','JOUR','JOUR','JOUR','JOUR','BOOK','CHAP','CONF'])[1 + floor(random() * 8)::int] as ty
              from generate_series(1, ${n}) c) x,
-            (select ${lit(VOCABULARY)} as w, ${lit(TOPICS)} as tp, ${lit(JOURNALS)} as j) a
+            (select ${lit(COMMON_WORDS)} as cw, ${lit(SYLLABLES)} as s, ${lit(TOPICS)} as tp, ${lit(JOURNALS)} as j) a
      ) y`,
   );
   await sql.unsafe(`select setval(pg_get_serial_sequence('citations', 'id'), ${n})`);

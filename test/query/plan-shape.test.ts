@@ -86,6 +86,7 @@ describe.each(databaseTargets)('plans of the benchmark pages on $name', ({ url }
         'author page': { id: author.id },
         'organization page': { id: organization.id },
         'search + 6 facets': { search: 'patients' },
+        'search, broad term': { search: 'patients' },
         typeahead: { prefix: String(author.name).slice(0, 4) },
       };
       await tx.execute(sql`set local enable_seqscan = off`);
@@ -103,6 +104,25 @@ describe.each(databaseTargets)('plans of the benchmark pages on $name', ({ url }
           expect(fullScans(plan), `${page.name}: ${s.query.slice(0, 160)}\n${plan}`).toEqual([]);
         }
       }
+    });
+  });
+
+  // Search reads the vector of every match, to check and to rank it: out of line (TOAST) each one
+  // cost another index lookup and page read (bench/README.md, "Search at 1M").
+  it('keep each citation\'s search vector in its row, and the migration that moved them changes none', async () => {
+    await inRolledBackTransaction(handle, async (tx) => {
+      const [column] = rowsOf<{ storage: string }>(
+        await tx.execute(sql`select attstorage as storage from pg_attribute
+          where attrelid = 'citations'::regclass and attname = 'search_vector'`),
+      );
+      expect(column?.storage).toBe('m');
+      await ingestRis(tx, generateRis(20, 77));
+      // The migration's rewrite (migrations/*_store_search_vector_inline) gives each row an equal vector.
+      const [same] = rowsOf<{ differ: number; total: number }>(
+        await tx.execute(sql`select count(*) filter (where search_vector is distinct from search_vector || ''::tsvector)::int as differ,
+          count(search_vector)::int as total from citations`),
+      );
+      expect(same).toEqual({ differ: 0, total: 20 });
     });
   });
 
