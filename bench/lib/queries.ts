@@ -106,8 +106,9 @@ function authorFloor(sql: postgres.Sql, id: number) {
          where l.author_id = a.id group by f.id order by n desc, f.id) x) as affiliations,
       (select json_agg(x) from (
          select o.author_id, b.name, count(distinct o.citation_id)::int as n
-         from contributions o join mine m on m.citation_id = o.citation_id join authors b on b.id = o.author_id
-         where o.author_id <> a.id group by o.author_id, b.name order by n desc, o.author_id limit 10) x) as coauthors,
+         from contributions o join contributions m on m.citation_id = o.citation_id and m.author_id = a.id and m.role = 'author'
+           join authors b on b.id = o.author_id
+         where o.role = 'author' and o.author_id <> a.id group by o.author_id, b.name order by n desc, o.author_id limit 10) x) as coauthors,
       (select json_agg(x) from (
          select k.id, k.term, count(*)::int as n
          from citation_keywords l join mine m on m.citation_id = l.citation_id join keywords k on k.id = l.keyword_id

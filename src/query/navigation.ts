@@ -87,12 +87,17 @@ export interface CountedRow<T> {
   count: number;
 }
 
-/** People who share citations with the author, by number of shared citations. */
+/**
+ * People credited as authors on citations the author wrote, by number of such citations. Other
+ * roles do not count on either side: a handbook's editor did not write its chapters with their
+ * authors.
+ */
 export function coauthorsSql(authorId: AnyPgColumn, first: number): SQL {
   return sql`coalesce((select json_agg(json_build_object('row', ${authorJson}, 'count', s.n) order by s.n desc, a.id)
     from (select o.author_id, count(distinct o.citation_id)::int as n
-          from ${contributions} m join ${contributions} o on o.citation_id = m.citation_id and o.author_id <> m.author_id
-          where m.author_id = ${authorId} group by o.author_id order by n desc, o.author_id limit ${first}) s
+          from ${contributions} m join ${contributions} o
+            on o.citation_id = m.citation_id and o.role = 'author' and o.author_id <> m.author_id
+          where m.author_id = ${authorId} and m.role = 'author' group by o.author_id order by n desc, o.author_id limit ${first}) s
     join ${authors} a on a.id = s.author_id), '[]'::json)`;
 }
 

@@ -112,7 +112,8 @@ builder.drizzleObjectFields(AuthorRef, (t) => ({
   }),
   coauthors: t.field({
     type: [CoauthorRef],
-    description: 'People who share citations with the author, most shared citations first.',
+    description:
+      'People credited as authors on the citations the author wrote (editors and other roles do not count), most shared citations first.',
     args: { first: t.arg.int({ description: 'How many (default 10, at most 100).', defaultValue: 10 }) },
     // The extra is named by its argument so two aliased selections with different sizes coexist.
     select: (args) => ({

@@ -128,6 +128,47 @@ describe.each(databaseTargets)('facets and navigation on $name', ({ url }) => {
     });
   });
 
+  // A chapter's editors are credited on it, but they did not write it with its authors.
+  it('counts as co-authors only people credited as authors beside the author', async () => {
+    await inRolledBackTransaction(handle, async (tx) => {
+      const { ingestRis } = await import('../../src/ingest/ingest.ts');
+      await ingestRis(
+        tx,
+        [
+          'TY  - CHAP',
+          'TI  - Coauthor roles chapter',
+          'AU  - Quenby, Ada',
+          'AU  - Ruskell, Bo',
+          'A2  - Okafor, Chidi',
+          'T2  - Coauthor roles handbook',
+          'PY  - 2021',
+          'ER  - ',
+          '',
+          'TY  - JOUR',
+          'TI  - Coauthor roles article',
+          'AU  - Okafor, Chidi',
+          'AU  - Quenby, Ada',
+          'PY  - 2022',
+          'ER  - ',
+          '',
+        ].join('\n'),
+      );
+      const r = await gql(
+        yoga,
+        tx,
+        `{ ada: authors(search: "quenby ada", first: 1) { nodes { name coauthors { author { name } count } } }
+           chidi: authors(search: "okafor chidi", first: 1) { nodes { name coauthors { author { name } count } } } }`,
+      );
+      expect(r.errors).toBeUndefined();
+      // Equal counts in author ID order: a batch's authors are inserted by name key (okafor first).
+      expect(r.data?.ada.nodes[0].coauthors).toEqual([
+        { author: { name: 'Chidi Okafor' }, count: 1 },
+        { author: { name: 'Bo Ruskell' }, count: 1 },
+      ]);
+      expect(r.data?.chidi.nodes[0].coauthors).toEqual([{ author: { name: 'Ada Quenby' }, count: 1 }]);
+    });
+  });
+
   it('navigates from affiliations and keywords', async () => {
     await withFixture(handle, TAG, async (tx) => {
       const r = await gql(

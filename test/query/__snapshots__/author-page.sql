@@ -8,8 +8,9 @@ select "d0"."id" as "id", "d0"."name" as "name", (select count(distinct "citatio
     join "affiliations" f on f.id = s.affiliation_id), '[]'::json)) as "affiliationHistory", (coalesce((select json_agg(json_build_object('row', json_build_object('id', a.id, 'family', a.family, 'given', a.given, 'suffix', a.suffix,
   'literal', a.literal, 'name', a.name, 'nameKey', a.name_key, 'orcid', a.orcid), 'count', s.n) order by s.n desc, a.id)
     from (select o.author_id, count(distinct o.citation_id)::int as n
-          from "contributions" m join "contributions" o on o.citation_id = m.citation_id and o.author_id <> m.author_id
-          where m.author_id = "d0"."id" group by o.author_id order by n desc, o.author_id limit $1) s
+          from "contributions" m join "contributions" o
+            on o.citation_id = m.citation_id and o.role = 'author' and o.author_id <> m.author_id
+          where m.author_id = "d0"."id" and m.role = 'author' group by o.author_id order by n desc, o.author_id limit $1) s
     join "authors" a on a.id = s.author_id), '[]'::json)) as "coauthors5", (coalesce((select json_agg(json_build_object('row', json_build_object('id', k.id, 'term', k.term, 'termKey', k.term_key), 'count', s.n) order by s.n desc, k.id)
     from (select l.keyword_id, count(distinct l.citation_id)::int as n
           from "contributions" m join "citation_keywords" l on l.citation_id = m.citation_id
