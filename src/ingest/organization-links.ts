@@ -42,13 +42,14 @@ async function recomputeRound(tx: Database, authorIds: number[]): Promise<void> 
     // Per citation, the organizations of each address in the record's order (`1,2;3`: addresses
     // split by `;`), and the author's 0-based place among its authors: the rules tell one address
     // naming two bodies from two addresses, and the first author's first address, by them.
+    // Authors only, on both sides: a record's addresses are its authors', so an editor credited
+    // on it is placed by none of them, and does not count among the people they are shared by.
     tx.execute(sql`
-      with mine as (select author_id, citation_id,
-          min(position) filter (where role = 'author') - 1 as author_position
-        from contributions where author_id = any(${ids}::int[]) group by author_id, citation_id),
+      with mine as (select author_id, citation_id, min(position) - 1 as author_position
+        from contributions where author_id = any(${ids}::int[]) and role = 'author' group by author_id, citation_id),
       cited as (select distinct citation_id from mine),
       counts as (select k.citation_id, count(distinct k.author_id)::int as n from contributions k
-        where k.citation_id in (select citation_id from cited) group by k.citation_id),
+        where k.citation_id in (select citation_id from cited) and k.role = 'author' group by k.citation_id),
       per_address as (select ca.citation_id, ca.position,
           string_agg(ao.organization_id::text, ',' order by ao.position) as ids
         from citation_affiliations ca

@@ -296,6 +296,33 @@ describe.each(databaseTargets)('organizations on $name', ({ url }) => {
     });
   });
 
+  // A record's addresses are its authors'; an edited volume's editor (A2) was placed by none of them.
+  it("infers no organization for an editor from the authors' address", async () => {
+    await inRolledBackTransaction(server.handle, async (tx) => {
+      await ingestRis(
+        tx,
+        [
+          'TY  - CHAP',
+          'TI  - Editor address chapter',
+          'AU  - Quillfeather, Ravi',
+          'AU  - Stonecutter, Tara',
+          'A2  - Okafor, Chidi',
+          'T2  - Editor address handbook',
+          'AD  - Karolinska Institutet, Stockholm, Sweden',
+          'PY  - 2021',
+          'ER  - ',
+          '',
+        ].join('\n'),
+        { source: 'orgs' },
+      );
+      const ravi = await timeline(tx, server, await authorId(tx, server, 'Quillfeather Ravi'), true);
+      expect(ravi.map((l) => [l.organization.name, l.evidence])).toEqual([
+        ['Karolinska Institutet', 'INFERRED'],
+      ]);
+      expect(await timeline(tx, server, await authorId(tx, server, 'Okafor Chidi'), true)).toEqual([]);
+    });
+  });
+
   it('keeps an unreadable address raw on its citation and counts it', async () => {
     await inRolledBackTransaction(server.handle, async (tx) => {
       const report = await ingestRis(tx, unreadable, { source: 'orgs' });
