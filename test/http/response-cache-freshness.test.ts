@@ -2,12 +2,17 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/client.ts';
+import { ingestions } from '../../src/db/schema.ts';
+import type { IngestionQueue } from '../../src/ingest/background.ts';
 import { ingestRis } from '../../src/ingest/ingest.ts';
+import { openIngestionQueue } from '../../src/ingest/queue.ts';
 import { type BibgraphServer, createServer } from '../../src/server/server.ts';
 import { cli } from '../support/cli.ts';
 import { databaseTargets, openTestDatabase } from '../support/db.ts';
+import { startIngestion } from '../support/live.ts';
 import { createScratchDatabase } from '../support/scratch-db.ts';
 
 /**
@@ -75,6 +80,7 @@ function uniqueMarker(label: string): string {
 describe.each(databaseTargets)('response cache after a write outside GraphQL on $name', ({ url }) => {
   let handle: DatabaseHandle;
   let yoga: BibgraphServer;
+  let queue: IngestionQueue;
   let server: { http: Server; url: string };
   let scratch: { url: string; drop(): Promise<void> } | null = null;
 
@@ -82,23 +88,42 @@ describe.each(databaseTargets)('response cache after a write outside GraphQL on 
     // Rows committed for real (by the CLI too): a database of their own on PostgreSQL.
     scratch = url ? await createScratchDatabase(url, 'cachefresh') : null;
     handle = await openTestDatabase(scratch?.url ?? null);
-    yoga = createServer({ database: handle, maxIngestBytes: 1024 * 1024, cacheTtlSeconds: 60 });
+    queue = await openIngestionQueue(handle, {
+      databaseUrl: scratch?.url ?? null,
+      maxBytes: 1024 * 1024,
+      publish: () => {},
+    });
+    // No API token exists: this test, a loopback client, may write (startIngestion).
+    yoga = createServer({
+      database: handle,
+      maxIngestBytes: 1024 * 1024,
+      cacheTtlSeconds: 60,
+      live: { queue },
+      // One client asking as fast as the server answers; rate limits have tests of their own.
+      limits: { rateLimitIpBurst: 1_000_000, rateLimitPerIp: 100_000_000 },
+    });
     server = await listen(yoga);
   });
   afterAll(async () => {
     await new Promise((resolve) => server.http.close(resolve));
     await yoga.dispose();
+    await queue.stop();
     await handle.close();
     await scratch?.drop();
   });
 
   it('without a write, the cached answer keeps being served (a 304 on revalidation)', async () => {
     const marker = uniqueMarker('quiet');
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 2_500));
+    // First in the file, before anything is written. The server empties the cache once when it
+    // first reads the database's write generation (something may have been cached under an older
+    // one meanwhile): the answer is cached after that.
+    await pause();
     const first = await countOf(server.url, marker);
     expect(first.count).toBe(0);
-    // First in the file, before anything is written. Long enough for the database's write
-    // generation to be read a few times: reading it when nothing was written must not empty the cache.
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    // Long enough for the generation to be read again a few times: reading it when nothing was
+    // written must not empty the cache.
+    await pause();
     expect((await countOf(server.url, marker, first.etag as string)).status).toBe(304);
   });
 
@@ -108,6 +133,29 @@ describe.each(databaseTargets)('response cache after a write outside GraphQL on 
     // What a background ingestion job does: the ingest service on the server's own database handle.
     const report = await ingestRis(handle.db, ris(`Written beside GraphQL ${marker}`), { source: 'job' });
     expect(report.created).toBe(1);
+    await waitForCount(server.url, marker, 1);
+  });
+
+  it('a background ingestion (startIngestion, as `bibgraph ingest` through a server) shows once it has finished', async () => {
+    const marker = uniqueMarker('background');
+    await cachedCount(server.url, marker);
+    // The mutation ends when the job is queued; the job commits later, through no mutation. Asked
+    // meanwhile, as a page that polls would, the answer is cached from before the job's commit.
+    const base = server.url.replace(/\/graphql$/, '');
+    await startIngestion(base, ris(`Ingested in the background ${marker}`), { source: marker });
+    const until = Date.now() + DEADLINE_MS;
+    let status: string | undefined;
+    while (Date.now() < until) {
+      await countOf(server.url, marker);
+      const [row] = await handle.db
+        .select({ status: ingestions.status })
+        .from(ingestions)
+        .where(eq(ingestions.source, marker));
+      status = row?.status;
+      if (status !== undefined && status !== 'queued' && status !== 'running') break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(status).toBe('succeeded');
     await waitForCount(server.url, marker, 1);
   });
 
