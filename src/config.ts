@@ -40,6 +40,11 @@ export interface Config {
   /** How long an anonymous query's response may be served from the cache, in seconds (0 turns caching off). */
   cacheTtlSeconds: number;
   /**
+   * On PostgreSQL, how often each server reads the database's write generation to notice writes
+   * made outside it (the CLI, another tool), in ms (BIBGRAPH_CACHE_WATCH); 0 turns that off.
+   */
+  cacheWatchMs: number;
+  /**
    * Queries run as compiled code (graphql-jit) rather than interpreted (BIBGRAPH_JIT, on by
    * default); off is the way back should a query ever answer differently compiled.
    */
@@ -89,6 +94,8 @@ export const DEFAULT_HEALTH_TIMEOUT_MS = 2_000;
 /** Inside the 30 s most orchestrators (Kubernetes, Docker's stop) wait before they kill. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 25_000;
 export const DEFAULT_REPLICA_CHECK_MS = 5_000;
+/** About a second: a page reloaded after `bibgraph ingest` shows the records; one indexed row read per second. */
+export const DEFAULT_CACHE_WATCH_MS = 1_000;
 export const DEFAULT_REDIS_PREFIX = 'bibgraph:';
 /** Bounds of the count cache (Config.countCache) where nothing sets them. */
 export const DEFAULT_COUNT_CACHE = {
@@ -211,6 +218,12 @@ export const SETTINGS: readonly SettingDoc[] = [
     meaning: "Seconds an anonymous query's response may be served from the cache (0: off)",
   },
   {
+    name: 'BIBGRAPH_CACHE_WATCH',
+    default: '`1000`',
+    meaning:
+      'PostgreSQL: ms between checks for writes made outside the servers (CLI, SQL), which empty the response cache (0: off)',
+  },
+  {
     name: 'BIBGRAPH_JIT',
     default: '`true`',
     meaning: 'Run queries as compiled code (graphql-jit); `false` interprets them (docs/performance.md)',
@@ -319,6 +332,14 @@ function readInt(env: Env, key: string, fallback: number, min: number, max: numb
   const value = Number(raw.trim());
   if (value < min || value > max)
     throw new ConfigError(`${key} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+/** 0 (off) or 100 ms to 10 minutes: faster than every 100 ms buys nothing a page reload could see. */
+function readCacheWatch(env: Env): number {
+  const value = readInt(env, 'BIBGRAPH_CACHE_WATCH', DEFAULT_CACHE_WATCH_MS, 0, 600_000);
+  if (value > 0 && value < 100)
+    throw new ConfigError(`BIBGRAPH_CACHE_WATCH must be 0 (off) or between 100 and 600000 ms, got ${value}`);
   return value;
 }
 
@@ -517,6 +538,7 @@ export function loadConfig(env: Env = process.env): Config {
     replicaUrls: readReplicaUrls(env, databaseUrl),
     replicaCheckMs: readInt(env, 'BIBGRAPH_REPLICA_CHECK', DEFAULT_REPLICA_CHECK_MS, 100, 3_600_000),
     cacheTtlSeconds: readInt(env, 'BIBGRAPH_CACHE_TTL', 60, 0, 86_400),
+    cacheWatchMs: readCacheWatch(env),
     jit: readBoolean(env, 'BIBGRAPH_JIT', true),
     countCache: {
       maxEntries: readInt(env, 'BIBGRAPH_COUNT_CACHE_ENTRIES', DEFAULT_COUNT_CACHE.maxEntries, 0, 10_000_000),

@@ -114,6 +114,7 @@ async function main(): Promise<void> {
     database,
     store,
     cacheTtlSeconds: config.cacheTtlSeconds,
+    cacheWatchMs: config.cacheWatchMs,
     jit: config.jit,
     countCache: config.countCache,
     persisted: { documentsFile: config.persistedDocumentsFile, persistedOnly: config.persistedOnly },
@@ -178,6 +179,8 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs).unref();
     const steps: Array<[string, () => Promise<void>]> = [
+      // Its watch of the write generation stops reading before the database closes.
+      ['the server to stop', async () => yoga.dispose()],
       ['background jobs to stop', () => queue.stop()],
       ['live events to close', () => events.close()],
       ['the database to close', () => database.close()],

@@ -54,13 +54,27 @@ export interface ResponseCacheOptions {
   ttlSeconds: number;
 }
 
+/** The response cache's plugins, and how to empty it after a write the plugins did not see. */
+export interface ResponseCache {
+  plugins: Plugin[];
+  /** Whether answers are cached at all (BIBGRAPH_CACHE_TTL above 0). */
+  enabled: boolean;
+  /**
+   * Moves the generation on, so nothing cached before is served again (by any instance, through
+   * Redis). For writes that did not come through a mutation of this server: a background job's
+   * commit, or one the database's write generation shows was made elsewhere. Never throws.
+   */
+  invalidate(): Promise<void>;
+}
+
 /**
  * HTTP caching for anonymous queries: Yoga's response cache (results kept in the shared store,
  * `ETag` / `Last-Modified` and `304 Not Modified` on `If-None-Match`), `Cache-Control` on every
- * GraphQL response, and invalidation of everything on any mutation.
+ * GraphQL response, and invalidation of everything on any mutation (and on `invalidate()`).
  */
-export function responseCachePlugins(options: ResponseCacheOptions): Plugin[] {
-  if (options.ttlSeconds <= 0) return [cacheControlPlugin(false)];
+export function responseCache(options: ResponseCacheOptions): ResponseCache {
+  if (options.ttlSeconds <= 0)
+    return { plugins: [cacheControlPlugin(false)], enabled: false, invalidate: async () => {} };
   const cache = new GenerationalCache(options.store, options.ttlSeconds);
   const mutationWritten: Plugin = {
     onExecute({ args }) {
@@ -75,7 +89,7 @@ export function responseCachePlugins(options: ResponseCacheOptions): Plugin[] {
       };
     },
   };
-  return [
+  const plugins: Plugin[] = [
     useResponseCache({
       session: () => null,
       enabled: (request) => isAnonymous(request),
@@ -97,6 +111,7 @@ export function responseCachePlugins(options: ResponseCacheOptions): Plugin[] {
     mutationWritten,
     cacheControlPlugin(true),
   ];
+  return { plugins, enabled: true, invalidate: () => cache.bump().catch(() => {}) };
 }
 
 /**

@@ -3,7 +3,7 @@ import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type LogLevel, type YogaServerInstance } from 'graphql-yoga';
 import { type AuthOptions, type Caller, clientAddress, identifyCaller } from '../auth/caller.ts';
-import { DEFAULT_COUNT_CACHE, DEFAULT_LIMITS, type Limits } from '../config.ts';
+import { DEFAULT_CACHE_WATCH_MS, DEFAULT_COUNT_CACHE, DEFAULT_LIMITS, type Limits } from '../config.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 import { onCommit } from '../db/writers.ts';
 import { exportBatchSize } from '../export/service.ts';
@@ -26,13 +26,14 @@ import {
 import { compressionPlugin } from './compression.ts';
 import { domainErrorPlugin, errorCodePlugin, maskError } from './errors.ts';
 import { exportResponse } from './export-route.ts';
+import { type GenerationWatch, watchWriteGeneration } from './generation-watch.ts';
 import { jitPlugin } from './jit.ts';
 import { limitPlugins, MULTIPART_OVERHEAD, requestLimitsPlugin } from './limits.ts';
 import { boundedLogger } from './log.ts';
 import { persistedOperationPlugins } from './persisted.ts';
 import { defaultDocument } from './playground.ts';
 import { readDatabase, readRoutingPlugin } from './read-routing.ts';
-import { responseCachePlugins } from './response-cache.ts';
+import { responseCache } from './response-cache.ts';
 import { securityHeadersPlugin } from './security-headers.ts';
 import { memoryStore, type SharedStore } from './shared-store.ts';
 
@@ -66,6 +67,12 @@ export interface ServerOptions {
   countCache?: Partial<Omit<CountCacheOptions, 'shared'>>;
   /** Seconds an anonymous query's answer may be served from the cache; 0 (the default here) turns it off. */
   cacheTtlSeconds?: number;
+  /**
+   * PostgreSQL, with the cache on: how often the database's write generation is read to notice
+   * writes made outside this server (BIBGRAPH_CACHE_WATCH, ms); 0 turns it off. Left out:
+   * DEFAULT_CACHE_WATCH_MS. Stopped by `dispose()`.
+   */
+  cacheWatchMs?: number;
   /** Queries run compiled by graphql-jit (jit.ts); on unless false. */
   jit?: boolean;
   /** Trusted documents and whether anonymous callers are held to them. */
@@ -121,15 +128,27 @@ export function createServer(options: ServerOptions): BibgraphServer {
   // what is over its own limit with a message that points at startIngestion.
   const maxUploadBytes = queue ? maxBackgroundIngestBytes : options.maxIngestBytes;
   const uploadSetting = queue ? 'BIBGRAPH_MAX_BACKGROUND_INGEST_SIZE' : 'BIBGRAPH_MAX_INGEST_SIZE';
+  const cache = responseCache({ store, ttlSeconds: options.cacheTtlSeconds ?? 0 });
   // Every committed write through this database's gate reaches subscribers, on every instance
-  // when the events go through Redis.
-  onCommit(database.db, (label, changes) =>
-    events.publishChanges({
-      operation: label.split(' ')[0] ?? label,
-      committedAt: new Date().toISOString(),
-      changes,
-    }),
-  );
+  // when the events go through Redis. It empties the response cache first: a background
+  // ingestion's commit comes through no mutation, and a subscriber that refetches on the event
+  // must not be answered from before the write.
+  onCommit(database.db, (label, changes) => {
+    const publish = () =>
+      events.publishChanges({
+        operation: label.split(' ')[0] ?? label,
+        committedAt: new Date().toISOString(),
+        changes,
+      });
+    if (cache.enabled) void cache.invalidate().then(publish);
+    else publish();
+  });
+  // Writes made outside this server (`bibgraph ingest` or any SQL on the same PostgreSQL database)
+  // reach it through the database's write generation, read on an interval rather than per request.
+  // On PGlite no other process can write (one process per folder, src/db/folder-lock.ts: the CLI
+  // goes through the server holding it, as mutations, or is refused), so there is nothing to watch.
+  const watchMs = options.cacheWatchMs ?? DEFAULT_CACHE_WATCH_MS;
+  let watch: GenerationWatch | null = null;
   const jit = options.jit === false ? null : jitPlugin(schema);
   const yoga = createYoga<ServerContext, Context>({
     schema,
@@ -208,7 +227,7 @@ export function createServer(options: ServerOptions): BibgraphServer {
       // First of the plugins that set or wrap the execute function: the others (response cache,
       // replica routing, time limit, domain errors) wrap whatever runs the query.
       ...(jit ? [jit] : []),
-      ...responseCachePlugins({ store, ttlSeconds: options.cacheTtlSeconds ?? 0 }),
+      ...cache.plugins,
       useDeferStream(),
       // Before the limits: the time limit guards whichever database the query was sent to.
       readRoutingPlugin(database),
@@ -266,12 +285,24 @@ export function createServer(options: ServerOptions): BibgraphServer {
           }
         },
       },
+      {
+        onDispose() {
+          watch?.stop();
+        },
+      },
       securityHeadersPlugin(),
       errorCodePlugin(),
       // Last, so it compresses the response every other plugin has finished with.
       compressionPlugin(),
     ],
   });
+  if (cache.enabled && watchMs > 0 && database.kind === 'postgres') {
+    watch = watchWriteGeneration(database.db, {
+      everyMs: watchMs,
+      onChange: () => cache.invalidate(),
+      log: (message) => yoga.logger.warn(`bibgraph: ${message}`),
+    });
+  }
   return Object.assign(yoga, {
     liveEvents: events,
     rateLimits,

@@ -42,6 +42,8 @@ describe('configuration', () => {
     [{ BIBGRAPH_RATE_LIMIT_IP: '0' }, /BIBGRAPH_RATE_LIMIT_IP must be between 1/],
     [{ BIBGRAPH_WRITE_WAIT: '10min' }, /BIBGRAPH_WRITE_WAIT must be a whole number/],
     [{ BIBGRAPH_HEALTH_TIMEOUT: '5' }, /BIBGRAPH_HEALTH_TIMEOUT must be between 100 and 60000/],
+    [{ BIBGRAPH_CACHE_WATCH: '50' }, /BIBGRAPH_CACHE_WATCH must be 0 \(off\) or between 100 and 600000 ms/],
+    [{ BIBGRAPH_CACHE_WATCH: '1s' }, /BIBGRAPH_CACHE_WATCH must be a whole number/],
   ])('rejects %o with a clear message', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -85,6 +87,12 @@ describe('configuration', () => {
   ])('rejects replica and Redis settings %o, never repeating a password', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
     expect(() => loadConfig(env)).not.toThrow(/secret/);
+  });
+
+  it('reads how often a server looks for writes made outside it (BIBGRAPH_CACHE_WATCH, 0: never)', () => {
+    expect(loadConfig({}).cacheWatchMs).toBe(1_000);
+    expect(loadConfig({ BIBGRAPH_CACHE_WATCH: '250' }).cacheWatchMs).toBe(250);
+    expect(loadConfig({ BIBGRAPH_CACHE_WATCH: '0' }).cacheWatchMs).toBe(0);
   });
 
   it('prefixes Redis keys with bibgraph: unless told otherwise (BIBGRAPH_REDIS_PREFIX)', () => {

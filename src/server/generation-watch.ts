@@ -1,0 +1,100 @@
+import { sql } from 'drizzle-orm';
+import { type Database, rowsOf } from '../db/client.ts';
+import { generationSql } from '../db/generation.ts';
+
+export interface GenerationWatch {
+  /** Stops reading; a read in flight finishes and is ignored. Safe to call twice. */
+  stop(): void;
+}
+
+export interface GenerationWatchOptions {
+  /** Between the end of one read and the start of the next, in ms. */
+  everyMs: number;
+  /**
+   * Called when the generation read differs from the one read before, and after the first read:
+   * something may have been cached between start-up and that read, under a generation the
+   * database had already left.
+   */
+  onChange: () => Promise<void>;
+  /** Told when reading starts failing and when it works again, once each. */
+  log: (message: string) => void;
+}
+
+/**
+ * Reads the database's write generation (the one row of `write_generation`, which the triggers
+ * move in every transaction that writes the graph, whoever runs it) every `everyMs`, and calls
+ * `onChange` when it has moved. This is how a server learns of writes made outside it — the CLI or
+ * another tool on the same PostgreSQL database — without a database round trip per request: one
+ * primary-key read per interval per instance, whatever the traffic.
+ *
+ * The next read is scheduled only once the last has ended, so a slow database never piles reads
+ * up; the timer is unref'd, so it never keeps a process alive. A failed read is retried at the
+ * next interval; the generation last read stays the reference, so a write made while the database
+ * could not be read is still noticed once it can.
+ */
+export function watchWriteGeneration(db: Database, options: GenerationWatchOptions): GenerationWatch {
+  let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
+  let last: string | null = null;
+  let failing = false;
+
+  const read = async (): Promise<void> => {
+    try {
+      const [row] = rowsOf<{ generation: string | null }>(
+        await db.execute(sql`select ${generationSql()} as generation`),
+      );
+      if (failing) {
+        failing = false;
+        options.log('reading the write generation works again');
+      }
+      const generation = row?.generation ?? null;
+      if (stopped || generation === null) return;
+      if (generation !== last) await options.onChange();
+      last = generation;
+    } catch (error) {
+      if (stopped) return;
+      // The handle was closed without stopping the watch first (a test, say): nothing will answer again.
+      if (connectionEnded(error)) {
+        stopped = true;
+        return;
+      }
+      if (!failing) {
+        failing = true;
+        options.log(
+          `cannot read the write generation; writes from outside this server may stay cached up to BIBGRAPH_CACHE_TTL: ${rootMessage(error)}`,
+        );
+      }
+    }
+  };
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      timer = null;
+      read().finally(schedule);
+    }, options.everyMs);
+    timer.unref();
+  };
+  read().finally(schedule);
+  return {
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+    },
+  };
+}
+
+/** The database's own words: drizzle wraps them in "Failed query: <the SQL>", which says less. */
+function rootMessage(error: unknown): string {
+  let e = error as { message?: unknown; cause?: unknown };
+  while (e.cause && typeof e.cause === 'object') e = e.cause as typeof e;
+  return String(e.message ?? error);
+}
+
+/** postgres.js's error for a query on a pool that `end()` has closed, however drizzle wraps it. */
+function connectionEnded(error: unknown): boolean {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.code === 'CONNECTION_ENDED') return true;
+  }
+  return false;
+}
