@@ -40,6 +40,7 @@ import {
   storeAddresses,
   unreadAffiliations,
 } from './organizations.ts';
+import { PlannerStatistics } from './planner-statistics.ts';
 import { type PreparedEvent, type PreparedRecord, prepareStream } from './prepare.ts';
 import { PrepareWorkerError, preparePool } from './prepare-pool.ts';
 
@@ -141,6 +142,7 @@ interface OrganizationWork {
   keywordIds: Set<number>;
   /** Citations this ingest created → the record each came from (for messages naming them). */
   createdBy: IdMap;
+  statistics: PlannerStatistics;
 }
 
 interface Item {
@@ -263,6 +265,7 @@ export async function ingestRis(
         organizationIds: new Set(),
         keywordIds: new Set(),
         createdBy: new IdMap(),
+        statistics: new PlannerStatistics(),
       };
       let notRis: RisProblem | null = null;
       // Pipelined: while the database writes one batch, this thread parses and maps the next, so
@@ -541,6 +544,7 @@ async function storeBatch(
     const retry = await storeDistinct(tx, first, ingestionId, report, work);
     pending = [...retry, ...repeats];
   }
+  await work.statistics.afterBatch(tx, report.created);
 }
 
 /** Stored citations a batch may match: by DOI (held, conflicting or former), fingerprint (current or former), raw hash. */
@@ -1107,6 +1111,7 @@ const CITATIONS_PER_AUTHOR_READ = 20_000;
 /** Organization names and author links for what the ingest changed. */
 async function linkOrganizations(tx: Database, work: OrganizationWork): Promise<void> {
   if (work.citationIds.length === 0) return;
+  await work.statistics.beforeLinks(tx, work.createdBy.size);
   await refreshOrganizationNames(tx, work.organizationIds);
   // In slices: at a million records one statement's id list and its rows (an object per author)
   // were tens of MB held at once.
