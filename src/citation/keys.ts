@@ -8,7 +8,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { foldText, normalizeDoi } from '../ris/normalize.ts';
+import { foldOnce, foldText, normalizeDoi } from '../ris/normalize.ts';
 import type { MappedContributor, MappedName } from './types.ts';
 
 const GIVEN_SPLIT = /[\s.\-‐‑]+/;
@@ -74,7 +74,7 @@ export function citationFingerprint(c: {
   contributors: ReadonlyArray<Pick<MappedContributor, 'role' | 'name'>>;
 }): string | null {
   if (!c.title) return null;
-  const title = foldText(c.title);
+  const title = foldOnce(c.title);
   if (!title) return null;
   const first = c.contributors.find((x) => x.role === 'author') ?? c.contributors[0];
   const who = first ? foldText(first.name.literal ?? first.name.family ?? '') : '';

@@ -29,6 +29,7 @@ import { displayName, hasLoneSurrogate, replaceLoneSurrogates } from '../ris/nor
 import type { RisProblem } from '../ris/types.ts';
 import { citationsMarkedDistinct, type Survivor, survivorsByKey } from './decisions.ts';
 import { databaseIngestError, IngestError } from './errors.ts';
+import { IdList, IdMap } from './id-lists.ts';
 import { refreshKeywordTerms } from './keyword-terms.ts';
 import { titlesClearlyDiffer } from './match.ts';
 import { type Comparable, MERGEABLE_LISTS, MERGEABLE_SCALARS, mergeCitation } from './merge.ts';
@@ -39,6 +40,7 @@ import {
   storeAddresses,
   unreadAffiliations,
 } from './organizations.ts';
+import { PlannerStatistics } from './planner-statistics.ts';
 import { type PreparedEvent, type PreparedRecord, prepareStream } from './prepare.ts';
 import { PrepareWorkerError, preparePool } from './prepare-pool.ts';
 
@@ -128,14 +130,19 @@ export interface IngestReport {
   outcomes: RecordOutcome[];
 }
 
-/** What a whole ingest touched, for the organization work done once at its end. */
+/**
+ * What a whole ingest touched, for the organization work done once at its end. The per-record
+ * parts are typed arrays (id-lists.ts): they live until the end of a file of any size.
+ */
 interface OrganizationWork {
-  citationIds: Set<number>;
+  /** Citations the ingest created or changed (repeats allowed). */
+  citationIds: IdList;
   organizationIds: Set<number>;
   /** Keywords the ingest put on citations: their most frequent spelling may have changed. */
   keywordIds: Set<number>;
   /** Citations this ingest created → the record each came from (for messages naming them). */
-  createdBy: Map<number, number>;
+  createdBy: IdMap;
+  statistics: PlannerStatistics;
 }
 
 interface Item {
@@ -254,10 +261,11 @@ export async function ingestRis(
         null;
       let batch: Item[] = [];
       const work: OrganizationWork = {
-        citationIds: new Set(),
+        citationIds: new IdList(),
         organizationIds: new Set(),
         keywordIds: new Set(),
-        createdBy: new Map(),
+        createdBy: new IdMap(),
+        statistics: new PlannerStatistics(),
       };
       let notRis: RisProblem | null = null;
       // Pipelined: while the database writes one batch, this thread parses and maps the next, so
@@ -536,6 +544,7 @@ async function storeBatch(
     const retry = await storeDistinct(tx, first, ingestionId, report, work);
     pending = [...retry, ...repeats];
   }
+  await work.statistics.afterBatch(tx, report.created);
 }
 
 /** Stored citations a batch may match: by DOI (held, conflicting or former), fingerprint (current or former), raw hash. */
@@ -934,7 +943,7 @@ async function writeLinks(
   work: OrganizationWork,
 ): Promise<void> {
   if (jobs.length === 0) return;
-  for (const job of jobs) work.citationIds.add(job.citationId);
+  for (const job of jobs) work.citationIds.push(job.citationId);
   const authorRows = new Map<string, typeof authors.$inferInsert>();
   const affiliationRows = new Map<string, typeof affiliations.$inferInsert>();
   const keywordRows = new Map<string, typeof keywords.$inferInsert>();
@@ -1096,17 +1105,26 @@ async function writeLinks(
   }
 }
 
+/** Citations whose authors one statement reads at the end of an ingest. */
+const CITATIONS_PER_AUTHOR_READ = 20_000;
+
 /** Organization names and author links for what the ingest changed. */
 async function linkOrganizations(tx: Database, work: OrganizationWork): Promise<void> {
-  if (work.citationIds.size === 0) return;
+  if (work.citationIds.length === 0) return;
+  await work.statistics.beforeLinks(tx, work.createdBy.size);
   await refreshOrganizationNames(tx, work.organizationIds);
-  const authorsOf = rowsOf<{ author_id: number }>(
-    await tx.execute(
-      sql`select distinct author_id from ${contributions} where citation_id = any(${`{${[...work.citationIds].join(',')}}`}::int[])`,
-    ),
-  );
-  await recomputeAuthorLinks(
-    tx,
-    authorsOf.map((r) => r.author_id),
-  );
+  // In slices: at a million records one statement's id list and its rows (an object per author)
+  // were tens of MB held at once.
+  const citationIds = work.citationIds.distinct();
+  const authorIds = new IdList();
+  for (let i = 0; i < citationIds.length; i += CITATIONS_PER_AUTHOR_READ) {
+    const slice = citationIds.subarray(i, i + CITATIONS_PER_AUTHOR_READ);
+    const rows = rowsOf<{ author_id: number }>(
+      await tx.execute(
+        sql`select distinct author_id from ${contributions} where citation_id = any(${`{${slice.join(',')}}`}::int[])`,
+      ),
+    );
+    for (const r of rows) authorIds.push(r.author_id);
+  }
+  await recomputeAuthorLinks(tx, authorIds.distinct());
 }

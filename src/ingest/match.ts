@@ -1,4 +1,4 @@
-import { foldText } from '../ris/normalize.ts';
+import { foldOnce } from '../ris/normalize.ts';
 
 /*
  * Pure pieces of recognising a known citation. Kept apart from the database code so the rules can be
@@ -19,8 +19,9 @@ function titleTokens(folded: string): Set<string> {
  * A missing title, or one that folds to nothing, says nothing and never counts as different.
  */
 export function titlesClearlyDiffer(a: string | null | undefined, b: string | null | undefined): boolean {
-  const fa = a ? foldText(a) : '';
-  const fb = b ? foldText(b) : '';
+  // Titles seldom repeat: not worth a place in the fold memo.
+  const fa = a ? foldOnce(a) : '';
+  const fb = b ? foldOnce(b) : '';
   if (!fa || !fb) return false;
   if (fa.startsWith(fb) || fb.startsWith(fa)) return false;
   const ta = titleTokens(fa);

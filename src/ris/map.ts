@@ -21,7 +21,7 @@ import type {
   MappedContributor,
 } from '../citation/types.ts';
 import { parseName, splitNameList } from './names.js';
-import { foldText, normalizeDoi, normalizeIsbn, normalizeIssn } from './normalize.js';
+import { foldOnce, foldText, normalizeDoi, normalizeIsbn, normalizeIssn } from './normalize.js';
 import { rewriteLabelledNotes } from './procite.js';
 import type { MapResult, RisProblem, RisRecord, RisSeverity, RisTag } from './types.js';
 import { isKnownRisType, type RisTypeInfo, risTypeInfo } from './types-map.js';
@@ -958,13 +958,13 @@ function mapAbstract(idx: TagIndex): string | null {
 }
 
 function mapNotes(idx: TagIndex, title: string | null): string[] {
-  const titleKey = title ? foldText(title) : null;
+  const titleKey = title ? foldOnce(title) : null;
   const out: string[] = [];
   for (const t of [...(idx.get('N1') ?? []), ...(idx.get('RN') ?? [])]) {
     const v = t.value.trim();
     if (!v) continue;
     // EndNote repeats the title in N1.
-    if (t.tag === 'N1' && titleKey && foldText(v) === titleKey) continue;
+    if (t.tag === 'N1' && titleKey && foldOnce(v) === titleKey) continue;
     out.push(v);
   }
   return out;
