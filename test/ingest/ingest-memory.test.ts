@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IdList, IdMap } from '../../src/ingest/id-lists.ts';
-import { prepareStream } from '../../src/ingest/prepare.ts';
 import { titlesClearlyDiffer } from '../../src/ingest/match.ts';
+import { prepareStream } from '../../src/ingest/prepare.ts';
 import { foldRemembers } from '../../src/ris/normalize.ts';
 
 /*

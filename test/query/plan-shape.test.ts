@@ -108,8 +108,8 @@ describe.each(databaseTargets)('plans of the benchmark pages on $name', ({ url }
   });
 
   // Search reads the vector of every match, to check and to rank it: out of line (TOAST) each one
-  // cost another index lookup and page read (bench/README.md, "Search at 1M").
-  it('keep each citation\'s search vector in its row, and the migration that moved them changes none', async () => {
+  // cost another index lookup and page read (docs/performance.md, "Full-text search").
+  it("keep each citation's search vector in its row, and the migration that moved them changes none", async () => {
     await inRolledBackTransaction(handle, async (tx) => {
       const [column] = rowsOf<{ storage: string }>(
         await tx.execute(sql`select attstorage as storage from pg_attribute
