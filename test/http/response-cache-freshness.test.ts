@@ -1,5 +1,4 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
@@ -10,6 +9,7 @@ import type { IngestionQueue } from '../../src/ingest/background.ts';
 import { ingestRis } from '../../src/ingest/ingest.ts';
 import { openIngestionQueue } from '../../src/ingest/queue.ts';
 import { type BibgraphServer, createServer } from '../../src/server/server.ts';
+import { listen } from '../access/http.ts';
 import { cli } from '../support/cli.ts';
 import { databaseTargets, openTestDatabase } from '../support/db.ts';
 import { startIngestion } from '../support/live.ts';
@@ -29,12 +29,10 @@ function ris(title: string): string {
   return `TY  - JOUR\nTI  - ${title}\nAU  - Fresh, Frieda\nPY  - 2021\nER  - \n`;
 }
 
-async function listen(yoga: BibgraphServer): Promise<{ http: Server; url: string }> {
-  const http = createHttpServer(yoga);
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const address = http.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return { http, url: `http://127.0.0.1:${port}/graphql` };
+/** The server over real HTTP (test/access/http.ts), and its GraphQL URL. */
+async function serve(yoga: BibgraphServer): Promise<{ close: () => Promise<void>; url: string }> {
+  const { port, close } = await listen(yoga);
+  return { close, url: `http://127.0.0.1:${port}/graphql` };
 }
 
 /** An anonymous GET counting the citations that match `marker`, and its answer. */
@@ -81,7 +79,7 @@ describe.each(databaseTargets)('response cache after a write outside GraphQL on 
   let handle: DatabaseHandle;
   let yoga: BibgraphServer;
   let queue: IngestionQueue;
-  let server: { http: Server; url: string };
+  let server: { close: () => Promise<void>; url: string };
   let scratch: { url: string; drop(): Promise<void> } | null = null;
 
   beforeAll(async () => {
@@ -102,10 +100,10 @@ describe.each(databaseTargets)('response cache after a write outside GraphQL on 
       // One client asking as fast as the server answers; rate limits have tests of their own.
       limits: { rateLimitIpBurst: 1_000_000, rateLimitPerIp: 100_000_000 },
     });
-    server = await listen(yoga);
+    server = await serve(yoga);
   });
   afterAll(async () => {
-    await new Promise((resolve) => server.http.close(resolve));
+    await server.close();
     await yoga.dispose();
     await queue.stop();
     await handle.close();
