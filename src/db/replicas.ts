@@ -3,6 +3,7 @@ import type { PgAsyncDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import type { DatabaseHealth, Relations } from './client.ts';
+import { errorChain } from './driver-errors.ts';
 import { preparedStatements } from './prepared.ts';
 import { PostgresProbe } from './probe.ts';
 import { relations } from './relations.ts';
@@ -176,14 +177,12 @@ const CONNECTION_CODES = new Set([
  * for anything else, which would fail on the primary too.
  */
 export function replicaFailure(error: unknown): { kind: 'down' | 'conflict'; code: string } | null {
-  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
-    const code = (e as { code?: unknown }).code;
+  for (const e of errorChain(error)) {
+    const code = e.code;
     if (typeof code === 'string') {
       if (CONNECTION_CODES.has(code) || code.startsWith('08')) return { kind: 'down', code };
-      if (code === '40001' && /recovery/i.test(String((e as Error).message)))
-        return { kind: 'conflict', code };
+      if (code === '40001' && /recovery/i.test(String(e.message))) return { kind: 'conflict', code };
     }
-    e = (e as { cause?: unknown; originalError?: unknown }).originalError ?? (e as { cause?: unknown }).cause;
   }
   return null;
 }

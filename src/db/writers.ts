@@ -4,6 +4,7 @@ import { DEFAULT_WRITE_WAIT_MS } from '../config.ts';
 import { BusyError } from '../errors.ts';
 import { type GraphChange, openJournal } from './changes.ts';
 import { type Database, type Relations, rowsOf } from './client.ts';
+import { sqlState } from './driver-errors.ts';
 import { Turns } from './turns.ts';
 
 /** Advisory lock held by every writer of the graph (ingests and curation), one at a time. */
@@ -184,11 +185,4 @@ export function duration(ms: number): string {
 // application_name holds at most 63 bytes of printable ASCII; PostgreSQL would mangle the rest.
 function applicationName(label: string): string {
   return `bibgraph: ${label}`.replace(/[^\x20-\x7e]/g, '?').slice(0, 63);
-}
-
-function sqlState(error: unknown): string | undefined {
-  for (let e = error as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
-  }
-  return undefined;
 }

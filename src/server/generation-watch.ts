@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { type Database, rowsOf } from '../db/client.ts';
+import { hasErrorCode, rootMessage } from '../db/driver-errors.ts';
 import { generationSql } from '../db/generation.ts';
 
 export interface GenerationWatch {
@@ -53,8 +54,9 @@ export function watchWriteGeneration(db: Database, options: GenerationWatchOptio
       last = generation;
     } catch (error) {
       if (stopped) return;
-      // The handle was closed without stopping the watch first (a test, say): nothing will answer again.
-      if (connectionEnded(error)) {
+      // The handle was closed without stopping the watch first (a test, say): nothing will answer
+      // again. postgres.js's error for a query on a pool that `end()` has closed, however wrapped.
+      if (hasErrorCode(error, 'CONNECTION_ENDED')) {
         stopped = true;
         return;
       }
@@ -82,19 +84,4 @@ export function watchWriteGeneration(db: Database, options: GenerationWatchOptio
       timer = null;
     },
   };
-}
-
-/** The database's own words: drizzle wraps them in "Failed query: <the SQL>", which says less. */
-function rootMessage(error: unknown): string {
-  let e = error as { message?: unknown; cause?: unknown };
-  while (e.cause && typeof e.cause === 'object') e = e.cause as typeof e;
-  return String(e.message ?? error);
-}
-
-/** postgres.js's error for a query on a pool that `end()` has closed, however drizzle wraps it. */
-function connectionEnded(error: unknown): boolean {
-  for (let e = error as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (e.code === 'CONNECTION_ENDED') return true;
-  }
-  return false;
 }

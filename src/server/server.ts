@@ -140,8 +140,7 @@ export function createServer(options: ServerOptions): BibgraphServer {
         committedAt: new Date().toISOString(),
         changes,
       });
-    if (cache.enabled) void cache.invalidate().then(publish);
-    else publish();
+    void cache.invalidate().then(publish);
   });
   // Writes made outside this server (`bibgraph ingest` or any SQL on the same PostgreSQL database)
   // reach it through the database's write generation, read on an interval rather than per request.
