@@ -35,11 +35,16 @@ export function cursorScopeKey(order: string, filters: unknown): string {
  * Puts the scope key first in the ordering. It is a constant, so PostgreSQL drops it from the
  * sort and the keyset condition (the plan is the one without it); the connection plugin still
  * writes it into every cursor, where the page resolver checks it.
+ *
+ * A parameter, not a literal: the key differs with every filter and search, and the page's
+ * statement is a named prepared statement on its connection (src/db/prepared.ts), so a literal
+ * made a new statement for every search anyone typed, each kept by PostgreSQL (~125 KB) and
+ * postgres.js for the connection's life.
  */
 function scoped<T>(query: RowsQuery<T>, key: string): RowsQuery<T> & { scopeKey: string } {
   return {
     ...query,
-    extras: { cursorScope: () => sql.raw(`'${key}'::text`), ...query.extras },
+    extras: { cursorScope: () => sql`${key}::text`, ...query.extras },
     orderBy: { cursorScope: 'asc', ...query.orderBy },
     scopeKey: key,
   };

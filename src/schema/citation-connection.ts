@@ -144,7 +144,8 @@ export function citationConnectionField<Parent>(
         const keys = ctx.db.query.citations
           .findMany({
             columns: { id: true },
-            extras: planned.extras,
+            // The ordering's own (rank, cursor scope): the page's other extras are its rows' lists.
+            extras: rows.extras,
             where: planned.where,
             orderBy: planned.orderBy,
             limit,

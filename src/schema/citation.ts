@@ -1,6 +1,13 @@
 import { CITATION_FIELDS } from '../citation/fields.ts';
 import type { ContributorRole } from '../citation/types.ts';
 import { ValidationError } from '../errors.ts';
+import {
+  CITATION_AFFILIATIONS,
+  CITATION_AUTHORS,
+  CITATION_KEYWORDS,
+  linkedListSelection,
+  linkedRows,
+} from '../query/linked-lists.ts';
 import { normalizeDoi } from '../ris/normalize.ts';
 import { AffiliationRef } from './affiliation.ts';
 import { AuthorRef } from './author.ts';
@@ -120,17 +127,22 @@ export const CitationRef = builder.drizzleNode('citations', {
     authors: t.field({
       type: [AuthorRef],
       description: 'Authors (role AUTHOR) in source order.',
-      select: (_args, _ctx, nestedSelection) => ({
-        with: {
-          contributions: {
-            columns: { authorId: true },
-            where: { role: 'author' },
-            orderBy: { position: 'asc' },
-            with: { author: nestedSelection(true) },
+      select: (_args, _ctx, nestedSelection) => {
+        const nested = nestedSelection(true);
+        // Typed as drizzle's relations; the list's rows come out of either (linkedRows).
+        const related = {
+          with: {
+            contributions: {
+              columns: { authorId: true },
+              where: { role: 'author' },
+              orderBy: { position: 'asc' },
+              with: { author: nested },
+            },
           },
-        },
-      }),
-      resolve: (c) => c.contributions.map((x) => x.author),
+        };
+        return (linkedListSelection(CITATION_AUTHORS, nested) ?? related) as typeof related;
+      },
+      resolve: (c) => linkedRows(c, CITATION_AUTHORS, () => c.contributions.map((x) => x.author)),
     }),
     contributors: t.relation('contributions', {
       description: 'Everyone credited, every role, ordered by role then position.',
@@ -139,30 +151,41 @@ export const CitationRef = builder.drizzleNode('citations', {
     affiliations: t.field({
       type: [AffiliationRef],
       description: 'Affiliations named by the record, in source order.',
-      select: (_args, _ctx, nestedSelection) => ({
-        with: {
-          affiliationLinks: {
-            columns: { affiliationId: true },
-            orderBy: { position: 'asc' },
-            with: { affiliation: nestedSelection(true) },
+      select: (_args, _ctx, nestedSelection) => {
+        const nested = nestedSelection(true);
+        // Typed as drizzle's relations; the list's rows come out of either (linkedRows).
+        const related = {
+          with: {
+            affiliationLinks: {
+              columns: { affiliationId: true },
+              orderBy: { position: 'asc' },
+              with: { affiliation: nested },
+            },
           },
-        },
-      }),
-      resolve: (c) => c.affiliationLinks.map((x) => x.affiliation),
+        };
+        return (linkedListSelection(CITATION_AFFILIATIONS, nested) ?? related) as typeof related;
+      },
+      resolve: (c) =>
+        linkedRows(c, CITATION_AFFILIATIONS, () => c.affiliationLinks.map((x) => x.affiliation)),
     }),
     keywords: t.field({
       type: [KeywordRef],
       description: 'Keywords in source order.',
-      select: (_args, _ctx, nestedSelection) => ({
-        with: {
-          keywordLinks: {
-            columns: { keywordId: true },
-            orderBy: { position: 'asc' },
-            with: { keyword: nestedSelection(true) },
+      select: (_args, _ctx, nestedSelection) => {
+        const nested = nestedSelection(true);
+        // Typed as drizzle's relations; the list's rows come out of either (linkedRows).
+        const related = {
+          with: {
+            keywordLinks: {
+              columns: { keywordId: true },
+              orderBy: { position: 'asc' },
+              with: { keyword: nested },
+            },
           },
-        },
-      }),
-      resolve: (c) => c.keywordLinks.map((x) => x.keyword),
+        };
+        return (linkedListSelection(CITATION_KEYWORDS, nested) ?? related) as typeof related;
+      },
+      resolve: (c) => linkedRows(c, CITATION_KEYWORDS, () => c.keywordLinks.map((x) => x.keyword)),
     }),
   }),
 });

@@ -7,8 +7,8 @@ import { useTestServer } from '../support/server.ts';
 import { seed } from './fixture.ts';
 
 /** The frontend's search page: citations with people, institutions and terms, plus the sidebar. */
-const PAGE = `query Page($first: Int!, $f: CitationFilter) {
-  citations(first: $first, filter: $f) {
+const PAGE = `query Page($first: Int!, $f: CitationFilter, $after: String) {
+  citations(first: $first, filter: $f, after: $after) {
     totalCount
     pageInfo { hasNextPage endCursor }
     nodes {
@@ -54,10 +54,7 @@ describe.each(databaseTargets)('statements per request on $name', ({ name, url }
   const shape = (list: string[]) =>
     `${[...list]
       .sort()
-      // Cursor scope keys hash the filter, whose IDs vary with the data as well.
-      .map((q) =>
-        q.replace(/in \(\$\d+(, \$\d+)*\)/g, 'in (…)').replace(/'s[0-9a-f]{12}'::text/g, "'s…'::text"),
-      )
+      .map((q) => q.replace(/in \(\$\d+(, \$\d+)*\)/g, 'in (…)'))
       .join(';\n\n')};\n`;
 
   async function measure(tx: Parameters<typeof gql>[1], query: string, variables: Record<string, unknown>) {
@@ -98,6 +95,28 @@ describe.each(databaseTargets)('statements per request on $name', ({ name, url }
       // arrive as JSON with what they show), the citation page with its count, and its facets.
       expect(author.statements).toHaveLength(3);
       await expect(shape(author.statements)).toMatchFileSnapshot('./__snapshots__/author-page.sql');
+    });
+  });
+
+  // Read statements are named prepared statements, kept by PostgreSQL and postgres.js for the
+  // connection's life (src/db/prepared.ts): a value written into the text (the cursor scope key
+  // was) made one more for every search typed, ~125 KB each in the PostgreSQL backend.
+  it('sends the same statement texts whatever is searched for, filtered on or paged from', async () => {
+    await inRolledBackTransaction(server.handle, async (tx) => {
+      await ingestRis(tx, generateRis(60, 4102));
+      const texts = async (variables: Record<string, unknown>) =>
+        [...new Set((await measure(tx, PAGE, variables)).statements)].sort();
+      // Different values with the same rows (both spellings stem to "patient"; no citation is
+      // from after 2029), so the same statements run.
+      const first = await texts({ first: 10, f: { search: 'patients', yearTo: 2030 } });
+      expect(await texts({ first: 10, f: { search: 'patient', yearTo: 2029 } })).toEqual(first);
+
+      const page = async (f: Record<string, unknown>) => {
+        const { result } = await measure(tx, PAGE, { first: 5, f });
+        expect(result.data?.citations.pageInfo.hasNextPage).toBe(true);
+        return texts({ first: 5, f: { ...f }, after: result.data?.citations.pageInfo.endCursor });
+      };
+      expect(await page({ yearTo: 2030 })).toEqual(await page({ yearTo: 2029 }));
     });
   });
 });

@@ -1,0 +1,146 @@
+import { type Column, getColumns, type SQL, sql } from 'drizzle-orm';
+import { type AnyPgColumn, alias, type PgTable } from 'drizzle-orm/pg-core';
+import {
+  affiliations,
+  authors,
+  citationAffiliations,
+  citationKeywords,
+  contributions,
+  keywords,
+} from '../db/schema.ts';
+
+/*
+ * A citation's authors, affiliations and keywords as one JSON array each, built in the statement
+ * that loads the citations. Drizzle's relational query loads the link rows with their keys and
+ * joins each link's target through a lateral `LIMIT 1` subquery made JSON by `row_to_json`; Pothos
+ * then maps every link row to its target. Here each link's target is one primary-key lookup made
+ * JSON with the columns asked for, and the rows come out as the list: on the canonical page of 50
+ * citations that took the server's CPU per request from 8.1–8.4 to 6.0–6.5 ms (bench/README.md,
+ * round 5). The lookup is a scalar subquery rather than a join, which the planner may turn into a
+ * hash of the links against a scan of the whole target table for every citation (600 keywords at
+ * 100k citations: PostgreSQL's CPU per page 9.5 ms against 6.2).
+ */
+
+interface LinkedList {
+  /** The key the list takes on the citation row, beside drizzle's columns and relations. */
+  key: string;
+  /** The link table, its column naming the citation, the target and the source order. */
+  link: PgTable;
+  citationId: Column;
+  targetId: Column;
+  position: Column;
+  /** Only links matching this (contributions: the authors, not the editors). */
+  where?: (link: Record<string, Column>) => SQL;
+  /** The target table and its primary key. */
+  target: PgTable;
+  targetKey: Column;
+}
+
+export const CITATION_AUTHORS: LinkedList = {
+  key: 'authorList',
+  link: contributions,
+  citationId: contributions.citationId,
+  targetId: contributions.authorId,
+  position: contributions.position,
+  where: (l) => sql`${l.role} = 'author'`,
+  target: authors,
+  targetKey: authors.id,
+};
+
+export const CITATION_AFFILIATIONS: LinkedList = {
+  key: 'affiliationList',
+  link: citationAffiliations,
+  citationId: citationAffiliations.citationId,
+  targetId: citationAffiliations.affiliationId,
+  position: citationAffiliations.position,
+  target: affiliations,
+  targetKey: affiliations.id,
+};
+
+export const CITATION_KEYWORDS: LinkedList = {
+  key: 'keywordList',
+  link: citationKeywords,
+  citationId: citationKeywords.citationId,
+  targetId: citationKeywords.keywordId,
+  position: citationKeywords.position,
+  target: keywords,
+  targetKey: keywords.id,
+};
+
+/**
+ * Column types whose values come back from JSON as the driver returns them from a column: numbers
+ * of 32 bits, text, booleans. A timestamp would come back as a string and a bigint as a number.
+ */
+// Aliases no relation of drizzle's takes, so an outer table of the same name is never shadowed.
+const LINK = 'linked_list_link';
+const TARGET = 'linked_list_target';
+
+const JSON_SAFE = new Set(['number int32', 'string', 'boolean']);
+
+function keyOf(table: PgTable, column: Column): string {
+  const entry = Object.entries(getColumns(table) as Record<string, Column>).find(([, c]) => c === column);
+  if (!entry) throw new Error(`column ${column.name} is not in its table`);
+  return entry[0];
+}
+
+/**
+ * The list's targets with the given columns (drizzle keys) as a JSON array of objects keyed like
+ * drizzle's rows, in source order, for the citation `citationId`; null when a column cannot make
+ * the trip through JSON unchanged (the caller then loads the rows through drizzle's relations).
+ */
+export function linkedListSql(
+  list: LinkedList,
+  columnKeys: readonly string[],
+  citationId: AnyPgColumn,
+): SQL | null {
+  const link = alias(list.link, LINK) as unknown as Record<string, Column>;
+  const target = alias(list.target, TARGET) as unknown as Record<string, Column>;
+  const targetColumns = getColumns(list.target) as Record<string, Column>;
+  const pairs: SQL[] = [];
+  for (const key of columnKeys) {
+    const column = targetColumns[key];
+    if (!column || !JSON_SAFE.has(column.dataType)) return null;
+    pairs.push(sql`${sql.raw(`'${key.replaceAll("'", "''")}'`)}, ${target[key]}`);
+  }
+  const linkKey = (column: Column) => link[keyOf(list.link, column)] as Column;
+  const targetKey = target[keyOf(list.target, list.targetKey)];
+  return sql`(select coalesce(json_agg((select json_build_object(${sql.join(pairs, sql`, `)})
+      from ${list.target} ${sql.identifier(TARGET)} where ${targetKey} = ${linkKey(list.targetId)}) order by ${linkKey(list.position)}), '[]'::json)
+    from ${list.link} ${sql.identifier(LINK)}
+    where ${linkKey(list.citationId)} = ${citationId}${list.where ? sql` and ${list.where(link)}` : sql``})`;
+}
+
+/** A drizzle relational query's selection of one table, as Pothos' drizzle plugin hands it over. */
+interface Selection {
+  columns?: Record<string, boolean>;
+  with?: Record<string, unknown>;
+  extras?: Record<string, unknown>;
+}
+
+/**
+ * The selection that loads the list as one JSON column (`extras`) when what is asked of its rows
+ * is columns only; null when it asks for relations or computed fields, or for a column JSON would
+ * change, which drizzle's relations then load.
+ */
+export function linkedListSelection(
+  list: LinkedList,
+  nested: Selection,
+): { extras: Record<string, (citation: { id: AnyPgColumn }) => SQL> } | null {
+  if (Object.keys(nested.with ?? {}).length > 0 || Object.keys(nested.extras ?? {}).length > 0) return null;
+  const columns = Object.entries(nested.columns ?? {})
+    .filter(([, selected]) => selected)
+    .map(([key]) => key);
+  // Built once to learn whether it can be; drizzle calls the function with the citations' alias.
+  if (!linkedListSql(list, columns, list.citationId as AnyPgColumn)) return null;
+  return { extras: { [list.key]: (citation) => linkedListSql(list, columns, citation.id) as SQL } };
+}
+
+/**
+ * The rows of a list: those `linkedListSelection` loaded as JSON, or else `related()`, the rows
+ * drizzle's relations loaded (which have the same keys).
+ */
+export function linkedRows<T>(citation: object, list: LinkedList, related: () => T[]): T[] {
+  const value = (citation as Record<string, unknown>)[list.key];
+  if (value === undefined) return related();
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T[];
+}
