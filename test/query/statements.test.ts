@@ -117,6 +117,14 @@ describe.each(databaseTargets)('statements per request on $name', ({ name, url }
         return texts({ first: 5, f: { ...f }, after: result.data?.citations.pageInfo.endCursor });
       };
       expect(await page({ yearTo: 2030 })).toEqual(await page({ yearTo: 2029 }));
+
+      // A navigation connection's scope is its parent: one author's page is another's statement.
+      const { result } = await measure(tx, PAGE, { first: 10 });
+      const nodes = result.data?.citations.nodes as Array<{ authors: Array<{ id: string }> }>;
+      const [one, other] = [...new Set(nodes.flatMap((n) => n.authors.map((a) => a.id)))];
+      const authorTexts = async (id: string | undefined) =>
+        [...new Set((await measure(tx, AUTHOR_PAGE, { id })).statements)].sort();
+      expect(await authorTexts(other)).toEqual(await authorTexts(one));
     });
   });
 });
