@@ -67,15 +67,24 @@ export const CITATION_KEYWORDS: LinkedList = {
   targetKey: keywords.id,
 };
 
-/**
- * Column types whose values come back from JSON as the driver returns them from a column: numbers
- * of 32 bits, text, booleans. A timestamp would come back as a string and a bigint as a number.
- */
 // Aliases no relation of drizzle's takes, so an outer table of the same name is never shadowed.
 const LINK = 'linked_list_link';
 const TARGET = 'linked_list_target';
 
+/**
+ * Column types whose values come back from JSON as the driver returns them from a column: numbers
+ * of 32 bits, text, booleans. A timestamp would come back as a string and a bigint as a number.
+ */
 const JSON_SAFE = new Set(['number int32', 'string', 'boolean']);
+
+/** True when every column (drizzle keys) of the list's target makes the trip through JSON unchanged. */
+function jsonSafe(list: LinkedList, columnKeys: readonly string[]): boolean {
+  const columns = getColumns(list.target) as Record<string, Column>;
+  return columnKeys.every((key) => {
+    const column = columns[key];
+    return column !== undefined && JSON_SAFE.has(column.dataType);
+  });
+}
 
 function keyOf(table: PgTable, column: Column): string {
   const entry = Object.entries(getColumns(table) as Record<string, Column>).find(([, c]) => c === column);
@@ -84,24 +93,13 @@ function keyOf(table: PgTable, column: Column): string {
 }
 
 /**
- * The list's targets with the given columns (drizzle keys) as a JSON array of objects keyed like
- * drizzle's rows, in source order, for the citation `citationId`; null when a column cannot make
- * the trip through JSON unchanged (the caller then loads the rows through drizzle's relations).
+ * The list's targets with the given columns (drizzle keys, see `jsonSafe`) as a JSON array of
+ * objects keyed like drizzle's rows, in source order, for the citation `citationId`.
  */
-export function linkedListSql(
-  list: LinkedList,
-  columnKeys: readonly string[],
-  citationId: AnyPgColumn,
-): SQL | null {
+export function linkedListSql(list: LinkedList, columnKeys: readonly string[], citationId: AnyPgColumn): SQL {
   const link = alias(list.link, LINK) as unknown as Record<string, Column>;
   const target = alias(list.target, TARGET) as unknown as Record<string, Column>;
-  const targetColumns = getColumns(list.target) as Record<string, Column>;
-  const pairs: SQL[] = [];
-  for (const key of columnKeys) {
-    const column = targetColumns[key];
-    if (!column || !JSON_SAFE.has(column.dataType)) return null;
-    pairs.push(sql`${sql.raw(`'${key.replaceAll("'", "''")}'`)}, ${target[key]}`);
-  }
+  const pairs = columnKeys.map((key) => sql`${sql.raw(`'${key.replaceAll("'", "''")}'`)}, ${target[key]}`);
   const linkKey = (column: Column) => link[keyOf(list.link, column)] as Column;
   const targetKey = target[keyOf(list.target, list.targetKey)];
   return sql`(select coalesce(json_agg((select json_build_object(${sql.join(pairs, sql`, `)})
@@ -130,9 +128,9 @@ export function linkedListSelection(
   const columns = Object.entries(nested.columns ?? {})
     .filter(([, selected]) => selected)
     .map(([key]) => key);
-  // Built once to learn whether it can be; drizzle calls the function with the citations' alias.
-  if (!linkedListSql(list, columns, list.citationId as AnyPgColumn)) return null;
-  return { extras: { [list.key]: (citation) => linkedListSql(list, columns, citation.id) as SQL } };
+  if (!jsonSafe(list, columns)) return null;
+  // Drizzle calls it with the citations' table as the query aliases it.
+  return { extras: { [list.key]: (citation) => linkedListSql(list, columns, citation.id) } };
 }
 
 /**
