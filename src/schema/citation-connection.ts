@@ -138,8 +138,8 @@ export function citationConnectionField<Parent>(
         // LIMIT at a tenth of the table, so PostgreSQL would plan every execution anew (~2 ms).
         const limit = sql.raw(String(Math.max(0, Math.trunc(Number(planned.limit)))));
         // One statement for the page, shaped like a hand-written one. The page's keys come from a
-        // subquery over the bare rows: PostgreSQL builds the nested lists (lateral joins) of every
-        // row it sorts, so only the rows of the page may reach them. The total rides along as an
+        // subquery over the bare rows: PostgreSQL may build the nested lists (JSON subqueries,
+        // lateral joins) of every row it sorts, so only the rows of the page may reach them. The total rides along as an
         // uncorrelated subquery, which runs once per statement, and so does the write generation.
         const keys = ctx.db.query.citations
           .findMany({
