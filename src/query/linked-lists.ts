@@ -8,6 +8,7 @@ import {
   contributions,
   keywords,
 } from '../db/schema.ts';
+import { parseJsonArray } from './navigation.ts';
 
 /*
  * A citation's authors, affiliations and keywords as one JSON array each, built in the statement
@@ -92,20 +93,48 @@ function keyOf(table: PgTable, column: Column): string {
   return entry[0];
 }
 
+/** A list's tables under their aliases and its columns on them: the same for every statement. */
+interface AliasedList {
+  link: Record<string, Column>;
+  target: Record<string, Column>;
+  citationId: Column;
+  targetId: Column;
+  position: Column;
+  targetKey: Column;
+}
+
+const aliasedLists = new Map<LinkedList, AliasedList>();
+
+function aliased(list: LinkedList): AliasedList {
+  let found = aliasedLists.get(list);
+  if (!found) {
+    const link = alias(list.link, LINK) as unknown as Record<string, Column>;
+    const target = alias(list.target, TARGET) as unknown as Record<string, Column>;
+    const onLink = (column: Column) => link[keyOf(list.link, column)] as Column;
+    found = {
+      link,
+      target,
+      citationId: onLink(list.citationId),
+      targetId: onLink(list.targetId),
+      position: onLink(list.position),
+      targetKey: target[keyOf(list.target, list.targetKey)] as Column,
+    };
+    aliasedLists.set(list, found);
+  }
+  return found;
+}
+
 /**
  * The list's targets with the given columns (drizzle keys, see `jsonSafe`) as a JSON array of
  * objects keyed like drizzle's rows, in source order, for the citation `citationId`.
  */
 export function linkedListSql(list: LinkedList, columnKeys: readonly string[], citationId: AnyPgColumn): SQL {
-  const link = alias(list.link, LINK) as unknown as Record<string, Column>;
-  const target = alias(list.target, TARGET) as unknown as Record<string, Column>;
-  const pairs = columnKeys.map((key) => sql`${sql.raw(`'${key.replaceAll("'", "''")}'`)}, ${target[key]}`);
-  const linkKey = (column: Column) => link[keyOf(list.link, column)] as Column;
-  const targetKey = target[keyOf(list.target, list.targetKey)];
+  const a = aliased(list);
+  const pairs = columnKeys.map((key) => sql`${sql.raw(`'${key.replaceAll("'", "''")}'`)}, ${a.target[key]}`);
   return sql`(select coalesce(json_agg((select json_build_object(${sql.join(pairs, sql`, `)})
-      from ${list.target} ${sql.identifier(TARGET)} where ${targetKey} = ${linkKey(list.targetId)}) order by ${linkKey(list.position)}), '[]'::json)
+      from ${list.target} ${sql.identifier(TARGET)} where ${a.targetKey} = ${a.targetId}) order by ${a.position}), '[]'::json)
     from ${list.link} ${sql.identifier(LINK)}
-    where ${linkKey(list.citationId)} = ${citationId}${list.where ? sql` and ${list.where(link)}` : sql``})`;
+    where ${a.citationId} = ${citationId}${list.where ? sql` and ${list.where(a.link)}` : sql``})`;
 }
 
 /** A drizzle relational query's selection of one table, as Pothos' drizzle plugin hands it over. */
@@ -134,11 +163,18 @@ export function linkedListSelection(
 }
 
 /**
+ * The selection for a list field: the list as JSON where `linkedListSelection` allows it, else
+ * `related`, drizzle's relations (whose type the field's resolver reads; `linkedRows` takes either).
+ */
+export function linkedListOr<R>(list: LinkedList, nested: Selection, related: R): R {
+  return (linkedListSelection(list, nested) ?? related) as R;
+}
+
+/**
  * The rows of a list: those `linkedListSelection` loaded as JSON, or else `related()`, the rows
  * drizzle's relations loaded (which have the same keys).
  */
 export function linkedRows<T>(citation: object, list: LinkedList, related: () => T[]): T[] {
   const value = (citation as Record<string, unknown>)[list.key];
-  if (value === undefined) return related();
-  return (typeof value === 'string' ? JSON.parse(value) : value) as T[];
+  return value === undefined ? related() : parseJsonArray<T>(value);
 }

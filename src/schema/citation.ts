@@ -5,7 +5,7 @@ import {
   CITATION_AFFILIATIONS,
   CITATION_AUTHORS,
   CITATION_KEYWORDS,
-  linkedListSelection,
+  linkedListOr,
   linkedRows,
 } from '../query/linked-lists.ts';
 import { normalizeDoi } from '../ris/normalize.ts';
@@ -129,7 +129,6 @@ export const CitationRef = builder.drizzleNode('citations', {
       description: 'Authors (role AUTHOR) in source order.',
       select: (_args, _ctx, nestedSelection) => {
         const nested = nestedSelection(true);
-        // Typed as drizzle's relations; the list's rows come out of either (linkedRows).
         const related = {
           with: {
             contributions: {
@@ -140,7 +139,7 @@ export const CitationRef = builder.drizzleNode('citations', {
             },
           },
         };
-        return (linkedListSelection(CITATION_AUTHORS, nested) ?? related) as typeof related;
+        return linkedListOr(CITATION_AUTHORS, nested, related);
       },
       resolve: (c) => linkedRows(c, CITATION_AUTHORS, () => c.contributions.map((x) => x.author)),
     }),
@@ -153,7 +152,6 @@ export const CitationRef = builder.drizzleNode('citations', {
       description: 'Affiliations named by the record, in source order.',
       select: (_args, _ctx, nestedSelection) => {
         const nested = nestedSelection(true);
-        // Typed as drizzle's relations; the list's rows come out of either (linkedRows).
         const related = {
           with: {
             affiliationLinks: {
@@ -163,7 +161,7 @@ export const CitationRef = builder.drizzleNode('citations', {
             },
           },
         };
-        return (linkedListSelection(CITATION_AFFILIATIONS, nested) ?? related) as typeof related;
+        return linkedListOr(CITATION_AFFILIATIONS, nested, related);
       },
       resolve: (c) =>
         linkedRows(c, CITATION_AFFILIATIONS, () => c.affiliationLinks.map((x) => x.affiliation)),
@@ -173,7 +171,6 @@ export const CitationRef = builder.drizzleNode('citations', {
       description: 'Keywords in source order.',
       select: (_args, _ctx, nestedSelection) => {
         const nested = nestedSelection(true);
-        // Typed as drizzle's relations; the list's rows come out of either (linkedRows).
         const related = {
           with: {
             keywordLinks: {
@@ -183,7 +180,7 @@ export const CitationRef = builder.drizzleNode('citations', {
             },
           },
         };
-        return (linkedListSelection(CITATION_KEYWORDS, nested) ?? related) as typeof related;
+        return linkedListOr(CITATION_KEYWORDS, nested, related);
       },
       resolve: (c) => linkedRows(c, CITATION_KEYWORDS, () => c.keywordLinks.map((x) => x.keyword)),
     }),
