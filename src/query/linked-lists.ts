@@ -16,7 +16,7 @@ import { parseJsonArray } from './navigation.ts';
  * joins each link's target through a lateral `LIMIT 1` subquery made JSON by `row_to_json`; Pothos
  * then maps every link row to its target. Here each link's target is one primary-key lookup made
  * JSON with the columns asked for, and the rows come out as the list: on the canonical page of 50
- * citations that took the server's CPU per request from 8.1–8.4 to 6.0–6.5 ms (bench/README.md,
+ * citations that took the server's CPU per request from 8.0–8.4 to 6.0–6.5 ms (bench/README.md,
  * round 5). The lookup is a scalar subquery rather than a join, which the planner may turn into a
  * hash of the links against a scan of the whole target table for every citation (600 keywords at
  * 100k citations: PostgreSQL's CPU per page 9.5 ms against 6.2).
