@@ -17,6 +17,8 @@ export interface RowsQuery<T> {
   where?: { RAW: (table: T) => SQL };
   extras: Record<string, (table: T) => SQL>;
   orderBy: Record<string, 'asc' | 'desc'>;
+  /** Ordering keys whose values are text; every other key's values are integers. */
+  textKeys?: readonly string[];
 }
 
 /**
@@ -47,6 +49,67 @@ function scoped<T>(query: RowsQuery<T>, key: string): RowsQuery<T> & { scopeKey:
     extras: { cursorScope: () => sql`${key}::text`, ...query.extras },
     orderBy: { cursorScope: 'asc', ...query.orderBy },
     scopeKey: key,
+  };
+}
+
+/** A cursor's position: the values of an ordering's expressions, in order, without its scope key. */
+export type CursorPosition = ReadonlyArray<string | number>;
+
+function positionKeys<T>(query: RowsQuery<T>): string[] {
+  return Object.keys(query.orderBy).filter((key) => key !== 'cursorScope');
+}
+
+/**
+ * Whether a decoded position can be a row's place in this ordering: one to all of its values,
+ * each an integer or, for a text key, a string. Anything else was not written by this service, and
+ * would reach PostgreSQL as a comparison it refuses (integer with text, out of range, a NUL byte).
+ * Every integer an ordering compares is a 32-bit one (ids, years, scaled scores and counts).
+ */
+export function positionFits<T>(
+  query: RowsQuery<T>,
+  position: readonly unknown[],
+): position is CursorPosition {
+  const keys = positionKeys(query);
+  if (position.length === 0 || position.length > keys.length) return false;
+  return position.every((value, i) =>
+    query.textKeys?.includes(keys[i] as string)
+      ? typeof value === 'string' && !value.includes('\0')
+      : Number.isInteger(value) && Math.abs(value as number) <= 2 ** 31 - 1,
+  );
+}
+
+/**
+ * The rows after (or before) a cursor's position, as one row comparison over the ordering's
+ * expressions: `(coalesce(year, 0), id) < ($1, $2)`. The connection plugin writes the same
+ * condition as `a < $1 or (a = $1 and id < $2)`, with the scope key in front, which PostgreSQL
+ * can only apply as a filter on the ordered index scan, so a page deep in the list read every row
+ * before it; the row comparison is a condition of the ordering's index. The scope key is left out:
+ * the resolver has already checked it (src/schema/cursor-scope.ts).
+ *
+ * Null when the ordering mixes directions (a row comparison has one). The position fits the
+ * ordering (`positionFits`); one shorter than the ordering (a cursor made before an expression joined it) compares
+ * the prefix it holds, as the plugin does.
+ */
+export function keysetSql<T>(
+  query: RowsQuery<T>,
+  position: CursorPosition,
+  paging: 'after' | 'before',
+): ((table: T) => SQL) | null {
+  const keys = positionKeys(query);
+  const directions = new Set(keys.map((key) => query.orderBy[key]));
+  if (directions.size !== 1) return null;
+  const ascending = directions.has('asc') === (paging === 'after');
+  const covered = keys.slice(0, position.length);
+  return (table) => {
+    const expression = (key: string) =>
+      query.extras[key]?.(table) ?? sql`${(table as Record<string, AnyPgColumn>)[key]}`;
+    const left = sql.join(covered.map(expression), sql`, `);
+    const right = sql.join(
+      // Typed, so a generic plan compares like the index does (bigint compares with any integer).
+      position.map((value) => (typeof value === 'number' ? sql`${value}::bigint` : sql`${value}::text`)),
+      sql`, `,
+    );
+    return sql`(${left}) ${sql.raw(ascending ? '>' : '<')} (${right})`;
   };
 }
 
@@ -110,6 +173,7 @@ function unscopedCitationRows(
           titleKey: (t) => sql`(lower(unaccent(coalesce(${t.title}, ''))) collate "C")`,
         },
         orderBy: { untitled: 'asc', titleKey: 'asc', id: 'asc' },
+        textKeys: ['titleKey'],
       };
     default:
       // Identity ids grow with insertion, so the newest rows have the highest ids; unlike
@@ -158,14 +222,16 @@ export function entityRowsQuery<T extends EntityTable>(options: {
         where,
         extras: { score: (t) => fuzzyScoreSql(key(t), search ?? ''), sortKey },
         orderBy: { score: 'desc', sortKey: 'asc', id: 'asc' },
+        textKeys: ['sortKey'],
       };
     case 'citation_count':
       return {
         where,
         extras: { citationCount: (t) => citationCount(t), sortKey },
         orderBy: { citationCount: 'desc', sortKey: 'asc', id: 'asc' },
+        textKeys: ['sortKey'],
       };
     default:
-      return { where, extras: { sortKey }, orderBy: { sortKey: 'asc', id: 'asc' } };
+      return { where, extras: { sortKey }, orderBy: { sortKey: 'asc', id: 'asc' }, textKeys: ['sortKey'] };
   }
 }

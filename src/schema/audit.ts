@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { builder } from './builder.ts';
+import { checkedCursors } from './cursor-scope.ts';
 import { toGlobalId } from './errors.ts';
 import { decodeRowGlobalID, rowIdOf } from './node-ids.ts';
 
@@ -65,7 +66,7 @@ builder.queryFields((t) => ({
       return ctx.db.query.auditLog.findMany(
         query({
           where: { RAW: (log) => sql`${log.subjects} @> array[${subject}]::text[]` },
-          orderBy: { id: 'desc' },
+          ...checkedCursors(args, { extras: {}, orderBy: { id: 'desc' } }),
         }),
       );
     },
@@ -87,7 +88,7 @@ builder.queryFields((t) => ({
       ctx.db.query.auditLog.findMany(
         query({
           where: { at: { gte: args.since }, ...(args.actor ? { actor: args.actor } : {}) },
-          orderBy: { id: 'asc' },
+          ...checkedCursors(args, { extras: {}, orderBy: { id: 'asc' } }),
         }),
       ),
   }),

@@ -11,10 +11,10 @@ import type { citations } from '../db/schema.ts';
 import { ValidationError } from '../errors.ts';
 import type { CitationFilter } from '../query/citation-filter.ts';
 import { type FacetKind, facetSize } from '../query/facets.ts';
-import { citationRowsQuery } from '../query/ordering.ts';
+import { citationRowsQuery, keysetSql } from '../query/ordering.ts';
 import type { builder } from './builder.ts';
 import { CitationFilterInput, CitationOrderEnum, toCitationFilter } from './citation-filter.ts';
-import { assertCursorScope } from './cursor-scope.ts';
+import { type CursorPositions, readCursors } from './cursor-scope.ts';
 import { CitationFacetsRef, FacetLoader } from './facets.ts';
 
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
@@ -74,7 +74,7 @@ type PagingArgs = {
  * only when it reads rows, so a request for `totalCount` alone took `first: -1` or a foreign
  * cursor without a word.
  */
-function checkPaging(args: PagingArgs, scopeKey: string): void {
+function checkPaging(args: PagingArgs, rows: ReturnType<typeof citationRowsQuery>): CursorPositions {
   for (const name of ['first', 'last'] as const) {
     const value = args[name];
     if (value != null && value < 0)
@@ -83,7 +83,35 @@ function checkPaging(args: PagingArgs, scopeKey: string): void {
   if (args.first != null && args.last != null) {
     throw new ValidationError('Give first (paging forward) or last (paging backward), not both', 'last');
   }
-  assertCursorScope(args, scopeKey);
+  return readCursors(args, rows);
+}
+
+/**
+ * The page's condition: the filter and, past each cursor, the ordering's row comparison
+ * (`keysetSql`), an index condition where the plugin's own keyset is a filter. The plugin's is
+ * kept for an ordering a row comparison cannot express.
+ */
+function pageWhere(
+  rows: ReturnType<typeof citationRowsQuery>,
+  positions: CursorPositions,
+  planned: unknown,
+): unknown {
+  if (!positions.after && !positions.before) return planned;
+  const conditions = [rows.where?.RAW];
+  for (const paging of ['after', 'before'] as const) {
+    const position = positions[paging];
+    if (!position) continue;
+    const keyset = keysetSql(rows, position, paging);
+    if (!keyset) return planned;
+    conditions.push(keyset);
+  }
+  return {
+    RAW: (t: typeof citations) =>
+      sql.join(
+        conditions.flatMap((c) => (c ? [sql`(${c(t)})`] : [])),
+        sql` and `,
+      ),
+  };
 }
 
 /**
@@ -111,13 +139,13 @@ export function citationConnectionField<Parent>(
         }),
       },
       totalCount: (parent, args, ctx) => {
-        checkPaging(args as PagingArgs, citationRowsQuery(filtersOf(parent, args), args.orderBy).scopeKey);
+        checkPaging(args as PagingArgs, citationRowsQuery(filtersOf(parent, args), args.orderBy));
         return early.get(args)?.count ?? ctx.counts.count(ctx.db, filtersOf(parent, args));
       },
       resolve: async (query, parent, args, ctx, info) => {
         const filters = filtersOf(parent, args);
         const rows = citationRowsQuery(filters, args.orderBy);
-        checkPaging(args as PagingArgs, rows.scopeKey);
+        const positions = checkPaging(args as PagingArgs, rows);
         const started: Early = {};
         const facetNodes = selected(info, 'facets');
         if (facetNodes.length > 0) {
@@ -146,7 +174,7 @@ export function citationConnectionField<Parent>(
             columns: { id: true },
             // The ordering's own (rank, cursor scope): the page's other extras are its rows' lists.
             extras: rows.extras,
-            where: planned.where,
+            where: pageWhere(rows, positions, planned.where),
             orderBy: planned.orderBy,
             limit,
           } as never)

@@ -1,34 +1,60 @@
 import { decodeBase64, decodeCursorChunk } from '@pothos/core';
 import { InvalidCursorError } from '../errors.ts';
+import { type CursorPosition, positionFits, type RowsQuery } from '../query/ordering.ts';
+
+/** Where the `after` and `before` cursors point: the ordering's values, without the scope key. */
+export type CursorPositions = Partial<Record<'after' | 'before', CursorPosition>>;
+
+type CursorArgs = { after?: string | null; before?: string | null };
 
 /**
- * Refuses an `after` / `before` cursor that is malformed or was made under another ordering or
- * filter: cursors lead with the scope key of the query that made them (src/query/ordering.ts).
+ * Reads the `after` / `before` cursors of a page of `rows`, refusing one that is malformed, one
+ * made under another ordering or filter (a scoped ordering's cursors lead with the scope key of
+ * the query that made them, src/query/ordering.ts), and one whose values are not a position in
+ * the ordering (`positionFits`), which PostgreSQL would refuse as an internal error.
  */
-export function assertCursorScope(
-  args: { after?: string | null; before?: string | null },
-  scopeKey: string,
-): void {
+export function readCursors<T>(
+  args: CursorArgs,
+  rows: RowsQuery<T> & { scopeKey?: string },
+): CursorPositions {
+  const positions: CursorPositions = {};
   for (const argument of ['after', 'before'] as const) {
     const cursor = args[argument];
     if (!cursor) continue;
-    let leading: unknown;
+    let values: unknown[];
     try {
       const decoded = decodeBase64(cursor);
       if (!decoded.startsWith('DC:')) throw new Error('not a cursor');
       const value = decodeCursorChunk(decoded.slice(3));
-      leading = Array.isArray(value) ? value[0] : value;
+      values = Array.isArray(value) ? value : [value];
     } catch {
       throw new InvalidCursorError(
         `${argument}: "${cursor.slice(0, 100)}" is not a cursor of this connection`,
         argument,
       );
     }
-    if (leading !== scopeKey) {
+    if (rows.scopeKey !== undefined && values.shift() !== rows.scopeKey) {
       throw new InvalidCursorError(
         `${argument}: this cursor was made for another ordering or filter than this request's; start again from the first page`,
         argument,
       );
     }
+    if (!positionFits(rows, values)) {
+      throw new InvalidCursorError(
+        `${argument}: "${cursor.slice(0, 100)}" is not a position in this ordering; start again from the first page`,
+        argument,
+      );
+    }
+    positions[argument] = values;
   }
+  return positions;
+}
+
+/**
+ * `rows`, once the page's cursors are known to fit them (`readCursors`): for the connections whose
+ * keyset the connection plugin writes from the cursor as it stands.
+ */
+export function checkedCursors<Q extends RowsQuery<never>>(args: CursorArgs, rows: Q): Q {
+  readCursors(args, rows);
+  return rows;
 }

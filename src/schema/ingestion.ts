@@ -10,6 +10,7 @@ import type { RisProblem } from '../ris/types.ts';
 import { builder } from './builder.ts';
 import { CitationPreviewRef } from './citation-preview.ts';
 import type { Context } from './context.ts';
+import { checkedCursors } from './cursor-scope.ts';
 import { ALLOWS_NUL, MAX_LENGTH } from './extensions.ts';
 import { rowIdOf } from './node-ids.ts';
 
@@ -556,7 +557,7 @@ builder.queryFields((t) => ({
     type: 'ingestions',
     description: 'Past ingestions, newest first.',
     totalCount: (_parent, _args, ctx) => ctx.db.$count(ingestions),
-    resolve: (query, _root, _args, ctx) =>
-      ctx.db.query.ingestions.findMany(query({ orderBy: { id: 'desc' } })),
+    resolve: (query, _root, args, ctx) =>
+      ctx.db.query.ingestions.findMany(query(checkedCursors(args, { extras: {}, orderBy: { id: 'desc' } }))),
   }),
 }));

@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/client.ts';
 import { ERROR_CODES } from '../../src/error-codes.ts';
+import { ingestRis } from '../../src/ingest/ingest.ts';
 import { schema } from '../../src/schema/index.ts';
 import { type BibgraphServer, createServer } from '../../src/server/server.ts';
 import { databaseTargets, inRolledBackTransaction, openTestDatabase } from '../support/db.ts';
@@ -131,6 +132,67 @@ describe.each(databaseTargets)('error contract on $name', ({ url }) => {
       expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'INVALID_CURSOR', argument: 'after' });
     }
   });
+
+  // A cursor is base64 of `DC:` and its values (`N:1`, `S:text`, or `T:[…]` of several, scope
+  // key first on citations). Altered values reached PostgreSQL as comparisons it refuses.
+  it.each([
+    ['citations', 'orderBy: YEAR_DESC'],
+    ['citations', 'orderBy: TITLE'],
+    ['citations', 'orderBy: RECENTLY_ADDED'],
+    ['authors', 'orderBy: NAME'],
+    ['authors', 'orderBy: CITATION_COUNT'],
+    ['authors', 'search: "alterson"'],
+    ['keywords', 'orderBy: CITATION_COUNT'],
+    ['affiliations', 'orderBy: NAME'],
+    ['organizations', 'orderBy: NAME'],
+    ['ingestions', ''],
+  ])(
+    'a cursor of %s (%s) with an altered position is INVALID_CURSOR, not an internal error',
+    async (field, order) => {
+      const results = await inRolledBackTransaction(handle, async (tx) => {
+        await ingestRis(
+          tx,
+          'TY  - JOUR\nTI  - Altered\nAU  - Alterson, A.\nKW  - alpha\nAD  - University of Oslo, Oslo, Norway\nPY  - 2001\nER  - \n' +
+            'TY  - JOUR\nTI  - Other\nAU  - Alterson, B.\nKW  - beta\nAD  - Lund University, Lund, Sweden\nPY  - 2002\nER  - \n',
+          { source: 'altered-cursors' },
+        );
+        const page = `query($a: String) { ${field}(first: 1, ${order}, after: $a) { nodes { __typename } pageInfo { endCursor } } locales }`;
+        // From an address of its own: the other tests' requests count against loopback's rate.
+        const ask = (a?: string) =>
+          gql(yoga, tx, page, { a }, {}, `192.0.2.${10 + field.length + order.length}`);
+        const first = await ask();
+        expect(first.errors).toBeUndefined();
+        const decoded = Buffer.from(first.data?.[field].pageInfo.endCursor, 'base64').toString();
+        const position: string[] = decoded.startsWith('DC:T:')
+          ? JSON.parse(decoded.slice(5))
+          : [decoded.slice(3)];
+        const out = [];
+        // Each value swapped for the other kind, a fraction or an out-of-range integer for an
+        // integer, a NUL in text, an object.
+        for (const i of position.keys()) {
+          if (field === 'citations' && i === 0) continue; // the scope key, checked on its own
+          const swaps = position[i]?.startsWith('N:')
+            ? ['S:zz', 'N:1.5', 'N:99999999999']
+            : ['N:7', 'S:a\u0000b'];
+          for (const value of [...swaps, 'J:{"a":1}']) {
+            const altered = position.map((v, j) => (j === i ? value : v));
+            const cursor = `DC:${altered.length > 1 ? `T:${JSON.stringify(altered)}` : value}`;
+            out.push({ value, result: await ask(Buffer.from(cursor).toString('base64')) });
+          }
+        }
+        return out;
+      });
+      expect(results.length).toBeGreaterThanOrEqual(3);
+      for (const { result, value } of results) {
+        expect(result.data?.[field], value).toBeNull();
+        expect(result.data?.locales.length).toBeGreaterThan(0);
+        expect(result.errors?.[0]?.extensions, value).toMatchObject({
+          code: 'INVALID_CURSOR',
+          argument: 'after',
+        });
+      }
+    },
+  );
 
   it('a wrongly typed variable is BAD_USER_INPUT naming the variable', async () => {
     const result = await run('query($n: Int) { citations(first: $n) { totalCount } }', { n: 'ten' });
