@@ -179,6 +179,15 @@ export function authorFamilyGiven(nameKey: AnyPgColumn | SQL): SQL<string> {
   return sql<string>`replace(replace(${nameKey}, 'lit:', ''), '|', ' ')`;
 }
 
+/**
+ * The sort key of a list of authors, affiliations, keywords or organizations by name: the folded
+ * key without the `lit:` mark of a literal (corporate) name, byte-ordered. Each table has an index
+ * on it and the id, so a page by name is a range of that index, however deep.
+ */
+export function nameOrderKey(key: AnyPgColumn | SQL): SQL<string> {
+  return sql<string>`(regexp_replace(${key}, '^lit:', '') collate "C")`;
+}
+
 export function authorGivenFamily(nameKey: AnyPgColumn | SQL): SQL<string> {
   return sql<string>`(split_part(${nameKey}, '|', 2) || ' ' || split_part(${nameKey}, '|', 1))`;
 }
@@ -208,6 +217,7 @@ export const authors = pgTable(
     // family", byte-ordered, so a prefix is a range of the index that a LIMIT stops early.
     index('authors_family_given_prefix_idx').on(sql`(${authorFamilyGiven(t.nameKey)}) collate "C"`),
     index('authors_given_family_prefix_idx').on(sql`(${authorGivenFamily(t.nameKey)}) collate "C"`),
+    index('authors_name_order_idx').on(nameOrderKey(t.nameKey), t.id),
   ],
 );
 
@@ -261,6 +271,7 @@ export const affiliations = pgTable(
     index('affiliations_country_idx').on(t.country),
     index('affiliations_name_key_trgm_idx').using('gin', t.nameKey.op('gin_trgm_ops')),
     index('affiliations_name_key_prefix_idx').on(sql`${t.nameKey} collate "C"`),
+    index('affiliations_name_order_idx').on(nameOrderKey(t.nameKey), t.id),
   ],
 );
 
@@ -334,6 +345,7 @@ export const organizations = pgTable(
     index('organizations_parent_id_idx').on(t.parentId),
     index('organizations_country_code_idx').on(t.countryCode),
     index('organizations_key_trgm_idx').using('gin', t.key.op('gin_trgm_ops')),
+    index('organizations_key_order_idx').on(nameOrderKey(t.key), t.id),
   ],
 );
 
@@ -463,6 +475,7 @@ export const keywords = pgTable(
     uniqueIndex('keywords_term_key_key').on(t.termKey),
     index('keywords_term_key_trgm_idx').using('gin', t.termKey.op('gin_trgm_ops')),
     index('keywords_term_key_prefix_idx').on(sql`${t.termKey} collate "C"`),
+    index('keywords_term_order_idx').on(nameOrderKey(t.termKey), t.id),
   ],
 );
 

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
-import type { affiliations, authors, citations, keywords, organizations } from '../db/schema.ts';
+import {
+  type affiliations,
+  type authors,
+  type citations,
+  type keywords,
+  nameOrderKey,
+  type organizations,
+} from '../db/schema.ts';
 import type { CitationFilter } from './citation-filter.ts';
 import { citationFiltersSql } from './facets.ts';
 import { fuzzyMatchSql, fuzzyScoreSql } from './names.ts';
@@ -215,7 +222,7 @@ export function entityRowsQuery<T extends EntityTable>(options: {
         ? 'relevance'
         : 'name'
       : options.order;
-  const sortKey = (t: T) => sql`(regexp_replace(${key(t)}, '^lit:', '') collate "C")`;
+  const sortKey = (t: T) => nameOrderKey(key(t));
   switch (order) {
     case 'relevance':
       return {

@@ -6,7 +6,7 @@ import { type EntityOrder, entityRowsQuery } from '../query/ordering.ts';
 import { AuthorFilterInput, AuthorOrderEnum, authorsQuery } from './author-filter.ts';
 import { builder } from './builder.ts';
 import { citationConnectionField } from './citation-connection.ts';
-import { checkedCursors } from './cursor-scope.ts';
+import { pagedQuery } from './cursor-scope.ts';
 import { searchBound } from './extensions.ts';
 import { rowIdOf } from './node-ids.ts';
 
@@ -64,12 +64,11 @@ builder.drizzleObjectFields(AffiliationRef, (t) => ({
         ),
       resolve: (query, affiliation, args, ctx) =>
         ctx.db.query.authors.findMany(
-          query(
-            checkedCursors(
-              args,
-              authorsQuery(args, [(a) => atAffiliationSql(a.id, affiliation.id)]),
-            ) as never,
-          ),
+          pagedQuery(
+            query,
+            args,
+            authorsQuery(args, [(a) => atAffiliationSql(a.id, affiliation.id)]),
+          ) as never,
         ),
     },
     {
@@ -149,7 +148,7 @@ builder.queryFields((t) => ({
       totalCount: (_root, args, ctx) =>
         ctx.db.$count(affiliations, affiliationsQuery(args).where?.RAW(affiliations)),
       resolve: (query, _root, args, ctx) =>
-        ctx.db.query.affiliations.findMany(query(checkedCursors(args, affiliationsQuery(args)) as never)),
+        ctx.db.query.affiliations.findMany(pagedQuery(query, args, affiliationsQuery(args)) as never),
     },
     {
       name: 'AffiliationConnection',

@@ -14,7 +14,7 @@ import { AffiliationRef } from './affiliation.ts';
 import { AuthorFilterInput, AuthorOrderEnum, authorsQuery } from './author-filter.ts';
 import { builder } from './builder.ts';
 import { citationConnectionField } from './citation-connection.ts';
-import { checkedCursors } from './cursor-scope.ts';
+import { pagedQuery } from './cursor-scope.ts';
 import { searchBound } from './extensions.ts';
 import { KeywordRef } from './keyword.ts';
 import { rowIdOf } from './node-ids.ts';
@@ -190,7 +190,7 @@ builder.queryFields((t) => ({
       },
       totalCount: (_root, args, ctx) => ctx.db.$count(authors, authorsQuery(args).where?.RAW(authors)),
       resolve: (query, _root, args, ctx) =>
-        ctx.db.query.authors.findMany(query(checkedCursors(args, authorsQuery(args)) as never)),
+        ctx.db.query.authors.findMany(pagedQuery(query, args, authorsQuery(args)) as never),
     },
     {
       name: 'AuthorConnection',

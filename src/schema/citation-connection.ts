@@ -14,7 +14,7 @@ import { type FacetKind, facetSize } from '../query/facets.ts';
 import { citationRowsQuery, keysetSql } from '../query/ordering.ts';
 import type { builder } from './builder.ts';
 import { CitationFilterInput, CitationOrderEnum, toCitationFilter } from './citation-filter.ts';
-import { type CursorPositions, readCursors } from './cursor-scope.ts';
+import { type CursorPositions, pageWhere, readCursors } from './cursor-scope.ts';
 import { CitationFacetsRef, FacetLoader } from './facets.ts';
 
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
@@ -84,34 +84,6 @@ function checkPaging(args: PagingArgs, rows: ReturnType<typeof citationRowsQuery
     throw new ValidationError('Give first (paging forward) or last (paging backward), not both', 'last');
   }
   return readCursors(args, rows);
-}
-
-/**
- * The page's condition: the filter and, past each cursor, the ordering's row comparison
- * (`keysetSql`), an index condition where the plugin's own keyset is a filter. The plugin's is
- * kept for an ordering a row comparison cannot express.
- */
-function pageWhere(
-  rows: ReturnType<typeof citationRowsQuery>,
-  positions: CursorPositions,
-  planned: unknown,
-): unknown {
-  if (!positions.after && !positions.before) return planned;
-  const conditions = [rows.where?.RAW];
-  for (const paging of ['after', 'before'] as const) {
-    const position = positions[paging];
-    if (!position) continue;
-    const keyset = keysetSql(rows, position, paging);
-    if (!keyset) return planned;
-    conditions.push(keyset);
-  }
-  return {
-    RAW: (t: typeof citations) =>
-      sql.join(
-        conditions.flatMap((c) => (c ? [sql`(${c(t)})`] : [])),
-        sql` and `,
-      ),
-  };
 }
 
 /**

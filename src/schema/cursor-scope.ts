@@ -1,6 +1,7 @@
 import { decodeBase64, decodeCursorChunk } from '@pothos/core';
+import { type SQL, sql } from 'drizzle-orm';
 import { InvalidCursorError } from '../errors.ts';
-import { type CursorPosition, positionFits, type RowsQuery } from '../query/ordering.ts';
+import { type CursorPosition, keysetSql, positionFits, type RowsQuery } from '../query/ordering.ts';
 
 /** Where the `after` and `before` cursors point: the ordering's values, without the scope key. */
 export type CursorPositions = Partial<Record<'after' | 'before', CursorPosition>>;
@@ -57,4 +58,43 @@ export function readCursors<T>(
 export function checkedCursors<Q extends RowsQuery<never>>(args: CursorArgs, rows: Q): Q {
   readCursors(args, rows);
   return rows;
+}
+
+/**
+ * A page's condition: the filter and, past each cursor, the ordering's row comparison
+ * (`keysetSql`), a condition of the ordering's index where the connection plugin's own keyset
+ * (`planned`, an `OR` over the columns) is a filter that reads every row before the cursor. The
+ * plugin's is kept for an ordering a row comparison cannot express (mixed directions).
+ */
+export function pageWhere<T>(rows: RowsQuery<T>, positions: CursorPositions, planned: unknown): unknown {
+  if (!positions.after && !positions.before) return planned;
+  const conditions: Array<(table: T) => SQL> = rows.where ? [rows.where.RAW] : [];
+  for (const paging of ['after', 'before'] as const) {
+    const position = positions[paging];
+    if (!position) continue;
+    const keyset = keysetSql(rows, position, paging);
+    if (!keyset) return planned;
+    conditions.push(keyset);
+  }
+  return {
+    RAW: (table: T) =>
+      sql.join(
+        conditions.map((c) => sql`(${c(table)})`),
+        sql` and `,
+      ),
+  };
+}
+
+/**
+ * The connection plugin's query for a page of `rows`, once its cursors are checked (`readCursors`),
+ * with the page's condition from `pageWhere`.
+ */
+export function pagedQuery<T>(
+  query: (options: never) => unknown,
+  args: CursorArgs,
+  rows: RowsQuery<T>,
+): Record<string, unknown> {
+  const positions = readCursors(args, rows);
+  const planned = query(rows as never) as Record<string, unknown>;
+  return { ...planned, where: pageWhere(rows, positions, planned.where) };
 }

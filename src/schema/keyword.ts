@@ -12,7 +12,7 @@ import {
 import { type EntityOrder, entityRowsQuery } from '../query/ordering.ts';
 import { builder } from './builder.ts';
 import { citationConnectionField } from './citation-connection.ts';
-import { checkedCursors } from './cursor-scope.ts';
+import { pagedQuery } from './cursor-scope.ts';
 import { searchBound } from './extensions.ts';
 import { rowIdOf } from './node-ids.ts';
 
@@ -133,7 +133,7 @@ builder.queryFields((t) => ({
       },
       totalCount: (_root, args, ctx) => ctx.db.$count(keywords, keywordsQuery(args).where?.RAW(keywords)),
       resolve: (query, _root, args, ctx) =>
-        ctx.db.query.keywords.findMany(query(checkedCursors(args, keywordsQuery(args)) as never)),
+        ctx.db.query.keywords.findMany(pagedQuery(query, args, keywordsQuery(args)) as never),
     },
     {
       name: 'KeywordConnection',

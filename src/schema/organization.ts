@@ -25,7 +25,7 @@ import { builder } from './builder.ts';
 import { citationConnectionField } from './citation-connection.ts';
 import { countryCodeOf } from './citation-filter.ts';
 import type { Context } from './context.ts';
-import { checkedCursors } from './cursor-scope.ts';
+import { pagedQuery } from './cursor-scope.ts';
 import { searchBound } from './extensions.ts';
 import { rowIdOf } from './node-ids.ts';
 
@@ -408,7 +408,7 @@ builder.queryFields((t) => ({
       totalCount: (_root, args, ctx) =>
         ctx.db.$count(organizations, organizationsQuery(args).where?.RAW(organizations)),
       resolve: (query, _root, args, ctx) =>
-        ctx.db.query.organizations.findMany(query(checkedCursors(args, organizationsQuery(args)) as never)),
+        ctx.db.query.organizations.findMany(pagedQuery(query, args, organizationsQuery(args)) as never),
     },
     {
       name: 'OrganizationConnection',
