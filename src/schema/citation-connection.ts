@@ -11,7 +11,7 @@ import type { citations } from '../db/schema.ts';
 import { ValidationError } from '../errors.ts';
 import type { CitationFilter } from '../query/citation-filter.ts';
 import { type FacetKind, facetSize } from '../query/facets.ts';
-import { citationRowsQuery, keysetSql } from '../query/ordering.ts';
+import { citationRowsQuery } from '../query/ordering.ts';
 import type { builder } from './builder.ts';
 import { CitationFilterInput, CitationOrderEnum, toCitationFilter } from './citation-filter.ts';
 import { type CursorPositions, pageWhere, readCursors } from './cursor-scope.ts';
