@@ -240,6 +240,9 @@ export const contributions = pgTable(
   (t) => [
     primaryKey({ columns: [t.citationId, t.role, t.position] }),
     index('contributions_author_id_idx').on(t.authorId),
+    // Citation → people without the heap: the authors facet of a search and an author's
+    // co-authors read only this index (a term in 9,091 citations at 1M: 15,000 heap pages fewer).
+    index('contributions_citation_author_idx').on(t.citationId, t.authorId),
   ],
 );
 

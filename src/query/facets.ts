@@ -131,9 +131,13 @@ function branch(request: FacetRequest, source: { filtered: SQL; join: (id: SQL) 
               group by a.country_code order by n desc, a.country_code limit ${limit}) x)`;
     case 'authors':
       // One person can hold two roles on a citation; the bucket counts citations, not credits.
+      // The pairs are made distinct by a grouping of their own: `count(distinct …)` sorts every
+      // credit of the set (45,000 for a term at 1M), a second hash aggregate does not.
       return sql`(select ${key}::text as key, a.id::text as value, a.name as label, x.n as count, a.id as id
-        from (select l.author_id, count(distinct l.citation_id)::int as n from ${contributions} l ${join(sql`l.citation_id`)}
-              group by l.author_id order by n desc, l.author_id limit ${limit}) x
+        from (select p.author_id, count(*)::int as n
+              from (select l.author_id from ${contributions} l ${join(sql`l.citation_id`)}
+                    group by l.author_id, l.citation_id) p
+              group by p.author_id order by n desc, p.author_id limit ${limit}) x
         join ${authors} a on a.id = x.author_id)`;
   }
 }

@@ -6,8 +6,10 @@
         from (select l.keyword_id, count(*)::int as n from "citation_keywords" l 
               group by l.keyword_id order by n desc, l.keyword_id limit $9) x
         join "keywords" k on k.id = x.keyword_id) union all (select $10::text as key, a.id::text as value, a.name as label, x.n as count, a.id as id
-        from (select l.author_id, count(distinct l.citation_id)::int as n from "contributions" l 
-              group by l.author_id order by n desc, l.author_id limit $11) x
+        from (select p.author_id, count(*)::int as n
+              from (select l.author_id from "contributions" l 
+                    group by l.author_id, l.citation_id) p
+              group by p.author_id order by n desc, p.author_id limit $11) x
         join "authors" a on a.id = x.author_id) union all (select $12::text as key, a.id::text as value, a.name as label, x.n as count, a.id as id
         from (select l.affiliation_id, count(*)::int as n from "citation_affiliations" l 
               group by l.affiliation_id order by n desc, l.affiliation_id limit $13) x

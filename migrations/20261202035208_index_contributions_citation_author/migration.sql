@@ -1,0 +1,1 @@
+CREATE INDEX "contributions_citation_author_idx" ON "contributions" ("citation_id","author_id");
