@@ -94,8 +94,8 @@ export function positionFits<T>(
  * the resolver has already checked it (src/schema/cursor-scope.ts).
  *
  * Null when the ordering mixes directions (a row comparison has one). The position fits the
- * ordering (`positionFits`); one shorter than the ordering (a cursor made before an expression joined it) compares
- * the prefix it holds, as the plugin does.
+ * ordering (`positionFits`); one shorter than the ordering (a cursor made before an expression
+ * joined it) compares the prefix it holds, as the plugin does.
  */
 export function keysetSql<T>(
   query: RowsQuery<T>,
