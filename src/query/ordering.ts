@@ -40,10 +40,13 @@ export function cursorScopeKey(order: string, filters: unknown): string {
     .slice(0, 12)}`;
 }
 
+/** The ordering key of the cursor scope: a cursor's first value, checked, never compared. */
+const SCOPE = 'cursorScope';
+
 /**
  * Puts the scope key first in the ordering. It is a constant, so PostgreSQL drops it from the
- * sort and the keyset condition (the plan is the one without it); the connection plugin still
- * writes it into every cursor, where the page resolver checks it.
+ * sort; the connection plugin writes it into every cursor, where the page resolver checks it, and
+ * the page's keyset leaves it out (`keysetSql`: compared there, it kept the keyset off the index).
  *
  * A parameter, not a literal: the key differs with every filter and search, and the page's
  * statement is a named prepared statement on its connection (src/db/prepared.ts), so a literal
@@ -53,8 +56,8 @@ export function cursorScopeKey(order: string, filters: unknown): string {
 function scoped<T>(query: RowsQuery<T>, key: string): RowsQuery<T> & { scopeKey: string } {
   return {
     ...query,
-    extras: { cursorScope: () => sql`${key}::text`, ...query.extras },
-    orderBy: { cursorScope: 'asc', ...query.orderBy },
+    extras: { [SCOPE]: () => sql`${key}::text`, ...query.extras },
+    orderBy: { [SCOPE]: 'asc', ...query.orderBy },
     scopeKey: key,
   };
 }
@@ -63,7 +66,7 @@ function scoped<T>(query: RowsQuery<T>, key: string): RowsQuery<T> & { scopeKey:
 export type CursorPosition = ReadonlyArray<string | number>;
 
 function positionKeys<T>(query: RowsQuery<T>): string[] {
-  return Object.keys(query.orderBy).filter((key) => key !== 'cursorScope');
+  return Object.keys(query.orderBy).filter((key) => key !== SCOPE);
 }
 
 /**
@@ -223,22 +226,22 @@ export function entityRowsQuery<T extends EntityTable>(options: {
         : 'name'
       : options.order;
   const sortKey = (t: T) => nameOrderKey(key(t));
+  // Every ordering ends in the name's sort key and the id; the key is the one text value.
+  const common = { where, textKeys: ['sortKey'] };
   switch (order) {
     case 'relevance':
       return {
-        where,
+        ...common,
         extras: { score: (t) => fuzzyScoreSql(key(t), search ?? ''), sortKey },
         orderBy: { score: 'desc', sortKey: 'asc', id: 'asc' },
-        textKeys: ['sortKey'],
       };
     case 'citation_count':
       return {
-        where,
+        ...common,
         extras: { citationCount: (t) => citationCount(t), sortKey },
         orderBy: { citationCount: 'desc', sortKey: 'asc', id: 'asc' },
-        textKeys: ['sortKey'],
       };
     default:
-      return { where, extras: { sortKey }, orderBy: { sortKey: 'asc', id: 'asc' }, textKeys: ['sortKey'] };
+      return { ...common, extras: { sortKey }, orderBy: { sortKey: 'asc', id: 'asc' } };
   }
 }

@@ -139,8 +139,9 @@ export function citationConnectionField<Parent>(
         const limit = sql.raw(String(Math.max(0, Math.trunc(Number(planned.limit)))));
         // One statement for the page, shaped like a hand-written one. The page's keys come from a
         // subquery over the bare rows: PostgreSQL may build the nested lists (JSON subqueries,
-        // lateral joins) of every row it sorts, so only the rows of the page may reach them. The total rides along as an
-        // uncorrelated subquery, which runs once per statement, and so does the write generation.
+        // lateral joins) of every row it sorts, so only the rows of the page may reach them. The
+        // total rides along as an uncorrelated subquery, which runs once per statement, and so
+        // does the write generation.
         const keys = ctx.db.query.citations
           .findMany({
             columns: { id: true },
