@@ -350,7 +350,11 @@ export const organizations = pgTable(
     index('organizations_parent_id_idx').on(t.parentId),
     index('organizations_country_code_idx').on(t.countryCode),
     index('organizations_key_trgm_idx').using('gin', t.key.op('gin_trgm_ops')),
-    index('organizations_key_order_idx').on(nameOrderKey(t.key), t.id),
+    // The list by name shows top-level organizations unless asked for units too: the index holds
+    // those, so a page of them is a range of it (units included, the page sorts what matches).
+    index('organizations_top_level_order_idx')
+      .on(nameOrderKey(t.key), t.id)
+      .where(sql`${t.parentId} is null`),
   ],
 );
 

@@ -1,0 +1,2 @@
+DROP INDEX "organizations_key_order_idx";--> statement-breakpoint
+CREATE INDEX "organizations_top_level_order_idx" ON "organizations" ((regexp_replace("key", '^lit:', '') collate "C"),"id") WHERE "parent_id" is null;
