@@ -204,6 +204,50 @@ function searchFloor(sql: postgres.Sql, text: string) {
       (select json_agg(x) from (select l.affiliation_id, count(*) n from citation_affiliations l join hits h on h.id = l.citation_id group by 1 order by n desc limit 10) x) as affiliations`;
 }
 
+/** The whole library's first page with its facets: what a frontend shows before any search. */
+const LIBRARY_PAGE = `query LibraryPage {
+  citations(first: 20, orderBy: RECENTLY_ADDED) {
+    totalCount
+    nodes { id title year containerTitle authors { id name } keywords { id term } }
+    facets {
+      years { value label count } types { value label count } containerTitles { value label count }
+      keywords { value label count } authors { value label count } affiliations { value label count }
+    }
+  }
+}`;
+
+/**
+ * The same page by hand: the newest 20 citations, and the total and facets read from the totals
+ * the writers keep (facet_totals, docs/performance.md), as a hand-written statement on these tables
+ * would. Counting them from the tables instead takes seconds at 1M (bench/README.md, round 7).
+ */
+function libraryFloor(sql: postgres.Sql) {
+  const largest = (kind: string, order: string) =>
+    sql`(select json_agg(x) from (select id, value, count from facet_totals
+          where kind = ${kind} and count > 0 order by ${sql.unsafe(order)} limit 10) x)`;
+  return sql`
+    with page as (select id, title, year, container_title, created_at from citations
+                  order by created_at desc, id desc limit 21)
+    select
+      (select sum(count)::int from facet_totals where kind = 'citations') as total,
+      (select json_agg(x) from (select p.id, p.title, p.year, p.container_title,
+         (select json_agg(json_build_object('id', b.id, 'name', b.name) order by o.position)
+            from contributions o join authors b on b.id = o.author_id where o.citation_id = p.id) as authors,
+         (select json_agg(json_build_object('id', k.id, 'term', k.term) order by l.position)
+            from citation_keywords l join keywords k on k.id = l.keyword_id where l.citation_id = p.id) as keywords
+         from page p order by p.created_at desc, p.id desc) x) as page,
+      ${largest('years', 'count desc, id desc')} as years,
+      ${largest('types', 'count desc, value')} as types,
+      (select json_agg(x) from (select lower(value), sum(count) n from facet_totals
+         where kind = 'containerTitles' and count > 0 group by 1 order by n desc limit 10) x) as containers,
+      (select json_agg(x) from (select t.count, k.term from (select id, count from facet_totals
+         where kind = 'keywords' and count > 0 order by count desc, id limit 10) t join keywords k on k.id = t.id) x) as keywords,
+      (select json_agg(x) from (select t.count, a.name from (select id, count from facet_totals
+         where kind = 'authors' and count > 0 order by count desc, id limit 10) t join authors a on a.id = t.id) x) as authors,
+      (select json_agg(x) from (select t.count, f.name from (select id, count from facet_totals
+         where kind = 'affiliations' and count > 0 order by count desc, id limit 10) t join affiliations f on f.id = t.id) x) as affiliations`;
+}
+
 const SUGGEST = `query Suggest($prefix: String!) {
   suggest(prefix: $prefix, first: 10) { kind id label hint count }
 }`;
@@ -322,6 +366,13 @@ export function benchQueries(n: number): BenchQuery[] {
       postgraphile: null,
       floor: (sql) => organizationFloor(sql, organizationId),
       check: expectList('organization.people.nodes', 20, 20),
+    },
+    {
+      name: 'library + 6 facets',
+      bibgraph: { query: LIBRARY_PAGE, variables: {} },
+      postgraphile: null,
+      floor: libraryFloor,
+      check: expectList('citations.facets.authors', 1),
     },
     {
       name: 'search + 6 facets',

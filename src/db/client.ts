@@ -16,6 +16,7 @@ import { SharedSession } from './embedded-session.ts';
 import { lockFolder } from './folder-lock.ts';
 import { preparedStatements } from './prepared.ts';
 import { PostgresProbe, withTimeout } from './probe.ts';
+import { readSessionSettings } from './read-session.ts';
 import { relations } from './relations.ts';
 import { ReplicaSet } from './replicas.ts';
 import { registerWriteGate, WriteGate } from './writers.ts';
@@ -110,10 +111,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     const client = postgres(url, {
       max: options.maxConnections ?? 10,
       onnotice: () => {},
-      connection: {
-        application_name: 'bibgraph',
-        ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
-      },
+      connection: readSessionSettings(options.statementTimeoutMs),
     });
     // Writers take turns (one per process at a time), so two connections are enough: one for the
     // running write, one spare. Reads never wait for them, nor they for reads. The statement

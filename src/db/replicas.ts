@@ -6,6 +6,7 @@ import type { DatabaseHealth, Relations } from './client.ts';
 import { errorChain } from './driver-errors.ts';
 import { preparedStatements } from './prepared.ts';
 import { PostgresProbe } from './probe.ts';
+import { readSessionSettings } from './read-session.ts';
 import { relations } from './relations.ts';
 
 type PgDatabase = PgAsyncDatabase<PgQueryResultHKT, Relations>;
@@ -72,10 +73,7 @@ export class ReplicaSet {
         onnotice: () => {},
         // A replica that is down should fail a request fast, so it can be retried on the primary.
         connect_timeout: Math.max(1, Math.ceil(options.healthTimeoutMs / 1000)),
-        connection: {
-          application_name: 'bibgraph',
-          ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
-        },
+        connection: readSessionSettings(options.statementTimeoutMs),
       });
       return {
         index: i + 1,

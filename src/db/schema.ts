@@ -543,6 +543,50 @@ export const writeGenerationPending = pgTable('write_generation_pending', {
   id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
 });
 
+/**
+ * The facets of the whole library and its total, kept by the writers (docs/performance.md,
+ * "Facets of the whole library"): one row per bucket, `kind` a facet (`years`, `types`,
+ * `containerTitles`, `keywords`, `affiliations`, `authors`) or `citations` (the total). A bucket is
+ * named by `id` (the year, or the keyword's, affiliation's or person's row) or by `value` (the
+ * type code, or a container title as spelled: the facet groups spellings case-insensitively when
+ * it reads them). Buckets that fell to 0 stay until the next rebuild; readers skip them.
+ *
+ * Triggers on the tables they count write each statement's change into `facet_changes`, and the
+ * write generation's commit-time trigger adds the transaction's changes here, so these rows are
+ * locked only while a writer commits and every snapshot sees them agree with the rows they count.
+ * The custom migration add_facet_totals_triggers defines them and `rebuild_facet_totals()`.
+ */
+export const facetTotals = pgTable(
+  'facet_totals',
+  {
+    kind: text('kind').notNull(),
+    id: integer('id').notNull().default(0),
+    value: text('value').notNull().default(''),
+    count: integer('count').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.kind, t.id, t.value] }),
+    // A facet's largest buckets in its order (count, then id), from the index alone.
+    index('facet_totals_largest_idx').on(t.kind, t.count.desc().nullsFirst(), t.id, t.value),
+  ],
+);
+
+/**
+ * Changes to `facet_totals` written by an open transaction's statements (its id in `txid`), added
+ * to the totals when it commits. Empty outside an open writing transaction.
+ */
+export const facetChanges = pgTable(
+  'facet_changes',
+  {
+    txid: bigint('txid', { mode: 'number' }).notNull().default(sql`txid_current()`),
+    kind: text('kind').notNull(),
+    id: integer('id').notNull().default(0),
+    value: text('value').notNull().default(''),
+    delta: integer('delta').notNull(),
+  },
+  (t) => [index('facet_changes_txid_idx').on(t.txid)],
+);
+
 export type Citation = typeof citations.$inferSelect;
 export type NewCitation = typeof citations.$inferInsert;
 export type Author = typeof authors.$inferSelect;

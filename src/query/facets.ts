@@ -9,6 +9,7 @@ import {
   citationKeywords,
   citations,
   contributions,
+  facetTotals,
   keywords,
   organizations,
 } from '../db/schema.ts';
@@ -65,24 +66,76 @@ export interface CountAt {
   generation: string | null;
 }
 
+/**
+ * True where the statement's own transaction has written to the graph and not committed: the kept
+ * totals (facet_totals) do not hold its changes yet, so what it sees must be counted.
+ */
+const OWN_WRITES = sql`(coalesce(current_setting('bibgraph.graph_written', true), '') <> '')`;
+
 /** Number of citations matching every filter, with the generation read in the same statement. */
 export async function countCitations(db: Database, filters: readonly CitationFilter[]): Promise<CountAt> {
-  const where = citationFiltersSql(filters, citations);
   const [row] = rowsOf<{ n: number; generation: string | null }>(
-    await db.execute(
-      sql`select count(*)::int as n, ${generationSql()} as generation from ${citations}${where ? sql` where ${where}` : sql``}`,
-    ),
+    await db.execute(sql`select ${countCitationsSql(filters)} as n, ${generationSql()} as generation`),
   );
   return { count: Number(row?.n ?? 0), generation: row?.generation ?? null };
 }
 
 /**
  * The same count as a scalar subquery, for a statement that fetches a page: it names the unaliased
- * table, so inside a query over an aliased `citations` it stays uncorrelated and runs once.
+ * table, so inside a query over an aliased `citations` it stays uncorrelated and runs once. The
+ * whole library's count is the kept total; PostgreSQL runs only the branch of the CASE it takes.
  */
 export function countCitationsSql(filters: readonly CitationFilter[]): SQL {
   const where = citationFiltersSql(filters, citations);
-  return sql`(select count(*)::int from ${citations}${where ? sql` where ${where}` : sql``})`;
+  if (where) return sql`(select count(*)::int from ${citations} where ${where})`;
+  return sql`(case when ${OWN_WRITES} then (select count(*)::int from ${citations})
+    else (select coalesce(sum(${facetTotals.count}), 0)::int from ${facetTotals} where ${facetTotals.kind} = 'citations') end)`;
+}
+
+/** Facets of the whole library that the writers keep in facet_totals. */
+const KEPT: ReadonlySet<FacetKind> = new Set([
+  'years',
+  'types',
+  'containerTitles',
+  'keywords',
+  'authors',
+  'affiliations',
+]);
+
+/**
+ * A facet of the whole library from its kept buckets, in the order and with the labels `branch`
+ * gives the same facet counted: the statement reads the largest buckets from an index and never
+ * the tables they count.
+ */
+function keptBranch(request: FacetRequest): SQL {
+  const { key, size: limit } = request;
+  const kept = (kind: FacetKind) => sql`${facetTotals} t where t.kind = ${kind} and t.count > 0`;
+  const entity = (table: SQL, label: SQL) =>
+    sql`(select ${key}::text as key, e.id::text as value, ${label} as label, x.count as count, e.id as id
+      from (select t.id, t.count from ${kept(request.kind)} order by t.count desc, t.id limit ${limit}) x
+      join ${table} e on e.id = x.id)`;
+  switch (request.kind) {
+    case 'years':
+      return sql`(select ${key}::text as key, t.id::text as value, t.id::text as label, t.count as count, null::int as id
+        from ${kept('years')} order by t.count desc, t.id desc limit ${limit})`;
+    case 'types':
+      return sql`(select ${key}::text as key, t.value as value, t.value as label, t.count as count, null::int as id
+        from ${kept('types')} order by t.count desc, t.value limit ${limit})`;
+    case 'containerTitles':
+      // Spellings kept apart, grouped as the counted facet groups them: its label is the most
+      // common spelling, the first in order among equals (as mode() takes it).
+      return sql`(select ${key}::text as key, (array_agg(t.value order by t.count desc, t.value))[1] as value,
+          (array_agg(t.value order by t.count desc, t.value))[1] as label, sum(t.count)::int as count, null::int as id
+        from ${kept('containerTitles')} group by lower(t.value) order by 4 desc, 3 limit ${limit})`;
+    case 'keywords':
+      return entity(sql`${keywords}`, sql`e.term`);
+    case 'affiliations':
+      return entity(sql`${affiliations}`, sql`e.name`);
+    case 'authors':
+      return entity(sql`${authors}`, sql`e.name`);
+    default:
+      throw new Error(`no kept totals for the ${request.kind} facet`);
+  }
 }
 
 // Every branch names its columns: when only one facet is asked for, its names are the result's.
@@ -170,10 +223,18 @@ export async function citationFacets(
   const source = where
     ? { filtered: sql`filtered`, join: (id: SQL) => sql`join filtered f on f.id = ${id}` }
     : { filtered: sql`${citations}`, join: () => sql`` };
+  // Without a filter the kept facets are read from their totals, except where this transaction
+  // has written and not committed (the totals do not hold its writes yet): there the same facet is
+  // counted. Both branches are in the statement; PostgreSQL runs the one its condition allows.
+  const facet = (r: FacetRequest) =>
+    !where && KEPT.has(r.kind)
+      ? sql`(select * from ${keptBranch(r)} kept where not ${OWN_WRITES})
+          union all (select * from ${branch(r, source)} counted where ${OWN_WRITES})`
+      : branch(r, source);
   const union = sql.join(
     [
       sql`(select ${GENERATION_ROW}::text as key, ${generationSql()} as value, ''::text as label, 0 as count, null::int as id)`,
-      ...wanted.map((r) => branch(r, source)),
+      ...wanted.map(facet),
     ],
     sql` union all `,
   );

@@ -116,7 +116,10 @@ describe.each(databaseTargets)('plans of the benchmark pages on $name', ({ url }
         typeahead: { prefix: String(author.name).slice(0, 4) },
       };
       await tx.execute(sql`set local enable_seqscan = off`);
-      for (const page of pages) {
+      // The whole library's facets come from the kept totals, except in a transaction that has
+      // written, as this one has (its rows are rolled back): there they are counted, as they must
+      // be. test/query/facet-totals.test.ts checks that page's statements on committed rows.
+      for (const page of pages.filter((p) => p.name !== 'library + 6 facets')) {
         statements.length = 0;
         const result = await gql(yoga, tx, page.bibgraph.query, variables[page.name] ?? {});
         expect(result.errors, page.name).toBeUndefined();

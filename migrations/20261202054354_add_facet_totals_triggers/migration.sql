@@ -1,0 +1,139 @@
+-- The facets of the whole library and its total, kept by the writers (facet_totals in
+-- src/db/schema.ts; docs/performance.md "Facets of the whole library"). Counting them took seconds
+-- at a million citations after every write; reading these rows takes a millisecond.
+--
+-- Each statement that writes a counted table notes its change per bucket in facet_changes (a
+-- statement-level trigger over the statement's transition tables: one grouped insert per
+-- statement, not per row), and the write generation's commit-time trigger adds the transaction's
+-- changes to facet_totals. Writers therefore never wait for each other's counts during their
+-- transactions (they would if every statement updated the shared rows), and the rows are updated
+-- while the generation row is locked, so two commits never lock them in opposite orders.
+CREATE FUNCTION "note_facet_changes"() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  columns text := CASE TG_TABLE_NAME
+    WHEN 'citations' THEN 'year, ris_type, container_title'
+    WHEN 'citation_keywords' THEN 'keyword_id'
+    WHEN 'citation_affiliations' THEN 'affiliation_id'
+    WHEN 'contributions' THEN 'author_id, citation_id'
+  END;
+  -- Rows the statement added count +1, rows it removed -1; an update is both.
+  changed text := CASE TG_OP
+    WHEN 'INSERT' THEN format('SELECT 1 AS d, %s FROM new_rows', columns)
+    WHEN 'DELETE' THEN format('SELECT -1 AS d, %s FROM old_rows', columns)
+    ELSE format('SELECT 1 AS d, %1$s FROM new_rows UNION ALL SELECT -1 AS d, %1$s FROM old_rows', columns)
+  END;
+  buckets text := CASE TG_TABLE_NAME
+    WHEN 'citations' THEN
+      $q$SELECT 'citations' AS kind, 0 AS id, '' AS value, d FROM changed
+         UNION ALL SELECT 'years', year, '', d FROM changed WHERE year IS NOT NULL
+         UNION ALL SELECT 'types', 0, ris_type, d FROM changed
+         UNION ALL SELECT 'containerTitles', 0, container_title, d FROM changed WHERE container_title IS NOT NULL$q$
+    WHEN 'citation_keywords' THEN $q$SELECT 'keywords' AS kind, keyword_id AS id, '' AS value, d FROM changed$q$
+    WHEN 'citation_affiliations' THEN $q$SELECT 'affiliations' AS kind, affiliation_id AS id, '' AS value, d FROM changed$q$
+    -- A person counts once per citation whatever roles they hold on it: a (person, citation) pair
+    -- changes the count only where the statement made it appear or disappear. `now_n` is the
+    -- pair's credits after the statement, `now_n - net` before it.
+    WHEN 'contributions' THEN
+      $q$SELECT 'authors' AS kind, p.author_id AS id, '' AS value, (n.now_n > 0)::int - (n.now_n - p.net > 0)::int AS d
+         FROM (SELECT author_id, citation_id, sum(d) AS net FROM changed GROUP BY 1, 2) p
+         CROSS JOIN LATERAL (SELECT count(*) AS now_n FROM contributions c
+                             WHERE c.citation_id = p.citation_id AND c.author_id = p.author_id) n$q$
+  END;
+BEGIN
+  EXECUTE format(
+    'WITH changed AS (%s), buckets AS (%s)
+     INSERT INTO facet_changes (kind, id, value, delta)
+     SELECT kind, id, value, sum(d) FROM buckets GROUP BY 1, 2, 3 HAVING sum(d) <> 0',
+    changed, buckets);
+  RETURN NULL;
+END
+$$;
+--> statement-breakpoint
+-- TRUNCATE has no transition table: the kinds the table feeds start again from nothing.
+CREATE FUNCTION "note_facet_truncate"() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  kinds text[] := CASE TG_TABLE_NAME
+    WHEN 'citations' THEN ARRAY['citations', 'years', 'types', 'containerTitles']
+    WHEN 'citation_keywords' THEN ARRAY['keywords']
+    WHEN 'citation_affiliations' THEN ARRAY['affiliations']
+    WHEN 'contributions' THEN ARRAY['authors']
+  END;
+BEGIN
+  DELETE FROM facet_changes WHERE txid = txid_current() AND kind = ANY (kinds);
+  DELETE FROM facet_totals WHERE kind = ANY (kinds);
+  RETURN NULL;
+END
+$$;
+--> statement-breakpoint
+-- The transaction's changes, added at commit (called by bump_write_generation). In key order, so
+-- that two writers could not deadlock on these rows even if the generation row did not order them.
+CREATE FUNCTION "apply_facet_changes"() RETURNS void LANGUAGE sql AS $$
+  WITH taken AS (DELETE FROM facet_changes WHERE txid = txid_current() RETURNING kind, id, value, delta)
+  INSERT INTO facet_totals AS t (kind, id, value, count)
+  SELECT kind, id, value, sum(delta) FROM taken GROUP BY 1, 2, 3 HAVING sum(delta) <> 0 ORDER BY 1, 2, 3
+  ON CONFLICT (kind, id, value) DO UPDATE SET count = t.count + excluded.count
+$$;
+--> statement-breakpoint
+-- Counts every bucket anew from the tables: the migration's backfill, and the way back for rows
+-- written with triggers off (`session_replication_role = replica`, as the benchmark's seed does).
+-- Writers wait while it counts (SHARE locks), so no write falls between the count and its rows.
+CREATE FUNCTION "rebuild_facet_totals"() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  LOCK TABLE citations, contributions, citation_keywords, citation_affiliations IN SHARE MODE;
+  DELETE FROM facet_changes WHERE txid = txid_current();
+  DELETE FROM facet_totals;
+  INSERT INTO facet_totals (kind, id, value, count)
+  SELECT 'citations', 0, '', count(*) FROM citations
+  UNION ALL SELECT 'years', year, '', count(*) FROM citations WHERE year IS NOT NULL GROUP BY year
+  UNION ALL SELECT 'types', 0, ris_type, count(*) FROM citations GROUP BY ris_type
+  UNION ALL SELECT 'containerTitles', 0, container_title, count(*) FROM citations
+    WHERE container_title IS NOT NULL GROUP BY container_title
+  UNION ALL SELECT 'keywords', keyword_id, '', count(*) FROM citation_keywords GROUP BY keyword_id
+  UNION ALL SELECT 'affiliations', affiliation_id, '', count(*) FROM citation_affiliations GROUP BY affiliation_id
+  UNION ALL SELECT 'authors', author_id, '', count(*)
+    FROM (SELECT author_id FROM contributions GROUP BY author_id, citation_id) p GROUP BY author_id;
+END
+$$;
+--> statement-breakpoint
+CREATE OR REPLACE FUNCTION "bump_write_generation"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE "write_generation" SET "value" = "value" + 1 WHERE "id" = 1;
+  DELETE FROM "write_generation_pending" WHERE "id" = NEW."id";
+  PERFORM apply_facet_changes();
+  RETURN NULL;
+END
+$$;
+--> statement-breakpoint
+CREATE TRIGGER "citations_facet_insert" AFTER INSERT ON "citations" REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "note_facet_changes"();
+--> statement-breakpoint
+CREATE TRIGGER "citations_facet_update" AFTER UPDATE ON "citations" REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "note_facet_changes"();
+--> statement-breakpoint
+CREATE TRIGGER "citations_facet_delete" AFTER DELETE ON "citations" REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION "note_facet_changes"();
+--> statement-breakpoint
+CREATE TRIGGER "citations_facet_truncate" AFTER TRUNCATE ON "citations" FOR EACH STATEMENT EXECUTE FUNCTION "note_facet_truncate"();
+--> statement-breakpoint
+CREATE TRIGGER "contributions_facet_insert" AFTER INSERT ON "contributions" REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "note_facet_changes"();
+--> statement-breakpoint
+CREATE TRIGGER "contributions_facet_update" AFTER UPDATE ON "contributions" REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "note_facet_changes"();
+--> statement-breakpoint
+CREATE TRIGGER "contributions_facet_delete" AFTER DELETE ON "contributions" REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION "note_facet_changes"();
+--> statement-breakpoint
+CREATE TRIGGER "contributions_facet_truncate" AFTER TRUNCATE ON "contributions" FOR EACH STATEMENT EXECUTE FUNCTION "note_facet_truncate"();
+--> statement-breakpoint
+CREATE TRIGGER "citation_keywords_facet_insert" AFTER INSERT ON "citation_keywords" REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "note_facet_changes"();
+--> statement-breakpoint
+CREATE TRIGGER "citation_keywords_facet_update" AFTER UPDATE ON "citation_keywords" REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "note_facet_changes"();
+--> statement-breakpoint
+CREATE TRIGGER "citation_keywords_facet_delete" AFTER DELETE ON "citation_keywords" REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION "note_facet_changes"();
+--> statement-breakpoint
+CREATE TRIGGER "citation_keywords_facet_truncate" AFTER TRUNCATE ON "citation_keywords" FOR EACH STATEMENT EXECUTE FUNCTION "note_facet_truncate"();
+--> statement-breakpoint
+CREATE TRIGGER "citation_affiliations_facet_insert" AFTER INSERT ON "citation_affiliations" REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "note_facet_changes"();
+--> statement-breakpoint
+CREATE TRIGGER "citation_affiliations_facet_update" AFTER UPDATE ON "citation_affiliations" REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "note_facet_changes"();
+--> statement-breakpoint
+CREATE TRIGGER "citation_affiliations_facet_delete" AFTER DELETE ON "citation_affiliations" REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION "note_facet_changes"();
+--> statement-breakpoint
+CREATE TRIGGER "citation_affiliations_facet_truncate" AFTER TRUNCATE ON "citation_affiliations" FOR EACH STATEMENT EXECUTE FUNCTION "note_facet_truncate"();
+--> statement-breakpoint
+SELECT rebuild_facet_totals();
