@@ -6,6 +6,7 @@
  */
 import postgres from 'postgres';
 import { openDatabase } from '../src/db/client.ts';
+import { readSessionSettings } from '../src/db/read-session.ts';
 import { createServer } from '../src/server/server.ts';
 import { benchQueries } from './lib/queries.ts';
 import { seededDatabase, sizeLabel } from './lib/seeded-db.ts';
@@ -19,7 +20,8 @@ const handle = await openDatabase({
   logger: { logQuery: (query, params) => captured?.push({ query, params }) },
 });
 const yoga = createServer({ database: handle, maxIngestBytes: 1024, limits: { rateLimitPerIp: 10_000_000 } });
-const sql = postgres(url, { max: 1, onnotice: () => {} });
+// The session bibgraph reads in (jit off), so a plan here is the plan its statements get.
+const sql = postgres(url, { max: 1, onnotice: () => {}, connection: readSessionSettings(undefined) });
 console.log(`### ${sizeLabel(n)} citations\n`);
 for (const page of benchQueries(n)) {
   const body = JSON.stringify(page.bibgraph);

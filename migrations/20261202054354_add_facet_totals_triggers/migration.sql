@@ -30,14 +30,13 @@ DECLARE
          UNION ALL SELECT 'containerTitles', 0, container_title, d FROM changed WHERE container_title IS NOT NULL$q$
     WHEN 'citation_keywords' THEN $q$SELECT 'keywords' AS kind, keyword_id AS id, '' AS value, d FROM changed$q$
     WHEN 'citation_affiliations' THEN $q$SELECT 'affiliations' AS kind, affiliation_id AS id, '' AS value, d FROM changed$q$
-    -- A person counts once per citation whatever roles they hold on it: a (person, citation) pair
-    -- changes the count only where the statement made it appear or disappear. `now_n` is the
-    -- pair's credits after the statement, `now_n - net` before it.
+    -- A person counts once per citation whatever roles they hold on it, so what is noted here is
+    -- the change in credits per (person, citation) pair; whether the pair appeared or disappeared
+    -- is decided at commit (apply_facet_changes), over the whole transaction. Decided here, each
+    -- trigger of a statement that changes a pair twice (a CTE that deletes and inserts) would see
+    -- the statement's final rows, and a writer would not see another's uncommitted credits.
     WHEN 'contributions' THEN
-      $q$SELECT 'authors' AS kind, p.author_id AS id, '' AS value, (n.now_n > 0)::int - (n.now_n - p.net > 0)::int AS d
-         FROM (SELECT author_id, citation_id, sum(d) AS net FROM changed GROUP BY 1, 2) p
-         CROSS JOIN LATERAL (SELECT count(*) AS now_n FROM contributions c
-                             WHERE c.citation_id = p.citation_id AND c.author_id = p.author_id) n$q$
+      $q$SELECT 'authorPairs' AS kind, author_id AS id, citation_id::text AS value, d FROM changed$q$
   END;
 BEGIN
   EXECUTE format(
@@ -56,7 +55,7 @@ DECLARE
     WHEN 'citations' THEN ARRAY['citations', 'years', 'types', 'containerTitles']
     WHEN 'citation_keywords' THEN ARRAY['keywords']
     WHEN 'citation_affiliations' THEN ARRAY['affiliations']
-    WHEN 'contributions' THEN ARRAY['authors']
+    WHEN 'contributions' THEN ARRAY['authors', 'authorPairs']
   END;
 BEGIN
   DELETE FROM facet_changes WHERE txid = txid_current() AND kind = ANY (kinds);
@@ -65,12 +64,27 @@ BEGIN
 END
 $$;
 --> statement-breakpoint
--- The transaction's changes, added at commit (called by bump_write_generation). In key order, so
--- that two writers could not deadlock on these rows even if the generation row did not order them.
+-- The transaction's changes, added at commit (called by bump_write_generation). A (person,
+-- citation) pair counts for the person where the transaction made it appear or disappear: `now_n`
+-- is the pair's credits now — this transaction's and every committed one's, read after the
+-- generation row's lock, so after any writer that committed first — and `now_n - net` before this
+-- transaction's changes. Rows in key order, so that two writers could not deadlock on them even
+-- if the generation row did not order them.
 CREATE FUNCTION "apply_facet_changes"() RETURNS void LANGUAGE sql AS $$
-  WITH taken AS (DELETE FROM facet_changes WHERE txid = txid_current() RETURNING kind, id, value, delta)
+  WITH taken AS (DELETE FROM facet_changes WHERE txid = txid_current() RETURNING kind, id, value, delta),
+  pairs AS (
+    SELECT id AS author_id, value::int AS citation_id, sum(delta) AS net FROM taken
+    WHERE kind = 'authorPairs' GROUP BY 1, 2 HAVING sum(delta) <> 0
+  ),
+  changes AS (
+    SELECT kind, id, value, delta FROM taken WHERE kind <> 'authorPairs'
+    UNION ALL
+    SELECT 'authors', p.author_id, '', (n.now_n > 0)::int - (n.now_n - p.net > 0)::int
+    FROM pairs p CROSS JOIN LATERAL (SELECT count(*) AS now_n FROM contributions c
+                                     WHERE c.citation_id = p.citation_id AND c.author_id = p.author_id) n
+  )
   INSERT INTO facet_totals AS t (kind, id, value, count)
-  SELECT kind, id, value, sum(delta) FROM taken GROUP BY 1, 2, 3 HAVING sum(delta) <> 0 ORDER BY 1, 2, 3
+  SELECT kind, id, value, sum(delta) FROM changes GROUP BY 1, 2, 3 HAVING sum(delta) <> 0 ORDER BY 1, 2, 3
   ON CONFLICT (kind, id, value) DO UPDATE SET count = t.count + excluded.count
 $$;
 --> statement-breakpoint
@@ -95,11 +109,30 @@ BEGIN
 END
 $$;
 --> statement-breakpoint
+-- The generation is owed once per transaction (`bibgraph.generation_owed`), apart from
+-- `bibgraph.graph_written`, which says the transaction has written: `SET CONSTRAINTS ALL
+-- IMMEDIATE` pays what is owed before the commit, and a write after it owes again, so its counts
+-- are added and the generation moves for it too. (With one setting for both, such a write was
+-- never counted.)
+CREATE OR REPLACE FUNCTION "note_graph_write"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF coalesce(current_setting('bibgraph.graph_written', true), '') = '' THEN
+    PERFORM set_config('bibgraph.graph_written', 'on', true);
+  END IF;
+  IF coalesce(current_setting('bibgraph.generation_owed', true), '') = '' THEN
+    PERFORM set_config('bibgraph.generation_owed', 'on', true);
+    INSERT INTO "write_generation_pending" DEFAULT VALUES;
+  END IF;
+  RETURN NULL;
+END
+$$;
+--> statement-breakpoint
 CREATE OR REPLACE FUNCTION "bump_write_generation"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   UPDATE "write_generation" SET "value" = "value" + 1 WHERE "id" = 1;
   DELETE FROM "write_generation_pending" WHERE "id" = NEW."id";
   PERFORM apply_facet_changes();
+  PERFORM set_config('bibgraph.generation_owed', '', true);
   RETURN NULL;
 END
 $$;

@@ -267,6 +267,77 @@ describe.each(databaseTargets)('facets of the whole library on $name', { timeout
     await expectKept('after rebuild_facet_totals()');
   });
 
+  // Found by an outside review: the author facet counts (person, citation) pairs, and a pair's
+  // change was judged per trigger, each seeing the statement's final rows, and each seeing only
+  // what others had committed.
+  it('count a person once per citation through statements that change a pair twice', async () => {
+    const [row] = rowsOf<{ citation_id: number; author_id: number; role: string; position: number }>(
+      await handle.db.execute(sql`select c.citation_id, c.author_id, c.role, c.position from contributions c
+        where (select count(*) from contributions o where o.citation_id = c.citation_id and o.author_id = c.author_id) = 1
+        order by c.citation_id, c.role, c.position limit 1`),
+    );
+    expect(row).toBeDefined();
+    // One statement deletes the person's only credit on the citation and credits them anew.
+    await handle.db.execute(sql`with d as (delete from contributions
+        where citation_id = ${row?.citation_id} and role = ${row?.role} and position = ${row?.position} returning *)
+      insert into contributions select citation_id, author_id, 'translator', position, name_as_written from d`);
+    await expectKept('after one statement moved a credit to another role');
+    await handle.db.execute(sql`with d as (delete from contributions
+        where citation_id = ${row?.citation_id} and author_id = ${row?.author_id} and role = 'translator' returning *)
+      insert into contributions select citation_id, author_id, ${row?.role}, position, name_as_written from d`);
+    await expectKept('after moving it back');
+  });
+
+  it('apply the changes of writes made after SET CONSTRAINTS ALL IMMEDIATE', async () => {
+    await handle.db.transaction(async (tx) => {
+      await tx.execute(sql`update citations set year = 1990 where id = (select min(id) from citations)`);
+      // Runs the deferred commit-time trigger now; writes after it must still be counted.
+      await tx.execute(sql`set constraints all immediate`);
+      await tx.execute(sql`update citations set year = 1991 where id = (select max(id) from citations)`);
+    });
+    const [left] = rowsOf<{ n: number }>(
+      await handle.db.execute(sql`select count(*)::int as n from facet_changes`),
+    );
+    expect(left?.n).toBe(0);
+    const whole = await expectKept('after writes on both sides of SET CONSTRAINTS ALL IMMEDIATE');
+    expect(whole.facets.years).toContainEqual(expect.objectContaining({ value: '1991', count: 1 }));
+  });
+
+  it.runIf(url)('count a person once per citation when two connections credit them at once', async () => {
+    const { default: postgres } = await import('postgres');
+    const [pair] = rowsOf<{ citation_id: number; author_id: number }>(
+      await handle.db.execute(sql`select citation_id, author_id from contributions order by 1, 2 limit 1`),
+    );
+    expect(pair).toBeDefined();
+    const one = postgres(scratch?.url as string, { max: 1, onnotice: () => {} });
+    const two = postgres(scratch?.url as string, { max: 1, onnotice: () => {} });
+    const [a, b] = await Promise.all([one.reserve(), two.reserve()]);
+    try {
+      // Both add the pair in another role before either commits, then both remove those roles.
+      for (const step of ['insert', 'delete'] as const) {
+        await a`begin`;
+        await b`begin`;
+        for (const [session, role] of [
+          [a, 'zq-editor'],
+          [b, 'zq-translator'],
+        ] as const) {
+          if (step === 'insert')
+            await session`insert into contributions values (${pair?.citation_id ?? 0}, ${pair?.author_id ?? 0}, ${role}, 1, 'by hand')`;
+          else
+            await session`delete from contributions where citation_id = ${pair?.citation_id ?? 0} and author_id = ${pair?.author_id ?? 0} and role = ${role}`;
+        }
+        await a`commit`;
+        await b`commit`;
+        await expectKept(`after two connections' ${step}s of one pair`);
+      }
+    } finally {
+      a.release();
+      b.release();
+      await one.end();
+      await two.end();
+    }
+  });
+
   it('a transaction reads its own uncommitted writes in the whole-library facets', async () => {
     const before = await facets(null);
     class Rollback extends Error {}
