@@ -162,14 +162,17 @@ function organizationFloor(sql: postgres.Sql, id: number) {
     from organizations o where o.id = ${id}`;
 }
 
-const SEARCH_PAGE = `query SearchPage($search: String!) {
-  citations(first: 20, filter: { search: $search }) {
-    totalCount
+/** 20 citations with authors and keywords, the total and all six facets: a search page's answer. */
+const PAGE_WITH_FACETS = `totalCount
     nodes { id title year containerTitle authors { id name } keywords { id term } }
     facets {
       years { value label count } types { value label count } containerTitles { value label count }
       keywords { value label count } authors { value label count } affiliations { value label count }
-    }
+    }`;
+
+const SEARCH_PAGE = `query SearchPage($search: String!) {
+  citations(first: 20, filter: { search: $search }) {
+    ${PAGE_WITH_FACETS}
   }
 }`;
 
@@ -207,12 +210,7 @@ function searchFloor(sql: postgres.Sql, text: string) {
 /** The whole library's first page with its facets: what a frontend shows before any search. */
 const LIBRARY_PAGE = `query LibraryPage {
   citations(first: 20, orderBy: RECENTLY_ADDED) {
-    totalCount
-    nodes { id title year containerTitle authors { id name } keywords { id term } }
-    facets {
-      years { value label count } types { value label count } containerTitles { value label count }
-      keywords { value label count } authors { value label count } affiliations { value label count }
-    }
+    ${PAGE_WITH_FACETS}
   }
 }`;
 

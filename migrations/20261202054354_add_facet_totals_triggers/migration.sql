@@ -137,36 +137,19 @@ BEGIN
 END
 $$;
 --> statement-breakpoint
-CREATE TRIGGER "citations_facet_insert" AFTER INSERT ON "citations" REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "note_facet_changes"();
---> statement-breakpoint
-CREATE TRIGGER "citations_facet_update" AFTER UPDATE ON "citations" REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "note_facet_changes"();
---> statement-breakpoint
-CREATE TRIGGER "citations_facet_delete" AFTER DELETE ON "citations" REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION "note_facet_changes"();
---> statement-breakpoint
-CREATE TRIGGER "citations_facet_truncate" AFTER TRUNCATE ON "citations" FOR EACH STATEMENT EXECUTE FUNCTION "note_facet_truncate"();
---> statement-breakpoint
-CREATE TRIGGER "contributions_facet_insert" AFTER INSERT ON "contributions" REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "note_facet_changes"();
---> statement-breakpoint
-CREATE TRIGGER "contributions_facet_update" AFTER UPDATE ON "contributions" REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "note_facet_changes"();
---> statement-breakpoint
-CREATE TRIGGER "contributions_facet_delete" AFTER DELETE ON "contributions" REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION "note_facet_changes"();
---> statement-breakpoint
-CREATE TRIGGER "contributions_facet_truncate" AFTER TRUNCATE ON "contributions" FOR EACH STATEMENT EXECUTE FUNCTION "note_facet_truncate"();
---> statement-breakpoint
-CREATE TRIGGER "citation_keywords_facet_insert" AFTER INSERT ON "citation_keywords" REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "note_facet_changes"();
---> statement-breakpoint
-CREATE TRIGGER "citation_keywords_facet_update" AFTER UPDATE ON "citation_keywords" REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "note_facet_changes"();
---> statement-breakpoint
-CREATE TRIGGER "citation_keywords_facet_delete" AFTER DELETE ON "citation_keywords" REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION "note_facet_changes"();
---> statement-breakpoint
-CREATE TRIGGER "citation_keywords_facet_truncate" AFTER TRUNCATE ON "citation_keywords" FOR EACH STATEMENT EXECUTE FUNCTION "note_facet_truncate"();
---> statement-breakpoint
-CREATE TRIGGER "citation_affiliations_facet_insert" AFTER INSERT ON "citation_affiliations" REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "note_facet_changes"();
---> statement-breakpoint
-CREATE TRIGGER "citation_affiliations_facet_update" AFTER UPDATE ON "citation_affiliations" REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "note_facet_changes"();
---> statement-breakpoint
-CREATE TRIGGER "citation_affiliations_facet_delete" AFTER DELETE ON "citation_affiliations" REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION "note_facet_changes"();
---> statement-breakpoint
-CREATE TRIGGER "citation_affiliations_facet_truncate" AFTER TRUNCATE ON "citation_affiliations" FOR EACH STATEMENT EXECUTE FUNCTION "note_facet_truncate"();
+-- On each counted table: one trigger per event (a trigger with transition tables takes one event)
+-- and one for TRUNCATE.
+DO $$
+DECLARE
+  t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['citations', 'contributions', 'citation_keywords', 'citation_affiliations'] LOOP
+    EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %I REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION note_facet_changes()', t || '_facet_insert', t);
+    EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %I REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION note_facet_changes()', t || '_facet_update', t);
+    EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %I REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION note_facet_changes()', t || '_facet_delete', t);
+    EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION note_facet_truncate()', t || '_facet_truncate', t);
+  END LOOP;
+END
+$$;
 --> statement-breakpoint
 SELECT rebuild_facet_totals();
