@@ -572,6 +572,25 @@ export const facetTotals = pgTable(
 );
 
 /**
+ * The citations each bucket of the organizations and countries facets holds, for the whole
+ * library: `kind` `organizations` (a top-level organization's `id`, its units rolled up) or
+ * `countries` (the code in `value`). A citation reaches them through its addresses, so a link, an
+ * address's organizations or country, or a unit's move changes them; the write generation's
+ * commit-time trigger recomputes the citations a transaction touched and adds the difference to
+ * `facet_totals` (migration keep_organization_facets).
+ */
+export const facetMemberships = pgTable(
+  'facet_memberships',
+  {
+    kind: text('kind').notNull(),
+    citationId: integer('citation_id').notNull(),
+    id: integer('id').notNull().default(0),
+    value: text('value').notNull().default(''),
+  },
+  (t) => [primaryKey({ columns: [t.citationId, t.kind, t.id, t.value] })],
+);
+
+/**
  * Changes to `facet_totals` written by an open transaction's statements (its id in `txid`), added
  * to the totals when it commits. Empty outside an open writing transaction.
  */

@@ -100,6 +100,8 @@ const KEPT: ReadonlySet<FacetKind> = new Set([
   'keywords',
   'authors',
   'affiliations',
+  'organizations',
+  'countries',
 ]);
 
 /**
@@ -133,8 +135,11 @@ function keptBranch(request: FacetRequest): SQL {
       return entity(sql`${affiliations}`, sql`e.name`);
     case 'authors':
       return entity(sql`${authors}`, sql`e.name`);
-    default:
-      throw new Error(`no kept totals for the ${request.kind} facet`);
+    case 'organizations':
+      return entity(sql`${organizations}`, sql`e.name`);
+    case 'countries':
+      return sql`(select ${key}::text as key, t.value as value, t.value as label, t.count as count, null::int as id
+        from ${kept('countries')} order by t.count desc, t.value limit ${limit})`;
   }
 }
 

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, rowsOf } from '../../src/db/client.ts';
 import { ingestRis } from '../../src/ingest/ingest.ts';
+import { reindexOrganizations } from '../../src/ingest/reindex.ts';
 import { type BibgraphServer, createServer, type ServerOptions } from '../../src/server/server.ts';
 import { cli } from '../support/cli.ts';
 import { databaseTargets, openTestDatabase } from '../support/db.ts';
@@ -47,6 +48,8 @@ const FACETS = `query Facets($f: CitationFilter) {
       keywords(size: 100) { value label count }
       authors(size: 100) { value label count }
       affiliations(size: 100) { value label count }
+      organizations(size: 100) { value label count }
+      countries(size: 100) { value label count }
     }
   }
 }`;
@@ -60,7 +63,13 @@ const COUNTED = sql`
     where container_title is not null group by container_title
   union all select 'keywords', keyword_id, '', count(*)::int from citation_keywords group by keyword_id
   union all select 'affiliations', affiliation_id, '', count(*)::int from citation_affiliations group by affiliation_id
-  union all select 'authors', author_id, '', count(distinct citation_id)::int from contributions group by author_id`;
+  union all select 'authors', author_id, '', count(distinct citation_id)::int from contributions group by author_id
+  union all select 'organizations', coalesce(o.parent_id, o.id), '', count(distinct ca.citation_id)::int
+    from citation_affiliations ca join affiliation_organizations ao on ao.affiliation_id = ca.affiliation_id
+    join organizations o on o.id = ao.organization_id group by 2
+  union all select 'countries', 0, f.country_code, count(distinct ca.citation_id)::int
+    from citation_affiliations ca join affiliations f on f.id = ca.affiliation_id
+    where f.country_code is not null group by 3`;
 
 const serverOptions = {
   maxIngestBytes: 10 * 1024 * 1024,
@@ -336,6 +345,81 @@ describe.each(databaseTargets)('facets of the whole library on $name', { timeout
       await one.end();
       await two.end();
     }
+  });
+
+  it('equal the counted organizations and countries after organization curation', async () => {
+    const place = (n: number) =>
+      [
+        'Department of Medicine, University of Sydney, Sydney, Australia',
+        'School of Public Health, Karolinska Institutet, Stockholm, Sweden',
+        'University of Oslo, Oslo, Norway',
+        'Faculty of Law, University of Sydney, Sydney, Australia',
+      ][n % 4];
+    const ris = Array.from({ length: 8 }, (_, i) =>
+      rec([
+        'TY  - JOUR',
+        `TI  - Organized paper ${i} ${TAG}`,
+        `AU  - Placer, Ida${i % 3}`,
+        `AD  - ${place(i)}`,
+        ...(i % 3 === 0 ? [`AU  - Second, Sam${i}`, `AD  - ${place(i + 1)}`] : []),
+        'PY  - 2020',
+        `DO  - 10.9999/${TAG}.org${i}`,
+      ]),
+    ).join('');
+    expect((await ingestRis(handle.db, ris)).created).toBe(8);
+    const before = await expectKept('after ingesting addresses with units');
+    expect(before.facets.organizations?.length).toBeGreaterThan(2);
+    expect(before.facets.countries).toContainEqual(expect.objectContaining({ value: 'AU' }));
+
+    const orgs = async (search: string) => {
+      const r = await gql(
+        server,
+        handle.db,
+        'query ($s: String) { organizations(search: $s, first: 5) { nodes { id name units { id name } } } }',
+        { s: search },
+      );
+      expect(r.errors, JSON.stringify(r.errors)).toBeUndefined();
+      return r.data?.organizations.nodes as Array<{ id: string; name: string; units: Array<{ id: string }> }>;
+    };
+    const [sydney] = await orgs('University of Sydney');
+    const [karolinska] = await orgs('Karolinska');
+    const [oslo] = await orgs('University of Oslo');
+    expect(sydney?.units.length).toBeGreaterThan(0);
+    const lastEntry = async (action: string) =>
+      rowsOf<{ id: number }>(
+        await handle.db.execute(
+          sql`select id from audit_log where action = ${action} order by id desc limit 1`,
+        ),
+      )[0]?.id;
+    const undo = 'mutation ($e: Int!) { undoOrganizationChange(entry: $e) { __typename } }';
+
+    await mutate('mutation ($u: ID!, $t: ID!) { moveUnit(unit: $u, to: $t) { __typename } }', {
+      u: sydney?.units[0]?.id,
+      t: karolinska?.id,
+    });
+    await expectKept('after moveUnit');
+    await reindexOrganizations(handle.db);
+    await expectKept('after reindex');
+    await mutate('mutation ($i: ID!, $f: [ID!]!) { mergeOrganizations(into: $i, from: $f) { __typename } }', {
+      i: karolinska?.id,
+      f: [oslo?.id],
+    });
+    await expectKept('after mergeOrganizations');
+    await mutate(undo, { e: await lastEntry('mergeOrganizations') });
+    await expectKept('after undoing the merge');
+    await mutate(undo, { e: await lastEntry('moveUnit') });
+    await expectKept('after undoing the move');
+
+    // By hand: an address's country, an organization deleted with its units and links.
+    await handle.db.execute(sql`update affiliations set country_code = 'NZ' where country_code = 'AU'`);
+    await expectKept('after a country changed by hand');
+    await handle.db.execute(sql`delete from organizations where name = 'University of Sydney'`);
+    await expectKept('after deleting an organization by hand');
+    await handle.db.execute(sql`truncate affiliation_organizations`);
+    const truncated = await expectKept('after TRUNCATE affiliation_organizations');
+    expect(truncated.facets.organizations).toEqual([]);
+    await reindexOrganizations(handle.db);
+    await expectKept('after reindex rebuilt the links');
   });
 
   it('a transaction reads its own uncommitted writes in the whole-library facets', async () => {

@@ -1,0 +1,201 @@
+-- The whole library's organizations and countries facets, kept like the other six (migration
+-- add_facet_totals_triggers; docs/performance.md "Facets of the whole library"). A citation counts
+-- once per top-level organization (its units rolled up) and once per country across its
+-- addresses, so these are kept as memberships (facet_memberships: which citations each bucket
+-- holds) rather than as row counts. Statements note what they touched — a citation's addresses,
+-- an address's organizations or country, a unit's move — and the commit recomputes the touched
+-- citations' memberships and adds the difference to facet_totals, after the generation row's
+-- lock, so it sees every writer that committed first.
+CREATE OR REPLACE FUNCTION "note_facet_changes"() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  columns text := CASE TG_TABLE_NAME
+    WHEN 'citations' THEN 'year, ris_type, container_title'
+    WHEN 'citation_keywords' THEN 'keyword_id'
+    WHEN 'citation_affiliations' THEN 'citation_id, affiliation_id'
+    WHEN 'contributions' THEN 'author_id, citation_id'
+    WHEN 'affiliation_organizations' THEN 'affiliation_id, organization_id'
+    WHEN 'organizations' THEN 'id, parent_id'
+    WHEN 'affiliations' THEN 'id, country_code'
+  END;
+  -- Rows the statement added count +1, rows it removed -1; an update is both.
+  changed text := CASE TG_OP
+    WHEN 'INSERT' THEN format('SELECT 1 AS d, %s FROM new_rows', columns)
+    WHEN 'DELETE' THEN format('SELECT -1 AS d, %s FROM old_rows', columns)
+    ELSE format('SELECT 1 AS d, %1$s FROM new_rows UNION ALL SELECT -1 AS d, %1$s FROM old_rows', columns)
+  END;
+  buckets text := CASE TG_TABLE_NAME
+    WHEN 'citations' THEN
+      $q$SELECT 'citations' AS kind, 0 AS id, '' AS value, d FROM changed
+         UNION ALL SELECT 'years', year, '', d FROM changed WHERE year IS NOT NULL
+         UNION ALL SELECT 'types', 0, ris_type, d FROM changed
+         UNION ALL SELECT 'containerTitles', 0, container_title, d FROM changed WHERE container_title IS NOT NULL$q$
+    WHEN 'citation_keywords' THEN $q$SELECT 'keywords' AS kind, keyword_id AS id, '' AS value, d FROM changed$q$
+    -- A citation's address links: the affiliations facet counts them; each (citation, address)
+    -- pair whose links the transaction changed has its organizations and countries recomputed.
+    WHEN 'citation_affiliations' THEN
+      $q$SELECT 'affiliations' AS kind, affiliation_id AS id, '' AS value, d FROM changed
+         UNION ALL SELECT 'citationAffiliations', citation_id, affiliation_id::text, d FROM changed$q$
+    -- A person counts once per citation whatever roles they hold on it, so what is noted here is
+    -- the change in credits per (person, citation) pair; whether the pair appeared or disappeared
+    -- is decided at commit (apply_facet_changes), over the whole transaction. Decided here, each
+    -- trigger of a statement that changes a pair twice (a CTE that deletes and inserts) would see
+    -- the statement's final rows, and a writer would not see another's uncommitted credits.
+    WHEN 'contributions' THEN
+      $q$SELECT 'authorPairs' AS kind, author_id AS id, citation_id::text AS value, d FROM changed$q$
+    -- What an address names; a rewrite of the same links (reindex) nets to nothing.
+    WHEN 'affiliation_organizations' THEN
+      $q$SELECT 'affiliationOrganizations' AS kind, affiliation_id AS id, organization_id::text AS value, d FROM changed$q$
+    -- A unit moved to another organization (its own row; its addresses' links stay).
+    WHEN 'organizations' THEN
+      $q$SELECT 'unitsMoved' AS kind, id, coalesce(parent_id::text, '') AS value, d FROM changed$q$
+    WHEN 'affiliations' THEN
+      $q$SELECT 'affiliationCountries' AS kind, id, coalesce(country_code, '') AS value, d FROM changed$q$
+  END;
+BEGIN
+  EXECUTE format(
+    'WITH changed AS (%s), buckets AS (%s)
+     INSERT INTO facet_changes (kind, id, value, delta)
+     SELECT kind, id, value, sum(d) FROM buckets GROUP BY 1, 2, 3 HAVING sum(d) <> 0',
+    changed, buckets);
+  RETURN NULL;
+END
+$$;
+--> statement-breakpoint
+-- TRUNCATE has no transition table: the kinds the table feeds start again from nothing. Pending
+-- notes of touched citations stay: their memberships are recomputed against what is left.
+CREATE OR REPLACE FUNCTION "note_facet_truncate"() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  kinds text[] := CASE TG_TABLE_NAME
+    WHEN 'citations' THEN ARRAY['citations', 'years', 'types', 'containerTitles']
+    WHEN 'citation_keywords' THEN ARRAY['keywords']
+    WHEN 'citation_affiliations' THEN ARRAY['affiliations', 'organizations', 'countries']
+    WHEN 'contributions' THEN ARRAY['authors', 'authorPairs']
+    WHEN 'affiliation_organizations' THEN ARRAY['organizations']
+    WHEN 'organizations' THEN ARRAY['organizations']
+    WHEN 'affiliations' THEN ARRAY['affiliations', 'organizations', 'countries']
+  END;
+BEGIN
+  DELETE FROM facet_changes WHERE txid = txid_current() AND kind = ANY (kinds);
+  DELETE FROM facet_totals WHERE kind = ANY (kinds);
+  DELETE FROM facet_memberships WHERE kind = ANY (kinds);
+  RETURN NULL;
+END
+$$;
+--> statement-breakpoint
+-- The transaction's changes, added at commit (called by bump_write_generation), after the
+-- generation row's lock: so what it reads now includes every writer that committed first.
+-- - A (person, citation) pair counts for the person where the transaction made it appear or
+--   disappear: `now_n` is the pair's credits now, `now_n - net` before this transaction.
+-- - The citations whose addresses, address organizations or countries, or units the transaction
+--   changed have their organizations and countries recomputed; the difference from the stored
+--   memberships is what the buckets gain and lose.
+-- Rows in key order, so that two writers could not deadlock on them even if the generation row
+-- did not order them.
+CREATE OR REPLACE FUNCTION "apply_facet_changes"() RETURNS void LANGUAGE sql AS $$
+  WITH taken AS (DELETE FROM facet_changes WHERE txid = txid_current() RETURNING kind, id, value, delta),
+  pairs AS (
+    SELECT id AS author_id, value::int AS citation_id, sum(delta) AS net FROM taken
+    WHERE kind = 'authorPairs' GROUP BY 1, 2 HAVING sum(delta) <> 0
+  ),
+  touched AS (
+    SELECT id AS citation_id FROM taken WHERE kind = 'citationAffiliations' GROUP BY id, value HAVING sum(delta) <> 0
+    UNION
+    SELECT ca.citation_id
+    FROM (SELECT id FROM taken WHERE kind = 'affiliationOrganizations' GROUP BY id, value HAVING sum(delta) <> 0
+          UNION SELECT id FROM taken WHERE kind = 'affiliationCountries' GROUP BY id, value HAVING sum(delta) <> 0) a
+    JOIN citation_affiliations ca ON ca.affiliation_id = a.id
+    UNION
+    SELECT ca.citation_id
+    FROM (SELECT id FROM taken WHERE kind = 'unitsMoved' GROUP BY id, value HAVING sum(delta) <> 0) u
+    JOIN affiliation_organizations ao ON ao.organization_id = u.id
+    JOIN citation_affiliations ca ON ca.affiliation_id = ao.affiliation_id
+  ),
+  members AS (
+    SELECT 'organizations'::text AS kind, t.citation_id, coalesce(o.parent_id, o.id) AS id, ''::text AS value
+    FROM touched t
+    JOIN citation_affiliations ca ON ca.citation_id = t.citation_id
+    JOIN affiliation_organizations ao ON ao.affiliation_id = ca.affiliation_id
+    JOIN organizations o ON o.id = ao.organization_id
+    UNION
+    SELECT 'countries', t.citation_id, 0, f.country_code
+    FROM touched t
+    JOIN citation_affiliations ca ON ca.citation_id = t.citation_id
+    JOIN affiliations f ON f.id = ca.affiliation_id
+    WHERE f.country_code IS NOT NULL
+  ),
+  stored AS (
+    SELECT m.kind, m.citation_id, m.id, m.value FROM facet_memberships m JOIN touched t ON t.citation_id = m.citation_id
+  ),
+  gone AS (
+    DELETE FROM facet_memberships m USING (SELECT * FROM stored EXCEPT SELECT * FROM members) g
+    WHERE m.citation_id = g.citation_id AND m.kind = g.kind AND m.id = g.id AND m.value = g.value
+    RETURNING m.kind, m.id, m.value
+  ),
+  came AS (
+    INSERT INTO facet_memberships (kind, citation_id, id, value)
+    SELECT * FROM members EXCEPT SELECT * FROM stored
+    RETURNING kind, id, value
+  ),
+  changes AS (
+    SELECT kind, id, value, delta FROM taken
+    WHERE kind IN ('citations', 'years', 'types', 'containerTitles', 'keywords', 'affiliations')
+    UNION ALL
+    SELECT 'authors', p.author_id, '', (n.now_n > 0)::int - (n.now_n - p.net > 0)::int
+    FROM pairs p CROSS JOIN LATERAL (SELECT count(*) AS now_n FROM contributions c
+                                     WHERE c.citation_id = p.citation_id AND c.author_id = p.author_id) n
+    UNION ALL SELECT kind, id, value, -1 FROM gone
+    UNION ALL SELECT kind, id, value, 1 FROM came
+  )
+  INSERT INTO facet_totals AS t (kind, id, value, count)
+  SELECT kind, id, value, sum(delta) FROM changes GROUP BY 1, 2, 3 HAVING sum(delta) <> 0 ORDER BY 1, 2, 3
+  ON CONFLICT (kind, id, value) DO UPDATE SET count = t.count + excluded.count
+$$;
+--> statement-breakpoint
+-- Counts every bucket anew from the tables: the migrations' backfill, and the way back for rows
+-- written with triggers off (`session_replication_role = replica`, as the benchmark's seed does).
+-- Writers wait while it counts (SHARE locks), so no write falls between the count and its rows.
+CREATE OR REPLACE FUNCTION "rebuild_facet_totals"() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  LOCK TABLE citations, contributions, citation_keywords, citation_affiliations,
+    affiliation_organizations, organizations, affiliations IN SHARE MODE;
+  DELETE FROM facet_changes WHERE txid = txid_current();
+  DELETE FROM facet_memberships;
+  INSERT INTO facet_memberships (kind, citation_id, id, value)
+  SELECT 'organizations', ca.citation_id, coalesce(o.parent_id, o.id), ''
+  FROM citation_affiliations ca
+  JOIN affiliation_organizations ao ON ao.affiliation_id = ca.affiliation_id
+  JOIN organizations o ON o.id = ao.organization_id
+  UNION
+  SELECT 'countries', ca.citation_id, 0, f.country_code
+  FROM citation_affiliations ca JOIN affiliations f ON f.id = ca.affiliation_id
+  WHERE f.country_code IS NOT NULL;
+  DELETE FROM facet_totals;
+  INSERT INTO facet_totals (kind, id, value, count)
+  SELECT 'citations', 0, '', count(*) FROM citations
+  UNION ALL SELECT 'years', year, '', count(*) FROM citations WHERE year IS NOT NULL GROUP BY year
+  UNION ALL SELECT 'types', 0, ris_type, count(*) FROM citations GROUP BY ris_type
+  UNION ALL SELECT 'containerTitles', 0, container_title, count(*) FROM citations
+    WHERE container_title IS NOT NULL GROUP BY container_title
+  UNION ALL SELECT 'keywords', keyword_id, '', count(*) FROM citation_keywords GROUP BY keyword_id
+  UNION ALL SELECT 'affiliations', affiliation_id, '', count(*) FROM citation_affiliations GROUP BY affiliation_id
+  UNION ALL SELECT 'authors', author_id, '', count(*)
+    FROM (SELECT author_id FROM contributions GROUP BY author_id, citation_id) p GROUP BY author_id
+  UNION ALL SELECT kind, id, value, count(*) FROM facet_memberships GROUP BY kind, id, value;
+END
+$$;
+--> statement-breakpoint
+-- affiliation_organizations: every event; organizations: a unit's move; affiliations: a country.
+DO $$
+DECLARE
+  t text;
+BEGIN
+  EXECUTE 'CREATE TRIGGER affiliation_organizations_facet_insert AFTER INSERT ON affiliation_organizations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION note_facet_changes()';
+  EXECUTE 'CREATE TRIGGER affiliation_organizations_facet_delete AFTER DELETE ON affiliation_organizations REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION note_facet_changes()';
+  FOREACH t IN ARRAY ARRAY['affiliation_organizations', 'organizations', 'affiliations'] LOOP
+    EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %I REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION note_facet_changes()', t || '_facet_update', t);
+    EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION note_facet_truncate()', t || '_facet_truncate', t);
+  END LOOP;
+END
+$$;
+--> statement-breakpoint
+SELECT rebuild_facet_totals();
