@@ -112,6 +112,25 @@ function validatePatch(patch: CitationPatch): Partial<Citation> {
   return out;
 }
 
+/**
+ * A year set without a date must not leave a stored date of another year behind: exports (RIS
+ * `DA`, CSL `issued`) and formatted citations read the date. A date of the year alone follows the
+ * year; a month or a day of the old year cannot be guessed, so the year is refused.
+ */
+function dateFollowingYear(values: Partial<Citation>, current: Citation): Partial<Citation> {
+  if (values.year === undefined || values.date !== undefined || current.date === null) return {};
+  if (values.year !== null && current.date.startsWith(String(values.year).padStart(4, '0'))) return {};
+  if (!/^\d{4}$/.test(current.date)) {
+    throw new ValidationError(
+      `year ${values.year} contradicts the stored date ${current.date}: set date as well (or to null)`,
+      'input.year',
+    );
+  }
+  return values.year === null
+    ? { date: null, datePrecision: null }
+    : { date: String(values.year).padStart(4, '0'), datePrecision: 'year' };
+}
+
 /** The stored citation's fingerprint recomputed from its (possibly new) title and year. */
 async function fingerprintOf(tx: Database, id: number, title: string | null, year: number | null) {
   const rows = rowsOf<{ role: string; family: string | null; literal: string | null }>(
@@ -151,6 +170,7 @@ export async function updateCitation(
   return writeTransaction(db, 'updateCitation', async (tx) => {
     const [current] = await tx.select().from(citations).where(eq(citations.id, id)).for('update');
     if (!current) throw new NotFoundError(`No citation with ID Citation:${id}`);
+    Object.assign(values, dateFollowingYear(values, current));
     const changed = (Object.keys(values) as Array<keyof Citation>).filter(
       (k) => JSON.stringify(values[k] ?? null) !== JSON.stringify(current[k] ?? null),
     );

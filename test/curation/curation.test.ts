@@ -120,7 +120,8 @@ describe.each(databaseTargets)('curation mutations on $name', ({ url }) => {
       });
       expect(ok.updateCitation).toMatchObject({
         __typename: 'UpdateCitationPayload',
-        changedFields: ['title', 'year'],
+        // The stored date was the year alone: it follows the year.
+        changedFields: ['title', 'year', 'date'],
         citation: { id: p1.id, title: `Zqxrenamed platelets ${TAG}`, year: 2018 },
       });
       const found = await run<Ids>(tx, ids.replace(`search: "${TAG}"`, 'search: "zqxrenamed"'));
@@ -162,6 +163,39 @@ describe.each(databaseTargets)('curation mutations on $name', ({ url }) => {
         before: { title: `Platelets in mice ${TAG}`, year: 2019 },
         after: { title: `Zqxrenamed platelets ${TAG}`, year: 2018 },
       });
+    });
+  });
+
+  // Found by a newcomer's walk: a year corrected alone left the stored date in the old year, and
+  // exports (RIS DA, CSL issued) and formatted citations read the date.
+  it('updateCitation keeps year and date one: a year-only date follows the year, a fuller one is refused', async () => {
+    await inRolledBackTransaction(handle, async (tx) => {
+      const { p1 } = await seed(tx);
+      const update = `mutation($id: ID!, $input: UpdateCitationInput!) {
+        updateCitation(id: $id, input: $input) {
+          __typename
+          ... on UpdateCitationPayload { changedFields citation { year date } }
+          ... on Error { message }
+          ... on ValidationError { field }
+        }
+      }`;
+      const moved = await run(tx, update, { id: p1.id, input: { year: 2016 } });
+      expect(moved.updateCitation).toMatchObject({
+        __typename: 'UpdateCitationPayload',
+        citation: { year: 2016, date: '2016' },
+      });
+      expect(moved.updateCitation.changedFields).toEqual(expect.arrayContaining(['year', 'date']));
+      const cleared = await run(tx, update, { id: p1.id, input: { year: null } });
+      expect(cleared.updateCitation).toMatchObject({ citation: { year: null, date: null } });
+
+      await run(tx, update, { id: p1.id, input: { date: '2017-05-01' } });
+      const refused = await run(tx, update, { id: p1.id, input: { year: 2015 } });
+      expect(refused.updateCitation).toMatchObject({ __typename: 'ValidationError', field: 'input.year' });
+      expect(refused.updateCitation.message).toContain('2017-05-01');
+      const both = await run(tx, update, { id: p1.id, input: { year: 2015, date: '2015-05-01' } });
+      expect(both.updateCitation).toMatchObject({ citation: { year: 2015, date: '2015-05-01' } });
+      const same = await run(tx, update, { id: p1.id, input: { year: 2015 } });
+      expect(same.updateCitation.changedFields).toEqual([]);
     });
   });
 
