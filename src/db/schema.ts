@@ -577,7 +577,7 @@ export const facetTotals = pgTable(
  * `countries` (the code in `value`). A citation reaches them through its addresses, so a link, an
  * address's organizations or country, or a unit's move changes them; the write generation's
  * commit-time trigger recomputes the citations a transaction touched and adds the difference to
- * `facet_totals` (migration keep_organization_facets).
+ * `facet_totals` (migration add_facet_totals_triggers).
  */
 export const facetMemberships = pgTable(
   'facet_memberships',

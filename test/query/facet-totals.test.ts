@@ -413,6 +413,10 @@ describe.each(databaseTargets)('facets of the whole library on $name', { timeout
     // By hand: an address's country, an organization deleted with its units and links.
     await handle.db.execute(sql`update affiliations set country_code = 'NZ' where country_code = 'AU'`);
     await expectKept('after a country changed by hand');
+    // An empty code is a bucket of its own, apart from no country (found by an outside review).
+    await handle.db.execute(sql`update affiliations set country_code = '' where country_code = 'NZ'`);
+    await handle.db.execute(sql`update affiliations set country_code = null where country_code = ''`);
+    await expectKept('after a country emptied, then removed, by hand');
     await handle.db.execute(sql`delete from organizations where name = 'University of Sydney'`);
     await expectKept('after deleting an organization by hand');
     await handle.db.execute(sql`truncate affiliation_organizations`);

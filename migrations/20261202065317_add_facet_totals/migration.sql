@@ -6,6 +6,14 @@ CREATE TABLE "facet_changes" (
 	"delta" integer NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "facet_memberships" (
+	"kind" text,
+	"citation_id" integer,
+	"id" integer DEFAULT 0,
+	"value" text DEFAULT '',
+	CONSTRAINT "facet_memberships_pkey" PRIMARY KEY("citation_id","kind","id","value")
+);
+--> statement-breakpoint
 CREATE TABLE "facet_totals" (
 	"kind" text,
 	"id" integer DEFAULT 0,

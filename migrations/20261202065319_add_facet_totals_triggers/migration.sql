@@ -1,12 +1,22 @@
--- The whole library's organizations and countries facets, kept like the other six (migration
--- add_facet_totals_triggers; docs/performance.md "Facets of the whole library"). A citation counts
--- once per top-level organization (its units rolled up) and once per country across its
--- addresses, so these are kept as memberships (facet_memberships: which citations each bucket
--- holds) rather than as row counts. Statements note what they touched — a citation's addresses,
--- an address's organizations or country, a unit's move — and the commit recomputes the touched
--- citations' memberships and adds the difference to facet_totals, after the generation row's
--- lock, so it sees every writer that committed first.
-CREATE OR REPLACE FUNCTION "note_facet_changes"() RETURNS trigger LANGUAGE plpgsql AS $$
+-- The facets of the whole library and its total, kept by the writers (facet_totals in
+-- src/db/schema.ts; docs/performance.md "Facets of the whole library"). Counting them took seconds
+-- at a million citations after every write; reading these rows takes a millisecond.
+--
+-- Each statement that writes a counted table notes its change per bucket in facet_changes (a
+-- statement-level trigger over the statement's transition tables: one grouped insert per
+-- statement, not per row), and the write generation's commit-time trigger adds the transaction's
+-- changes to facet_totals. Writers therefore never wait for each other's counts during their
+-- transactions (they would if every statement updated the shared rows), and the rows are updated
+-- while the generation row is locked, so two commits never lock them in opposite orders.
+--
+-- Organizations and countries count a citation once per top-level organization (its units rolled
+-- up) and once per country across its addresses, so they are kept as memberships
+-- (facet_memberships: which citations each bucket holds) rather than as row counts. Statements
+-- note what they touched — a citation's addresses, an address's organizations or country, a
+-- unit's move — and the commit recomputes the touched citations' memberships and adds the
+-- difference to facet_totals, after the generation row's lock, so it sees every writer that
+-- committed first.
+CREATE FUNCTION "note_facet_changes"() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   columns text := CASE TG_TABLE_NAME
     WHEN 'citations' THEN 'year, ris_type, container_title'
@@ -48,8 +58,9 @@ DECLARE
     -- A unit moved to another organization (its own row; its addresses' links stay).
     WHEN 'organizations' THEN
       $q$SELECT 'unitsMoved' AS kind, id, coalesce(parent_id::text, '') AS value, d FROM changed$q$
+    -- chr(1) stands for no country: no code holds it, while '' (which the facet counts) could.
     WHEN 'affiliations' THEN
-      $q$SELECT 'affiliationCountries' AS kind, id, coalesce(country_code, '') AS value, d FROM changed$q$
+      $q$SELECT 'affiliationCountries' AS kind, id, coalesce(country_code, chr(1)) AS value, d FROM changed$q$
   END;
 BEGIN
   EXECUTE format(
@@ -63,7 +74,7 @@ $$;
 --> statement-breakpoint
 -- TRUNCATE has no transition table: the kinds the table feeds start again from nothing. Pending
 -- notes of touched citations stay: their memberships are recomputed against what is left.
-CREATE OR REPLACE FUNCTION "note_facet_truncate"() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION "note_facet_truncate"() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   kinds text[] := CASE TG_TABLE_NAME
     WHEN 'citations' THEN ARRAY['citations', 'years', 'types', 'containerTitles']
@@ -91,7 +102,7 @@ $$;
 --   memberships is what the buckets gain and lose.
 -- Rows in key order, so that two writers could not deadlock on them even if the generation row
 -- did not order them.
-CREATE OR REPLACE FUNCTION "apply_facet_changes"() RETURNS void LANGUAGE sql AS $$
+CREATE FUNCTION "apply_facet_changes"() RETURNS void LANGUAGE sql AS $$
   WITH taken AS (DELETE FROM facet_changes WHERE txid = txid_current() RETURNING kind, id, value, delta),
   pairs AS (
     SELECT id AS author_id, value::int AS citation_id, sum(delta) AS net FROM taken
@@ -154,7 +165,7 @@ $$;
 -- Counts every bucket anew from the tables: the migrations' backfill, and the way back for rows
 -- written with triggers off (`session_replication_role = replica`, as the benchmark's seed does).
 -- Writers wait while it counts (SHARE locks), so no write falls between the count and its rows.
-CREATE OR REPLACE FUNCTION "rebuild_facet_totals"() RETURNS void LANGUAGE plpgsql AS $$
+CREATE FUNCTION "rebuild_facet_totals"() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   LOCK TABLE citations, contributions, citation_keywords, citation_affiliations,
     affiliation_organizations, organizations, affiliations IN SHARE MODE;
@@ -181,6 +192,49 @@ BEGIN
   UNION ALL SELECT 'authors', author_id, '', count(*)
     FROM (SELECT author_id FROM contributions GROUP BY author_id, citation_id) p GROUP BY author_id
   UNION ALL SELECT kind, id, value, count(*) FROM facet_memberships GROUP BY kind, id, value;
+END
+$$;
+--> statement-breakpoint
+-- The generation is owed once per transaction (`bibgraph.generation_owed`), apart from
+-- `bibgraph.graph_written`, which says the transaction has written: `SET CONSTRAINTS ALL
+-- IMMEDIATE` pays what is owed before the commit, and a write after it owes again, so its counts
+-- are added and the generation moves for it too. (With one setting for both, such a write was
+-- never counted.)
+CREATE OR REPLACE FUNCTION "note_graph_write"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF coalesce(current_setting('bibgraph.graph_written', true), '') = '' THEN
+    PERFORM set_config('bibgraph.graph_written', 'on', true);
+  END IF;
+  IF coalesce(current_setting('bibgraph.generation_owed', true), '') = '' THEN
+    PERFORM set_config('bibgraph.generation_owed', 'on', true);
+    INSERT INTO "write_generation_pending" DEFAULT VALUES;
+  END IF;
+  RETURN NULL;
+END
+$$;
+--> statement-breakpoint
+CREATE OR REPLACE FUNCTION "bump_write_generation"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE "write_generation" SET "value" = "value" + 1 WHERE "id" = 1;
+  DELETE FROM "write_generation_pending" WHERE "id" = NEW."id";
+  PERFORM apply_facet_changes();
+  PERFORM set_config('bibgraph.generation_owed', '', true);
+  RETURN NULL;
+END
+$$;
+--> statement-breakpoint
+-- On each counted table: one trigger per event (a trigger with transition tables takes one event)
+-- and one for TRUNCATE.
+DO $$
+DECLARE
+  t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['citations', 'contributions', 'citation_keywords', 'citation_affiliations'] LOOP
+    EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %I REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION note_facet_changes()', t || '_facet_insert', t);
+    EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %I REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION note_facet_changes()', t || '_facet_update', t);
+    EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %I REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION note_facet_changes()', t || '_facet_delete', t);
+    EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION note_facet_truncate()', t || '_facet_truncate', t);
+  END LOOP;
 END
 $$;
 --> statement-breakpoint
