@@ -223,29 +223,19 @@ BEGIN
 END
 $$;
 --> statement-breakpoint
--- On each counted table: one trigger per event (a trigger with transition tables takes one event)
--- and one for TRUNCATE.
+-- One trigger per event (a trigger with transition tables takes one event) and one for TRUNCATE:
+-- every event on the tables whose rows are counted or link a citation to what is counted; only
+-- updates of organizations (a unit's move) and affiliations (a country).
 DO $$
 DECLARE
   t text;
 BEGIN
-  FOREACH t IN ARRAY ARRAY['citations', 'contributions', 'citation_keywords', 'citation_affiliations'] LOOP
-    EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %I REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION note_facet_changes()', t || '_facet_insert', t);
-    EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %I REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION note_facet_changes()', t || '_facet_update', t);
-    EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %I REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION note_facet_changes()', t || '_facet_delete', t);
-    EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION note_facet_truncate()', t || '_facet_truncate', t);
-  END LOOP;
-END
-$$;
---> statement-breakpoint
--- affiliation_organizations: every event; organizations: a unit's move; affiliations: a country.
-DO $$
-DECLARE
-  t text;
-BEGIN
-  EXECUTE 'CREATE TRIGGER affiliation_organizations_facet_insert AFTER INSERT ON affiliation_organizations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION note_facet_changes()';
-  EXECUTE 'CREATE TRIGGER affiliation_organizations_facet_delete AFTER DELETE ON affiliation_organizations REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION note_facet_changes()';
-  FOREACH t IN ARRAY ARRAY['affiliation_organizations', 'organizations', 'affiliations'] LOOP
+  FOREACH t IN ARRAY ARRAY['citations', 'contributions', 'citation_keywords', 'citation_affiliations',
+                           'affiliation_organizations', 'organizations', 'affiliations'] LOOP
+    IF t NOT IN ('organizations', 'affiliations') THEN
+      EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %I REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION note_facet_changes()', t || '_facet_insert', t);
+      EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %I REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION note_facet_changes()', t || '_facet_delete', t);
+    END IF;
     EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %I REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION note_facet_changes()', t || '_facet_update', t);
     EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION note_facet_truncate()', t || '_facet_truncate', t);
   END LOOP;
