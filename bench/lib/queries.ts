@@ -223,6 +223,12 @@ function libraryFloor(sql: postgres.Sql) {
   const largest = (kind: string, order: string) =>
     sql`(select json_agg(x) from (select id, value, count from facet_totals
           where kind = ${kind} and count > 0 order by ${sql.unsafe(order)} limit 10) x)`;
+  // The largest buckets of a facet of rows, with the label from their table.
+  const named = (kind: string, table: string, label: string) =>
+    sql`(select json_agg(x) from (select t.count, e.${sql.unsafe(label)} as label
+          from (select id, count from facet_totals where kind = ${kind} and count > 0
+                order by count desc, id limit 10) t
+          join ${sql.unsafe(table)} e on e.id = t.id) x)`;
   return sql`
     with page as (select id, title, year, container_title, created_at from citations
                   order by created_at desc, id desc limit 21)
@@ -238,12 +244,9 @@ function libraryFloor(sql: postgres.Sql) {
       ${largest('types', 'count desc, value')} as types,
       (select json_agg(x) from (select lower(value), sum(count) n from facet_totals
          where kind = 'containerTitles' and count > 0 group by 1 order by n desc limit 10) x) as containers,
-      (select json_agg(x) from (select t.count, k.term from (select id, count from facet_totals
-         where kind = 'keywords' and count > 0 order by count desc, id limit 10) t join keywords k on k.id = t.id) x) as keywords,
-      (select json_agg(x) from (select t.count, a.name from (select id, count from facet_totals
-         where kind = 'authors' and count > 0 order by count desc, id limit 10) t join authors a on a.id = t.id) x) as authors,
-      (select json_agg(x) from (select t.count, f.name from (select id, count from facet_totals
-         where kind = 'affiliations' and count > 0 order by count desc, id limit 10) t join affiliations f on f.id = t.id) x) as affiliations`;
+      ${named('keywords', 'keywords', 'term')} as keywords,
+      ${named('authors', 'authors', 'name')} as authors,
+      ${named('affiliations', 'affiliations', 'name')} as affiliations`;
 }
 
 const SUGGEST = `query Suggest($prefix: String!) {

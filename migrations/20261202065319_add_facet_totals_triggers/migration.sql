@@ -93,6 +93,22 @@ BEGIN
 END
 $$;
 --> statement-breakpoint
+-- The organizations and countries facets' buckets a citation is in: each top-level organization
+-- its addresses name (units rolled up) and each country, once. The one definition of a membership,
+-- for the commit (the touched citations) and for the rebuild (all); PostgreSQL inlines it.
+CREATE FUNCTION "facet_memberships_of"(citation integer)
+RETURNS TABLE (kind text, citation_id integer, id integer, value text) LANGUAGE sql STABLE AS $$
+  SELECT 'organizations', ca.citation_id, coalesce(o.parent_id, o.id), ''
+  FROM citation_affiliations ca
+  JOIN affiliation_organizations ao ON ao.affiliation_id = ca.affiliation_id
+  JOIN organizations o ON o.id = ao.organization_id
+  WHERE ca.citation_id = citation
+  UNION
+  SELECT 'countries', ca.citation_id, 0, f.country_code
+  FROM citation_affiliations ca JOIN affiliations f ON f.id = ca.affiliation_id
+  WHERE ca.citation_id = citation AND f.country_code IS NOT NULL
+$$;
+--> statement-breakpoint
 -- The transaction's changes, added at commit (called by bump_write_generation), after the
 -- generation row's lock: so what it reads now includes every writer that committed first.
 -- - A (person, citation) pair counts for the person where the transaction made it appear or
@@ -121,19 +137,7 @@ CREATE FUNCTION "apply_facet_changes"() RETURNS void LANGUAGE sql AS $$
     JOIN affiliation_organizations ao ON ao.organization_id = u.id
     JOIN citation_affiliations ca ON ca.affiliation_id = ao.affiliation_id
   ),
-  members AS (
-    SELECT 'organizations'::text AS kind, t.citation_id, coalesce(o.parent_id, o.id) AS id, ''::text AS value
-    FROM touched t
-    JOIN citation_affiliations ca ON ca.citation_id = t.citation_id
-    JOIN affiliation_organizations ao ON ao.affiliation_id = ca.affiliation_id
-    JOIN organizations o ON o.id = ao.organization_id
-    UNION
-    SELECT 'countries', t.citation_id, 0, f.country_code
-    FROM touched t
-    JOIN citation_affiliations ca ON ca.citation_id = t.citation_id
-    JOIN affiliations f ON f.id = ca.affiliation_id
-    WHERE f.country_code IS NOT NULL
-  ),
+  members AS (SELECT m.* FROM touched t CROSS JOIN LATERAL facet_memberships_of(t.citation_id) m),
   stored AS (
     SELECT m.kind, m.citation_id, m.id, m.value FROM facet_memberships m JOIN touched t ON t.citation_id = m.citation_id
   ),
@@ -172,14 +176,7 @@ BEGIN
   DELETE FROM facet_changes WHERE txid = txid_current();
   DELETE FROM facet_memberships;
   INSERT INTO facet_memberships (kind, citation_id, id, value)
-  SELECT 'organizations', ca.citation_id, coalesce(o.parent_id, o.id), ''
-  FROM citation_affiliations ca
-  JOIN affiliation_organizations ao ON ao.affiliation_id = ca.affiliation_id
-  JOIN organizations o ON o.id = ao.organization_id
-  UNION
-  SELECT 'countries', ca.citation_id, 0, f.country_code
-  FROM citation_affiliations ca JOIN affiliations f ON f.id = ca.affiliation_id
-  WHERE f.country_code IS NOT NULL;
+  SELECT m.* FROM citations c CROSS JOIN LATERAL facet_memberships_of(c.id) m;
   DELETE FROM facet_totals;
   INSERT INTO facet_totals (kind, id, value, count)
   SELECT 'citations', 0, '', count(*) FROM citations

@@ -546,10 +546,10 @@ export const writeGenerationPending = pgTable('write_generation_pending', {
 /**
  * The facets of the whole library and its total, kept by the writers (docs/performance.md,
  * "Facets of the whole library"): one row per bucket, `kind` a facet (`years`, `types`,
- * `containerTitles`, `keywords`, `affiliations`, `authors`) or `citations` (the total). A bucket is
- * named by `id` (the year, or the keyword's, affiliation's or person's row) or by `value` (the
- * type code, or a container title as spelled: the facet groups spellings case-insensitively when
- * it reads them). Buckets that fell to 0 stay until the next rebuild; readers skip them.
+ * `containerTitles`, `keywords`, `affiliations`, `authors`, `organizations`, `countries`) or
+ * `citations` (the total). A bucket is named by `id` (the year, or the keyword's, affiliation's,
+ * person's or organization's row) or by `value` (the type code, the country code, or a container
+ * title as spelled: the facet groups spellings case-insensitively when it reads them). Buckets that fell to 0 stay until the next rebuild; readers skip them.
  *
  * Triggers on the tables they count write each statement's change into `facet_changes`, and the
  * write generation's commit-time trigger adds the transaction's changes here, so these rows are

@@ -1,6 +1,6 @@
 import { and, type SQL, sql } from 'drizzle-orm';
 import { type Database, rowsOf } from '../db/client.ts';
-import { generationSql } from '../db/generation.ts';
+import { generationSql, ownWritesSql } from '../db/generation.ts';
 import {
   affiliationOrganizations,
   affiliations,
@@ -66,12 +66,6 @@ export interface CountAt {
   generation: string | null;
 }
 
-/**
- * True where the statement's own transaction has written to the graph and not committed: the kept
- * totals (facet_totals) do not hold its changes yet, so what it sees must be counted.
- */
-const OWN_WRITES = sql`(coalesce(current_setting('bibgraph.graph_written', true), '') <> '')`;
-
 /** Number of citations matching every filter, with the generation read in the same statement. */
 export async function countCitations(db: Database, filters: readonly CitationFilter[]): Promise<CountAt> {
   const [row] = rowsOf<{ n: number; generation: string | null }>(
@@ -88,21 +82,10 @@ export async function countCitations(db: Database, filters: readonly CitationFil
 export function countCitationsSql(filters: readonly CitationFilter[]): SQL {
   const where = citationFiltersSql(filters, citations);
   if (where) return sql`(select count(*)::int from ${citations} where ${where})`;
-  return sql`(case when ${OWN_WRITES} then (select count(*)::int from ${citations})
+  return sql`(case when ${ownWritesSql()} then (select count(*)::int from ${citations})
     else (select coalesce(sum(${facetTotals.count}), 0)::int from ${facetTotals} where ${facetTotals.kind} = 'citations') end)`;
 }
 
-/** Facets of the whole library that the writers keep in facet_totals. */
-const KEPT: ReadonlySet<FacetKind> = new Set([
-  'years',
-  'types',
-  'containerTitles',
-  'keywords',
-  'authors',
-  'affiliations',
-  'organizations',
-  'countries',
-]);
 
 /**
  * A facet of the whole library from its kept buckets, in the order and with the labels `branch`
@@ -228,13 +211,13 @@ export async function citationFacets(
   const source = where
     ? { filtered: sql`filtered`, join: (id: SQL) => sql`join filtered f on f.id = ${id}` }
     : { filtered: sql`${citations}`, join: () => sql`` };
-  // Without a filter the kept facets are read from their totals, except where this transaction
-  // has written and not committed (the totals do not hold its writes yet): there the same facet is
-  // counted. Both branches are in the statement; PostgreSQL runs the one its condition allows.
+  // Without a filter every facet is read from its kept totals, except where this transaction has
+  // written and not committed (the totals do not hold its writes yet): there it is counted. Both
+  // branches are in the statement; PostgreSQL runs the one its condition allows.
   const facet = (r: FacetRequest) =>
-    !where && KEPT.has(r.kind)
-      ? sql`(select * from ${keptBranch(r)} kept where not ${OWN_WRITES})
-          union all (select * from ${branch(r, source)} counted where ${OWN_WRITES})`
+    !where
+      ? sql`(select * from ${keptBranch(r)} kept where not ${ownWritesSql()})
+          union all (select * from ${branch(r, source)} counted where ${ownWritesSql()})`
       : branch(r, source);
   const union = sql.join(
     [
