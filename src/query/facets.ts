@@ -86,7 +86,6 @@ export function countCitationsSql(filters: readonly CitationFilter[]): SQL {
     else (select coalesce(sum(${facetTotals.count}), 0)::int from ${facetTotals} where ${facetTotals.kind} = 'citations') end)`;
 }
 
-
 /**
  * A facet of the whole library from its kept buckets, in the order and with the labels `branch`
  * gives the same facet counted: the statement reads the largest buckets from an index and never
