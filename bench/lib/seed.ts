@@ -388,6 +388,10 @@ export async function seedOrganizations(db: Database, n: number, log: (line: str
     writeTransaction(db, 'seed', async (tx) => {
       // The institutions first, in the order the affiliations name them: ids 1, 2, … (the
       // organization page picks one by id). storeAddresses then finds them and adds the units.
+      // An attempt that was stopped rolled its rows back but not the ids it drew.
+      await tx.execute(
+        dsql`select setval(pg_get_serial_sequence('organizations', 'id'), 1, false) where not exists (select from organizations)`,
+      );
       const seen = new Map<string, Record<string, string | number | null>>();
       for (const { address } of rows)
         for (const o of address.organizations) {
