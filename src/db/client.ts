@@ -16,7 +16,7 @@ import { SharedSession } from './embedded-session.ts';
 import { lockFolder } from './folder-lock.ts';
 import { preparedStatements } from './prepared.ts';
 import { PostgresProbe, withTimeout } from './probe.ts';
-import { readSessionSettings } from './read-session.ts';
+import { RANDOM_PAGE_COST, readSessionSettings } from './read-session.ts';
 import { relations } from './relations.ts';
 import { ReplicaSet } from './replicas.ts';
 import { registerWriteGate, WriteGate } from './writers.ts';
@@ -191,15 +191,17 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   // One embedded session shared so that reads run between an ingest's statements (embedded-session.ts).
   const session = new SharedSession(pglite);
   const db = drizzlePglite({ client: session as unknown as PGlite, relations, logger: options.logger });
-  if (shouldMigrate) {
-    try {
+  try {
+    if (shouldMigrate) {
       await session.exec(extensionsSql);
       await migratePglite(db, { migrationsFolder });
-    } catch (error) {
-      await pglite.close().catch(() => {});
-      lock?.release();
-      throw error;
     }
+    // Reads and writes share this session; its pages are all in memory (read-session.ts).
+    await session.exec(`set random_page_cost = ${RANDOM_PAGE_COST}`);
+  } catch (error) {
+    await pglite.close().catch(() => {});
+    lock?.release();
+    throw error;
   }
   const typed = db as unknown as PgAsyncDatabase<PgQueryResultHKT, Relations>;
   registerWriteGate(typed, new WriteGate(typed, writeWaitMs));

@@ -28,7 +28,7 @@ import { domainErrorPlugin, errorCodePlugin, maskError } from './errors.ts';
 import { exportResponse } from './export-route.ts';
 import { type GenerationWatch, watchWriteGeneration } from './generation-watch.ts';
 import { jitPlugin } from './jit.ts';
-import { limitPlugins, MULTIPART_OVERHEAD, requestLimitsPlugin } from './limits.ts';
+import { limitPlugins, requestLimitsPlugin } from './limits.ts';
 import { boundedLogger } from './log.ts';
 import { persistedOperationPlugins } from './persisted.ts';
 import { defaultDocument } from './playground.ts';
@@ -178,9 +178,12 @@ export function createServer(options: ServerOptions): BibgraphServer {
     // limits that read variables (page size, cost, input bounds) are judged per request in
     // limits.ts, after validation.
     parserAndValidationCache: true,
-    // Our guard (access.ts, limits.ts) measures bodies against BIBGRAPH_MAX_BODY_SIZE and the upload
-    // limit and names them; Yoga's own 25 MB default would cut uploads short of a larger limit.
-    maxRequestBodySize: Math.max(maxUploadBytes + MULTIPART_OVERHEAD, limits.maxBodyBytes),
+    // Our guard measures every body against BIBGRAPH_MAX_BODY_SIZE and the upload limit and names
+    // them: a declared length before anything is read (access.ts), a chunked body as it is read
+    // (limits.ts). Yoga's own check would cut uploads short of a larger limit at its 25 MB
+    // default, and it pipes every body, declared length or not, through a stream of its own: an
+    // abort controller, a DOMException and a stream pipeline per request for nothing.
+    maxRequestBodySize: false,
     context: async (initial) => {
       const db = initial.db ?? database.db;
       const caller =
