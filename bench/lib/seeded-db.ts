@@ -30,7 +30,11 @@ const UPGRADES: Array<{
   {
     version: 3,
     name: 'facet totals',
-    run: (h) => h.db.execute(sql`select rebuild_facet_totals()`).then(() => {}),
+    run: async (h) => {
+      await h.db.execute(sql`select rebuild_facet_totals()`);
+      // The seed's own ANALYZE ran before; autovacuum may be off.
+      await h.db.execute(sql`analyze facet_totals, facet_memberships`);
+    },
   },
 ];
 

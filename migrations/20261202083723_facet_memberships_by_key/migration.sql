@@ -22,3 +22,7 @@ RETURNS TABLE (kind text, citation_id integer, id integer, value text) LANGUAGE 
   ) x
   WHERE x.code IS NOT NULL
 $$;
+--> statement-breakpoint
+-- The backfill (add_facet_totals_triggers) wrote these tables whole; the commit's recompute plans
+-- against their statistics, which a server with autovacuum off would never take.
+ANALYZE "facet_totals", "facet_memberships";
