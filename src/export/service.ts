@@ -225,7 +225,9 @@ export class ExportWriter {
   write(records: ExportRecord[]): string {
     let out = '';
     for (const record of records) {
-      if (this.format === 'ris') out += formatRis(record);
+      // A blank line between RIS records, as EndNote, Zotero and the databases write them: some
+      // readers split a file on it, and people reading the file do.
+      if (this.format === 'ris') out += (this.count > 0 ? '\n' : '') + formatRis(record);
       else if (this.format === 'bibtex') out += formatBibtex(record, this.keys.next(record));
       else {
         const item = toCslItem(record, this.keys.next(record));

@@ -4,6 +4,7 @@ import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database, DatabaseHandle } from '../../src/db/client.ts';
 import { ingestRis } from '../../src/ingest/ingest.ts';
+import { parseRis } from '../../src/ris/parse.ts';
 import { type BibgraphServer, createServer } from '../../src/server/server.ts';
 import { databaseTargets, inRolledBackTransaction, openTestDatabase } from '../support/db.ts';
 import { gql } from '../support/graphql.ts';
@@ -146,6 +147,16 @@ describe.each(databaseTargets)('exports through GraphQL and GET /export on $name
         'Mesenchymal stem cells & 100% of the {curly} $cost# in_vivo ~ ^ \\ test',
       );
       expect(paper?.fields.author?.[0]).toMatchObject({ lastName: 'Müller', firstName: 'Käthe' });
+
+      // RIS: records apart by a blank line, as EndNote, Zotero and the databases write them, and
+      // the document reads back as the same seven records.
+      const ris = await gql(yoga, tx, q, { format: 'RIS' });
+      const risText = ris.data?.exportCitations.content as string;
+      expect(risText.match(/^TY {2}- /gm)).toHaveLength(7);
+      expect(risText.split('\nER  - \n\nTY  - ')).toHaveLength(7);
+      expect(risText.startsWith('TY  - ')).toBe(true);
+      expect(risText.endsWith('ER  - \n')).toBe(true);
+      expect(parseRis(risText).records).toHaveLength(7);
 
       const csl = await gql(yoga, tx, q, { format: 'CSL_JSON' });
       const items = JSON.parse(csl.data?.exportCitations.content);
