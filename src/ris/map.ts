@@ -653,7 +653,12 @@ interface ContributorOut {
   singleByTag: Map<number, number>;
 }
 
-function mapContributors(tags: readonly RisTag[], idx: TagIndex, info: RisTypeInfo): ContributorOut {
+function mapContributors(
+  tags: readonly RisTag[],
+  idx: TagIndex,
+  info: RisTypeInfo,
+  problems: Problems,
+): ContributorOut {
   const list: MappedContributor[] = [];
   const singleByTag = new Map<number, number>();
   // Zotero merges AU and A1 in file order; some exporters write the same list under both tags.
@@ -668,11 +673,23 @@ function mapContributors(tags: readonly RisTag[], idx: TagIndex, info: RisTypeIn
     const role = roleFor(t.tag, info);
     if (!role || (skipA1 && t.tag === 'A1')) return;
     const before = list.length;
-    for (const asWritten of splitNameList(t.value)) {
+    const names = splitNameList(t.value);
+    for (const asWritten of names) {
       const name = parseName(asWritten);
       if (!name.family && !name.given && !name.literal) continue;
       list.push({ role, asWritten, name, affiliations: [], affiliationRules: [] });
     }
+    // Untagged lines after a contributor tag continue it, and each reads as another name (some
+    // files list authors so); a line that lost its tag would become a person unseen.
+    const more = t.value.split('\n').length - 1;
+    if (more > 0)
+      problems.add(
+        'warning',
+        t.line,
+        `${t.tag} runs on over ${more} more line${more === 1 ? '' : 's'}, read as ${names.length} name${names.length === 1 ? '' : 's'}: ${names
+          .map((n) => `'${n.length > 80 ? `${n.slice(0, 80)}…` : n}'`)
+          .join(', ')}; a line that lost its tag is read as a name`,
+      );
     if (list.length === before + 1 && AUTHOR_TAGS.has(t.tag)) singleByTag.set(i, before);
   });
   return { list, singleByTag };
@@ -1043,7 +1060,7 @@ export function mapRecord(record: RisRecord, options: MapOptions = {}): MapResul
   const title = mapTitle(idx, info);
   const { container, abbreviation } = mapContainer(idx, info);
   const doi = mapDoi(idx, problems);
-  const contributors = mapContributors(tags, idx, info);
+  const contributors = mapContributors(tags, idx, info, problems);
   if (!title && !doi && contributors.list.length === 0 && !container) return nothing();
 
   const dates = mapDates(idx, info, problems);

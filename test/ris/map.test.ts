@@ -1104,3 +1104,39 @@ describe('Reference Manager / ProCite labelled notes', () => {
     expect(citation?.notes).toEqual(['Title, Monographic: Other Book']);
   });
 });
+
+// A newcomer's file: a line that lost its tag after an AU line is, by RIS's rules, a continuation
+// of that AU, and the mapper reads a contributor list across lines as several names (JabRef's own
+// test file lists authors so). That stays, but never silently: the warning names the line, the
+// names read and what to check.
+describe('contributor tags that run on over several lines', () => {
+  it('warns with the line and the names read', () => {
+    const r = mapRecord(
+      rec('JOUR', [
+        ['TI', 'A paper'],
+        ['AU', 'Okafor, Chidi\nXYZZY this line has no valid tag'],
+        ['AU', 'Lindqvist, Maja'],
+      ]),
+    );
+    expect(r.citation?.contributors.map((c) => c.asWritten)).toEqual([
+      'Okafor, Chidi',
+      'XYZZY this line has no valid tag',
+      'Lindqvist, Maja',
+    ]);
+    expect(r.problems).toMatchObject([{ severity: 'warning', record: 1, line: 3 }]);
+    expect(r.problems[0]?.message).toBe(
+      "record 1 (line 3): AU runs on over 1 more line, read as 2 names: 'Okafor, Chidi', 'XYZZY this line has no valid tag'; a line that lost its tag is read as a name",
+    );
+  });
+
+  it('says nothing of a one-line contributor tag, even one holding several names', () => {
+    const r = mapRecord(
+      rec('JOUR', [
+        ['TI', 'A paper'],
+        ['AU', 'Okafor, C.; Lindqvist, M.'],
+      ]),
+    );
+    expect(r.citation?.contributors).toHaveLength(2);
+    expect(r.problems).toEqual([]);
+  });
+});
