@@ -549,7 +549,8 @@ export const writeGenerationPending = pgTable('write_generation_pending', {
  * `containerTitles`, `keywords`, `affiliations`, `authors`, `organizations`, `countries`) or
  * `citations` (the total). A bucket is named by `id` (the year, or the keyword's, affiliation's,
  * person's or organization's row) or by `value` (the type code, the country code, or a container
- * title as spelled: the facet groups spellings case-insensitively when it reads them). Buckets that fell to 0 stay until the next rebuild; readers skip them.
+ * title as spelled: the facet groups spellings case-insensitively when it reads them). Buckets
+ * that fell to 0 stay until the next rebuild; readers skip them.
  *
  * Triggers on the tables they count write each statement's change into `facet_changes`, and the
  * write generation's commit-time trigger adds the transaction's changes here, so these rows are
