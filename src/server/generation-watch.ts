@@ -6,6 +6,14 @@ import { generationSql } from '../db/generation.ts';
 export interface GenerationWatch {
   /** Stops reading; a read in flight finishes and is ignored. Safe to call twice. */
   stop(): void;
+  /**
+   * For a write committed through this server, before the server empties the cache for it: reads
+   * the generation now and takes it as the reference, so the watch does not empty the cache a
+   * second time (up to an interval later, throwing away answers cached since) for the same write.
+   * Whatever else committed before this read is covered by the server's emptying, which follows;
+   * whatever commits after it moves the generation again. Never throws.
+   */
+  adopt(): Promise<void>;
 }
 
 export interface GenerationWatchOptions {
@@ -38,18 +46,25 @@ export function watchWriteGeneration(db: Database, options: GenerationWatchOptio
   let timer: NodeJS.Timeout | null = null;
   let last: string | null = null;
   let failing = false;
+  // Every read takes a ticket; one that a later read (or adopt) started after it answers to
+  // nothing: the later one saw at least as much.
+  let tickets = 0;
+  const readGeneration = async (): Promise<string | null> => {
+    const [row] = rowsOf<{ generation: string | null }>(
+      await db.execute(sql`select ${generationSql()} as generation`),
+    );
+    return row?.generation ?? null;
+  };
 
   const read = async (): Promise<void> => {
+    const ticket = ++tickets;
     try {
-      const [row] = rowsOf<{ generation: string | null }>(
-        await db.execute(sql`select ${generationSql()} as generation`),
-      );
+      const generation = await readGeneration();
       if (failing) {
         failing = false;
         options.log('reading the write generation works again');
       }
-      const generation = row?.generation ?? null;
-      if (stopped || generation === null) return;
+      if (stopped || generation === null || ticket !== tickets) return;
       if (generation !== last) await options.onChange();
       last = generation;
     } catch (error) {
@@ -82,6 +97,15 @@ export function watchWriteGeneration(db: Database, options: GenerationWatchOptio
       stopped = true;
       if (timer) clearTimeout(timer);
       timer = null;
+    },
+    async adopt() {
+      const ticket = ++tickets;
+      try {
+        const generation = await readGeneration();
+        if (!stopped && generation !== null && ticket === tickets) last = generation;
+      } catch {
+        // The interval's read reports failures; this one only costs a second emptying.
+      }
     },
   };
 }

@@ -140,7 +140,9 @@ export function createServer(options: ServerOptions): BibgraphServer {
         committedAt: new Date().toISOString(),
         changes,
       });
-    void cache.invalidate().then(publish);
+    // The watch (below) takes this commit's generation as known first: emptied once, not again
+    // when it next reads the generation.
+    void (watch?.adopt() ?? Promise.resolve()).then(() => cache.invalidate()).then(publish);
   });
   // Writes made outside this server (`bibgraph ingest` or any SQL on the same PostgreSQL database)
   // reach it through the database's write generation, read on an interval rather than per request.
