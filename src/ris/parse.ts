@@ -48,6 +48,9 @@ interface HeldRecord {
 // (not by its own ER) is a trailer of the record before it, not a record of its own — unless it
 // holds what makes a record (a title, an author, a DOI): then it is a record that lost its TY.
 const MAX_TRAILER_TAGS = 2;
+/** The type a record without one (no TY line, or an empty one) is read as: RIS's generic type. */
+const GENERIC_TYPE = 'GEN';
+const NO_TYPE = `stored as ${GENERIC_TYPE} (generic)`;
 const RECORD_TAGS = new Set(['TI', 'T1', 'CT', 'AU', 'A1', 'DO']);
 
 export type RisStreamEvent =
@@ -704,7 +707,7 @@ export class RisParser {
     this.flushHeld();
     const rec = this.open(lineNo, type);
     if (value === '') {
-      this.problem(rec.index, lineNo, 'warning', `Record ${rec.index} has an empty TY; type left empty`);
+      this.problem(rec.index, lineNo, 'warning', `Record ${rec.index} has an empty TY; ${NO_TYPE}`);
     }
     this.addTag(rec, t, src, a, b);
   }
@@ -743,7 +746,7 @@ export class RisParser {
       cur.index,
       cur.line,
       'warning',
-      `Record ${cur.index} has no TY line (starts with ${tag} on line ${cur.line}); type left empty`,
+      `Record ${cur.index} has no TY line (starts with ${tag} on line ${cur.line}); ${NO_TYPE}`,
     );
     cur.orphan = false;
   }
@@ -794,7 +797,9 @@ export class RisParser {
   private emit(rec: OpenRecord): void {
     this.rawFlush(rec);
     const raw = rec.raw.length === 1 ? (rec.raw[0] as string) : rec.raw.join('\n');
-    this.out.push({ index: rec.index, line: rec.line, type: rec.type, tags: rec.tags, raw });
+    // A record without a type is generic: said here, with the line, once (the mapping would
+    // otherwise say it again).
+    this.out.push({ index: rec.index, line: rec.line, type: rec.type || GENERIC_TYPE, tags: rec.tags, raw });
   }
 
   private junk(t: string, lineNo: number): void {

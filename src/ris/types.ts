@@ -38,7 +38,7 @@ export interface RisRecord {
   index: number;
   /** 1-based line where the record starts (its TY line, or first tag when TY is missing). */
   line: number;
-  /** Upper-cased TY value; empty string when the record had no TY or an empty one. */
+  /** Upper-cased TY value; GEN (with a warning) when the record had no TY or an empty one. */
   type: string;
   /** All tags in source order, including TY and ER-less trailing tags; ER itself is not kept. */
   tags: RisTag[];

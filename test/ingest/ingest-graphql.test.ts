@@ -263,6 +263,32 @@ describe.each(databaseTargets)('ingestion through GraphQL on $name', ({ url }) =
     });
   });
 
+  it('a record without a TY, or with an empty one, gets one warning that says it is stored as GEN', async () => {
+    await inRolledBackTransaction(handle, async (tx) => {
+      const r = await gql(yoga, tx, ingest, {
+        ris: 'TI  - No type at all\nAU  - Doe, Jane\nPY  - 2020\nER  - \n\nTY  - \nTI  - An empty type\nER  - \n',
+      });
+      expect(r.errors).toBeUndefined();
+      expect(r.data?.ingestRis).toMatchObject({ found: 2, created: 2, failed: 0 });
+      // One problem per record: the reader's, with its line, not a second one from the mapping
+      // that contradicted it ("type left empty", then "using GEN").
+      expect(r.data?.ingestRis.problems).toEqual([
+        {
+          record: 1,
+          line: 1,
+          severity: 'WARNING',
+          message: 'Record 1 has no TY line (starts with TI on line 1); stored as GEN (generic)',
+        },
+        {
+          record: 2,
+          line: 6,
+          severity: 'WARNING',
+          message: 'Record 2 has an empty TY; stored as GEN (generic)',
+        },
+      ]);
+    });
+  });
+
   it('removes NUL characters deep in a file, says where, and stores the rest', async () => {
     await inRolledBackTransaction(handle, async (tx) => {
       const r = await gql(yoga, tx, ingest, {

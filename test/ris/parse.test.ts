@@ -325,11 +325,11 @@ describe('records', () => {
     ]);
   });
 
-  it('gives a record without TY an empty type and a warning', () => {
+  it('reads a record without TY as generic (GEN), with a warning that says so', () => {
     const { records, problems } = parseRis('AU  - Smith, J\nTI  - no type\nER  - \n');
-    expect(records.map((r) => [r.type, r.line])).toEqual([['', 1]]);
+    expect(records.map((r) => [r.type, r.line])).toEqual([['GEN', 1]]);
     expect(problems).toEqual([
-      { record: 1, line: 1, severity: 'warning', message: expect.stringMatching(/no TY/) },
+      { record: 1, line: 1, severity: 'warning', message: expect.stringMatching(/no TY.*stored as GEN/) },
     ]);
   });
 
@@ -364,9 +364,9 @@ describe('records', () => {
     const { records, problems } = parseRis(
       'TY  - \nTI  - a\nER  - \nTY  - html\nER  - \nTY  -  JFULL \nER  - \n',
     );
-    expect(records.map((r) => r.type)).toEqual(['', 'HTML', 'JFULL']);
+    expect(records.map((r) => r.type)).toEqual(['GEN', 'HTML', 'JFULL']);
     expect(problems).toEqual([
-      { record: 1, line: 1, severity: 'warning', message: expect.stringMatching(/empty TY/) },
+      { record: 1, line: 1, severity: 'warning', message: expect.stringMatching(/empty TY; stored as GEN/) },
     ]);
   });
 
@@ -467,7 +467,7 @@ describe('streaming', () => {
 
   it('streams bytes in 1-, 7-byte and whole chunks to the same result', async () => {
     const whole = await collect(1 << 20);
-    expect(whole.records.map((r) => r.type)).toEqual(['JOUR', 'BOOK', '', 'JOUR', 'CHAP']);
+    expect(whole.records.map((r) => r.type)).toEqual(['JOUR', 'BOOK', 'GEN', 'JOUR', 'CHAP']);
     expect(whole.records[0]?.tags[1]?.value).toBe('Title with ümlauts and 中文');
     expect(await collect(1)).toEqual(whole);
     expect(await collect(7)).toEqual(whole);
