@@ -5,6 +5,7 @@
  * 100 values like the GraphQL lists; any other parameter is given once.
  */
 
+import { STATUS_CODES } from 'node:http';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { Database } from '../db/client.ts';
 import { EXPORT_FORMATS, type ExportFormat, streamExport } from '../export/service.ts';
@@ -173,8 +174,20 @@ function fileName(format: ExportFormat): string {
   return `bibgraph-${stamp}.${EXPORT_FORMATS[format].extension}`;
 }
 
+/**
+ * The status line's reason phrase: Node's own Response leaves it empty ("HTTP/1.1 400 "), where
+ * Yoga's answers say "400 Bad Request".
+ */
+function statusText(status: number): string {
+  return STATUS_CODES[status] ?? '';
+}
+
 function plain(status: number, text: string): Response {
-  return new Response(`${text}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+  return new Response(`${text}\n`, {
+    status,
+    statusText: statusText(status),
+    headers: { 'content-type': 'text/plain; charset=utf-8' },
+  });
 }
 
 /**
@@ -231,6 +244,7 @@ export async function exportResponse(db: Database, url: URL, batchSize?: number)
   });
   return new Response(body, {
     status: 200,
+    statusText: statusText(200),
     headers: {
       'content-type': EXPORT_FORMATS[request.format].contentType,
       'content-disposition': `attachment; filename="${fileName(request.format)}"`,

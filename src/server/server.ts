@@ -281,7 +281,11 @@ export function createServer(options: ServerOptions): BibgraphServer {
             if (request.method === 'HEAD') await response.body?.cancel();
             endResponse(
               request.method === 'HEAD'
-                ? new fetchAPI.Response(null, { status: response.status, headers: response.headers })
+                ? new fetchAPI.Response(null, {
+                    status: response.status,
+                    statusText: response.statusText,
+                    headers: response.headers,
+                  })
                 : response,
             );
           } else if (url.pathname === '/') {

@@ -5,6 +5,8 @@ import type { BibgraphServer } from '../../src/server/server.ts';
 
 export interface RawResponse {
   status: number;
+  /** The status line's reason phrase ("OK", "Bad Request"). */
+  statusMessage: string;
   headers: Record<string, string | string[] | undefined>;
   text: string;
 }
@@ -56,7 +58,14 @@ export function rawRequest(
       res.on('data', (d) => {
         text += d;
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          statusMessage: res.statusMessage ?? '',
+          headers: res.headers,
+          text,
+        }),
+      );
     });
     req.on('error', reject);
     if (body !== undefined) req.end(body);

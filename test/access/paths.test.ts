@@ -93,6 +93,20 @@ describe.each(databaseTargets)('every spelling of a data path passes the same gu
       }
     });
 
+  it('/export answers with a reason phrase in its status line, as /graphql does', async () => {
+    await inTx(async () => {
+      const port = await serve({});
+      for (const method of ['GET', 'HEAD']) {
+        const ok = await rawRequest(port, method, '/export?format=ris');
+        expect([ok.status, ok.statusMessage]).toEqual([200, 'OK']);
+        const bad = await rawRequest(port, method, '/export?format=docx');
+        expect([bad.status, bad.statusMessage]).toEqual([400, 'Bad Request']);
+      }
+      const graphql = await rawRequest(port, 'GET', '/graphql?query=%7B__typename%7D');
+      expect([graphql.status, graphql.statusMessage]).toEqual([200, 'OK']);
+    });
+  });
+
   it('read token: no spelling reads without a token when BIBGRAPH_READ_REQUIRES_TOKEN is on', async () => {
     await inTx(async () => {
       const port = await serve({ auth: { apiTokens: [ENV_TOKEN], readRequiresToken: true } });
