@@ -81,10 +81,14 @@ export function citationFingerprint(c: {
   return boundKey(`${title}|${c.year ?? ''}|${who}`);
 }
 
-/** A raw tag as dedup compares it: the DOI in its normal form, any other value folded. */
+/** A raw tag's value as dedup compares it: the DOI in its normal form, any other value folded. */
+export function rawValueKey(t: { tag: string; value: string }): string {
+  return (t.tag === 'DO' ? normalizeDoi(t.value) : null) ?? foldText(t.value);
+}
+
+/** A raw tag as dedup compares it: its tag and `rawValueKey`. */
 export function rawTagKey(t: { tag: string; value: string }): string {
-  const value = (t.tag === 'DO' ? normalizeDoi(t.value) : null) ?? foldText(t.value);
-  return `${t.tag}\u0000${value}`;
+  return `${t.tag}\u0000${rawValueKey(t)}`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { CITATION_LIST_FIELDS, CITATION_SCALAR_FIELDS } from '../citation/fields.ts';
-import { rawTagKey } from '../citation/keys.ts';
+import { rawTagKey, rawValueKey } from '../citation/keys.ts';
 import type { NewCitation } from '../db/schema.ts';
 
 /** Columns compared and filled when a known citation arrives again. */
@@ -61,8 +61,14 @@ export function mergeCitation(existing: Comparable, incoming: Comparable): Parti
   }
   // A tag is new information only when its value differs beyond spelling: `SMITH, John` beside
   // `Smith, John`, or a DOI as a link beside the bare DOI, is the same record copied by another tool.
+  // Nor is a value the stored record already holds under another tag: tools name the same field
+  // differently (JO or T2 for a journal, A2 or ED for an editor; bibgraph's own exports write
+  // one canonical tag), and the fields and people those tags feed are compared above and by role.
   const seen = new Set(existing.rawTags.map(rawTagKey));
-  const extraTags = incoming.rawTags.filter((t) => !seen.has(rawTagKey(t)));
+  const seenValues = new Set(existing.rawTags.map(rawValueKey));
+  const extraTags = incoming.rawTags.filter(
+    (t) => !seen.has(rawTagKey(t)) && !seenValues.has(rawValueKey(t)),
+  );
   if (extraTags.length > 0) patch.rawTags = [...existing.rawTags, ...extraTags];
   return patch as Partial<Comparable>;
 }

@@ -128,4 +128,44 @@ describe.each(databaseTargets)('RIS round trip through the database on $name', (
       });
     });
   });
+
+  it('an export in any format ingested into the same library again changes nothing', async () => {
+    // A chapter with an editor (RIS A2: BibTeX and CSL-JSON write it back as an editor, which
+    // reads as ED) and a paper: the library recognises both and reports them unchanged.
+    const chapter = [
+      'TY  - CHAP',
+      'TI  - Reef restoration in practice',
+      'AU  - Brennan, Aoife',
+      'A2  - Lindqvist, Erik',
+      'T2  - Handbook of Marine Conservation',
+      'PY  - 2019',
+      'PB  - Springer',
+      'SP  - 10',
+      'EP  - 25',
+      'ER  - ',
+      '',
+      'TY  - JOUR',
+      'TI  - Coral reef resilience under repeated marine heatwaves',
+      'AU  - Okafor, Chiamaka',
+      'AU  - Lindqvist, Erik',
+      'PY  - 2022',
+      'JO  - Marine Ecology Progress Series',
+      'KW  - coral reefs',
+      'DO  - 10.1234/meps.2022.0042',
+      'ER  - ',
+      '',
+    ].join('\n');
+    for (const format of ['ris', 'bibtex', 'csl_json'] as const) {
+      await inRolledBackTransaction(first, async (tx) => {
+        await ingestRis(tx, chapter, { source: 'original' });
+        let exported = '';
+        for await (const chunk of streamExport(tx, {}, format, 10)) exported += chunk;
+        const report = await ingestRis(tx, exported, { source: `again as ${format}` });
+        expect(
+          { created: report.created, updated: report.updated, unchanged: report.unchanged },
+          `${format}:\n${exported}`,
+        ).toEqual({ created: 0, updated: 0, unchanged: 2 });
+      });
+    }
+  });
 });
