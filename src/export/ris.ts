@@ -14,9 +14,10 @@
 
 import { CITATION_LIST_FIELDS, CITATION_SCALAR_FIELDS } from '../citation/fields.ts';
 import { affiliationKey, keywordKey } from '../citation/keys.ts';
+import { ALWAYS_MODELLED, oneLine, saysNothingNew } from '../citation/raw-tags.ts';
 import type { ContributorRole, MappedCitation } from '../citation/types.ts';
-import { expandEnd, looksLikeCommaList, mapRecord, PAGE_RANGE, readPage } from '../ris/map.ts';
-import { foldText, normalizeDoi, normalizeIsbn, normalizeIssn } from '../ris/normalize.ts';
+import { looksLikeCommaList, mapRecord, PAGE_RANGE, readPage } from '../ris/map.ts';
+import { foldText } from '../ris/normalize.ts';
 import { parseRis } from '../ris/parse.ts';
 import { type RisTypeInfo, risTypeInfo } from '../ris/types-map.ts';
 import { formatRisTags } from '../ris/write.ts';
@@ -26,9 +27,6 @@ export interface RisTagValue {
   tag: string;
   value: string;
 }
-
-const WS_RUN = /\s+/g;
-const oneLine = (v: string): string => v.replace(WS_RUN, ' ').trim();
 
 // ---------------------------------------------------------------------------------------------
 // Canonical part
@@ -197,58 +195,6 @@ export function canonicalRisTags(record: ExportRecord): RisTagValue[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Raw tags the model does not cover
-
-/** Always fully represented by the canonical part: people, keywords and addresses. */
-const ALWAYS_MODELLED = new Set(['TY', 'ER', 'AU', 'A1', 'A2', 'A3', 'A4', 'ED', 'TA', 'KW', 'AD']);
-const DATE_TAGS = new Set(['PY', 'Y1', 'DA']);
-const NUMBER_TAGS = new Set(['SN', 'BN', 'EI']);
-const URL_TAGS = new Set(['UR', 'LK', 'L2']);
-
-/** True when the raw tag says nothing the canonical part does not already say. */
-function isRedundant(raw: RisTagValue, record: ExportRecord, canonicalValues: Set<string>): boolean {
-  const c = record.citation;
-  const v = oneLine(raw.value);
-  if (v === '') return true;
-  if (canonicalValues.has(v)) return true;
-  if (raw.tag === 'DO') return c.doi != null && normalizeDoi(v.split(/[\s;,]+/)[0] ?? '') === c.doi;
-  if (DATE_TAGS.has(raw.tag)) {
-    const m = /^(\d{4})(?:[/-](\d{1,2}))?(?:[/-](\d{1,2}))?[/-]*$/.exec(v);
-    if (!m) return false;
-    const iso = [m[1], m[2]?.padStart(2, '0'), m[3]?.padStart(2, '0')].filter(Boolean).join('-');
-    return c.date?.startsWith(iso) === true || (m[2] == null && Number(m[1]) === c.year);
-  }
-  if (NUMBER_TAGS.has(raw.tag)) {
-    const tokens = v
-      .replace(/\([^)]*\)/g, ' ')
-      .split(/[\s;,\\]+/)
-      .filter((t) => /\d/.test(t));
-    return (
-      tokens.length > 0 &&
-      tokens.every((t) => {
-        const issn = normalizeIssn(t);
-        const isbn = normalizeIsbn(t);
-        return (issn != null && c.issns.includes(issn)) || (isbn != null && c.isbns.includes(isbn));
-      })
-    );
-  }
-  if (URL_TAGS.has(raw.tag)) {
-    const tokens = v.split(/[\s;]+/);
-    return tokens.every((u) => c.urls.includes(u));
-  }
-  if (raw.tag === 'SP' || raw.tag === 'EP') {
-    const p = readPage(v);
-    const r = PAGE_RANGE.exec(p);
-    if (r) return readPage(r[1] as string) === c.startPage;
-    return (
-      p === c.startPage || p === c.endPage || (c.startPage != null && expandEnd(c.startPage, p) === c.endPage)
-    );
-  }
-  if (raw.tag === 'AB' || raw.tag === 'N2') return c.abstract != null && oneLine(c.abstract).includes(v);
-  return false;
-}
-
-// ---------------------------------------------------------------------------------------------
 // Comparing what a record says with what its RIS reads back as
 
 /** Field name → comparable value; equal maps mean "the same citation with the same values". */
@@ -310,7 +256,7 @@ export function risTagsWithReport(record: ExportRecord): RisTagsResult {
   const canonical = canonicalRisTags(record);
   const canonicalValues = new Set(canonical.map((t) => oneLine(t.value)));
   const extras = record.citation.rawTags.filter(
-    (t) => !ALWAYS_MODELLED.has(t.tag) && !isRedundant(t, record, canonicalValues),
+    (t) => !ALWAYS_MODELLED.has(t.tag) && !saysNothingNew(t, record.citation, canonicalValues),
   );
   if (extras.length === 0) return { tags: canonical, dropped: [] };
   const target = citationFields(record);

@@ -1,5 +1,6 @@
 import { CITATION_LIST_FIELDS, CITATION_SCALAR_FIELDS } from '../citation/fields.ts';
 import { rawTagKey, rawValueKey } from '../citation/keys.ts';
+import { ALWAYS_MODELLED, saysNothingNew } from '../citation/raw-tags.ts';
 import type { NewCitation } from '../db/schema.ts';
 
 /** Columns compared and filled when a known citation arrives again. */
@@ -61,16 +62,31 @@ export function mergeCitation(existing: Comparable, incoming: Comparable): Parti
   }
   // A tag is new information only when its value differs beyond spelling: `SMITH, John` beside
   // `Smith, John`, or a DOI as a link beside the bare DOI, is the same record copied by another tool.
-  // Nor is a value the stored record already holds under another tag: tools name the same field
-  // differently (JO or T2 for a journal, A2 or ED for an editor; bibgraph's own exports write
-  // one canonical tag), and the fields and people those tags feed are compared above and by role.
   const seen = new Set(existing.rawTags.map(rawTagKey));
-  const seenValues = new Set(existing.rawTags.map(rawValueKey));
-  const extraTags = incoming.rawTags.filter(
-    (t) => !seen.has(rawTagKey(t)) && !seenValues.has(rawValueKey(t)),
-  );
-  if (extraTags.length > 0) patch.rawTags = [...existing.rawTags, ...extraTags];
+  const extraTags = incoming.rawTags.filter((t) => !seen.has(rawTagKey(t)));
+  const stored = { ...existing, ...patch } as Comparable;
+  if (extraTags.some((t) => bringsNews(t, stored))) patch.rawTags = [...existing.rawTags, ...extraTags];
   return patch as Partial<Comparable>;
+}
+
+/**
+ * Whether a raw tag the stored record lacks says anything it does not: not when the model holds
+ * it (type, people, keywords and addresses are compared on their own, by role and key), nor when
+ * the record already holds its value under another tag or as a modelled value in another form.
+ * Tools name and write the same field differently — JO or T2 for a journal, A2 or ED for an
+ * editor, `PY 2019/03/15/` or `PY 2019` with `DA 2019/03/15/`, BibTeX's CPAPER for CONF — and
+ * bibgraph's own exports write it once, canonically: ingested again, they change nothing.
+ */
+function bringsNews(tag: { tag: string; value: string }, stored: Comparable): boolean {
+  if (ALWAYS_MODELLED.has(tag.tag)) return false;
+  const known = new Set<string>();
+  for (const t of stored.rawTags) known.add(rawValueKey(t));
+  for (const key of MERGEABLE_SCALARS) {
+    const value = stored[key];
+    if (typeof value === 'string') known.add(rawValueKey({ tag: '', value }));
+  }
+  if (known.has(rawValueKey(tag))) return false;
+  return !saysNothingNew(tag, stored, new Set());
 }
 
 function unionStrings(a: string[], b: string[]): string[] {

@@ -131,7 +131,9 @@ describe.each(databaseTargets)('RIS round trip through the database on $name', (
 
   it('an export in any format ingested into the same library again changes nothing', async () => {
     // A chapter with an editor (RIS A2: BibTeX and CSL-JSON write it back as an editor, which
-    // reads as ED) and a paper: the library recognises both and reports them unchanged.
+    // reads as ED), a paper dated to the day (written back as PY year and DA date, or BibTeX year
+    // and month) and a conference paper (BibTeX's @inproceedings reads as CPAPER): the library
+    // recognises each and reports it unchanged, its raw tags as they were.
     const chapter = [
       'TY  - CHAP',
       'TI  - Reef restoration in practice',
@@ -148,10 +150,18 @@ describe.each(databaseTargets)('RIS round trip through the database on $name', (
       'TI  - Coral reef resilience under repeated marine heatwaves',
       'AU  - Okafor, Chiamaka',
       'AU  - Lindqvist, Erik',
-      'PY  - 2022',
+      'PY  - 2022/03/15/',
       'JO  - Marine Ecology Progress Series',
       'KW  - coral reefs',
       'DO  - 10.1234/meps.2022.0042',
+      'ER  - ',
+      '',
+      'TY  - CONF',
+      'TI  - Linking reef surveys across agencies',
+      'AU  - Brennan, Aoife',
+      'T2  - Proceedings of the 12th Workshop on Semantic Data',
+      'C3  - SDW 2022',
+      'PY  - 2022',
       'ER  - ',
       '',
     ].join('\n');
@@ -160,11 +170,13 @@ describe.each(databaseTargets)('RIS round trip through the database on $name', (
         await ingestRis(tx, chapter, { source: 'original' });
         let exported = '';
         for await (const chunk of streamExport(tx, {}, format, 10)) exported += chunk;
+        const before = (await loadSelection(tx, {}, 10)).map((r) => r.citation.rawTags);
         const report = await ingestRis(tx, exported, { source: `again as ${format}` });
         expect(
           { created: report.created, updated: report.updated, unchanged: report.unchanged },
           `${format}:\n${exported}`,
-        ).toEqual({ created: 0, updated: 0, unchanged: 2 });
+        ).toEqual({ created: 0, updated: 0, unchanged: 3 });
+        expect((await loadSelection(tx, {}, 10)).map((r) => r.citation.rawTags)).toEqual(before);
       });
     }
   });
