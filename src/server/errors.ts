@@ -12,10 +12,10 @@ import { BibgraphError } from '../errors.ts';
 
 /** Messages of library errors that carry no code of their own, by what they mean. */
 const BY_MESSAGE: Array<[RegExp, ErrorCode]> = [
-  [/^Syntax Error: Query depth limit/, 'DEPTH_LIMIT'],
-  [/^Syntax Error: Aliases limit/, 'ALIAS_LIMIT'],
-  [/^Syntax Error: Token limit/, 'TOKEN_LIMIT'],
-  [/^Syntax Error: Directives limit/, 'DIRECTIVE_LIMIT'],
+  [/^(Syntax Error: )?Query depth limit/, 'DEPTH_LIMIT'],
+  [/^(Syntax Error: )?Aliases limit/, 'ALIAS_LIMIT'],
+  [/^(Syntax Error: )?Token limit/, 'TOKEN_LIMIT'],
+  [/^(Syntax Error: )?Directives limit/, 'DIRECTIVE_LIMIT'],
   [/^Syntax Error/, 'GRAPHQL_PARSE_FAILED'],
   [/^Variable "\$/, 'BAD_USER_INPUT'],
   [/^Invalid global ID/i, 'INVALID_ID'],

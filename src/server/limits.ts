@@ -188,6 +188,9 @@ function asRequestError(error: GraphQLError): GraphQLError {
  */
 function rejectAsRequestError(_context: unknown, error: GraphQLError): void {
   (error.extensions as Record<string, unknown>).http = { spec: true, status: 400 };
+  // graphql-armor words a limit as a syntax error ("Syntax Error: Query depth limit of 12
+  // exceeded"); the document is well formed, so the message names the limit alone.
+  error.message = error.message.replace(/^Syntax Error: /, '');
 }
 
 /** Verdicts kept per parsed document (Yoga's parse cache hands out one object per query text). */
