@@ -64,29 +64,29 @@ export function mergeCitation(existing: Comparable, incoming: Comparable): Parti
   // `Smith, John`, or a DOI as a link beside the bare DOI, is the same record copied by another tool.
   const seen = new Set(existing.rawTags.map(rawTagKey));
   const extraTags = incoming.rawTags.filter((t) => !seen.has(rawTagKey(t)));
-  const stored = { ...existing, ...patch } as Comparable;
-  if (extraTags.some((t) => bringsNews(t, stored))) patch.rawTags = [...existing.rawTags, ...extraTags];
+  if (extraTags.length > 0 && bringNews(extraTags, { ...existing, ...patch } as Comparable)) {
+    patch.rawTags = [...existing.rawTags, ...extraTags];
+  }
   return patch as Partial<Comparable>;
 }
 
 /**
- * Whether a raw tag the stored record lacks says anything it does not: not when the model holds
- * it (type, people, keywords and addresses are compared on their own, by role and key), nor when
- * the record already holds its value under another tag or as a modelled value in another form.
- * Tools name and write the same field differently — JO or T2 for a journal, A2 or ED for an
- * editor, `PY 2019/03/15/` or `PY 2019` with `DA 2019/03/15/`, BibTeX's CPAPER for CONF — and
- * bibgraph's own exports write it once, canonically: ingested again, they change nothing.
+ * Whether any of the raw tags the stored record lacks says anything it does not: not when the
+ * model holds it (type, people, keywords and addresses are compared on their own, by role and
+ * key), nor when the record already holds its value under another tag or as a modelled value in
+ * another form. Tools name and write the same field differently — JO or T2 for a journal, A2 or
+ * ED for an editor, `PY 2019/03/15/` or `PY 2019` with `DA 2019/03/15/`, BibTeX's CPAPER for
+ * CONF — and bibgraph's own exports write it once, canonically: ingested again, they change nothing.
  */
-function bringsNews(tag: { tag: string; value: string }, stored: Comparable): boolean {
-  if (ALWAYS_MODELLED.has(tag.tag)) return false;
-  const known = new Set<string>();
-  for (const t of stored.rawTags) known.add(rawValueKey(t));
+function bringNews(tags: ReadonlyArray<{ tag: string; value: string }>, stored: Comparable): boolean {
+  const candidates = tags.filter((t) => !ALWAYS_MODELLED.has(t.tag));
+  if (candidates.length === 0) return false;
+  const known = new Set(stored.rawTags.map(rawValueKey));
   for (const key of MERGEABLE_SCALARS) {
     const value = stored[key];
     if (typeof value === 'string') known.add(rawValueKey({ tag: '', value }));
   }
-  if (known.has(rawValueKey(tag))) return false;
-  return !saysNothingNew(tag, stored, new Set());
+  return candidates.some((t) => !known.has(rawValueKey(t)) && !saysNothingNew(t, stored, new Set()));
 }
 
 function unionStrings(a: string[], b: string[]): string[] {

@@ -10,12 +10,15 @@ import { BibgraphError } from '../errors.ts';
  * nothing else (stack, SQL, original error) leaves the server.
  */
 
-/** Messages of library errors that carry no code of their own, by what they mean. */
+/**
+ * Messages of library errors that carry no code of their own, by what they mean. (graphql-armor's
+ * limits lose their "Syntax Error: " prefix where they are rejected, in limits.ts.)
+ */
 const BY_MESSAGE: Array<[RegExp, ErrorCode]> = [
-  [/^(Syntax Error: )?Query depth limit/, 'DEPTH_LIMIT'],
-  [/^(Syntax Error: )?Aliases limit/, 'ALIAS_LIMIT'],
-  [/^(Syntax Error: )?Token limit/, 'TOKEN_LIMIT'],
-  [/^(Syntax Error: )?Directives limit/, 'DIRECTIVE_LIMIT'],
+  [/^Query depth limit/, 'DEPTH_LIMIT'],
+  [/^Aliases limit/, 'ALIAS_LIMIT'],
+  [/^Token limit/, 'TOKEN_LIMIT'],
+  [/^Directives limit/, 'DIRECTIVE_LIMIT'],
   [/^Syntax Error/, 'GRAPHQL_PARSE_FAILED'],
   [/^Variable "\$/, 'BAD_USER_INPUT'],
   [/^Invalid global ID/i, 'INVALID_ID'],
