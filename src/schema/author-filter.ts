@@ -1,6 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import { authorAffiliations, type authors, citations } from '../db/schema.ts';
+import { authorAffiliations, type authors, citations, contributions } from '../db/schema.ts';
 import { citationFilterSql } from '../query/citation-filter.ts';
 import { foldQuery } from '../query/names.ts';
 import { authorCitationCountSql } from '../query/navigation.ts';
@@ -35,6 +35,9 @@ export const AuthorFilterInput = builder.inputType('AuthorFilter', {
   }),
 });
 
+/** The alias of the citations an author filter looks through. */
+const FILTERED = 'fc';
+
 export function authorsQuery(
   args: {
     search?: string | null;
@@ -52,13 +55,15 @@ export function authorsQuery(
     );
   }
   const citationFilter = toCitationFilter(args.filter?.citations);
-  const fc = alias(citations, 'fc');
+  // The aliased table names its columns; the join names the table under that alias itself (drizzle
+  // writes an aliased table in raw SQL as the bare alias, which was an undefined relation).
+  const fc = alias(citations, FILTERED);
   // An alias keeps the inner citation apart from any citations table of the outer query.
   const citationCondition = citationFilterSql(citationFilter, fc as unknown as typeof citations);
   if (citationCondition) {
     conditions.push(
       (t) =>
-        sql`exists (select 1 from contributions fct join ${fc} on ${fc.id} = fct.citation_id where fct.author_id = ${t.id} and ${citationCondition})`,
+        sql`exists (select 1 from ${contributions} fct join ${citations} ${sql.identifier(FILTERED)} on ${fc.id} = fct.citation_id where fct.author_id = ${t.id} and ${citationCondition})`,
     );
   }
   const search = args.search && foldQuery(args.search) !== '' ? foldQuery(args.search) : null;

@@ -9,6 +9,7 @@ import {
 } from 'graphql';
 import type { citations } from '../db/schema.ts';
 import { ValidationError } from '../errors.ts';
+import { runBuilt } from '../query/built-statements.ts';
 import type { CitationFilter } from '../query/citation-filter.ts';
 import { type FacetKind, facetSize } from '../query/facets.ts';
 import { citationRowsQuery } from '../query/ordering.ts';
@@ -142,22 +143,34 @@ export function citationConnectionField<Parent>(
         // lateral joins) of every row it sorts, so only the rows of the page may reach them. The
         // total rides along as an uncorrelated subquery, which runs once per statement, and so
         // does the write generation.
-        const keys = ctx.db.query.citations
-          .findMany({
-            columns: { id: true },
-            // The ordering's own (rank, cursor scope): the page's other extras are its rows' lists.
-            extras: rows.extras,
-            where: pageWhere(rows, positions, planned.where),
-            orderBy: planned.orderBy,
+        // The statement is built once per selection and inputs (src/query/built-statements.ts);
+        // the plan above still runs every time: it tells the fields below what the page loaded.
+        const inputs = {
+          variables: info.variableValues,
+          filters,
+          orderBy: args.orderBy ?? null,
+          positions,
+          limit: Number(planned.limit),
+          totalExtras: total ? Object.keys(total.extras) : null,
+        };
+        const page = await runBuilt<Array<Record<string, unknown>>>(ctx.db, info.fieldNodes, inputs, () => {
+          const keys = ctx.db.query.citations
+            .findMany({
+              columns: { id: true },
+              // The ordering's own (rank, cursor scope): the page's other extras are its rows' lists.
+              extras: rows.extras,
+              where: pageWhere(rows, positions, planned.where),
+              orderBy: planned.orderBy,
+              limit,
+            } as never)
+            .getSQL();
+          return ctx.db.query.citations.findMany({
+            ...planned,
             limit,
-          } as never)
-          .getSQL();
-        const page = (await ctx.db.query.citations.findMany({
-          ...planned,
-          limit,
-          extras: total ? { ...planned.extras, ...total.extras } : planned.extras,
-          where: { RAW: (t: typeof citations) => sql`${t.id} in (select "id" from (${keys}) as "page")` },
-        } as never)) as unknown as Array<Record<string, unknown>>;
+            extras: total ? { ...planned.extras, ...total.extras } : planned.extras,
+            where: { RAW: (t: typeof citations) => sql`${t.id} in (select "id" from (${keys}) as "page")` },
+          } as never);
+        });
         if (total) {
           started.count = total.total(ctx.db, page[0]);
           started.count.catch(() => {});

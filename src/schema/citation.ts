@@ -14,6 +14,7 @@ import { AuthorRef } from './author.ts';
 import { builder } from './builder.ts';
 import { citationConnectionField } from './citation-connection.ts';
 import { KeywordRef } from './keyword.ts';
+import { ROW_LIST } from './loaded-columns.ts';
 import { rowIdOf } from './node-ids.ts';
 
 export const ContributorRoleEnum = builder.enumType('ContributorRole', {
@@ -141,6 +142,7 @@ export const CitationRef = builder.drizzleNode('citations', {
         };
         return linkedListOr(CITATION_AUTHORS, nested, related);
       },
+      extensions: { [ROW_LIST]: CITATION_AUTHORS.key },
       resolve: (c) => linkedRows(c, CITATION_AUTHORS, () => c.contributions.map((x) => x.author)),
     }),
     contributors: t.relation('contributions', {
@@ -163,6 +165,7 @@ export const CitationRef = builder.drizzleNode('citations', {
         };
         return linkedListOr(CITATION_AFFILIATIONS, nested, related);
       },
+      extensions: { [ROW_LIST]: CITATION_AFFILIATIONS.key },
       resolve: (c) =>
         linkedRows(c, CITATION_AFFILIATIONS, () => c.affiliationLinks.map((x) => x.affiliation)),
     }),
@@ -182,6 +185,7 @@ export const CitationRef = builder.drizzleNode('citations', {
         };
         return linkedListOr(CITATION_KEYWORDS, nested, related);
       },
+      extensions: { [ROW_LIST]: CITATION_KEYWORDS.key },
       resolve: (c) => linkedRows(c, CITATION_KEYWORDS, () => c.keywordLinks.map((x) => x.keyword)),
     }),
   }),

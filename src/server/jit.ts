@@ -15,7 +15,7 @@ import {
 } from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
-import { LOADED_COLUMN } from '../schema/loaded-columns.ts';
+import { FROM_ROW, type FromRow } from '../schema/loaded-columns.ts';
 
 /**
  * Queries run as code compiled once per document and operation (graphql-jit) instead of
@@ -186,21 +186,20 @@ function sharePathLinks(schema: GraphQLSchema): void {
       // relation, a connection) reads its path; a plain leaf — an ID, a name — never does.
       if (!resolve || (isLeafType(getNamedType(field.type)) && !field.extensions?.pothosDrizzleSelect))
         continue;
-      const column = field.extensions?.[LOADED_COLUMN];
-      field.resolve =
-        typeof column === 'string'
-          ? // A row carrying the column is answered without the plugin (loaded-columns.ts), so
-            // without a path: only a row that goes to the plugin needs the shared one.
-            (parent, args, context, info) => {
-              if (!(parent && column in parent) && !('typename' in info.path))
-                (info as { path: PathLink }).path = shared(context, info.path as PathLink);
-              return resolve(parent, args, context, info);
-            }
-          : (parent, args, context, info) => {
-              if (!('typename' in info.path))
-                (info as { path: PathLink }).path = shared(context, info.path as PathLink);
-              return resolve(parent, args, context, info);
-            };
+      const fromRow = field.extensions?.[FROM_ROW] as FromRow | undefined;
+      field.resolve = fromRow
+        ? // A row holding what the field reads is answered without the plugin (loaded-columns.ts),
+          // so without a path: only a row that goes to the plugin needs the shared one.
+          (parent, args, context, info) => {
+            if (!fromRow(parent, info) && !('typename' in info.path))
+              (info as { path: PathLink }).path = shared(context, info.path as PathLink);
+            return resolve(parent, args, context, info);
+          }
+        : (parent, args, context, info) => {
+            if (!('typename' in info.path))
+              (info as { path: PathLink }).path = shared(context, info.path as PathLink);
+            return resolve(parent, args, context, info);
+          };
     }
   }
 }

@@ -6,21 +6,25 @@ import { compressionPlugin } from '../../src/server/compression.ts';
  * The plugin on its own, with the fetch API's own Request and Response: a small answer is
  * compressed on the request's thread, a large one in the thread pool; both must come out whole.
  */
-async function compressed(bytes: number, encoding: 'gzip' | 'br') {
+async function compressed(bytes: number, encoding: 'gzip' | 'br', streamed = false) {
   const item = JSON.stringify({ id: 'Q2l0YXRpb246MQ==', title: 'Coral reef recovery after bleaching' });
   const items: string[] = [];
   for (let size = 0; size < bytes; size += item.length + 1) items.push(item);
   const json = `{"data":{"nodes":[${items.join(',')}]}}`;
   const request = new Request('http://localhost/graphql', { headers: { 'accept-encoding': encoding } });
-  let response = new Response(json, {
-    headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(json)) },
-  });
+  // A streamed body has no declared length: the plugin measures what it reads.
+  let response = streamed
+    ? new Response(new Blob([json]).stream(), { headers: { 'content-type': 'application/json' } })
+    : new Response(json, {
+        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(json)) },
+      });
   const onResponse = compressionPlugin().onResponse as (payload: unknown) => Promise<void>;
   await onResponse({ request, response, fetchAPI: globalThis, setResponse: (r: Response) => (response = r) });
   const body = Buffer.from(await response.arrayBuffer());
   return {
     json,
     response,
+    bytes: body.byteLength,
     text: (encoding === 'br' ? brotliDecompressSync(body) : gunzipSync(body)).toString(),
   };
 }
@@ -39,4 +43,11 @@ describe('compression of JSON answers', () => {
       });
     }
   }
+
+  it('a streamed answer without a declared length is compressed whole, with its length', async () => {
+    const { json, response, text, bytes } = await compressed(50_000, 'gzip', true);
+    expect(response.headers.get('content-encoding')).toBe('gzip');
+    expect(Number(response.headers.get('content-length'))).toBe(bytes);
+    expect(text).toBe(json);
+  });
 });
