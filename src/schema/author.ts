@@ -17,6 +17,7 @@ import { citationConnectionField } from './citation-connection.ts';
 import { pagedQuery } from './cursor-scope.ts';
 import { searchBound } from './extensions.ts';
 import { KeywordRef } from './keyword.ts';
+import { checkedListSize, LIST_SIZE_DESCRIPTION, listSize } from './list-size.ts';
 import { rowIdOf } from './node-ids.ts';
 
 export const AuthorRef = builder.drizzleNode('authors', {
@@ -90,8 +91,6 @@ export const AuthorKeywordRef = builder.objectRef<CountedRow<KeywordRow>>('Autho
   }),
 });
 
-const listSize = (first: number | null | undefined) => Math.max(0, Math.min(100, first ?? 10));
-
 builder.drizzleObjectFields(AuthorRef, (t) => ({
   citationCount: t.relatedCount('citations', {
     description: 'Number of citations crediting this author in any role.',
@@ -115,7 +114,7 @@ builder.drizzleObjectFields(AuthorRef, (t) => ({
     type: [CoauthorRef],
     description:
       'People credited as authors on the citations the author wrote (editors and other roles do not count), most shared citations first.',
-    args: { first: t.arg.int({ description: 'How many (default 10, at most 100).', defaultValue: 10 }) },
+    args: { first: t.arg.int({ description: LIST_SIZE_DESCRIPTION, defaultValue: 10 }) },
     // The extra is named by its argument so two aliased selections with different sizes coexist.
     select: (args) => ({
       extras: {
@@ -124,13 +123,13 @@ builder.drizzleObjectFields(AuthorRef, (t) => ({
     }),
     resolve: (a, args) =>
       parseJsonArray<CountedRow<AuthorRow>>(
-        (a as Record<string, unknown>)[`coauthors${listSize(args.first)}`],
+        (a as Record<string, unknown>)[`coauthors${checkedListSize(args.first)}`],
       ),
   }),
   keywords: t.field({
     type: [AuthorKeywordRef],
     description: 'Keywords on the author’s citations, most frequent first.',
-    args: { first: t.arg.int({ description: 'How many (default 10, at most 100).', defaultValue: 10 }) },
+    args: { first: t.arg.int({ description: LIST_SIZE_DESCRIPTION, defaultValue: 10 }) },
     select: (args) => ({
       extras: {
         [`keywords${listSize(args.first)}`]: (a: typeof authors) =>
@@ -139,7 +138,7 @@ builder.drizzleObjectFields(AuthorRef, (t) => ({
     }),
     resolve: (a, args) =>
       parseJsonArray<CountedRow<KeywordRow>>(
-        (a as Record<string, unknown>)[`keywords${listSize(args.first)}`],
+        (a as Record<string, unknown>)[`keywords${checkedListSize(args.first)}`],
       ),
   }),
 }));

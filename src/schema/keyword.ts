@@ -14,6 +14,7 @@ import { builder } from './builder.ts';
 import { citationConnectionField } from './citation-connection.ts';
 import { pagedQuery } from './cursor-scope.ts';
 import { searchBound } from './extensions.ts';
+import { checkedListSize, LIST_SIZE_DESCRIPTION, listSize } from './list-size.ts';
 import { rowIdOf } from './node-ids.ts';
 
 export const KeywordRef = builder.drizzleNode('keywords', {
@@ -46,8 +47,6 @@ export const RelatedKeywordRef = builder.objectRef<CountedRow<KeywordRow>>('Rela
   }),
 });
 
-const listSize = (first: number | null | undefined) => Math.max(0, Math.min(100, first ?? 10));
-
 builder.drizzleObjectFields(KeywordRef, (t) => ({
   citationCount: t.relatedCount('citations', { description: 'Number of citations with this keyword.' }),
   // The cast spares the compiler a structural comparison of two field builders that it gives
@@ -60,7 +59,7 @@ builder.drizzleObjectFields(KeywordRef, (t) => ({
   related: t.field({
     type: [RelatedKeywordRef],
     description: 'Keywords most often found on the same citations, most co-occurrences first.',
-    args: { first: t.arg.int({ description: 'How many (default 10, at most 100).', defaultValue: 10 }) },
+    args: { first: t.arg.int({ description: LIST_SIZE_DESCRIPTION, defaultValue: 10 }) },
     // Named by its argument so two aliased selections with different sizes coexist.
     select: (args) => ({
       extras: {
@@ -70,7 +69,7 @@ builder.drizzleObjectFields(KeywordRef, (t) => ({
     }),
     resolve: (k, args) =>
       parseJsonArray<CountedRow<KeywordRow>>(
-        (k as Record<string, unknown>)[`related${listSize(args.first)}`],
+        (k as Record<string, unknown>)[`related${checkedListSize(args.first)}`],
       ),
   }),
 }));

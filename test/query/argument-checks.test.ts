@@ -10,6 +10,7 @@ const ris = [
   'AU  - Checker, Carla',
   'AD  - Institute of Physics, University of Bonn, Bonn, Germany',
   'PY  - 2021',
+  'KW  - argument checks',
   'ER  - ',
   '',
 ].join('\n');
@@ -29,6 +30,37 @@ describe.each(databaseTargets)(
         }
         const ok = await tryRun(tx, '{ citations(first: 1) { facets { years(size: 100) { value } } } }');
         expect(ok.errors).toBeUndefined();
+      });
+    });
+
+    it('refuses short-list sizes outside 0–100 instead of answering an empty list', async () => {
+      await inRolledBackTransaction(server.handle, async (tx) => {
+        await run(tx, 'mutation($ris: String!) { ingestRis(input: { ris: $ris }) { created } }', { ris });
+        const found = await run(
+          tx,
+          `{ citations(filter: { search: "${TAG}" }) { nodes { authors { id } keywords { id } } } }`,
+        );
+        const author = found.citations.nodes[0].authors[0].id;
+        for (const [field, on] of [
+          ['coauthors', 'author'],
+          ['keywords', 'author'],
+        ] as const) {
+          // Above 100 the page-size limit refuses it before anything runs (PAGE_SIZE_LIMIT).
+          for (const first of [-1, -100]) {
+            const r = await tryRun(tx, `{ ${on}(id: "${author}") { ${field}(first: ${first}) { count } } }`);
+            expect(r.errors?.[0]?.extensions, `${field}(first: ${first})`).toMatchObject({
+              code: 'BAD_USER_INPUT',
+              argument: 'first',
+            });
+            expect(r.errors?.[0]?.path).toEqual([on, field]);
+          }
+          const ok = await tryRun(tx, `{ ${on}(id: "${author}") { ${field}(first: 0) { count } } }`);
+          expect(ok.errors).toBeUndefined();
+          expect(ok.data?.[on][field]).toEqual([]);
+        }
+        const keywordId = found.citations.nodes[0].keywords[0].id;
+        const keyword = await tryRun(tx, `{ keyword(id: "${keywordId}") { related(first: -3) { count } } }`);
+        expect(keyword.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'first' });
       });
     });
 
