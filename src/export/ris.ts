@@ -166,7 +166,15 @@ export function canonicalRisTags(record: ExportRecord): RisTagValue[] {
   // A journal known only by its abbreviation is read back from J2 alone; T2 beside it would make
   // the abbreviation look like a repeat of the full name and drop it.
   const onlyAbbreviated = info.container === 'journal' && c.containerTitle === c.journalAbbreviation;
-  if (!onlyAbbreviated) push('T2', c.containerTitle);
+  // A conference paper's T2 is the conference's name and C3 the proceedings (its container): when
+  // the source named the conference apart (a T2 other than the container, carried as a raw tag),
+  // the container goes back to C3, or the record would hold two T2 lines.
+  const conferenceNamed =
+    info.container === 'conference' &&
+    c.containerTitle != null &&
+    c.rawTags.some((t) => t.tag === 'T2' && oneLine(t.value) !== oneLine(c.containerTitle ?? ''));
+  if (conferenceNamed) push('C3', c.containerTitle);
+  else if (!onlyAbbreviated) push('T2', c.containerTitle);
   push('J2', c.journalAbbreviation);
   if (info.vlIsVolume) push('VL', c.volume);
   push('IS', c.issue);

@@ -61,6 +61,27 @@ describe('RIS writer', () => {
     expect(tags(wos)).toContain('AN  - WOS:000123456700001');
   });
 
+  it('writes a conference paper with the conference name and the proceedings title under their own tags', () => {
+    const [conf, onlyT2] = records(
+      [
+        'TY  - CONF\nTI  - Tide gauges at scale\nAU  - Ruiz, Elena\nT2  - OCEANS 2019 Conference\nC3  - Proceedings of OCEANS 2019\nPY  - 2019\nER  - \n',
+        'TY  - CONF\nTI  - Buoys at scale\nAU  - Ruiz, Elena\nT2  - Proceedings of OCEANS 2020\nPY  - 2020\nER  - \n',
+      ].join('\n'),
+    );
+    const tags = (r: typeof conf) => risTags(r as never).filter((t) => t.tag === 'T2' || t.tag === 'C3');
+    // One T2, the conference's name, and the proceedings (the container) as C3, as RIS has them:
+    // two T2 lines left another reader to guess which one is the proceedings.
+    expect(tags(conf)).toEqual([
+      { tag: 'C3', value: 'Proceedings of OCEANS 2019' },
+      { tag: 'T2', value: 'OCEANS 2019 Conference' },
+    ]);
+    expect(tags(onlyT2)).toEqual([{ tag: 'T2', value: 'Proceedings of OCEANS 2020' }]);
+    for (const record of [conf, onlyT2]) {
+      const back = readBack(formatRis(record as never));
+      expect(citationFields(exportRecordFromMapped(back as never))).toEqual(citationFields(record as never));
+    }
+  });
+
   it('writes the canonical part in the 2011 layout, TY first', () => {
     const [paper] = records(sample);
     const canonical = canonicalRisTags(paper as never).map((t) => t.tag);
