@@ -98,6 +98,30 @@ export function maskError(error: unknown, message: string): Error {
   });
 }
 
+const INVALID_JSON = 'POST body sent invalid JSON.';
+
+/**
+ * Yoga's "POST body sent invalid JSON." with what the parser said was wrong and where: "unterminated
+ * string at position 13". Only the parser's reason and position are kept: for an unexpected token
+ * it also quotes the body, which is the client's own and may hold a token or a password.
+ */
+function withJsonPosition(message: string, original: unknown): string {
+  if (message !== INVALID_JSON) return message;
+  const parser = (original as { message?: unknown } | undefined)?.message;
+  if (typeof parser !== 'string') return message;
+  const lower = (text: string) => text.charAt(0).toLowerCase() + text.slice(1);
+  const located = /^(.*?) (in|after) JSON at position (\d+)/.exec(parser);
+  if (located?.[1]) {
+    const reason = located[2] === 'after' ? `${lower(located[1])} after JSON` : lower(located[1]);
+    return `POST body sent invalid JSON: ${reason} at position ${located[3]}.`;
+  }
+  const token = /^Unexpected token '(.)'/.exec(parser);
+  if (token) return `POST body sent invalid JSON: unexpected token '${token[1]}'.`;
+  if (/^Unexpected end of JSON input/.test(parser))
+    return 'POST body sent invalid JSON: it ends before the JSON does (empty or cut short).';
+  return message;
+}
+
 /** The error as the client receives it: its code from the set, with a status for request errors. */
 function withCode(error: GraphQLError): GraphQLError {
   const code = codeOf(error);
@@ -113,7 +137,7 @@ function withCode(error: GraphQLError): GraphQLError {
   if (code === 'BAD_USER_INPUT' && pagingArgument && !extensions.argument)
     extensions.argument = pagingArgument;
   if (http) extensions.http = http;
-  return new GraphQLError(error.message, {
+  return new GraphQLError(withJsonPosition(error.message, _original), {
     nodes: error.nodes,
     source: error.source,
     positions: error.positions,

@@ -238,9 +238,28 @@ it('a body that is not JSON is BAD_REQUEST without the parser error attached', a
       headers: { 'content-type': 'application/json' },
       body: '{"query":"{ a',
     });
-    const body = (await res.json()) as { errors: Array<{ extensions: Record<string, unknown> }> };
+    const body = (await res.json()) as {
+      errors: Array<{ message: string; extensions: Record<string, unknown> }>;
+    };
     expect(body.errors[0]?.extensions.code).toBe('BAD_REQUEST');
     expect(body.errors[0]?.extensions.originalError).toBeUndefined();
+    // Where it broke, in the parser's words, without the parser echoing the body back.
+    expect(body.errors[0]?.message).toBe('POST body sent invalid JSON: unterminated string at position 13.');
+    const says = async (text: string) => {
+      const r = await yoga.fetch('http://localhost/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: text,
+      });
+      return ((await r.json()) as { errors: Array<{ message: string }> }).errors[0]?.message;
+    };
+    expect(await says('{"query": secret}')).toBe("POST body sent invalid JSON: unexpected token 's'.");
+    expect(await says('{"query": "{ __typename }"')).toMatch(
+      /^POST body sent invalid JSON: .* at position 26\.$/,
+    );
+    expect(await says('{"query": "{ __typename }"} x')).toBe(
+      'POST body sent invalid JSON: unexpected non-whitespace character after JSON at position 28.',
+    );
   } finally {
     await handle.close();
   }
