@@ -26,12 +26,32 @@ interface RelationalQueryInternals {
   parseJson: boolean;
 }
 
-/** Statements kept per selection: a page asked with this many different inputs, at most. */
-const PER_SELECTION = 64;
-/** And at most this many characters of statement text per selection. */
-const PER_SELECTION_CHARS = 4 * 1024 * 1024;
+/**
+ * Statements kept, in all: least recently used first out. Bounded as a whole, so that many
+ * documents asked with many inputs (a hostile client's) cost at most this much memory. A page's
+ * statement is ~5–15 KB of text, and its row mapper holds the statement's SQL tree (tens of KB).
+ */
+const MAX_STATEMENTS = 500;
+const MAX_CHARS = 16 * 1024 * 1024;
 
-const builtBySelection = new WeakMap<object, BoundedLru<Built>>();
+const kept = new BoundedLru<Built>({
+  maxEntries: MAX_STATEMENTS,
+  maxWeight: MAX_CHARS,
+  weigh: (key, value) => key.length + value.query.sql.length + JSON.stringify(value.query.params).length,
+});
+
+/** A number per selection object, for the keys; a selection the parse cache dropped is forgotten. */
+const selectionIds = new WeakMap<object, number>();
+let nextSelectionId = 0;
+
+function selectionId(selection: object): number {
+  let id = selectionIds.get(selection);
+  if (id === undefined) {
+    id = nextSelectionId++;
+    selectionIds.set(selection, id);
+  }
+  return id;
+}
 
 /**
  * Runs a relational query of citations, building its statement only the first time the same
@@ -52,20 +72,11 @@ export function runBuilt<T>(
   inputs: unknown,
   build: () => unknown,
 ): Promise<T> {
-  let kept = builtBySelection.get(selection);
-  if (!kept) {
-    kept = new BoundedLru<Built>({
-      maxEntries: PER_SELECTION,
-      maxWeight: PER_SELECTION_CHARS,
-      weigh: (key, value) => key.length + value.query.sql.length,
-    });
-    builtBySelection.set(selection, kept);
-  }
   // The runner is a relational query of the request's own database: it brings the session. Its
   // driver decides whether JSON arrives parsed (PGlite) or as text (postgres.js), which the mapper
   // was made for, so that is part of the key.
   const runner = db.query.citations.findMany() as unknown as RelationalQueryInternals;
-  const key = JSON.stringify([runner.parseJson, inputs]);
+  const key = JSON.stringify([selectionId(selection), runner.parseJson, inputs]);
   let built = kept.get(key);
   if (!built) {
     const query = build() as RelationalQueryInternals;
