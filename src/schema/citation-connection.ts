@@ -8,14 +8,13 @@ import {
   Kind,
 } from 'graphql';
 import type { citations } from '../db/schema.ts';
-import { ValidationError } from '../errors.ts';
 import { runBuilt } from '../query/built-statements.ts';
 import type { CitationFilter } from '../query/citation-filter.ts';
 import { type FacetKind, facetSize } from '../query/facets.ts';
 import { citationRowsQuery } from '../query/ordering.ts';
 import type { builder } from './builder.ts';
 import { CitationFilterInput, CitationOrderEnum, toCitationFilter } from './citation-filter.ts';
-import { type CursorPositions, pageWhere, readCursors } from './cursor-scope.ts';
+import { checkPaging, type PagingArgs, pageWhere } from './cursor-scope.ts';
 import { CitationFacetsRef, FacetLoader } from './facets.ts';
 
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
@@ -61,30 +60,6 @@ function prefetchFacets(loader: FacetLoader, info: GraphQLResolveInfo, nodes: Fi
       if (size !== null) loader.load(s.alias?.value ?? s.name.value, s.name.value as FacetKind, size);
     }
   }
-}
-
-type PagingArgs = {
-  first?: number | null;
-  last?: number | null;
-  after?: string | null;
-  before?: string | null;
-};
-
-/**
- * The paging arguments, checked whatever the request selects: the connection plugin checks them
- * only when it reads rows, so a request for `totalCount` alone took `first: -1` or a foreign
- * cursor without a word.
- */
-function checkPaging(args: PagingArgs, rows: ReturnType<typeof citationRowsQuery>): CursorPositions {
-  for (const name of ['first', 'last'] as const) {
-    const value = args[name];
-    if (value != null && value < 0)
-      throw new ValidationError(`${name} must be 0 or more, got ${value}`, name);
-  }
-  if (args.first != null && args.last != null) {
-    throw new ValidationError('Give first (paging forward) or last (paging backward), not both', 'last');
-  }
-  return readCursors(args, rows);
 }
 
 /**

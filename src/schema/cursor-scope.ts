@@ -1,12 +1,67 @@
 import { decodeBase64, decodeCursorChunk } from '@pothos/core';
 import { type SQL, sql } from 'drizzle-orm';
-import { InvalidCursorError } from '../errors.ts';
+import { InvalidCursorError, ValidationError } from '../errors.ts';
 import { type CursorPosition, keysetSql, positionFits, type RowsQuery } from '../query/ordering.ts';
 
 /** Where the `after` and `before` cursors point: the ordering's values, without the scope key. */
 export type CursorPositions = Partial<Record<'after' | 'before', CursorPosition>>;
 
 type CursorArgs = { after?: string | null; before?: string | null };
+
+export type PagingArgs = CursorArgs & { first?: number | null; last?: number | null };
+
+/** `first` and `last`: neither negative, not both. */
+function checkSizes(args: PagingArgs): void {
+  for (const name of ['first', 'last'] as const) {
+    const value = args[name];
+    if (value != null && value < 0)
+      throw new ValidationError(`${name} must be 0 or more, got ${value}`, name);
+  }
+  if (args.first != null && args.last != null) {
+    throw new ValidationError('Give first (paging forward) or last (paging backward), not both', 'last');
+  }
+}
+
+/**
+ * The paging arguments of a page of `rows`, checked whatever the request selects: the connection
+ * plugin checks them only when it reads rows, so a request for `totalCount` alone took `first: -1`
+ * or a foreign cursor without a word. Returns where the cursors point (`readCursors`).
+ */
+export function checkPaging<T>(
+  args: PagingArgs,
+  rows: RowsQuery<T> & { scopeKey?: string },
+): CursorPositions {
+  checkSizes(args);
+  return readCursors(args, rows);
+}
+
+/** The relay plugin's offset cursors: `OffsetConnection:` and the position, base64. */
+const OFFSET_CURSOR = /^OffsetConnection:(0|[1-9]\d{0,8})$/;
+
+/**
+ * The paging arguments of a connection paged by position (the relay plugin's offset cursors),
+ * checked before the plugin reads them: it took any text after the prefix as a number, so a
+ * malformed cursor reached PostgreSQL as NaN (an internal error) and `-5` or `1.5` gave a page.
+ */
+export function checkOffsetPaging(args: PagingArgs): void {
+  checkSizes(args);
+  for (const argument of ['after', 'before'] as const) {
+    const cursor = args[argument];
+    if (cursor == null) continue;
+    let decoded = '';
+    try {
+      decoded = decodeBase64(cursor);
+    } catch {
+      // Not base64: refused as any other text that is not an offset cursor.
+    }
+    if (!OFFSET_CURSOR.test(decoded)) {
+      throw new InvalidCursorError(
+        `${argument}: "${cursor.slice(0, 100)}" is not a cursor of this connection`,
+        argument,
+      );
+    }
+  }
+}
 
 /**
  * Reads the `after` / `before` cursors of a page of `rows`, refusing one that is malformed, one

@@ -3,6 +3,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import { organizationKey } from '../address/organization-key.ts';
 import type { authors } from '../db/schema.ts';
 import { organizations } from '../db/schema.ts';
+import { ValidationError } from '../errors.ts';
 import { DEFAULT_LINK_THRESHOLD } from '../organizations/infer.ts';
 import { foldQuery } from '../query/names.ts';
 import { parseJsonArray } from '../query/navigation.ts';
@@ -25,7 +26,7 @@ import { builder } from './builder.ts';
 import { citationConnectionField } from './citation-connection.ts';
 import { countryCodeOf } from './citation-filter.ts';
 import type { Context } from './context.ts';
-import { pagedQuery } from './cursor-scope.ts';
+import { checkOffsetPaging, pagedQuery } from './cursor-scope.ts';
 import { searchBound } from './extensions.ts';
 import { rowIdOf } from './node-ids.ts';
 
@@ -172,8 +173,31 @@ const OrganizationPersonRef = builder.objectRef<OrganizationPersonRow>('Organiza
   }),
 });
 
-const threshold = (args: { minConfidence?: number | null; includeBelowThreshold?: boolean | null }) =>
-  args.includeBelowThreshold ? 0 : (args.minConfidence ?? DEFAULT_LINK_THRESHOLD);
+type ThresholdArgs = { minConfidence?: number | null; includeBelowThreshold?: boolean | null };
+
+const confidenceInRange = (value: number) => Number.isFinite(value) && value >= 0 && value <= 1;
+
+/**
+ * The lowest confidence a list shows. Planning (a field's `select`) never throws, so a value
+ * outside 0–1 plans with the default; the field's resolver refuses it (`checkedThreshold`).
+ */
+const threshold = (args: ThresholdArgs) =>
+  args.includeBelowThreshold
+    ? 0
+    : args.minConfidence != null && confidenceInRange(args.minConfidence)
+      ? args.minConfidence
+      : DEFAULT_LINK_THRESHOLD;
+
+/** `threshold`, refusing a confidence outside 0–1, which no link has (it was taken as given). */
+function checkedThreshold(args: ThresholdArgs): number {
+  if (args.minConfidence != null && !confidenceInRange(args.minConfidence)) {
+    throw new ValidationError(
+      `minConfidence must be between 0 and 1, got ${args.minConfidence}`,
+      'minConfidence',
+    );
+  }
+  return threshold(args);
+}
 
 /**
  * Pages of `Organization.people` asked for in one tick, loaded in one statement per threshold and
@@ -264,13 +288,15 @@ builder.drizzleObjectFields(OrganizationRef, (t) => ({
         includeBelowThreshold: t.arg.boolean({ description: BELOW_THRESHOLD_DESCRIPTION }),
       },
       resolve: async (o, args, ctx) => {
+        checkOffsetPaging(args);
+        const minConfidence = checkedThreshold(args);
         let total = 0;
         const connection = await resolveOffsetConnection(
           { args, defaultSize: 20, maxSize: 100 },
           async ({ offset, limit }) => {
             const page = await peopleLoader(ctx).load({
               organizationId: o.id,
-              minConfidence: threshold(args),
+              minConfidence,
               offset,
               limit,
             });
@@ -436,7 +462,7 @@ builder.drizzleObjectFields(AuthorRef, (t) => ({
     }),
     resolve: (a, args) =>
       parseJsonArray<AuthorOrganizationRow>(
-        (a as Record<string, unknown>)[`organizations${threshold(args)}`],
+        (a as Record<string, unknown>)[`organizations${checkedThreshold(args)}`],
       ),
   }),
 }));
