@@ -206,7 +206,12 @@ export function entityRowsQuery<T extends EntityTable>(options: {
   search: string | null;
   conditions: Array<(t: T) => SQL>;
   order: EntityOrder | null | undefined;
-}): RowsQuery<T> {
+  /**
+   * What else decides the set, besides the search: the filter's values, the parent's ID. With the
+   * ordering and the search it makes the cursors' scope key (`scoped`).
+   */
+  scope: unknown;
+}): RowsQuery<T> & { scopeKey: string } {
   const { key, citationCount, search } = options;
   const conditions = [...options.conditions];
   if (search !== null) conditions.push((t) => fuzzyMatchSql(key(t), search));
@@ -228,20 +233,38 @@ export function entityRowsQuery<T extends EntityTable>(options: {
   const sortKey = (t: T) => nameOrderKey(key(t));
   // Every ordering ends in the name's sort key and the id; the key is the one text value.
   const common = { where, textKeys: ['sortKey'] };
-  switch (order) {
-    case 'relevance':
-      return {
-        ...common,
-        extras: { score: (t) => fuzzyScoreSql(key(t), search ?? ''), sortKey },
-        orderBy: { score: 'desc', sortKey: 'asc', id: 'asc' },
-      };
-    case 'citation_count':
-      return {
-        ...common,
-        extras: { citationCount: (t) => citationCount(t), sortKey },
-        orderBy: { citationCount: 'desc', sortKey: 'asc', id: 'asc' },
-      };
-    default:
-      return { ...common, extras: { sortKey }, orderBy: { sortKey: 'asc', id: 'asc' } };
-  }
+  const rows = (): RowsQuery<T> => {
+    switch (order) {
+      case 'relevance':
+        return {
+          ...common,
+          extras: { score: (t) => fuzzyScoreSql(key(t), search ?? ''), sortKey },
+          orderBy: { score: 'desc', sortKey: 'asc', id: 'asc' },
+        };
+      case 'citation_count':
+        return {
+          ...common,
+          extras: { citationCount: (t) => citationCount(t), sortKey },
+          orderBy: { citationCount: 'desc', sortKey: 'asc', id: 'asc' },
+        };
+      default:
+        return { ...common, extras: { sortKey }, orderBy: { sortKey: 'asc', id: 'asc' } };
+    }
+  };
+  // Relevance and citation-count positions have the same shape, and so do those of two searches:
+  // without the scope a cursor carried from one to another read as a position in it.
+  return scoped(rows(), cursorScopeKey(order, [search, withoutNulls(options.scope)]));
+}
+
+/**
+ * `value` without its null and undefined fields, at any depth: a filter field given as null and
+ * one left out mean the same (and graphql-jit hands a field whose variable was left out as null,
+ * where graphql-js leaves it out), so they must make the same scope key.
+ */
+function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v != null) out[k] = withoutNulls(v);
+  return out;
 }

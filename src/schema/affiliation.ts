@@ -6,7 +6,7 @@ import { type EntityOrder, entityRowsQuery } from '../query/ordering.ts';
 import { AuthorFilterInput, AuthorOrderEnum, authorsQuery } from './author-filter.ts';
 import { builder } from './builder.ts';
 import { citationConnectionField } from './citation-connection.ts';
-import { pagedQuery } from './cursor-scope.ts';
+import { checkPaging, pagedQuery } from './cursor-scope.ts';
 import { searchBound } from './extensions.ts';
 import { rowIdOf } from './node-ids.ts';
 
@@ -57,19 +57,13 @@ builder.drizzleObjectFields(AffiliationRef, (t) => ({
           description: 'Sort order; default RELEVANCE with a search, NAME without.',
         }),
       },
-      totalCount: (affiliation, args, ctx) =>
-        ctx.db.$count(
-          authors,
-          authorsQuery(args, [(a) => atAffiliationSql(a.id, affiliation.id)]).where?.RAW(authors),
-        ),
+      totalCount: (affiliation, args, ctx) => {
+        const rows = authorsAt(affiliation.id, args);
+        checkPaging(args, rows);
+        return ctx.db.$count(authors, rows.where?.RAW(authors));
+      },
       resolve: (query, affiliation, args, ctx) =>
-        ctx.db.query.authors.findMany(
-          pagedQuery(
-            query,
-            args,
-            authorsQuery(args, [(a) => atAffiliationSql(a.id, affiliation.id)]),
-          ) as never,
-        ),
+        ctx.db.query.authors.findMany(pagedQuery(query, args, authorsAt(affiliation.id, args)) as never),
     },
     {
       name: 'AffiliationAuthorsConnection',
@@ -115,7 +109,13 @@ function affiliationsQuery(args: {
     search: folded === '' ? null : folded,
     conditions,
     order: args.orderBy,
+    scope: args.filter,
   });
+}
+
+/** The authors seen at an affiliation, as `Affiliation.authors` lists them. */
+function authorsAt(affiliationId: number, args: Parameters<typeof authorsQuery>[0]) {
+  return authorsQuery(args, [(a) => atAffiliationSql(a.id, affiliationId)], { affiliation: affiliationId });
 }
 
 builder.queryFields((t) => ({
@@ -145,8 +145,11 @@ builder.queryFields((t) => ({
           description: 'Sort order; default RELEVANCE with a search, NAME without.',
         }),
       },
-      totalCount: (_root, args, ctx) =>
-        ctx.db.$count(affiliations, affiliationsQuery(args).where?.RAW(affiliations)),
+      totalCount: (_root, args, ctx) => {
+        const rows = affiliationsQuery(args);
+        checkPaging(args, rows);
+        return ctx.db.$count(affiliations, rows.where?.RAW(affiliations));
+      },
       resolve: (query, _root, args, ctx) =>
         ctx.db.query.affiliations.findMany(pagedQuery(query, args, affiliationsQuery(args)) as never),
     },

@@ -45,6 +45,8 @@ export function authorsQuery(
     orderBy?: EntityOrder | null;
   },
   extra: Array<(t: typeof authors) => SQL> = [],
+  /** What `extra` restricts to, for the cursors' scope (the parent's ID). */
+  extraScope: unknown = null,
 ) {
   const conditions = [...extra];
   const affiliationIds = rowIdsOf(args.filter?.affiliationIds ?? [], 'Affiliation', 'filter.affiliationIds');
@@ -73,5 +75,6 @@ export function authorsQuery(
     search,
     conditions,
     order: args.orderBy,
+    scope: [args.filter, extraScope],
   });
 }

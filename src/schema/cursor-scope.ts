@@ -110,8 +110,8 @@ export function readCursors<T>(
  * `rows`, once the page's cursors are known to fit them (`readCursors`): for the connections whose
  * keyset the connection plugin writes from the cursor as it stands.
  */
-export function checkedCursors<Q extends RowsQuery<never>>(args: CursorArgs, rows: Q): Q {
-  readCursors(args, rows);
+export function checkedCursors<Q extends RowsQuery<never>>(args: PagingArgs, rows: Q): Q {
+  checkPaging(args, rows);
   return rows;
 }
 
@@ -146,10 +146,10 @@ export function pageWhere<T>(rows: RowsQuery<T>, positions: CursorPositions, pla
  */
 export function pagedQuery<T>(
   query: (options: never) => unknown,
-  args: CursorArgs,
-  rows: RowsQuery<T>,
+  args: PagingArgs,
+  rows: RowsQuery<T> & { scopeKey?: string },
 ): Record<string, unknown> {
-  const positions = readCursors(args, rows);
+  const positions = checkPaging(args, rows);
   const planned = query(rows as never) as Record<string, unknown>;
   return { ...planned, where: pageWhere(rows, positions, planned.where) };
 }

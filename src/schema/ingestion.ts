@@ -552,12 +552,18 @@ builder.mutationFields((t) => ({
   }),
 }));
 
+/** The ingestions' one ordering. */
+const NEWEST_FIRST = { extras: {}, orderBy: { id: 'desc' as const } };
+
 builder.queryFields((t) => ({
   ingestions: t.drizzleConnection({
     type: 'ingestions',
     description: 'Past ingestions, newest first.',
-    totalCount: (_parent, _args, ctx) => ctx.db.$count(ingestions),
+    totalCount: (_parent, args, ctx) => {
+      checkedCursors(args, NEWEST_FIRST);
+      return ctx.db.$count(ingestions);
+    },
     resolve: (query, _root, args, ctx) =>
-      ctx.db.query.ingestions.findMany(query(checkedCursors(args, { extras: {}, orderBy: { id: 'desc' } }))),
+      ctx.db.query.ingestions.findMany(query(checkedCursors(args, NEWEST_FIRST))),
   }),
 }));

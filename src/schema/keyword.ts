@@ -12,7 +12,7 @@ import {
 import { type EntityOrder, entityRowsQuery } from '../query/ordering.ts';
 import { builder } from './builder.ts';
 import { citationConnectionField } from './citation-connection.ts';
-import { pagedQuery } from './cursor-scope.ts';
+import { checkPaging, pagedQuery } from './cursor-scope.ts';
 import { searchBound } from './extensions.ts';
 import { checkedListSize, LIST_SIZE_DESCRIPTION, listSize } from './list-size.ts';
 import { rowIdOf } from './node-ids.ts';
@@ -91,6 +91,7 @@ function keywordsQuery(args: { search?: string | null; orderBy?: EntityOrder | n
     search: folded === '' ? null : folded,
     conditions: [],
     order: args.orderBy,
+    scope: null,
   });
 }
 
@@ -130,7 +131,11 @@ builder.queryFields((t) => ({
           description: 'Sort order; default RELEVANCE with a search, TERM without.',
         }),
       },
-      totalCount: (_root, args, ctx) => ctx.db.$count(keywords, keywordsQuery(args).where?.RAW(keywords)),
+      totalCount: (_root, args, ctx) => {
+        const rows = keywordsQuery(args);
+        checkPaging(args, rows);
+        return ctx.db.$count(keywords, rows.where?.RAW(keywords));
+      },
       resolve: (query, _root, args, ctx) =>
         ctx.db.query.keywords.findMany(pagedQuery(query, args, keywordsQuery(args)) as never),
     },

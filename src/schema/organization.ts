@@ -26,7 +26,7 @@ import { builder } from './builder.ts';
 import { citationConnectionField } from './citation-connection.ts';
 import { countryCodeOf } from './citation-filter.ts';
 import type { Context } from './context.ts';
-import { checkOffsetPaging, pagedQuery } from './cursor-scope.ts';
+import { checkOffsetPaging, checkPaging, pagedQuery } from './cursor-scope.ts';
 import { searchBound } from './extensions.ts';
 import { rowIdOf } from './node-ids.ts';
 
@@ -396,6 +396,7 @@ function organizationsQuery(args: {
     search: folded === '' ? null : folded,
     conditions,
     order: args.orderBy,
+    scope: { includeUnits: args.includeUnits === true, country: country ?? null },
   });
 }
 
@@ -431,8 +432,11 @@ builder.queryFields((t) => ({
           description: 'Sort order; default RELEVANCE with a search, NAME without.',
         }),
       },
-      totalCount: (_root, args, ctx) =>
-        ctx.db.$count(organizations, organizationsQuery(args).where?.RAW(organizations)),
+      totalCount: (_root, args, ctx) => {
+        const rows = organizationsQuery(args);
+        checkPaging(args, rows);
+        return ctx.db.$count(organizations, rows.where?.RAW(organizations));
+      },
       resolve: (query, _root, args, ctx) =>
         ctx.db.query.organizations.findMany(pagedQuery(query, args, organizationsQuery(args)) as never),
     },

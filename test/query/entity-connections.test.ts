@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { ingestRis } from '../../src/ingest/ingest.ts';
+import { databaseTargets, inRolledBackTransaction } from '../support/db.ts';
+import { gql } from '../support/graphql.ts';
+import { useTestServer } from '../support/server.ts';
+
+const record = (i: number, author: string) =>
+  `TY  - JOUR\nTI  - Entity paging ${i}\nAU  - ${author}\nAD  - Marine Institute, University of Westport, Westport, Ireland\nKW  - entity paging ${i}\nPY  - 2020\nER  - \n`;
+
+/**
+ * The lists of authors, affiliations, keywords, organizations and ingestions check their paging
+ * arguments as `citations` does, whatever is selected, and their cursors belong to the ordering,
+ * search and filter that made them: carried to another, a cursor is refused, not read as a
+ * position in a list it was never in (an empty or arbitrary page).
+ */
+describe.each(databaseTargets)(
+  'paging the lists of authors, affiliations, keywords and organizations on $name',
+  ({ url }) => {
+    const server = useTestServer(url);
+
+    it('refuses bad paging arguments when only totalCount is asked', async () => {
+      await inRolledBackTransaction(server.handle, async (tx) => {
+        for (const list of ['authors', 'affiliations', 'keywords', 'organizations', 'ingestions']) {
+          for (const [args, code, argument] of [
+            ['first: -1', 'BAD_USER_INPUT', 'first'],
+            ['last: -2', 'BAD_USER_INPUT', 'last'],
+            ['first: 1, last: 1', 'BAD_USER_INPUT', 'last'],
+            ['after: "garbage"', 'INVALID_CURSOR', 'after'],
+            ['before: "garbage"', 'INVALID_CURSOR', 'before'],
+          ] as const) {
+            const r = await gql(server.yoga, tx, `{ ${list}(${args}) { totalCount } }`);
+            expect(r.errors?.[0]?.extensions, `${list}(${args})`).toMatchObject({ code, argument });
+          }
+        }
+      });
+    });
+
+    it("refuses a cursor carried to another ordering, search or filter, and pages on with one's own", async () => {
+      await inRolledBackTransaction(server.handle, async (tx) => {
+        const authors = ['Abbott, Ann', 'Abbott, Bea', 'Abel, Cara', 'Barker, Dan', 'Barton, Eve'];
+        await ingestRis(tx, authors.map((a, i) => record(i, a)).join('\n'));
+        const PAGE = `query ($o: AuthorOrder, $s: String, $a: String) {
+        authors(orderBy: $o, search: $s, first: 1, after: $a) { edges { cursor node { name } } } }`;
+        const page = async (variables: Record<string, unknown>) =>
+          gql<{ authors: { edges: Array<{ cursor: string; node: { name: string } }> } }>(
+            server.yoga,
+            tx,
+            PAGE,
+            variables,
+          );
+        // Three runs: the first interpreted, the others compiled; cursors must serve either way.
+        for (let run = 0; run < 3; run++) {
+          const first = await page({ s: 'abbott' });
+          expect(first.errors).toBeUndefined();
+          const cursor = first.data?.authors.edges[0]?.cursor;
+          const next = await page({ s: 'abbott', a: cursor });
+          expect(next.errors).toBeUndefined();
+          expect(next.data?.authors.edges.map((e) => e.node.name)).toHaveLength(1);
+          for (const other of [
+            { s: 'barker', a: cursor },
+            { o: 'CITATION_COUNT', s: 'abbott', a: cursor },
+            { a: cursor },
+          ]) {
+            const r = await page(other);
+            expect(r.errors?.[0]?.extensions, JSON.stringify(other)).toMatchObject({
+              code: 'INVALID_CURSOR',
+              argument: 'after',
+            });
+          }
+        }
+        const keywords = await gql(
+          server.yoga,
+          tx,
+          '{ keywords(search: "entity paging", first: 1) { pageInfo { endCursor } } }',
+        );
+        const kc = keywords.data?.keywords.pageInfo.endCursor;
+        const carried = await gql(
+          server.yoga,
+          tx,
+          `{ keywords(orderBy: CITATION_COUNT, first: 1, after: "${kc}") { totalCount } }`,
+        );
+        expect(carried.errors?.[0]?.extensions).toMatchObject({ code: 'INVALID_CURSOR', argument: 'after' });
+      });
+    });
+  },
+);
