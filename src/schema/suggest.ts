@@ -1,5 +1,6 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
-import { type SuggestionKind, type SuggestionRow, suggest } from '../query/suggest.ts';
+import { ValidationError } from '../errors.ts';
+import { MAX_SUGGESTIONS, type SuggestionKind, type SuggestionRow, suggest } from '../query/suggest.ts';
 import { builder } from './builder.ts';
 import { searchBound } from './extensions.ts';
 
@@ -59,16 +60,21 @@ builder.queryField('suggest', (t) =>
         description: 'Which kinds to suggest; default all.',
       }),
       first: t.arg.int({
-        description: 'How many suggestions in all (default 10, at most 50).',
+        description: `How many suggestions in all (default 10, at most ${MAX_SUGGESTIONS}).`,
         defaultValue: 10,
       }),
     },
-    resolve: (_root, args, ctx) =>
-      suggest(
+    resolve: (_root, args, ctx) => {
+      const first = args.first ?? 10;
+      // Refused rather than cut, as every other size is: 51 gave 50 and -1 an empty list.
+      if (!(Number.isInteger(first) && first >= 0 && first <= MAX_SUGGESTIONS))
+        throw new ValidationError(`first must be between 0 and ${MAX_SUGGESTIONS}, got ${first}`, 'first');
+      return suggest(
         ctx.db,
         args.prefix,
         args.kinds ?? ['author', 'affiliation', 'keyword', 'organization'],
-        args.first ?? 10,
-      ),
+        first,
+      );
+    },
   }),
 );

@@ -64,6 +64,19 @@ describe.each(databaseTargets)(
       });
     });
 
+    it('refuses a typeahead size outside 0–50 instead of cutting it', async () => {
+      await inRolledBackTransaction(server.handle, async (tx) => {
+        for (const first of [51, -1]) {
+          const r = await tryRun(tx, `{ suggest(prefix: "che", first: ${first}) { label } }`);
+          expect(r.errors?.[0]?.extensions, `first: ${first}`).toMatchObject({
+            code: 'BAD_USER_INPUT',
+            argument: 'first',
+          });
+        }
+        expect((await tryRun(tx, '{ suggest(prefix: "che", first: 50) { label } }')).errors).toBeUndefined();
+      });
+    });
+
     it('takes ISO country codes only, saying which code a country name has', async () => {
       await inRolledBackTransaction(server.handle, async (tx) => {
         const byName = await tryRun(
