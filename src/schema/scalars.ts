@@ -53,8 +53,22 @@ builder.scalarType('DateTime', {
   description: 'A point in time, ISO 8601 with time zone (e.g. 2026-11-25T14:44:00.000Z).',
   serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString()),
   parseValue: (value) => {
-    const d = new Date(String(value));
-    if (Number.isNaN(d.getTime())) throw new GraphQLError(`Invalid DateTime: ${String(value)}`);
+    const text = String(value);
+    const d = new Date(text);
+    if (Number.isNaN(d.getTime()) || !calendarDay(text)) throw new GraphQLError(`Invalid DateTime: ${text}`);
     return d;
   },
 });
+
+/**
+ * False when the text starts with a date that no calendar has ("2020-02-30", "2021-02-29",
+ * month 13): JavaScript's Date rolls those over into the next month, so a `since` of February 30th
+ * quietly meant March 1st.
+ */
+function calendarDay(text: string): boolean {
+  const date = /^(\d{4})-(\d{2})-(\d{2})/.exec(text);
+  if (!date) return true;
+  const [year, month, day] = [Number(date[1]), Number(date[2]), Number(date[3])];
+  const probe = new Date(Date.UTC(year, month - 1, day));
+  return probe.getUTCMonth() === month - 1 && probe.getUTCDate() === day;
+}

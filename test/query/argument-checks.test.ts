@@ -77,6 +77,32 @@ describe.each(databaseTargets)(
       });
     });
 
+    it('refuses a DateTime that names no day of the calendar instead of rolling it over', async () => {
+      await inRolledBackTransaction(server.handle, async (tx) => {
+        for (const since of [
+          '2020-02-30T00:00:00Z',
+          '2021-02-29T10:00:00Z',
+          '2020-13-01T00:00:00Z',
+          'yesterday',
+        ]) {
+          const r = await gql(server.yoga, tx, 'query($s: DateTime!) { changes(since: $s) { nodes { action } } }', {
+            s: since,
+          });
+          expect(r.errors?.[0]?.extensions, since).toMatchObject({ code: 'BAD_USER_INPUT' });
+          expect(r.errors?.[0]?.message, since).toContain(since);
+        }
+        const leap = await gql(
+          server.yoga,
+          tx,
+          'query($s: DateTime!) { changes(since: $s) { nodes { action } } }',
+          {
+            s: '2020-02-29T23:59:59.500+02:00',
+          },
+        );
+        expect(leap.errors).toBeUndefined();
+      });
+    });
+
     it('takes ISO country codes only, saying which code a country name has', async () => {
       await inRolledBackTransaction(server.handle, async (tx) => {
         const byName = await tryRun(
