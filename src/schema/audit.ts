@@ -53,7 +53,7 @@ builder.queryFields((t) => ({
   history: t.drizzleConnection({
     type: 'auditLog',
     description:
-      'Changes that touched one object, newest first: its updates, merges into or out of it, link changes and the ingests that created or changed it. Readable by callers who may write (the log names tokens).',
+      'Changes that touched one object, newest first: its updates, merges into or out of it, link changes, and for a citation the ingests that created or changed it (an ingest names its citations, not the authors, affiliations and keywords they brought). Readable by callers who may write (the log names tokens).',
     authScopes: { writer: true },
     args: {
       subjectId: t.arg.id({
