@@ -75,7 +75,7 @@ async function listFiles(path: string): Promise<string[]> {
 export async function runIngest(
   db: Database,
   targets: readonly string[],
-  options: IngestCommandOptions,
+  options: IngestCommandOptions & { via?: string },
 ): Promise<FileResult[]> {
   const files = await listTargets(targets);
   const results: FileResult[] = [];

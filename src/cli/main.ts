@@ -238,8 +238,14 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
     // bottleneck). Process-wide, so the parsing worker's heap too; the command's process does
     // nothing else.
     setFlagsFromString('--heap-growing-percent=50');
+    // Named above the summary, as the server is when one does the work: a server started with
+    // another folder (BIBGRAPH_DATA_DIR) is not found, and its library is not this one.
+    const into =
+      config.databaseUrl === null
+        ? `Into embedded PGlite at ${config.dataDir} (no bibgraph server holds it).`
+        : 'Into PostgreSQL (DATABASE_URL).';
     try {
-      return ingestExitCode(await runIngest(database.db, targets, options));
+      return ingestExitCode(await runIngest(database.db, targets, { ...options, via: into }));
     } finally {
       await database.close();
     }

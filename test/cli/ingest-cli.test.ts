@@ -30,7 +30,8 @@ describe('bibgraph ingest (CLI)', { timeout: 180_000 }, () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const lines = run.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^file\s+found\s+created\s+updated\s+unchanged\s+failed\s+problems/);
+    expect(lines[0]).toBe(`Into embedded PGlite at ${env.BIBGRAPH_DATA_DIR} (no bibgraph server holds it).`);
+    expect(lines[1]).toMatch(/^file\s+found\s+created\s+updated\s+unchanged\s+failed\s+problems/);
     expect(lines.find((l) => l.includes('a.ris'))).toMatch(/\s2\s+2\s+0\s+0\s+0\s+0/);
     expect(lines.find((l) => l.includes('b.ris'))).toMatch(/\s2\s+1\s+0\s+1\s+0\s+0/);
     expect(lines.at(-1)).toMatch(/^total\s+4\s+3\s+0\s+1\s+0/);
@@ -47,6 +48,8 @@ describe('bibgraph ingest (CLI)', { timeout: 180_000 }, () => {
     expect(quiet.stdout).toMatch(/b\.ris\s+2\s+1\s+0\s+1/);
     expect(quiet.stdout).toMatch(/warned\.ris\s+3\s+3/);
     expect(quiet.stdout).toMatch(/^total\s+7\s+6/m);
+    // Where the records went, so a server started with another folder is not taken for this one.
+    expect(quiet.stdout).toContain(`Into embedded PGlite at ${env.BIBGRAPH_DATA_DIR} (no bibgraph server holds it).`);
     // Without --verbose warnings are only counted, grouped by kind.
     expect(quiet.stderr).not.toMatch(/warned\.ris: /);
     expect(quiet.stderr).toMatch(/Most frequent problems:\n\s+3 × warning: DO 'no-doi-1' is not a valid DOI/);
