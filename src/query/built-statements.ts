@@ -40,17 +40,27 @@ const kept = new BoundedLru<Built>({
   weigh: (key, value) => key.length + value.query.sql.length + JSON.stringify(value.query.params).length,
 });
 
-/** A number per selection object, for the keys; a selection the parse cache dropped is forgotten. */
-const selectionIds = new WeakMap<object, number>();
-let nextSelectionId = 0;
+/** A number per field node, for the keys; a node the parse cache dropped is forgotten. */
+const nodeIds = new WeakMap<object, number>();
+let nextNodeId = 0;
 
-function selectionId(selection: object): number {
-  let id = selectionIds.get(selection);
-  if (id === undefined) {
-    id = nextSelectionId++;
-    selectionIds.set(selection, id);
-  }
-  return id;
+/**
+ * The selection's key: its field nodes, each by a number of its own. Not the array: graphql-js
+ * makes a new one at every execution (graphql-jit keeps one per compiled operation), and two
+ * arrays that share a first node (a fragment spread in two places, one with more fields beside it)
+ * may select different columns.
+ */
+function selectionKey(selection: readonly object[]): string {
+  return selection
+    .map((node) => {
+      let id = nodeIds.get(node);
+      if (id === undefined) {
+        id = nextNodeId++;
+        nodeIds.set(node, id);
+      }
+      return id;
+    })
+    .join(',');
 }
 
 /**
@@ -68,7 +78,7 @@ function selectionId(selection: object): number {
  */
 export function runBuilt<T>(
   db: Database,
-  selection: object,
+  selection: readonly object[],
   inputs: unknown,
   build: () => unknown,
 ): Promise<T> {
@@ -76,7 +86,7 @@ export function runBuilt<T>(
   // driver decides whether JSON arrives parsed (PGlite) or as text (postgres.js), which the mapper
   // was made for, so that is part of the key.
   const runner = db.query.citations.findMany() as unknown as RelationalQueryInternals;
-  const key = JSON.stringify([selectionId(selection), runner.parseJson, inputs]);
+  const key = JSON.stringify([selectionKey(selection), runner.parseJson, inputs]);
   let built = kept.get(key);
   if (!built) {
     const query = build() as RelationalQueryInternals;

@@ -10,9 +10,10 @@ import type { Database } from '../db/client.ts';
  * - the executor starts no further resolvers (Yoga's executor honours `signal`),
  * - no further statement starts for that request (the session's logger is the one hook every
  *   drizzle statement passes through on both drivers, before the driver is called), and
- * - on PostgreSQL the statements still running are cancelled (postgres.js `cancel()`, which sends
- *   the server a cancel request). Embedded PGlite cannot interrupt a statement; it finishes the one
- *   it is in and starts no other.
+ * - on PostgreSQL the statements still waiting for a connection are dropped, and those already
+ *   running end at the read sessions' `statement_timeout` (the request timeout; see `cancellable`
+ *   for why they are not cancelled from here). Embedded PGlite cannot interrupt a statement; it
+ *   finishes the one it is in and starts no other.
  */
 
 export interface RequestScope {
@@ -71,21 +72,23 @@ interface PendingQuery {
   cancel(): unknown;
   /** postgres.js: set once the statement was written to a connection. */
   state?: unknown;
-  /** postgres.js: true while the statement is the one its connection is running. */
-  active?: boolean;
 }
 
 /**
- * Whether cancelling a statement is safe: one still waiting for a connection (postgres.js takes it
- * out of its queue), or the one its connection is running (PostgreSQL gets a cancel request). Not
- * one pipelined behind another statement on its connection: postgres.js 3.4 marks it, and when its
- * turn comes sends the cancel but hands the statement after it the cancelled one's result rows —
- * another request's query then maps rows of the wrong shape ("Cannot read properties of undefined"
- * in drizzle) or, worse, returns them. Such a statement runs to its end instead (the statement
- * timeout bounds it), and so does one that has finished.
+ * Whether cancelling a statement is safe: only one still waiting for a connection, which
+ * postgres.js takes out of its queue without a word to PostgreSQL. Once written to a connection a
+ * statement runs to its end, bounded by the read sessions' `statement_timeout` (the request
+ * timeout), and its rows are dropped:
+ * - a running statement's cancel is a request naming the backend, not the statement, sent on a
+ *   connection of its own; arriving after the statement finished, it cancelled the next statement
+ *   on that pooled connection — another client's, which failed or, pipelined, was handed other
+ *   rows ("0 entries", "Cannot read properties of undefined"): a third of the other requests while
+ *   clients hung up mid-request (test/query/client-gone.test.ts);
+ * - one pipelined behind another: postgres.js 3.4 sends its cancel when its turn comes and hands
+ *   the statement after it the cancelled one's result rows.
  */
 function cancellable(query: PendingQuery): boolean {
-  return query.state == null || query.active === true;
+  return query.state == null;
 }
 
 interface DriverSession {

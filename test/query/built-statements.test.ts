@@ -92,10 +92,38 @@ describe.each(databaseTargets)('statements kept per selection on $name', ({ url 
     });
   });
 
+  it('tells apart two selections that share a fragment, one with more fields beside it', async () => {
+    await inRolledBackTransaction(server.handle, async (tx) => {
+      await ingestRis(tx, FIXTURE);
+      const found = await server.run<{ citations: { nodes: Array<{ authors: Array<{ id: string }> }> } }>(
+        tx,
+        '{ citations(first: 1, filter: { keywords: ["kept statements"] }, orderBy: YEAR_ASC) { nodes { authors { id } } } }',
+      );
+      const id = found.citations.nodes[0]?.authors[0]?.id;
+      const DOC = `fragment Titles on Author { citations(first: 5, orderBy: YEAR_ASC) { nodes { title } } }
+        query ($id: ID!) {
+          a: author(id: $id) { ...Titles }
+          b: author(id: $id) { ...Titles citations(first: 5, orderBy: YEAR_ASC) { nodes { year } } }
+        }`;
+      type Side = { citations: { nodes: Array<{ title: string; year?: number }> } };
+      for (let i = 0; i < 3; i++) {
+        const data = await server.run<{ a: Side; b: Side }>(tx, DOC, { id });
+        expect(data.a.citations.nodes).toEqual([
+          { title: 'Kelp forests after the heatwave' },
+          { title: 'Kelp spores in cold water' },
+        ]);
+        expect(data.b.citations.nodes).toEqual([
+          { title: 'Kelp forests after the heatwave', year: 2019 },
+          { title: 'Kelp spores in cold water', year: 2020 },
+        ]);
+      }
+    });
+  });
+
   it('builds once per selection and inputs, and runs on the database it is given', async () => {
     await inRolledBackTransaction(server.handle, async (tx) => {
       await ingestRis(tx, FIXTURE);
-      const selection = {};
+      const selection = [{}];
       let builds = 0;
       const page = (year: number) =>
         runBuilt<Array<{ title: string }>>(tx, selection, { year }, () => {
@@ -112,7 +140,7 @@ describe.each(databaseTargets)('statements kept per selection on $name', ({ url 
       expect(await page(2021)).toEqual([{ title: 'Urchin barrens and kelp loss' }]);
       expect(builds).toBe(2);
       // Another selection with the same inputs is built on its own.
-      await runBuilt(tx, {}, { year: 2019 }, () => {
+      await runBuilt(tx, [{}], { year: 2019 }, () => {
         builds++;
         return tx.query.citations.findMany({ columns: { id: true }, where: { year: 2019 } });
       });
