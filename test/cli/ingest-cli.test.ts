@@ -49,7 +49,9 @@ describe('bibgraph ingest (CLI)', { timeout: 180_000 }, () => {
     expect(quiet.stdout).toMatch(/warned\.ris\s+3\s+3/);
     expect(quiet.stdout).toMatch(/^total\s+7\s+6/m);
     // Where the records went, so a server started with another folder is not taken for this one.
-    expect(quiet.stdout).toContain(`Into embedded PGlite at ${env.BIBGRAPH_DATA_DIR} (no bibgraph server holds it).`);
+    expect(quiet.stdout).toContain(
+      `Into embedded PGlite at ${env.BIBGRAPH_DATA_DIR} (no bibgraph server holds it).`,
+    );
     // Without --verbose warnings are only counted, grouped by kind.
     expect(quiet.stderr).not.toMatch(/warned\.ris: /);
     expect(quiet.stderr).toMatch(/Most frequent problems:\n\s+3 × warning: DO 'no-doi-1' is not a valid DOI/);

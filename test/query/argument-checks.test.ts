@@ -85,9 +85,14 @@ describe.each(databaseTargets)(
           '2020-13-01T00:00:00Z',
           'yesterday',
         ]) {
-          const r = await gql(server.yoga, tx, 'query($s: DateTime!) { changes(since: $s) { nodes { action } } }', {
-            s: since,
-          });
+          const r = await gql(
+            server.yoga,
+            tx,
+            'query($s: DateTime!) { changes(since: $s) { nodes { action } } }',
+            {
+              s: since,
+            },
+          );
           expect(r.errors?.[0]?.extensions, since).toMatchObject({ code: 'BAD_USER_INPUT' });
           expect(r.errors?.[0]?.message, since).toContain(since);
         }
