@@ -426,6 +426,62 @@ function csrfPrevention(): Plugin {
   };
 }
 
+/** How deep `variables` and `extensions` may nest: deeper than any input of the schema needs. */
+const MAX_PARAMS_DEPTH = 32;
+
+/** The nesting depth of a parsed JSON value, walked without recursion (the value may be hostile). */
+function jsonDepth(value: unknown, stopAt: number): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop() as [unknown, number];
+    if (item === null || typeof item !== 'object') continue;
+    if (depth > deepest) deepest = depth;
+    if (deepest > stopAt) return deepest;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+/**
+ * The request's `variables` and `extensions` as JSON a request can be answered from:
+ * - over GET, text that is not JSON is named and placed ("GET parameter variables is not valid
+ *   JSON: … at position 1"); Yoga's GET parser let the SyntaxError through (HTTP 500);
+ * - nested no deeper than 32 levels: 5,000 nested empty lists (a 10 KB body) made every
+ *   JSON.stringify of the variables — the response cache's key, the limits' own — overflow the
+ *   stack (HTTP 500).
+ */
+export function paramsShapePlugin(): Plugin {
+  return {
+    onRequestParse({ request }) {
+      if (request.method !== 'GET') return;
+      const search = new URL(request.url).searchParams;
+      for (const name of ['variables', 'extensions']) {
+        const text = search.get(name);
+        if (!text) continue;
+        try {
+          JSON.parse(text);
+        } catch (error) {
+          const reason = (error as Error).message.replace(/, ".*" is not valid JSON$/s, '');
+          throw createGraphQLError(`GET parameter ${name} is not valid JSON: ${reason}`, {
+            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+          });
+        }
+      }
+    },
+    onParams({ params }) {
+      for (const name of ['variables', 'extensions'] as const) {
+        if (jsonDepth(params[name], MAX_PARAMS_DEPTH) > MAX_PARAMS_DEPTH) {
+          throw createGraphQLError(
+            `${name} are nested more than ${MAX_PARAMS_DEPTH} levels deep; at most ${MAX_PARAMS_DEPTH} are allowed`,
+            { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } },
+          );
+        }
+      }
+    },
+  };
+}
+
 type Extended = { extensions?: Readonly<Record<string, unknown>> | null };
 
 class InputTooLarge extends Error {

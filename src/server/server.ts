@@ -28,7 +28,7 @@ import { domainErrorPlugin, errorCodePlugin, maskError } from './errors.ts';
 import { exportResponse } from './export-route.ts';
 import { type GenerationWatch, watchWriteGeneration } from './generation-watch.ts';
 import { jitPlugin } from './jit.ts';
-import { limitPlugins, requestLimitsPlugin } from './limits.ts';
+import { limitPlugins, paramsShapePlugin, requestLimitsPlugin } from './limits.ts';
 import { boundedLogger } from './log.ts';
 import { persistedOperationPlugins } from './persisted.ts';
 import { defaultDocument } from './playground.ts';
@@ -218,6 +218,9 @@ export function createServer(options: ServerOptions): BibgraphServer {
       // The graphql-sse protocol (single-connection and distinct-connections modes) at its own path,
       // behind the same guard; Yoga answers `Accept: text/event-stream` on /graphql by itself.
       useGraphQLSSE({ endpoint: GRAPHQL_SSE_PATH }),
+      // Before anything reads the variables: the persisted documents and the response cache
+      // stringify them.
+      paramsShapePlugin(),
       // Before the response cache, which keys on the document text a hash stands for.
       ...persistedOperationPlugins({
         store,

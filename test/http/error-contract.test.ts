@@ -265,6 +265,67 @@ it('a body that is not JSON is BAD_REQUEST without the parser error attached', a
   }
 });
 
+it('malformed GET parameters and deeply nested variables are request errors, not 500s', async () => {
+  const handle = await openTestDatabase(null);
+  try {
+    // With the response cache on, as a server runs: its key was where the stack overflowed.
+    const yoga = createServer({ database: handle, maxIngestBytes: 1024, cacheTtlSeconds: 60 });
+    const get = async (params: Record<string, string>) => {
+      const res = await yoga.fetch(`http://localhost/graphql?${new URLSearchParams(params)}`, {
+        headers: { accept: 'application/json' },
+      });
+      return {
+        status: res.status,
+        body: (await res.json()) as {
+          errors?: Array<{ message: string; extensions: Record<string, unknown> }>;
+        },
+      };
+    };
+    for (const name of ['variables', 'extensions']) {
+      const r = await get({ query: '{ __typename }', [name]: '{bad' });
+      expect(r.status, name).toBe(400);
+      expect(r.body.errors?.[0]?.extensions.code).toBe('BAD_REQUEST');
+      expect(r.body.errors?.[0]?.message).toMatch(
+        new RegExp(`^GET parameter ${name} is not valid JSON: .*position 1`),
+      );
+    }
+    const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+    const post = async (body: string) => {
+      const res = await yoga.fetch('http://localhost/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body,
+      });
+      return {
+        status: res.status,
+        body: (await res.json()) as {
+          errors?: Array<{ message: string; extensions: Record<string, unknown> }>;
+        },
+      };
+    };
+    for (const body of [
+      `{"query":"{ __typename }","variables":{"x":${deep(5000)}}}`,
+      `{"query":"query Q($x: CitationFilter) { citations(filter: $x) { totalCount } }","variables":{"x":{"types":${deep(20000)}}}}`,
+      `{"query":"{ __typename }","extensions":{"x":${deep(5000)}}}`,
+    ]) {
+      const r = await post(body);
+      expect(r.status).toBe(400);
+      expect(r.body.errors?.[0]?.extensions.code).toBe('BAD_REQUEST');
+      expect(r.body.errors?.[0]?.message).toMatch(
+        /^(variables|extensions) are nested more than 32 levels deep; at most 32 are allowed$/,
+      );
+    }
+    // A variable nested as deep as any input of the schema goes through.
+    const fine = await post(
+      '{"query":"query Q($x: CitationFilter) { citations(filter: $x) { totalCount } }","variables":{"x":{"types":["JOUR"]}}}',
+    );
+    expect(fine.status).toBe(200);
+    expect(fine.body.errors).toBeUndefined();
+  } finally {
+    await handle.close();
+  }
+});
+
 describe('the documented error codes', () => {
   it('are the ErrorCode enum of the schema, value for value', () => {
     const values = (schema.getType('ErrorCode') as { getValues(): Array<{ name: string }> } | undefined)
