@@ -53,7 +53,7 @@ const SCOPE = 'cursorScope';
  * made a new statement for every search anyone typed, each kept by PostgreSQL (~125 KB) and
  * postgres.js for the connection's life.
  */
-function scoped<T>(query: RowsQuery<T>, key: string): RowsQuery<T> & { scopeKey: string } {
+export function scoped<T>(query: RowsQuery<T>, key: string): RowsQuery<T> & { scopeKey: string } {
   return {
     ...query,
     extras: { [SCOPE]: () => sql`${key}::text`, ...query.extras },
@@ -201,6 +201,8 @@ type EntityTable = typeof authors | typeof affiliations | typeof keywords | type
  * key column and a count of linked citations.
  */
 export function entityRowsQuery<T extends EntityTable>(options: {
+  /** The list's name ("authors"): its cursors are refused by another list's. */
+  list: string;
   key: (t: T) => AnyPgColumn;
   citationCount: (t: T) => SQL;
   search: string | null;
@@ -253,7 +255,7 @@ export function entityRowsQuery<T extends EntityTable>(options: {
   };
   // Relevance and citation-count positions have the same shape, and so do those of two searches:
   // without the scope a cursor carried from one to another read as a position in it.
-  return scoped(rows(), cursorScopeKey(order, [search, withoutNulls(options.scope)]));
+  return scoped(rows(), cursorScopeKey(`${options.list}:${order}`, [search, withoutNulls(options.scope)]));
 }
 
 /**

@@ -104,6 +104,7 @@ function affiliationsQuery(args: {
   if (countries.length > 0) conditions.push((t) => sql`lower(${t.country}) in ${countries}`);
   const folded = args.search ? foldQuery(args.search) : '';
   return entityRowsQuery<typeof affiliations>({
+    list: 'affiliations',
     key: (t) => t.nameKey,
     citationCount: (t) => affiliationCitationCountSql(t.id),
     search: folded === '' ? null : folded,

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { builder } from './builder.ts';
-import { checkedCursors } from './cursor-scope.ts';
+import { scopedOrdering } from './cursor-scope.ts';
 import { toGlobalId } from './errors.ts';
 import { decodeRowGlobalID, rowIdOf } from './node-ids.ts';
 
@@ -66,7 +66,7 @@ builder.queryFields((t) => ({
       return ctx.db.query.auditLog.findMany(
         query({
           where: { RAW: (log) => sql`${log.subjects} @> array[${subject}]::text[]` },
-          ...checkedCursors(args, { extras: {}, orderBy: { id: 'desc' } }),
+          ...scopedOrdering(args, { id: 'desc' }, 'history', subject),
         }),
       );
     },
@@ -88,7 +88,7 @@ builder.queryFields((t) => ({
       ctx.db.query.auditLog.findMany(
         query({
           where: { at: { gte: args.since }, ...(args.actor ? { actor: args.actor } : {}) },
-          ...checkedCursors(args, { extras: {}, orderBy: { id: 'asc' } }),
+          ...scopedOrdering(args, { id: 'asc' }, 'changes', [args.since.toISOString(), args.actor ?? null]),
         }),
       ),
   }),

@@ -70,6 +70,7 @@ export function authorsQuery(
   }
   const search = args.search && foldQuery(args.search) !== '' ? foldQuery(args.search) : null;
   return entityRowsQuery<typeof authors>({
+    list: 'authors',
     key: (t) => t.nameKey,
     citationCount: (t) => authorCitationCountSql(t.id),
     search,

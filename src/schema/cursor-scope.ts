@@ -1,7 +1,14 @@
 import { decodeBase64, decodeCursorChunk } from '@pothos/core';
 import { type SQL, sql } from 'drizzle-orm';
 import { InvalidCursorError, ValidationError } from '../errors.ts';
-import { type CursorPosition, keysetSql, positionFits, type RowsQuery } from '../query/ordering.ts';
+import {
+  type CursorPosition,
+  cursorScopeKey,
+  keysetSql,
+  positionFits,
+  type RowsQuery,
+  scoped,
+} from '../query/ordering.ts';
 
 /** Where the `after` and `before` cursors point: the ordering's values, without the scope key. */
 export type CursorPositions = Partial<Record<'after' | 'before', CursorPosition>>;
@@ -107,15 +114,6 @@ export function readCursors<T>(
 }
 
 /**
- * `rows`, once the page's cursors are known to fit them (`readCursors`): for the connections whose
- * keyset the connection plugin writes from the cursor as it stands.
- */
-export function checkedCursors<Q extends RowsQuery<never>>(args: PagingArgs, rows: Q): Q {
-  checkPaging(args, rows);
-  return rows;
-}
-
-/**
  * A page's condition: the filter and, past each cursor, the ordering's row comparison
  * (`keysetSql`), a condition of the ordering's index where the connection plugin's own keyset
  * (`planned`, an `OR` over the columns) is a filter that reads every row before the cursor. The
@@ -152,4 +150,21 @@ export function pagedQuery<T>(
   const positions = checkPaging(args, rows);
   const planned = query(rows as never) as Record<string, unknown>;
   return { ...planned, where: pageWhere(rows, positions, planned.where) };
+}
+
+/**
+ * The ordering of a list with one ordering (the audit log's, the ingestions') under a scope of its
+ * own — the list's name and what selects its rows — with the request's paging arguments checked
+ * against it: a cursor of another list, or of the same list over other rows, is refused.
+ */
+export function scopedOrdering<O extends Record<string, 'asc' | 'desc'>>(
+  args: PagingArgs,
+  orderBy: O,
+  list: string,
+  scope: unknown,
+): { extras: Record<never, never>; orderBy: O } {
+  const rows = scoped({ extras: {}, orderBy }, cursorScopeKey(list, scope));
+  checkPaging(args, rows);
+  // The scope key is a constant of the statement (a parameter), first in the ordering.
+  return { extras: rows.extras as Record<never, never>, orderBy: rows.orderBy as O };
 }

@@ -10,7 +10,7 @@ import type { RisProblem } from '../ris/types.ts';
 import { builder } from './builder.ts';
 import { CitationPreviewRef } from './citation-preview.ts';
 import type { Context } from './context.ts';
-import { checkedCursors } from './cursor-scope.ts';
+import { scopedOrdering } from './cursor-scope.ts';
 import { ALLOWS_NUL, MAX_LENGTH } from './extensions.ts';
 import { rowIdOf } from './node-ids.ts';
 
@@ -552,18 +552,15 @@ builder.mutationFields((t) => ({
   }),
 }));
 
-/** The ingestions' one ordering. */
-const NEWEST_FIRST = { extras: {}, orderBy: { id: 'desc' as const } };
-
 builder.queryFields((t) => ({
   ingestions: t.drizzleConnection({
     type: 'ingestions',
     description: 'Past ingestions, newest first.',
     totalCount: (_parent, args, ctx) => {
-      checkedCursors(args, NEWEST_FIRST);
+      scopedOrdering(args, { id: 'desc' }, 'ingestions', null);
       return ctx.db.$count(ingestions);
     },
     resolve: (query, _root, args, ctx) =>
-      ctx.db.query.ingestions.findMany(query(checkedCursors(args, NEWEST_FIRST))),
+      ctx.db.query.ingestions.findMany(query(scopedOrdering(args, { id: 'desc' }, 'ingestions', null))),
   }),
 }));

@@ -86,6 +86,7 @@ export const KeywordOrderEnum = builder.enumType('KeywordOrder', {
 function keywordsQuery(args: { search?: string | null; orderBy?: EntityOrder | null }) {
   const folded = args.search ? foldQuery(args.search) : '';
   return entityRowsQuery<typeof keywords>({
+    list: 'keywords',
     key: (t) => t.termKey,
     citationCount: (t) => keywordCitationCountSql(t.id),
     search: folded === '' ? null : folded,

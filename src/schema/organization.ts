@@ -391,6 +391,7 @@ function organizationsQuery(args: {
   // Keys fold abbreviations and word order as well as case and accents ("Univ Sydney" = "sydney univ").
   const folded = args.search ? organizationKey(args.search) || foldQuery(args.search) : '';
   return entityRowsQuery<typeof organizations>({
+    list: 'organizations',
     key: (t) => t.key,
     citationCount: (t) => organizationCitationCountSql(t.id),
     search: folded === '' ? null : folded,

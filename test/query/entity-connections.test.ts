@@ -68,6 +68,55 @@ describe.each(databaseTargets)(
             });
           }
         }
+        // A cursor of one list is not a cursor of another with the same ordering.
+        const affiliations = await gql(
+          server.yoga,
+          tx,
+          '{ affiliations(orderBy: NAME, first: 1) { pageInfo { endCursor } } }',
+        );
+        const ac = affiliations.data?.affiliations.pageInfo.endCursor;
+        const crossed = await gql(
+          server.yoga,
+          tx,
+          `{ keywords(orderBy: TERM, first: 1, after: "${ac}") { totalCount } }`,
+        );
+        expect(crossed.errors?.[0]?.extensions).toMatchObject({ code: 'INVALID_CURSOR', argument: 'after' });
+        // The audit log's lists and the ingestions: each cursor belongs to its list and its arguments.
+        // An ingest through the API, so the log has an entry to page from.
+        const logged = await gql(
+          server.yoga,
+          tx,
+          'mutation ($r: String!) { ingestRis(input: { ris: $r }) { created } }',
+          {
+            r: record(9, 'Zed, Zoe'),
+          },
+        );
+        expect(logged.errors).toBeUndefined();
+        const since = '2000-01-01T00:00:00Z';
+        const changes = await gql(
+          server.yoga,
+          tx,
+          `{ changes(since: "${since}", first: 1) { pageInfo { endCursor } } }`,
+        );
+        const cc = changes.data?.changes.pageInfo.endCursor;
+        expect(cc).toBeTruthy();
+        const own = await gql(
+          server.yoga,
+          tx,
+          `{ changes(since: "${since}", first: 1, after: "${cc}") { edges { cursor } } }`,
+        );
+        expect(own.errors).toBeUndefined();
+        for (const other of [
+          `{ changes(since: "2001-01-01T00:00:00Z", first: 1, after: "${cc}") { edges { cursor } } }`,
+          `{ changes(since: "${since}", actor: "nobody", first: 1, after: "${cc}") { edges { cursor } } }`,
+          `{ ingestions(first: 1, after: "${cc}") { totalCount } }`,
+        ]) {
+          const r = await gql(server.yoga, tx, other);
+          expect(r.errors?.[0]?.extensions, other).toMatchObject({
+            code: 'INVALID_CURSOR',
+            argument: 'after',
+          });
+        }
         const keywords = await gql(
           server.yoga,
           tx,
