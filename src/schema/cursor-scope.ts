@@ -1,4 +1,4 @@
-import { decodeBase64, decodeCursorChunk } from '@pothos/core';
+import { decodeBase64, decodeCursorChunk, encodeBase64 } from '@pothos/core';
 import { type SQL, sql } from 'drizzle-orm';
 import { InvalidCursorError, ValidationError } from '../errors.ts';
 import {
@@ -43,31 +43,76 @@ export function checkPaging<T>(
 }
 
 /** The relay plugin's offset cursors: `OffsetConnection:` and the position, base64. */
-const OFFSET_CURSOR = /^OffsetConnection:(0|[1-9]\d{0,8})$/;
+const OFFSET_PREFIX = 'OffsetConnection:';
+
+/** What `seal` rewrites in a page of the relay plugin's offset connection. */
+interface SealablePage {
+  edges: Array<{ cursor: string } | null>;
+  pageInfo: { startCursor?: string | null; endCursor?: string | null };
+}
+
+/** Ours: the position, then the scope key of the list it was made for. */
+const SCOPED_OFFSET = /^OffsetConnection:(0|[1-9]\d{0,8}):(s[0-9a-f]{12})$/;
 
 /**
- * The paging arguments of a connection paged by position (the relay plugin's offset cursors),
- * checked before the plugin reads them: it took any text after the prefix as a number, so a
- * malformed cursor reached PostgreSQL as NaN (an internal error) and `-5` or `1.5` gave a page.
+ * A connection paged by position (the relay plugin's offset connection), with cursors that carry
+ * the scope of the list that made them — its name and what selects its rows — like every other
+ * list's: the plugin's own are bare positions, so one organization's cursor paged another's people.
+ * `check` refuses bad paging arguments before the plugin reads them (it took any text after its
+ * prefix as a number: a malformed cursor reached PostgreSQL as NaN, an internal error) and hands
+ * back the arguments in the plugin's form; `seal` writes the scope into the cursors of a page.
  */
-export function checkOffsetPaging(args: PagingArgs): void {
-  checkSizes(args);
-  for (const argument of ['after', 'before'] as const) {
-    const cursor = args[argument];
-    if (cursor == null) continue;
-    let decoded = '';
-    try {
-      decoded = decodeBase64(cursor);
-    } catch {
-      // Not base64: refused as any other text that is not an offset cursor.
-    }
-    if (!OFFSET_CURSOR.test(decoded)) {
-      throw new InvalidCursorError(
-        `${argument}: "${cursor.slice(0, 100)}" is not a cursor of this connection`,
-        argument,
-      );
-    }
-  }
+export function offsetCursors(list: string, scope: unknown) {
+  const key = cursorScopeKey(list, scope);
+  return {
+    check<A extends PagingArgs>(args: A): A {
+      checkSizes(args);
+      const plain: PagingArgs = { ...args };
+      for (const argument of ['after', 'before'] as const) {
+        const cursor = args[argument];
+        // An empty cursor is no cursor, as the other lists take it.
+        if (cursor == null || cursor === '') {
+          plain[argument] = null;
+          continue;
+        }
+        let decoded = '';
+        try {
+          decoded = decodeBase64(cursor);
+        } catch {
+          // Not base64: refused as any other text that is not a cursor of this list.
+        }
+        const match = SCOPED_OFFSET.exec(decoded);
+        if (!match) {
+          throw new InvalidCursorError(
+            `${argument}: "${cursor.slice(0, 100)}" is not a cursor of this connection`,
+            argument,
+          );
+        }
+        if (match[2] !== key) {
+          throw new InvalidCursorError(
+            `${argument}: this cursor was made for another list or threshold than this request's; start again from the first page`,
+            argument,
+          );
+        }
+        plain[argument] = encodeBase64(`${OFFSET_PREFIX}${match[1]}`);
+      }
+      return { ...args, ...plain };
+    },
+    seal<C>(connection: C): C {
+      const page = connection as unknown as SealablePage;
+      const sealed = (cursor: string | null | undefined) =>
+        cursor ? encodeBase64(`${decodeBase64(cursor)}:${key}`) : cursor;
+      return {
+        ...page,
+        edges: page.edges.map((edge) => (edge ? { ...edge, cursor: sealed(edge.cursor) as string } : edge)),
+        pageInfo: {
+          ...page.pageInfo,
+          startCursor: sealed(page.pageInfo.startCursor),
+          endCursor: sealed(page.pageInfo.endCursor),
+        },
+      } as unknown as C;
+    },
+  };
 }
 
 /**

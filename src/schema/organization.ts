@@ -26,7 +26,7 @@ import { builder } from './builder.ts';
 import { citationConnectionField } from './citation-connection.ts';
 import { countryCodeOf } from './citation-filter.ts';
 import type { Context } from './context.ts';
-import { checkOffsetPaging, checkPaging, pagedQuery } from './cursor-scope.ts';
+import { checkPaging, offsetCursors, pagedQuery } from './cursor-scope.ts';
 import { searchBound } from './extensions.ts';
 import { rowIdOf } from './node-ids.ts';
 
@@ -288,11 +288,12 @@ builder.drizzleObjectFields(OrganizationRef, (t) => ({
         includeBelowThreshold: t.arg.boolean({ description: BELOW_THRESHOLD_DESCRIPTION }),
       },
       resolve: async (o, args, ctx) => {
-        checkOffsetPaging(args);
         const minConfidence = checkedThreshold(args);
+        const cursors = offsetCursors('people', [o.id, minConfidence]);
+        const paging = cursors.check(args);
         let total = 0;
         const connection = await resolveOffsetConnection(
-          { args, defaultSize: 20, maxSize: 100 },
+          { args: paging, defaultSize: 20, maxSize: 100 },
           async ({ offset, limit }) => {
             const page = await peopleLoader(ctx).load({
               organizationId: o.id,
@@ -304,7 +305,7 @@ builder.drizzleObjectFields(OrganizationRef, (t) => ({
             return page.rows;
           },
         );
-        return { ...connection, totalCount: total };
+        return { ...cursors.seal(connection), totalCount: total };
       },
     },
     {

@@ -78,6 +78,39 @@ describe.each(databaseTargets)("an organization's people refuse bad paging argum
         code: 'BAD_USER_INPUT',
         argument: 'minConfidence',
       });
+      // Its cursors belong to the organization and threshold they were made for; "" is no cursor.
+      await ingestRis(
+        tx,
+        'TY  - JOUR\nTI  - Paper 9 peopleargs\nAU  - Umber, Dee\nAU  - Vole, Eli\nAD  - School of Law, University of Westmark, Westmark, Norway\nPY  - 2021\nER  - \n',
+      );
+      const other = await gql(
+        server.yoga,
+        tx,
+        '{ organizations(search: "Westmark", first: 1) { nodes { id } } }',
+      );
+      const otherId = other.data?.organizations.nodes[0].id;
+      const mine = await gql(
+        server.yoga,
+        tx,
+        'query ($id: ID!) { organization(id: $id) { people(first: 1) { pageInfo { endCursor } } } }',
+        { id },
+      );
+      const cursor = mine.data?.organization.people.pageInfo.endCursor;
+      for (const [orgId, args] of [
+        [otherId, `first: 1, after: "${cursor}"`],
+        [id, `first: 1, after: "${cursor}", minConfidence: 0.9`],
+        [id, `first: 1, after: "${cursor}", includeBelowThreshold: true`],
+      ] as const) {
+        const r = await gql(
+          server.yoga,
+          tx,
+          `query ($id: ID!) { organization(id: $id) { people(${args}) { totalCount } } }`,
+          { id: orgId },
+        );
+        expect(r.errors?.[0]?.extensions, args).toMatchObject({ code: 'INVALID_CURSOR', argument: 'after' });
+      }
+      const blank = await ask('first: 1, after: ""');
+      expect(blank.errors).toBeUndefined();
       // A cursor of its own pages on.
       const page = await gql(
         server.yoga,
