@@ -87,6 +87,9 @@ export async function runIngest(
     try {
       const report = await ingestRis(db, stream as AsyncIterable<Uint8Array>, {
         source: sourceOf(file, options),
+        // Named in the audit log like the server's writers; with outcomes not kept (a file may
+        // hold a million records), the entry names the ingestion, whose report lists them.
+        actor: 'cli',
         dryRun: options.dryRun,
         format: options.format,
         maxBytes: options.maxBytes,

@@ -1,7 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, rowsOf } from '../../src/db/client.ts';
 import { cli } from '../support/cli.ts';
 import { migratedPgliteFolder } from '../support/db.ts';
 import { runCli } from '../support/process.ts';
@@ -73,6 +75,21 @@ describe('bibgraph ingest (CLI)', { timeout: 180_000 }, () => {
     expect(real.stdout).toMatch(/-\s+1\s+1\s+0\s+0\s+0/);
     const again = await cli(['ingest', '-'], env, good(7));
     expect(again.stdout).toMatch(/-\s+1\s+0\s+0\s+1\s+0/);
+    // The audit log names the command line as who ingested, and the ingestion; a dry run writes
+    // nothing, so it is not there.
+    const handle = await openDatabase({ databaseUrl: null, dataDir: env.BIBGRAPH_DATA_DIR });
+    try {
+      const log = rowsOf<{ actor: string; action: string; subjects: string[] }>(
+        await handle.db.execute(sql`select actor, action, subjects from audit_log order by id`),
+      );
+      expect(log.map((e) => [e.actor, e.action])).toEqual([
+        ['cli', 'ingestRis'],
+        ['cli', 'ingestRis'],
+      ]);
+      expect(log[0]?.subjects[0]).toMatch(/^Ingestion:\d+$/);
+    } finally {
+      await handle.close();
+    }
   });
 
   it('exits non-zero and names record and line when records fail', async () => {
