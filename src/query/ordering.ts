@@ -35,7 +35,7 @@ export interface RowsQuery<T> {
  */
 export function cursorScopeKey(order: string, filters: unknown): string {
   return `s${createHash('sha256')
-    .update(JSON.stringify([order, filters]))
+    .update(JSON.stringify([order, withoutNulls(filters)]))
     .digest('hex')
     .slice(0, 12)}`;
 }
@@ -255,13 +255,14 @@ export function entityRowsQuery<T extends EntityTable>(options: {
   };
   // Relevance and citation-count positions have the same shape, and so do those of two searches:
   // without the scope a cursor carried from one to another read as a position in it.
-  return scoped(rows(), cursorScopeKey(`${options.list}:${order}`, [search, withoutNulls(options.scope)]));
+  return scoped(rows(), cursorScopeKey(`${options.list}:${order}`, [search, options.scope]));
 }
 
 /**
  * `value` without its null and undefined fields, at any depth: a filter field given as null and
- * one left out mean the same (and graphql-jit hands a field whose variable was left out as null,
- * where graphql-js leaves it out), so they must make the same scope key.
+ * one left out mean the same, and graphql-jit hands a field whose variable was left out as null
+ * where graphql-js leaves it out — a cursor from a page's first run, which is interpreted, was
+ * refused by its next, compiled, run. So they make the same scope key.
  */
 function withoutNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutNulls);

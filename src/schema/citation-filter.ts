@@ -85,24 +85,20 @@ export type CitationFilterArg = typeof CitationFilterInput.$inferInput;
 /** The GraphQL input as the query layer's filter, with global IDs turned into row ids. */
 export function toCitationFilter(input: CitationFilterArg | null | undefined): CitationFilter {
   if (!input) return {};
-  // A field given as null restricts nothing, as one left out; both become absent. graphql-jit hands
-  // a field whose variable was left out as null where graphql-js leaves it out, and the filter is
-  // part of every cursor's scope (src/query/ordering.ts): a cursor from a page's first run, which
-  // is interpreted, was refused by its next, compiled, run.
   return {
-    search: input.search ?? undefined,
-    yearFrom: input.yearFrom ?? undefined,
-    yearTo: input.yearTo ?? undefined,
-    types: input.types ?? undefined,
-    containerTitle: input.containerTitle ?? undefined,
-    doi: input.doi ?? undefined,
+    search: input.search,
+    yearFrom: input.yearFrom,
+    yearTo: input.yearTo,
+    types: input.types,
+    containerTitle: input.containerTitle,
+    doi: input.doi,
     authorIds: idsOf(input.authorIds, 'Author', 'authorIds'),
     affiliationIds: idsOf(input.affiliationIds, 'Affiliation', 'affiliationIds'),
-    keywords: input.keywords ?? undefined,
+    keywords: input.keywords,
     keywordIds: idsOf(input.keywordIds, 'Keyword', 'keywordIds'),
     organizationIds: idsOf(input.organizationIds, 'Organization', 'organizationIds'),
     countries: countryCodesOf(input.countries, 'countries'),
-    hasDoi: input.hasDoi ?? undefined,
+    hasDoi: input.hasDoi,
   };
 }
 
