@@ -12,6 +12,8 @@ import type { ServerClient } from './server-client.ts';
 import { formatTable } from './table.ts';
 
 export interface IngestCommandOptions {
+  /** The line above the summary naming where the records went: the server, or the database. */
+  via?: string;
   source?: string;
   dryRun: boolean;
   /** The input's format; AUTO (default) detects it per file. */
@@ -75,7 +77,7 @@ async function listFiles(path: string): Promise<string[]> {
 export async function runIngest(
   db: Database,
   targets: readonly string[],
-  options: IngestCommandOptions & { via?: string },
+  options: IngestCommandOptions,
 ): Promise<FileResult[]> {
   const files = await listTargets(targets);
   const results: FileResult[] = [];
@@ -194,7 +196,7 @@ export async function runIngestThroughServer(
   return results;
 }
 
-function printSummary(results: FileResult[], options: IngestCommandOptions & { via?: string }): void {
+function printSummary(results: FileResult[], options: IngestCommandOptions): void {
   const rows = results.map((r) => [
     r.file,
     r.report?.found ?? 0,

@@ -78,6 +78,9 @@ export function mergeCitation(existing: Comparable, incoming: Comparable): Parti
  * ED for an editor, `PY 2019/03/15/` or `PY 2019` with `DA 2019/03/15/`, BibTeX's CPAPER for
  * CONF — and bibgraph's own exports write it once, canonically: ingested again, they change nothing.
  */
+/** No values written elsewhere: a stored record's are compared by `rawValueKey` above. */
+const NO_VALUES: ReadonlySet<string> = new Set();
+
 function bringNews(tags: ReadonlyArray<{ tag: string; value: string }>, stored: Comparable): boolean {
   const candidates = tags.filter((t) => !ALWAYS_MODELLED.has(t.tag));
   if (candidates.length === 0) return false;
@@ -86,7 +89,7 @@ function bringNews(tags: ReadonlyArray<{ tag: string; value: string }>, stored: 
     const value = stored[key];
     if (typeof value === 'string') known.add(rawValueKey({ tag: '', value }));
   }
-  return candidates.some((t) => !known.has(rawValueKey(t)) && !saysNothingNew(t, stored, new Set()));
+  return candidates.some((t) => !known.has(rawValueKey(t)) && !saysNothingNew(t, stored, NO_VALUES));
 }
 
 function unionStrings(a: string[], b: string[]): string[] {

@@ -6,7 +6,7 @@ import { type EntityOrder, entityRowsQuery } from '../query/ordering.ts';
 import { AuthorFilterInput, AuthorOrderEnum, authorsQuery } from './author-filter.ts';
 import { builder } from './builder.ts';
 import { citationConnectionField } from './citation-connection.ts';
-import { checkPaging, pagedQuery } from './cursor-scope.ts';
+import { checkedTotal, pagedQuery } from './cursor-scope.ts';
 import { searchBound } from './extensions.ts';
 import { rowIdOf } from './node-ids.ts';
 
@@ -57,11 +57,8 @@ builder.drizzleObjectFields(AffiliationRef, (t) => ({
           description: 'Sort order; default RELEVANCE with a search, NAME without.',
         }),
       },
-      totalCount: (affiliation, args, ctx) => {
-        const rows = authorsAt(affiliation.id, args);
-        checkPaging(args, rows);
-        return ctx.db.$count(authors, rows.where?.RAW(authors));
-      },
+      totalCount: (affiliation, args, ctx) =>
+        checkedTotal(ctx.db, authors, args, authorsAt(affiliation.id, args)),
       resolve: (query, affiliation, args, ctx) =>
         ctx.db.query.authors.findMany(pagedQuery(query, args, authorsAt(affiliation.id, args)) as never),
     },
@@ -146,11 +143,7 @@ builder.queryFields((t) => ({
           description: 'Sort order; default RELEVANCE with a search, NAME without.',
         }),
       },
-      totalCount: (_root, args, ctx) => {
-        const rows = affiliationsQuery(args);
-        checkPaging(args, rows);
-        return ctx.db.$count(affiliations, rows.where?.RAW(affiliations));
-      },
+      totalCount: (_root, args, ctx) => checkedTotal(ctx.db, affiliations, args, affiliationsQuery(args)),
       resolve: (query, _root, args, ctx) =>
         ctx.db.query.affiliations.findMany(pagedQuery(query, args, affiliationsQuery(args)) as never),
     },

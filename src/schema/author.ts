@@ -14,7 +14,7 @@ import { AffiliationRef } from './affiliation.ts';
 import { AuthorFilterInput, AuthorOrderEnum, authorsQuery } from './author-filter.ts';
 import { builder } from './builder.ts';
 import { citationConnectionField } from './citation-connection.ts';
-import { checkPaging, pagedQuery } from './cursor-scope.ts';
+import { checkedTotal, pagedQuery } from './cursor-scope.ts';
 import { searchBound } from './extensions.ts';
 import { KeywordRef } from './keyword.ts';
 import { checkedListSize, LIST_SIZE_DESCRIPTION, listSize } from './list-size.ts';
@@ -187,11 +187,7 @@ builder.queryFields((t) => ({
           description: 'Sort order; default RELEVANCE with a search, NAME without.',
         }),
       },
-      totalCount: (_root, args, ctx) => {
-        const rows = authorsQuery(args);
-        checkPaging(args, rows);
-        return ctx.db.$count(authors, rows.where?.RAW(authors));
-      },
+      totalCount: (_root, args, ctx) => checkedTotal(ctx.db, authors, args, authorsQuery(args)),
       resolve: (query, _root, args, ctx) =>
         ctx.db.query.authors.findMany(pagedQuery(query, args, authorsQuery(args)) as never),
     },

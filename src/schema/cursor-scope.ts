@@ -1,5 +1,7 @@
 import { decodeBase64, decodeCursorChunk, encodeBase64 } from '@pothos/core';
 import { type SQL, sql } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
+import type { Database } from '../db/client.ts';
 import { InvalidCursorError, ValidationError } from '../errors.ts';
 import {
   type CursorPosition,
@@ -96,7 +98,7 @@ export function offsetCursors(list: string, scope: unknown) {
         }
         plain[argument] = encodeBase64(`${OFFSET_PREFIX}${match[1]}`);
       }
-      return { ...args, ...plain };
+      return plain as A;
     },
     seal<C>(connection: C): C {
       const page = connection as unknown as SealablePage;
@@ -212,4 +214,18 @@ export function scopedOrdering<O extends Record<string, 'asc' | 'desc'>>(
   checkPaging(args, rows);
   // The scope key is a constant of the statement (a parameter), first in the ordering.
   return { extras: rows.extras as Record<never, never>, orderBy: rows.orderBy as O };
+}
+
+/**
+ * The size of a list of `rows` for its `totalCount`, with the paging arguments checked first: a
+ * request for the total alone runs no page, and took bad arguments without a word.
+ */
+export function checkedTotal<T extends PgTable>(
+  db: Database,
+  table: T,
+  args: PagingArgs,
+  rows: RowsQuery<T> & { scopeKey?: string },
+): Promise<number> {
+  checkPaging(args, rows);
+  return db.$count(table, rows.where?.RAW(table));
 }

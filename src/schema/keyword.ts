@@ -12,7 +12,7 @@ import {
 import { type EntityOrder, entityRowsQuery } from '../query/ordering.ts';
 import { builder } from './builder.ts';
 import { citationConnectionField } from './citation-connection.ts';
-import { checkPaging, pagedQuery } from './cursor-scope.ts';
+import { checkedTotal, pagedQuery } from './cursor-scope.ts';
 import { searchBound } from './extensions.ts';
 import { checkedListSize, LIST_SIZE_DESCRIPTION, listSize } from './list-size.ts';
 import { rowIdOf } from './node-ids.ts';
@@ -132,11 +132,7 @@ builder.queryFields((t) => ({
           description: 'Sort order; default RELEVANCE with a search, TERM without.',
         }),
       },
-      totalCount: (_root, args, ctx) => {
-        const rows = keywordsQuery(args);
-        checkPaging(args, rows);
-        return ctx.db.$count(keywords, rows.where?.RAW(keywords));
-      },
+      totalCount: (_root, args, ctx) => checkedTotal(ctx.db, keywords, args, keywordsQuery(args)),
       resolve: (query, _root, args, ctx) =>
         ctx.db.query.keywords.findMany(pagedQuery(query, args, keywordsQuery(args)) as never),
     },

@@ -26,7 +26,7 @@ import { builder } from './builder.ts';
 import { citationConnectionField } from './citation-connection.ts';
 import { countryCodeOf } from './citation-filter.ts';
 import type { Context } from './context.ts';
-import { checkPaging, offsetCursors, pagedQuery } from './cursor-scope.ts';
+import { checkedTotal, offsetCursors, pagedQuery } from './cursor-scope.ts';
 import { searchBound } from './extensions.ts';
 import { rowIdOf } from './node-ids.ts';
 
@@ -434,11 +434,7 @@ builder.queryFields((t) => ({
           description: 'Sort order; default RELEVANCE with a search, NAME without.',
         }),
       },
-      totalCount: (_root, args, ctx) => {
-        const rows = organizationsQuery(args);
-        checkPaging(args, rows);
-        return ctx.db.$count(organizations, rows.where?.RAW(organizations));
-      },
+      totalCount: (_root, args, ctx) => checkedTotal(ctx.db, organizations, args, organizationsQuery(args)),
       resolve: (query, _root, args, ctx) =>
         ctx.db.query.organizations.findMany(pagedQuery(query, args, organizationsQuery(args)) as never),
     },

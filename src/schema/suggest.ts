@@ -1,8 +1,8 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
-import { ValidationError } from '../errors.ts';
 import { MAX_SUGGESTIONS, type SuggestionKind, type SuggestionRow, suggest } from '../query/suggest.ts';
 import { builder } from './builder.ts';
 import { searchBound } from './extensions.ts';
+import { checkedListSize } from './list-size.ts';
 
 export const SuggestionKindEnum = builder.enumType('SuggestionKind', {
   description: 'What a typeahead suggestion refers to.',
@@ -64,17 +64,13 @@ builder.queryField('suggest', (t) =>
         defaultValue: 10,
       }),
     },
-    resolve: (_root, args, ctx) => {
-      const first = args.first ?? 10;
-      // Refused rather than cut, as every other size is: 51 gave 50 and -1 an empty list.
-      if (!(Number.isInteger(first) && first >= 0 && first <= MAX_SUGGESTIONS))
-        throw new ValidationError(`first must be between 0 and ${MAX_SUGGESTIONS}, got ${first}`, 'first');
-      return suggest(
+    resolve: (_root, args, ctx) =>
+      suggest(
         ctx.db,
         args.prefix,
         args.kinds ?? ['author', 'affiliation', 'keyword', 'organization'],
-        first,
-      );
-    },
+        // Refused rather than cut, as every other size is: 51 gave 50 and -1 an empty list.
+        checkedListSize(args.first, MAX_SUGGESTIONS),
+      ),
   }),
 );

@@ -101,25 +101,31 @@ export function maskError(error: unknown, message: string): Error {
 const INVALID_JSON = 'POST body sent invalid JSON.';
 
 /**
- * Yoga's "POST body sent invalid JSON." with what the parser said was wrong and where: "unterminated
- * string at position 13". Only the parser's reason and position are kept: for an unexpected token
- * it also quotes the body, which is the client's own and may hold a token or a password.
+ * What JSON.parse found wrong and where, in its own words but lower-cased: "unterminated string at
+ * position 13". Only the reason and position: for an unexpected token the parser also quotes the
+ * text, which is the client's own and may hold a token or a password. Null for a message of
+ * another shape.
  */
-function withJsonPosition(message: string, original: unknown): string {
-  if (message !== INVALID_JSON) return message;
-  const parser = (original as { message?: unknown } | undefined)?.message;
-  if (typeof parser !== 'string') return message;
+export function jsonSyntaxReason(parser: string): string | null {
   const lower = (text: string) => text.charAt(0).toLowerCase() + text.slice(1);
   const located = /^(.*?) (in|after) JSON at position (\d+)/.exec(parser);
   if (located?.[1]) {
     const reason = located[2] === 'after' ? `${lower(located[1])} after JSON` : lower(located[1]);
-    return `POST body sent invalid JSON: ${reason} at position ${located[3]}.`;
+    return `${reason} at position ${located[3]}`;
   }
   const token = /^Unexpected token '(.)'/.exec(parser);
-  if (token) return `POST body sent invalid JSON: unexpected token '${token[1]}'.`;
+  if (token) return `unexpected token '${token[1]}'`;
   if (/^Unexpected end of JSON input/.test(parser))
-    return 'POST body sent invalid JSON: it ends before the JSON does (empty or cut short).';
-  return message;
+    return 'it ends before the JSON does (empty or cut short)';
+  return null;
+}
+
+/** Yoga's "POST body sent invalid JSON." with what the parser found and where. */
+function withJsonPosition(message: string, original: unknown): string {
+  if (message !== INVALID_JSON) return message;
+  const parser = (original as { message?: unknown } | undefined)?.message;
+  const reason = typeof parser === 'string' ? jsonSyntaxReason(parser) : null;
+  return reason ? `POST body sent invalid JSON: ${reason}.` : message;
 }
 
 /** The error as the client receives it: its code from the set, with a status for request errors. */
@@ -129,7 +135,7 @@ function withCode(error: GraphQLError): GraphQLError {
     return error;
   // originalError: Yoga attaches the underlying error (a JSON SyntaxError echoing the body) even
   // with masking on; a client learns what is wrong from the message and the code.
-  const { http, originalError: _original, ...rest } = (error.extensions ?? {}) as Record<string, unknown>;
+  const { http, originalError, ...rest } = (error.extensions ?? {}) as Record<string, unknown>;
   const extensions: Record<string, unknown> = { ...rest, code };
   const variable = /^Variable "\$(\w+)"/.exec(error.message)?.[1];
   if (code === 'BAD_USER_INPUT' && variable) extensions.variable = variable;
@@ -137,7 +143,7 @@ function withCode(error: GraphQLError): GraphQLError {
   if (code === 'BAD_USER_INPUT' && pagingArgument && !extensions.argument)
     extensions.argument = pagingArgument;
   if (http) extensions.http = http;
-  return new GraphQLError(withJsonPosition(error.message, _original), {
+  return new GraphQLError(withJsonPosition(error.message, originalError), {
     nodes: error.nodes,
     source: error.source,
     positions: error.positions,

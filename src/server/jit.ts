@@ -187,19 +187,13 @@ function sharePathLinks(schema: GraphQLSchema): void {
       if (!resolve || (isLeafType(getNamedType(field.type)) && !field.extensions?.pothosDrizzleSelect))
         continue;
       const fromRow = field.extensions?.[FROM_ROW] as FromRow | undefined;
-      field.resolve = fromRow
-        ? // A row holding what the field reads is answered without the plugin (loaded-columns.ts),
-          // so without a path: only a row that goes to the plugin needs the shared one.
-          (parent, args, context, info) => {
-            if (!fromRow(parent, info) && !('typename' in info.path))
-              (info as { path: PathLink }).path = shared(context, info.path as PathLink);
-            return resolve(parent, args, context, info);
-          }
-        : (parent, args, context, info) => {
-            if (!('typename' in info.path))
-              (info as { path: PathLink }).path = shared(context, info.path as PathLink);
-            return resolve(parent, args, context, info);
-          };
+      // A row holding what the field reads is answered without the plugin (loaded-columns.ts), so
+      // without a path: only a row that goes to the plugin needs the shared one.
+      field.resolve = (parent, args, context, info) => {
+        if (!fromRow?.(parent, info) && !('typename' in info.path))
+          (info as { path: PathLink }).path = shared(context, info.path as PathLink);
+        return resolve(parent, args, context, info);
+      };
     }
   }
 }

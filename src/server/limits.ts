@@ -37,6 +37,7 @@ import {
   requestScope,
   runInRequestScope,
 } from './cancellation.ts';
+import { jsonSyntaxReason } from './errors.ts';
 
 /** Headers a browser cannot send cross-site without a CORS preflight; any one of them will do. */
 export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'graphql-require-preflight', 'authorization'];
@@ -429,18 +430,16 @@ function csrfPrevention(): Plugin {
 /** How deep `variables` and `extensions` may nest: deeper than any input of the schema needs. */
 const MAX_PARAMS_DEPTH = 32;
 
-/** The nesting depth of a parsed JSON value, walked without recursion (the value may be hostile). */
-function jsonDepth(value: unknown, stopAt: number): number {
-  let deepest = 0;
+/** Whether a parsed JSON value nests deeper than `max`, walked without recursion (it may be hostile). */
+function nestsDeeperThan(value: unknown, max: number): boolean {
   const stack: Array<[unknown, number]> = [[value, 1]];
   while (stack.length > 0) {
     const [item, depth] = stack.pop() as [unknown, number];
     if (item === null || typeof item !== 'object') continue;
-    if (depth > deepest) deepest = depth;
-    if (deepest > stopAt) return deepest;
+    if (depth > max) return true;
     for (const child of Object.values(item)) stack.push([child, depth + 1]);
   }
-  return deepest;
+  return false;
 }
 
 /**
@@ -462,7 +461,7 @@ export function paramsShapePlugin(): Plugin {
         try {
           JSON.parse(text);
         } catch (error) {
-          const reason = (error as Error).message.replace(/, ".*" is not valid JSON$/s, '');
+          const reason = jsonSyntaxReason((error as Error).message) ?? 'not JSON';
           throw createGraphQLError(`GET parameter ${name} is not valid JSON: ${reason}`, {
             extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
           });
@@ -471,7 +470,7 @@ export function paramsShapePlugin(): Plugin {
     },
     onParams({ params }) {
       for (const name of ['variables', 'extensions'] as const) {
-        if (jsonDepth(params[name], MAX_PARAMS_DEPTH) > MAX_PARAMS_DEPTH) {
+        if (nestsDeeperThan(params[name], MAX_PARAMS_DEPTH)) {
           throw createGraphQLError(
             `${name} are nested more than ${MAX_PARAMS_DEPTH} levels deep; at most ${MAX_PARAMS_DEPTH} are allowed`,
             { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } },

@@ -27,15 +27,11 @@ describe.each(databaseTargets)("an organization's people refuse bad paging argum
       );
       const id = found.data?.organizations.nodes[0].id;
       expect(id).toBeTruthy();
-      const ask = (args: string) =>
-        gql(
-          server.yoga,
-          tx,
-          `query ($id: ID!) { organization(id: $id) { people(${args}) { totalCount nodes { citationCount } } } }`,
-          {
-            id,
-          },
-        );
+      // One page of an organization's people: `args`, what to select, which organization.
+      const ask = (args: string, select = 'totalCount nodes { citationCount }', of = id) =>
+        gql(server.yoga, tx, `query ($id: ID!) { organization(id: $id) { people(${args}) { ${select} } } }`, {
+          id: of,
+        });
       for (const [args, argument] of [
         ['after: "garbage"', 'after'],
         ['before: "YQ"', 'before'],
@@ -62,12 +58,7 @@ describe.each(databaseTargets)("an organization's people refuse bad paging argum
       // An author's organizations take the same confidence range.
       const person = await ask('first: 1');
       expect(person.errors).toBeUndefined();
-      const people = await gql(
-        server.yoga,
-        tx,
-        'query ($id: ID!) { organization(id: $id) { people(first: 1) { nodes { author { id } } } } }',
-        { id },
-      );
+      const people = await ask('first: 1', 'nodes { author { id } }');
       const authorId = people.data?.organization.people.nodes[0].author.id;
       const orgs = await gql(
         server.yoga,
@@ -89,35 +80,20 @@ describe.each(databaseTargets)("an organization's people refuse bad paging argum
         '{ organizations(search: "Westmark", first: 1) { nodes { id } } }',
       );
       const otherId = other.data?.organizations.nodes[0].id;
-      const mine = await gql(
-        server.yoga,
-        tx,
-        'query ($id: ID!) { organization(id: $id) { people(first: 1) { pageInfo { endCursor } } } }',
-        { id },
-      );
+      const mine = await ask('first: 1', 'pageInfo { endCursor }');
       const cursor = mine.data?.organization.people.pageInfo.endCursor;
       for (const [orgId, args] of [
         [otherId, `first: 1, after: "${cursor}"`],
         [id, `first: 1, after: "${cursor}", minConfidence: 0.9`],
         [id, `first: 1, after: "${cursor}", includeBelowThreshold: true`],
       ] as const) {
-        const r = await gql(
-          server.yoga,
-          tx,
-          `query ($id: ID!) { organization(id: $id) { people(${args}) { totalCount } } }`,
-          { id: orgId },
-        );
+        const r = await ask(args, 'totalCount', orgId);
         expect(r.errors?.[0]?.extensions, args).toMatchObject({ code: 'INVALID_CURSOR', argument: 'after' });
       }
       const blank = await ask('first: 1, after: ""');
       expect(blank.errors).toBeUndefined();
       // A cursor of its own pages on.
-      const page = await gql(
-        server.yoga,
-        tx,
-        'query ($id: ID!) { organization(id: $id) { people(first: 1) { pageInfo { endCursor } } } }',
-        { id },
-      );
+      const page = await ask('first: 1', 'pageInfo { endCursor }');
       const next = await ask(`first: 2, after: "${page.data?.organization.people.pageInfo.endCursor}"`);
       expect(next.errors).toBeUndefined();
       expect(next.data?.organization.people.nodes).toHaveLength(2);
