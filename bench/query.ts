@@ -12,6 +12,7 @@
  * none) and with abuse limits far above the load.
  *
  *   BENCH_ROUNDS=3  BENCH_ITERATIONS=40  BENCH_LOAD_SECONDS=5   how much to measure
+ *   BENCH_WARMUP=300   sequential requests of every page to every target before the first round
  *   BENCH_PEER=0    skip PostGraphile (e.g. where bench/peer is not installed)
  *   BENCH_PROFILE=<dir>   bibgraph writes a V8 CPU profile there (node --cpu-prof) on exit
  *   BENCH_QUERIES=canonical,typeahead   only the pages whose names start with these
@@ -46,6 +47,7 @@ if (SIZES.length === 0) SIZES.push(10_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 40);
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 5);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 300);
 const PORT = Number(process.env.BENCH_PORT ?? 4400);
 const ONLY = process.env.BENCH_QUERIES?.split(',');
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -273,21 +275,40 @@ async function benchSize(n: number) {
       if (!cells.has(key)) cells.set(key, { p50: [], p95: [], rps: [], cpuMs: [], dbCpuMs: [] });
       return cells.get(key) as Cell;
     };
+    const targetsOf = (q: BenchQuery) => {
+      const targets: Array<[Target, () => Promise<unknown>, BenchRequest | null]> = [
+        ['floor', () => q.floor(sql), null],
+        ['bibgraph', poster(endpointOf('bibgraph') as string, q.bibgraph, q.check), q.bibgraph],
+      ];
+      const before = endpointOf('bibgraph before');
+      if (before) targets.push(['bibgraph before', poster(before, q.bibgraph, q.check), q.bibgraph]);
+      const peer = endpointOf('postgraphile');
+      if (peer && q.postgraphile)
+        targets.push(['postgraphile', poster(peer, q.postgraphile, q.check), q.postgraphile]);
+      return targets;
+    };
+    // Every target serves every page a while before anything is timed: a server measured cold
+    // runs its first rounds in code V8 has not optimized yet (in round 11's first run, the canonical
+    // page's first round took bibgraph 5.6 ms p50, its fourth 3.7; PostGraphile 8.1 then 6.3), and the
+    // median of three rounds then depends on which round the first was.
+    console.error(
+      `  ${n.toLocaleString('en')}: warming up (${WARMUP} requests of every page to every target)`,
+    );
+    for (const q of queries)
+      for (const [target, fn] of targetsOf(q)) {
+        // A target that fails here fails again in the rounds, which report it.
+        try {
+          for (let i = 0; i < WARMUP; i++) await fn();
+        } catch (error) {
+          console.error(`  ${target}, ${q.name}, warming up: ${(error as Error).message.slice(0, 300)}`);
+        }
+      }
     for (let round = 1; round <= ROUNDS; round++) {
       console.error(
         `  ${n.toLocaleString('en')}: round ${round}/${ROUNDS} (load ${(await import('node:os')).loadavg()[0]?.toFixed(1)})`,
       );
       for (const q of queries) {
-        const targets: Array<[Target, () => Promise<unknown>, BenchRequest | null]> = [
-          ['floor', () => q.floor(sql), null],
-          ['bibgraph', poster(endpointOf('bibgraph') as string, q.bibgraph, q.check), q.bibgraph],
-        ];
-        const before = endpointOf('bibgraph before');
-        if (before) targets.push(['bibgraph before', poster(before, q.bibgraph, q.check), q.bibgraph]);
-        const peer = endpointOf('postgraphile');
-        if (peer && q.postgraphile)
-          targets.push(['postgraphile', poster(peer, q.postgraphile, q.check), q.postgraphile]);
-        for (const [target, fn, request] of targets) {
+        for (const [target, fn, request] of targetsOf(q)) {
           // A target that answers with an error is reported and left out of the table for this
           // page, so one failing server does not cost the others' measurements.
           // What every write does to the count cache (src/query/count-cache.ts), outside the clock.
@@ -299,6 +320,7 @@ async function benchSize(n: number) {
           if (!samples) continue;
           const c = cell(q, target);
           c.p50.push(percentile(samples, 50));
+          console.error(`    ${q.name}, ${target}: p50 ${percentile(samples, 50).toFixed(2)} ms`);
           c.p95.push(percentile(samples, 95));
           // Throughput for the canonical page only: the others are latency targets.
           if (!COLD && q === queries[0] && q.name === 'canonical page') {

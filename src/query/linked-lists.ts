@@ -22,7 +22,7 @@ import { parseJsonArray } from './navigation.ts';
  * 100k citations: PostgreSQL's CPU per page 9.5 ms against 6.2).
  */
 
-interface LinkedList {
+export interface LinkedList {
   /** The key the list takes on the citation row, beside drizzle's columns and relations. */
   key: string;
   /** The link table, its column naming the citation, the target and the source order. */
@@ -133,6 +133,80 @@ export function linkedListSql(list: LinkedList, columnKeys: readonly string[], c
   const pairs = columnKeys.map((key) => sql`${sql.raw(`'${key.replaceAll("'", "''")}'`)}, ${a.target[key]}`);
   return sql`(select coalesce(json_agg((select json_build_object(${sql.join(pairs, sql`, `)})
       from ${list.target} ${sql.identifier(TARGET)} where ${a.targetKey} = ${a.targetId}) order by ${a.position}), '[]'::json)
+    from ${list.link} ${sql.identifier(LINK)}
+    where ${a.citationId} = ${citationId}${list.where ? sql` and ${list.where(a.link)}` : sql``})`;
+}
+
+/** Every list a citation carries this way, to find one by its key. */
+export const LINKED_LISTS: readonly LinkedList[] = [
+  CITATION_AUTHORS,
+  CITATION_AFFILIATIONS,
+  CITATION_KEYWORDS,
+];
+
+/**
+ * One member of the objects of a list written as text (`linkedListTextSql`): the member's name
+ * (a GraphQL response key: letters, digits and underscores) and its value — a constant string,
+ * the target's global ID (base64 of `Type:id`, as the relay plugin encodes it), or one column of
+ * the target (a drizzle key) as it stands.
+ */
+export type TextMember =
+  | { name: string; constant: string }
+  | { name: string; globalIdOf: string }
+  | { name: string; column: string };
+
+/** Whether a column (drizzle key) of the list's target can be written as text by `linkedListTextSql`. */
+export function textColumn(list: LinkedList, key: string): boolean {
+  return jsonSafe(list, [key]);
+}
+
+const RESPONSE_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
+
+/**
+ * The list's targets for the citation `citationId`, in source order, as the text of a JSON array of
+ * objects with the given members in that order, written as `JSON.stringify` writes them (no
+ * spaces, strings escaped alike), so the text can go into an answer as it is: what the answer
+ * would hold had the server built and written the objects itself. `to_json` escapes strings as
+ * `JSON.stringify` does (`\"`, `\\`, `\n`-style escapes and `\u00XX` for other control
+ * characters); numbers and booleans are written by PostgreSQL's own text output.
+ */
+export function linkedListTextSql(
+  list: LinkedList,
+  members: readonly TextMember[],
+  citationId: AnyPgColumn,
+): SQL {
+  const a = aliased(list);
+  const columns = getColumns(list.target) as Record<string, Column>;
+  const literal = (text: string) => sql.raw(`'${text.replaceAll("'", "''")}'`);
+  const parts: SQL[] = [];
+  members.forEach((member, i) => {
+    if (!RESPONSE_NAME.test(member.name)) throw new Error(`not a response name: ${member.name}`);
+    const name = `${i === 0 ? '{' : ','}"${member.name}":`;
+    if ('constant' in member) {
+      parts.push(literal(`${name}${JSON.stringify(member.constant)}`));
+    } else if ('globalIdOf' in member) {
+      if (!RESPONSE_NAME.test(member.globalIdOf)) throw new Error(`not a type name: ${member.globalIdOf}`);
+      // The ID is base64 (no character JSON escapes), short enough that encode() breaks no line.
+      parts.push(
+        literal(`${name}"`),
+        sql`encode(convert_to(${literal(`${member.globalIdOf}:`)} || ${a.targetKey}::text, 'UTF8'), 'base64')`,
+        literal('"'),
+      );
+    } else {
+      const column = columns[member.column];
+      if (!column || !jsonSafe(list, [member.column])) throw new Error(`not a text column: ${member.column}`);
+      const target = a.target[member.column] as Column;
+      parts.push(
+        literal(name),
+        column.dataType === 'string'
+          ? sql`coalesce(to_json(${target})::text, 'null')`
+          : sql`coalesce(${target}::text, 'null')`,
+      );
+    }
+  });
+  parts.push(literal(members.length === 0 ? '{}' : '}'));
+  return sql`(select coalesce('[' || string_agg((select ${sql.join(parts, sql` || `)}
+      from ${list.target} ${sql.identifier(TARGET)} where ${a.targetKey} = ${a.targetId}), ',' order by ${a.position}) || ']', '[]')
     from ${list.link} ${sql.identifier(LINK)}
     where ${a.citationId} = ${citationId}${list.where ? sql` and ${list.where(a.link)}` : sql``})`;
 }

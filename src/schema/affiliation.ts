@@ -8,6 +8,7 @@ import { builder } from './builder.ts';
 import { citationConnectionField } from './citation-connection.ts';
 import { checkedTotal, pagedQuery } from './cursor-scope.ts';
 import { searchBound } from './extensions.ts';
+import { ROW_COLUMN } from './loaded-columns.ts';
 import { rowIdOf } from './node-ids.ts';
 
 export const AffiliationRef = builder.drizzleNode('affiliations', {
@@ -24,11 +25,13 @@ export const AffiliationRef = builder.drizzleNode('affiliations', {
     name: t.string({
       description: 'The affiliation as written in its first source.',
       resolve: (a) => a.name,
+      extensions: { [ROW_COLUMN]: 'name' },
     }),
     country: t.string({
       nullable: true,
       description: 'Country recognised at the end of the address (English name); null when none was found.',
       resolve: (a) => a.country,
+      extensions: { [ROW_COLUMN]: 'country' },
     }),
   }),
 });

@@ -18,6 +18,7 @@ import { checkedTotal, pagedQuery } from './cursor-scope.ts';
 import { searchBound } from './extensions.ts';
 import { KeywordRef } from './keyword.ts';
 import { checkedListSize, LIST_SIZE_DESCRIPTION, listSize } from './list-size.ts';
+import { ROW_COLUMN } from './loaded-columns.ts';
 import { rowIdOf } from './node-ids.ts';
 
 export const AuthorRef = builder.drizzleNode('authors', {
@@ -47,6 +48,7 @@ export const AuthorRef = builder.drizzleNode('authors', {
     name: t.string({
       description: 'Display form: "Xiaohua Wang", "World Health Organization".',
       resolve: (a) => a.name,
+      extensions: { [ROW_COLUMN]: 'name' },
     }),
     orcid: t.exposeString('orcid', { nullable: true, description: 'ORCID iD, when known.' }),
   }),

@@ -16,6 +16,7 @@ import type { builder } from './builder.ts';
 import { CitationFilterInput, CitationOrderEnum, toCitationFilter } from './citation-filter.ts';
 import { checkPaging, type PagingArgs, pageWhere } from './cursor-scope.ts';
 import { CitationFacetsRef, FacetLoader } from './facets.ts';
+import { textListExtras } from './text-lists.ts';
 
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 
@@ -107,6 +108,14 @@ export function citationConnectionField<Parent>(
           limit?: number;
           extras?: Record<string, unknown>;
         };
+        // Lists the operation answers as text are written by the statement as text, in place of
+        // their JSON (src/schema/text-lists.ts).
+        const text = textListExtras(ctx, info);
+        if (text) {
+          const extras = { ...planned.extras };
+          for (const key of text.replaced) delete extras[key];
+          planned.extras = { ...extras, ...text.extras };
+        }
         // The total comes from the count cache when it holds it under the page's generation; else
         // the page's statement counts too (src/query/count-cache.ts).
         const total = selected(info, 'totalCount').length > 0 ? await ctx.counts.pageTotal(filters) : null;
@@ -127,6 +136,7 @@ export function citationConnectionField<Parent>(
           positions,
           limit: Number(planned.limit),
           totalExtras: total ? Object.keys(total.extras) : null,
+          textExtras: text ? Object.keys(text.extras) : null,
         };
         const page = await runBuilt<Array<Record<string, unknown>>>(ctx.db, info.fieldNodes, inputs, () => {
           const keys = ctx.db.query.citations

@@ -15,6 +15,7 @@ import { citationConnectionField } from './citation-connection.ts';
 import { checkedTotal, pagedQuery } from './cursor-scope.ts';
 import { searchBound } from './extensions.ts';
 import { checkedListSize, LIST_SIZE_DESCRIPTION, listSize } from './list-size.ts';
+import { ROW_COLUMN } from './loaded-columns.ts';
 import { rowIdOf } from './node-ids.ts';
 
 export const KeywordRef = builder.drizzleNode('keywords', {
@@ -31,6 +32,7 @@ export const KeywordRef = builder.drizzleNode('keywords', {
       description:
         'The term as most of its citations spell it (ties: the spelling seen first). A curator merge keeps the surviving keyword; a later ingest of its citations may respell it.',
       resolve: (k) => k.term,
+      extensions: { [ROW_COLUMN]: 'term' },
     }),
   }),
 });

@@ -21,6 +21,17 @@ export const LOADED_COLUMN = 'bibgraphLoadedColumn';
 export const ROW_LIST = 'bibgraphRowList';
 
 /**
+ * Extension a plain field sets to the column (drizzle key) it answers with unchanged, when the
+ * column is one the type always selects: `extensions: { [ROW_COLUMN]: 'name' }` for
+ * `resolve: (a) => a.name`. Lists written as text in the statement (src/schema/text-lists.ts) may
+ * then write it there.
+ */
+export const ROW_COLUMN = 'bibgraphRowColumn';
+
+/** Extension `syncNodeIds` sets on every `id` it answers with the row's global ID (src/schema/node-ids.ts). */
+export const GLOBAL_ROW_ID = 'bibgraphGlobalRowId';
+
+/**
  * Extension `readLoadedColumns` sets on every field it lets answer from the row: given the row and
  * the resolve info, whether this call does. Such a call needs neither the plugin's plan nor a
  * shared path (src/server/jit.ts reads it).

@@ -12,6 +12,7 @@ import {
   organizations,
 } from '../db/schema.ts';
 import { InvalidIdError } from '../errors.ts';
+import { GLOBAL_ROW_ID } from './loaded-columns.ts';
 
 type GlobalId = { typename: string; id: string };
 
@@ -168,6 +169,7 @@ export function syncNodeIds(schema: GraphQLSchema): GraphQLSchema {
     if (!field || field.resolve !== field.extensions?.pothosOriginalResolve) continue;
     const typename = type.name;
     field.resolve = (row: { id: number }) => encodeRowGlobalID(typename, row.id);
+    field.extensions = { ...field.extensions, [GLOBAL_ROW_ID]: typename };
   }
   return schema;
 }

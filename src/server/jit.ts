@@ -16,6 +16,12 @@ import {
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
 import { FROM_ROW, type FromRow } from '../schema/loaded-columns.ts';
+import {
+  answerListsAsText,
+  compileWithTextLists,
+  stringifyResult,
+  textListFields,
+} from '../schema/text-lists.ts';
 
 /**
  * Queries run as code compiled once per document and operation (graphql-jit) instead of
@@ -38,7 +44,7 @@ export function jitPlugin(schema: GraphQLSchema): Plugin & { compiledOperations:
   // Per document object (Yoga's parse cache hands out the same one for the same text), then per
   // operation name: how often it ran interpreted, then its compiled code — or false for an
   // operation the interpreter keeps.
-  const compiled = new WeakMap<DocumentNode, Map<string, number | CompiledQuery | false>>();
+  const compiled = new WeakMap<DocumentNode, Map<string, number | Compiled | false>>();
   let compiledCount = 0;
 
   const compiledFor = (document: DocumentNode, operationName: string | null | undefined) => {
@@ -56,15 +62,22 @@ export function jitPlugin(schema: GraphQLSchema): Plugin & { compiledOperations:
       byName.set(key, entry + 1);
       return false;
     }
-    let query: CompiledQuery | false = false;
+    let query: Compiled | false = false;
     const operation = getOperationAST(document, operationName);
     if (operation && operation.operation === 'query' && !incremental(document, operation)) {
-      const result = compileQuery(schema, document, operationName ?? undefined, {
-        // Errors are answers here: their stacks are never sent, so they need not be captured.
-        disablingCapturingStackErrors: true,
-      });
+      const textLists = textListFields(schema, document);
+      const result = compileWithTextLists(textLists, () =>
+        compileQuery(schema, document, operationName ?? undefined, {
+          // Errors are answers here: their stacks are never sent, so they need not be captured.
+          disablingCapturingStackErrors: true,
+        }),
+      );
       if (isCompiledQuery(result)) {
-        query = result;
+        query = {
+          query: result,
+          operation,
+          textLists: textLists.length ? new Set(textLists.map((f) => f.name)) : null,
+        };
         compiledCount++;
       }
     }
@@ -75,16 +88,30 @@ export function jitPlugin(schema: GraphQLSchema): Plugin & { compiledOperations:
   return {
     compiledOperations: () => compiledCount,
     onExecute({ args, setExecuteFn }) {
-      const query = compiledFor(args.document, args.operationName);
-      if (!query) return;
+      const compiledQuery = compiledFor(args.document, args.operationName);
+      if (!compiledQuery) return;
+      const { query, operation, textLists } = compiledQuery;
       setExecuteFn((execArgs) => {
+        if (textLists) answerListsAsText(execArgs.contextValue as object, operation, textLists);
         const result = query.query(execArgs.rootValue, execArgs.contextValue, execArgs.variableValues);
-        return isPromise(result)
-          ? result.then((r) => withNodes(r, execArgs.document))
-          : withNodes(result, execArgs.document);
+        const done = (r: ExecutionResult) => {
+          const out = withNodes(r, execArgs.document);
+          // Yoga writes a result with its `stringify` where it has one: lists answered as text go
+          // into the answer as they are (src/schema/text-lists.ts).
+          if (textLists) (out as ExecutionResult & { stringify?: unknown }).stringify = stringifyResult;
+          return out;
+        };
+        return isPromise(result) ? result.then(done) : done(result);
       });
     },
   };
+}
+
+/** An operation's compiled code, and the list fields it answers as text (null: none). */
+interface Compiled {
+  query: CompiledQuery;
+  operation: OperationDefinitionNode;
+  textLists: ReadonlySet<string> | null;
 }
 
 const isPromise = <T>(value: T | Promise<T>): value is Promise<T> =>
