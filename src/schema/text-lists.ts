@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { SQL } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import {
+  BREAK,
   type DocumentNode,
   type FieldNode,
   type GraphQLField,
@@ -21,6 +22,7 @@ import {
   visit,
   visitWithTypeInfo,
 } from 'graphql';
+import { citations } from '../db/schema.ts';
 import {
   LINKED_LISTS,
   type LinkedList,
@@ -28,6 +30,7 @@ import {
   type TextMember,
   textColumn,
 } from '../query/linked-lists.ts';
+import type { Context } from './context.ts';
 import { GLOBAL_ROW_ID, LOADED_COLUMN, ROW_COLUMN, ROW_LIST } from './loaded-columns.ts';
 import { encodeRowGlobalID } from './node-ids.ts';
 
@@ -180,6 +183,17 @@ export function textListFields(
   document: DocumentNode,
 ): GraphQLField<unknown, unknown>[] {
   const fields: GraphQLField<unknown, unknown>[] = [];
+  // A directive may leave out a field whose selection the executor still merges with another's
+  // (`nodes { authors { name } } nodes @skip(if: true) { authors { id } }` hands `authors` both
+  // field nodes): the text would hold what was left out. Such documents answer from objects.
+  let directive = false;
+  visit(document, {
+    Directive() {
+      directive = true;
+      return BREAK;
+    },
+  });
+  if (directive) return fields;
   for (const [field, nodes] of listFieldNodes(schema, document)) {
     const list = linkedListOf(field);
     if (!list || hasScopes(field.extensions)) continue;
@@ -256,12 +270,64 @@ function textResolver(
     const { members, key } = decide(info.fieldNodes, field, list);
     const text = (row as Record<string, unknown> | null)?.[key];
     if (typeof text === 'string') return new ListText(text);
-    // A citation loaded without the text: its list as any other field loads it, written alike.
+    // A citation loaded without the text: its list as any other field loads it, written alike
+    // when its items carry every column asked (a list asked twice under one citation is loaded
+    // with the columns of one of them); else the text is read as the page's statement writes it.
     const loaded = resolve(row, args, context, { ...info, returnType: type } as GraphQLResolveInfo);
-    const write = (items: unknown) =>
-      new ListText(writeList(items as Array<Record<string, unknown>>, members ?? []));
+    const write = (items: unknown): ListText | Promise<ListText> => {
+      const rows = items as Array<Record<string, unknown>>;
+      if (carries(rows, members ?? [])) return new ListText(writeList(rows, members ?? []));
+      const id = Number((row as { id?: unknown } | null)?.id);
+      // Every citation row carries its id (its node ID is made from it).
+      if (!Number.isInteger(id))
+        throw new Error(`${info.parentType.name}.${info.fieldName}: a row without an id`);
+      return loadText(context as Context, list, members ?? [], key, id).then((text) => new ListText(text));
+    };
     return loaded instanceof Promise ? loaded.then(write) : write(loaded);
   };
+}
+
+/** Whether every item holds every column (and the ID) the members write. */
+function carries(items: readonly Record<string, unknown>[], members: readonly TextMember[]): boolean {
+  return items.every((item) =>
+    members.every((m) => ('constant' in m ? true : 'globalIdOf' in m ? 'id' in item : m.column in item)),
+  );
+}
+
+/** Per request and text key: the citations whose text is asked this turn, read in one statement. */
+const batches = new WeakMap<object, Map<string, { ids: number[]; texts: Promise<Map<number, string>> }>>();
+
+function loadText(
+  context: Context,
+  list: LinkedList,
+  members: readonly TextMember[],
+  key: string,
+  citationId: number,
+): Promise<string> {
+  let byKey = batches.get(context);
+  if (!byKey) {
+    byKey = new Map();
+    batches.set(context, byKey);
+  }
+  let batch = byKey.get(key);
+  if (!batch) {
+    const ids: number[] = [];
+    const pending = byKey;
+    // After this turn of the event loop: every row the executor reaches meanwhile joins the batch.
+    const texts = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      pending.delete(key);
+      // The ids as one text parameter: one statement text per list and members, whatever their number.
+      const rows = await context.db
+        .select({ id: citations.id, text: linkedListTextSql(list, members, citations.id) })
+        .from(citations)
+        .where(sql`${citations.id} = any(string_to_array(${ids.join(',')}, ',')::int[])`);
+      return new Map(rows.map((r) => [r.id, String(r.text)]));
+    });
+    batch = { ids, texts };
+    byKey.set(key, batch);
+  }
+  batch.ids.push(citationId);
+  return batch.texts.then((texts) => texts.get(citationId) ?? '[]');
 }
 
 /** The text `linkedListTextSql` writes for these items and members. */
