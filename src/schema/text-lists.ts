@@ -334,7 +334,8 @@ function loadText(
 function writeList(items: readonly Record<string, unknown>[], members: readonly TextMember[]): string {
   return JSON.stringify(
     items.map((item) => {
-      const out: Record<string, unknown> = {};
+      // No prototype: a response name may be `__proto__`, which on a plain object sets no key.
+      const out: Record<string, unknown> = Object.create(null);
       for (const member of members) {
         if ('constant' in member) out[member.name] = member.constant;
         else if ('globalIdOf' in member)

@@ -116,6 +116,7 @@ const CASES: Array<{ name: string; query: string; textStatement: boolean }> = [
     query: `query Twice($id: ID!) {
       citation(id: $id) { authors { name } authors { given } ...More }
       again: node(id: $id) { ... on Citation { a: affiliations { country } affiliations { name emailsRemoved } } }
+      proto: citation(id: $id) { authors { __proto__: name x: family } }
     }
     fragment More on Citation { authors { id family } keywords { term } }`,
     textStatement: true,
