@@ -131,8 +131,27 @@ function aliased(list: LinkedList): AliasedList {
 export function linkedListSql(list: LinkedList, columnKeys: readonly string[], citationId: AnyPgColumn): SQL {
   const a = aliased(list);
   const pairs = columnKeys.map((key) => sql`${sql.raw(`'${key.replaceAll("'", "''")}'`)}, ${a.target[key]}`);
-  return sql`(select coalesce(json_agg((select json_build_object(${sql.join(pairs, sql`, `)})
-      from ${list.target} ${sql.identifier(TARGET)} where ${a.targetKey} = ${a.targetId}) order by ${a.position}), '[]'::json)
+  return overLinks(
+    list,
+    citationId,
+    (item) =>
+      sql`coalesce(json_agg(${item(sql`json_build_object(${sql.join(pairs, sql`, `)})`)} order by ${a.position}), '[]'::json)`,
+  );
+}
+
+/**
+ * The one value `aggregate` makes of the list's links for the citation `citationId`; `item(v)`
+ * is `v` computed over a link's target (one primary-key lookup, see the top of this file).
+ */
+function overLinks(
+  list: LinkedList,
+  citationId: AnyPgColumn,
+  aggregate: (item: (value: SQL) => SQL) => SQL,
+): SQL {
+  const a = aliased(list);
+  const item = (value: SQL) =>
+    sql`(select ${value} from ${list.target} ${sql.identifier(TARGET)} where ${a.targetKey} = ${a.targetId})`;
+  return sql`(select ${aggregate(item)}
     from ${list.link} ${sql.identifier(LINK)}
     where ${a.citationId} = ${citationId}${list.where ? sql` and ${list.where(a.link)}` : sql``})`;
 }
@@ -205,10 +224,12 @@ export function linkedListTextSql(
     }
   });
   parts.push(literal(members.length === 0 ? '{}' : '}'));
-  return sql`(select coalesce('[' || string_agg((select ${sql.join(parts, sql` || `)}
-      from ${list.target} ${sql.identifier(TARGET)} where ${a.targetKey} = ${a.targetId}), ',' order by ${a.position}) || ']', '[]')
-    from ${list.link} ${sql.identifier(LINK)}
-    where ${a.citationId} = ${citationId}${list.where ? sql` and ${list.where(a.link)}` : sql``})`;
+  return overLinks(
+    list,
+    citationId,
+    (item) =>
+      sql`coalesce('[' || string_agg(${item(sql.join(parts, sql` || `))}, ',' order by ${a.position}) || ']', '[]')`,
+  );
 }
 
 /** A drizzle relational query's selection of one table, as Pothos' drizzle plugin hands it over. */

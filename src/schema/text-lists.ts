@@ -90,7 +90,7 @@ export function stringifyResult(result: unknown): string {
 const STRING_LIKE = new Set(['String', 'Int', 'Boolean']);
 
 function hasScopes(extensions: Readonly<Record<string, unknown>> | null | undefined): boolean {
-  const options = extensions?.pothosOptions as { authScopes?: unknown; skipTypeScopes?: unknown } | undefined;
+  const options = extensions?.pothosOptions as { authScopes?: unknown } | undefined;
   return options?.authScopes !== undefined;
 }
 
@@ -268,6 +268,8 @@ function textResolver(
   const list = linkedListOf(field) as LinkedList;
   return (row, args, context, info) => {
     const { members, key } = decide(info.fieldNodes, field, list);
+    // Compiled as text only when every occurrence had members (textListFields).
+    const asked = members ?? [];
     const text = (row as Record<string, unknown> | null)?.[key];
     if (typeof text === 'string') return new ListText(text);
     // A citation loaded without the text: its list as any other field loads it, written alike
@@ -276,12 +278,12 @@ function textResolver(
     const loaded = resolve(row, args, context, { ...info, returnType: type } as GraphQLResolveInfo);
     const write = (items: unknown): ListText | Promise<ListText> => {
       const rows = items as Array<Record<string, unknown>>;
-      if (carries(rows, members ?? [])) return new ListText(writeList(rows, members ?? []));
+      if (carries(rows, asked)) return new ListText(writeList(rows, asked));
       const id = Number((row as { id?: unknown } | null)?.id);
       // Every citation row carries its id (its node ID is made from it).
       if (!Number.isInteger(id))
         throw new Error(`${info.parentType.name}.${info.fieldName}: a row without an id`);
-      return loadText(context as Context, list, members ?? [], key, id).then((text) => new ListText(text));
+      return loadText(context as Context, list, asked, key, id).then((text) => new ListText(text));
     };
     return loaded instanceof Promise ? loaded.then(write) : write(loaded);
   };
